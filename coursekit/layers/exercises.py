@@ -1,0 +1,160 @@
+"""Graded exercises of 00_backprop on the dense layer, softmax and cross-entropy."""
+
+import sys
+
+import numpy as np
+
+from coursekit.grading import Convention, Exercise, StudentError, register, unpack
+from coursekit.layers import numpy_ref as ref
+
+
+def _dims(rng, hidden):
+    hi = 9 if hidden else 6
+    return [int(d) for d in rng.integers(1 if hidden else 2, hi, size=3)]
+
+
+def _dense_case(rng, hidden):
+    n, d, m = _dims(rng, hidden)
+    return {"x": rng.standard_normal((n, d)), "w": rng.standard_normal((d, m)), "b": rng.standard_normal(m)}
+
+
+def _dense_backward_case(rng, hidden):
+    case = _dense_case(rng, hidden)
+    return {**case, "dout": rng.standard_normal((case["x"].shape[0], case["w"].shape[1]))}
+
+
+def _torch_builtins(*names):
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return []
+    found = []
+    for name in names:
+        obj = torch
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+        if obj is not None:
+            found.append(obj)
+    return found
+
+
+def _run_dense_forward(fns, case):
+    out, _ = unpack(fns["dense_forward"](case["x"], case["w"], case["b"]), 2, "(out, cache)")
+    return {"out": out}
+
+
+def _run_dense_backward(fns, case):
+    _, cache = unpack(fns["dense_forward"](case["x"], case["w"], case["b"]), 2, "(out, cache)")
+    dx, dw, db = unpack(fns["dense_backward"](case["dout"], cache), 3, "(dx, dw, db)")
+    return {"dx": dx, "dw": dw, "db": db}
+
+
+def _logits_case(rng, hidden):
+    n, c = int(rng.integers(1 if hidden else 2, 9)), int(rng.integers(2, 7))
+    scale = rng.choice([1.0, 30.0, 1000.0]) if hidden else 3.0
+    return {"logits": scale * rng.standard_normal((n, c))}
+
+
+def _labelled_case(rng, hidden):
+    case = _logits_case(rng, hidden)
+    n, c = case["logits"].shape
+    return {**case, "y": rng.integers(0, c, size=n)}
+
+
+def _run_softmax(fns, case):
+    return {"probabilities": fns["softmax"](case["logits"])}
+
+
+def _run_cross_entropy(fns, case):
+    loss, dlogits = unpack(
+        fns["softmax_cross_entropy"](case["logits"], case["y"]), 2, "(loss, dlogits)"
+    )
+    return {"loss": loss, "dlogits": dlogits}
+
+
+def _naive_softmax(z):
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _columnwise_softmax(z):
+    e = np.exp(z - z.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def _summed_cross_entropy(logits, y):
+    loss, dlogits = ref.softmax_cross_entropy(logits, y)
+    return loss * len(y), dlogits * len(y)
+
+
+def _unscaled_gradient(logits, y):
+    loss, dlogits = ref.softmax_cross_entropy(logits, y)
+    return loss, dlogits * len(y)
+
+
+register(Exercise(
+    name="layers.dense_forward",
+    roles=("dense_forward",),
+    make_case=_dense_case,
+    run=_run_dense_forward,
+    reference={"dense_forward": ref.dense_forward},
+    forbidden=lambda: _torch_builtins("nn.functional.linear"),
+))
+
+register(Exercise(
+    name="layers.dense_backward",
+    roles=("dense_forward", "dense_backward"),
+    make_case=_dense_backward_case,
+    run=_run_dense_backward,
+    reference={"dense_forward": ref.dense_forward, "dense_backward": ref.dense_backward},
+    conventions=(
+        Convention(
+            "db averaged over the batch",
+            "db is the sum of dout over the batch axis, not its mean.",
+            {"dense_backward": lambda dout, cache: (dout @ cache[1].T, cache[0].T @ dout, dout.mean(axis=0))},
+        ),
+    ),
+))
+
+register(Exercise(
+    name="layers.softmax",
+    roles=("softmax",),
+    make_case=_logits_case,
+    run=_run_softmax,
+    reference={"softmax": ref.softmax},
+    conventions=(
+        Convention(
+            "softmax without subtracting the row maximum",
+            "exp overflows for large logits; subtract each row's maximum first.",
+            {"softmax": _naive_softmax},
+        ),
+        Convention(
+            "a column-wise softmax",
+            "Each row (one example) must sum to 1: normalise along axis=1.",
+            {"softmax": _columnwise_softmax},
+        ),
+    ),
+    forbidden=lambda: _torch_builtins("softmax", "nn.functional.softmax", "special.softmax"),
+))
+
+register(Exercise(
+    name="layers.softmax_cross_entropy",
+    roles=("softmax_cross_entropy",),
+    make_case=_labelled_case,
+    run=_run_cross_entropy,
+    reference={"softmax_cross_entropy": ref.softmax_cross_entropy},
+    conventions=(
+        Convention(
+            "a loss summed over the batch",
+            "The loss and its gradient are averaged over the N examples: divide by N.",
+            {"softmax_cross_entropy": _summed_cross_entropy},
+        ),
+        Convention(
+            "a gradient not divided by N",
+            "The loss is a mean over the batch, so dlogits = (softmax - onehot) / N.",
+            {"softmax_cross_entropy": _unscaled_gradient},
+        ),
+    ),
+    forbidden=lambda: _torch_builtins(
+        "nn.functional.cross_entropy", "nn.functional.log_softmax", "log_softmax", "softmax"
+    ),
+))

@@ -1,0 +1,106 @@
+"""The course as nbgrader sees it: no drift, clean notebooks, and the full round trip.
+
+For every assignment, in a temporary copy of the course: generate the release (it must equal
+the committed notebooks/), submit the solution and the untouched release as two students,
+autograde both: the solution scores full marks, the blank scores zero.
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from coursekit import course
+from conftest import ROOT
+
+ASSIGNMENTS = course.assignments(ROOT)
+
+
+def test_there_are_assignments():
+    assert "00_backprop" in ASSIGNMENTS
+
+
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_solution_notebook_is_built_from_its_source(assignment_id):
+    built = course.dumps(course.to_notebook(ROOT / "solutions" / f"{assignment_id}.py"))
+    committed = ROOT / "solutions" / assignment_id / course.notebook_name(assignment_id)
+    assert committed.read_text() == built, f"run: coursekit release {assignment_id}"
+
+
+def _all_notebooks():
+    return sorted(p for folder in ("solutions", "notebooks") for p in (ROOT / folder).glob("*/*.ipynb"))
+
+
+@pytest.mark.parametrize("path", _all_notebooks(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebooks_carry_no_outputs_and_valid_metadata(path):
+    nb = json.loads(path.read_text())
+    grade_ids = []
+    for cell in nb["cells"]:
+        assert not cell.get("outputs") and not cell.get("execution_count"), cell["id"]
+        meta = cell["metadata"].get("nbgrader")
+        if meta is None:
+            continue
+        assert meta["schema_version"] == 3
+        assert meta["grade_id"] and all(ch.isalnum() or ch in "_-" for ch in meta["grade_id"])
+        grade_ids.append(meta["grade_id"])
+        if meta["grade"]:
+            assert meta["locked"] and meta["points"] > 0 and cell["cell_type"] == "code"
+        if meta["solution"]:
+            assert not meta["locked"]
+    assert len(grade_ids) == len(set(grade_ids))
+    assert any(c["metadata"].get("nbgrader", {}).get("grade") for c in nb["cells"])
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_round_trip_solution_full_marks_blank_zero(assignment_id, tmp_path):
+    course_dir = course.copy_course(ROOT, tmp_path)
+    release = course.generate(course_dir, assignment_id)
+    name = course.notebook_name(assignment_id)
+
+    committed = json.loads((ROOT / "notebooks" / assignment_id / name).read_text())
+    assert json.loads((release / name).read_text()) == committed, (
+        f"notebooks/{assignment_id} drifted from solutions/; run: coursekit release {assignment_id}"
+    )
+    assert "BEGIN HIDDEN TESTS" not in (release / name).read_text()
+    assert "BEGIN SOLUTION" not in (release / name).read_text()
+
+    course.submit(course_dir, assignment_id, "solution", ROOT / "solutions" / assignment_id / name)
+    course.submit(course_dir, assignment_id, "blank", release / name)
+    course.autograde(course_dir, assignment_id, timeout=600)
+    scores = course.scores(course_dir, assignment_id)
+
+    score, max_score = scores["solution"]
+    assert max_score > 0 and score == max_score, scores
+    assert scores["blank"] == (0, max_score), scores
+    graded = (course_dir / "autograded" / "solution" / assignment_id / name).read_text()
+    assert "hidden cases pass" in graded, "the hidden tests did not run at autograde"
+
+
+def test_import_coursekit_does_not_import_torch():
+    code = "import sys, coursekit, coursekit.layers, coursekit.grading; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_cli_help_and_errors(tmp_path):
+    run = lambda *a, **k: subprocess.run([sys.executable, "-m", "coursekit.cli", *a],  # noqa: E731
+                                         capture_output=True, text=True, **k)
+    assert "release" in run("--help").stdout
+    for sub in ("build", "release", "lab"):
+        assert run(sub, "--help").returncode == 0
+    bad = run("release", "99_nope", cwd=ROOT)
+    assert bad.returncode == 2 and "unknown assignment '99_nope'" in bad.stderr
+    nowhere = run("build", cwd=tmp_path)
+    assert nowhere.returncode == 2 and "no course root" in nowhere.stderr
+    assert "jupyter lab" in run("lab", "--dry-run", cwd=ROOT).stdout
+
+
+def test_device_helper():
+    import coursekit
+
+    assert coursekit.device().type in {"cuda", "mps", "cpu"}
+    assert coursekit.device("cpu").type == "cpu"
+    with pytest.raises(ValueError, match="prefer must be one of"):
+        coursekit.device("tpu")
