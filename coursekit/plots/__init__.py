@@ -1,4 +1,5 @@
-"""Matplotlib figures shared by the notebooks."""
+"""Matplotlib figures shared by the notebooks; topic-specific figures live in submodules
+(``coursekit.plots.<topic>``)."""
 
 import matplotlib.pyplot as plt
 import numpy as np
