@@ -1,0 +1,33 @@
+"""Optimizers: SGD, momentum, Nesterov, AdaGrad, RMSProp and Adam.
+
+``numpy_ref`` and ``torch_ref`` expose the same ``<name>_init`` / ``<name>_step`` pairs;
+``torch_ref`` adds from-scratch ``torch.optim.Optimizer`` subclasses. The package re-exports
+the NumPy reference and the state types, so ``from coursekit.optimizers import adam_step``
+works without importing torch. :mod:`coursekit.optimizers.landscapes` has the 2-D cost
+surfaces of the notebook and a trajectory runner; :mod:`coursekit.optimizers.experiments`
+trains one MLP per optimizer and seed (torch).
+"""
+
+from coursekit.optimizers.numpy_ref import (
+    adagrad_init,
+    adagrad_step,
+    adam_init,
+    adam_step,
+    momentum_init,
+    momentum_step,
+    nesterov_init,
+    nesterov_step,
+    rmsprop_init,
+    rmsprop_step,
+    sgd_init,
+    sgd_step,
+)
+from coursekit.optimizers.state import AdagradState, AdamState, MomentumState, RMSpropState, SGDState
+
+NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+
+__all__ = [
+    "NAMES", "SGDState", "MomentumState", "AdagradState", "RMSpropState", "AdamState",
+    "sgd_init", "sgd_step", "momentum_init", "momentum_step", "nesterov_init", "nesterov_step",
+    "adagrad_init", "adagrad_step", "rmsprop_init", "rmsprop_step", "adam_init", "adam_step",
+]
