@@ -1,0 +1,147 @@
+"""Activation functions and their elementwise derivatives in NumPy, by hand.
+
+Every ``<name>(z)`` maps an array of any shape to an array of the same shape and dtype, and
+``<name>_grad(z)`` returns the derivative ``f'(z)`` elementwise (the local factor that the
+backward pass multiplies into the upstream gradient: ``dz = da * f'(z)``).
+
+At the kink z = 0 the derivatives follow torch's autograd: the left branch is taken, so
+``relu_grad(0) = 0``, ``leaky_relu_grad(0) = alpha``, ``elu_grad(0) = alpha`` and
+``selu_grad(0) = SELU_SCALE * SELU_ALPHA``.
+
+Defaults follow ``torch.nn.functional``: ``leaky_relu`` has ``alpha=0.01`` (torch's
+``negative_slope``; Keras's ``LeakyReLU`` uses 0.3), ``elu`` has ``alpha=1.0``.
+"""
+
+import numpy as np
+
+from coursekit import _validate as v
+
+# Klambauer et al. (2017), "Self-Normalizing Neural Networks", eq. (14), full precision.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _z(z):
+    return v.float_array("z", z, backend="numpy")
+
+
+def _alpha(alpha):
+    return v.positive_number("alpha", alpha, allow_zero=True)
+
+
+def sigmoid(z):
+    """Logistic function ``1 / (1 + exp(-z))``, without overflow for large |z|.
+
+    Args:
+        z: any shape, floating dtype.
+
+    Returns:
+        array shaped like z, values in [0, 1].
+    """
+    _z(z)
+    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)
+
+
+def sigmoid_grad(z):
+    """Derivative of the logistic, ``s(z) * (1 - s(z))``; at most 1/4 (at z = 0).
+
+    Computed as ``e / (1 + e)**2`` with ``e = exp(-|z|)``, which keeps full relative
+    precision where ``1 - s(z)`` would cancel (large z).
+    """
+    _z(z)
+    e = np.exp(-np.abs(z))
+    return (e / ((1 + e) * (1 + e))).astype(z.dtype, copy=False)
+
+
+def tanh(z):
+    """Hyperbolic tangent ``(1 - exp(-2|z|)) / (1 + exp(-2|z|))`` with the sign of z.
+
+    ``expm1`` keeps full relative precision near 0, where tanh(z) ~ z.
+    """
+    _z(z)
+    e = np.exp(-2 * np.abs(z))
+    return (np.sign(z) * -np.expm1(-2 * np.abs(z)) / (1 + e)).astype(z.dtype, copy=False)
+
+
+def tanh_grad(z):
+    """Derivative of tanh, ``1 - tanh(z)**2``; 1 at z = 0.
+
+    Computed as ``4e / (1 + e)**2`` with ``e = exp(-2|z|)`` (= sech(z)**2), which keeps full
+    relative precision where ``1 - tanh(z)**2`` would cancel (large |z|).
+    """
+    _z(z)
+    e = np.exp(-2 * np.abs(z))
+    return (4 * e / ((1 + e) * (1 + e))).astype(z.dtype, copy=False)
+
+
+def relu(z):
+    """Rectified linear unit ``max(0, z)``."""
+    _z(z)
+    return np.where(z > 0, z, np.zeros_like(z))
+
+
+def relu_grad(z):
+    """Derivative of ReLU: 1 where z > 0, else 0 (0 at z = 0, as in torch)."""
+    _z(z)
+    return (z > 0).astype(z.dtype)
+
+
+def leaky_relu(z, alpha=0.01):
+    """Leaky ReLU ``max(alpha*z, z)`` for 0 <= alpha <= 1: slope ``alpha`` for z < 0.
+
+    Args:
+        z: any shape, floating dtype.
+        alpha: slope of the negative side (torch's ``negative_slope``), >= 0.
+    """
+    _z(z)
+    _alpha(alpha)
+    return np.where(z > 0, z, alpha * z).astype(z.dtype, copy=False)
+
+
+def leaky_relu_grad(z, alpha=0.01):
+    """Derivative of leaky ReLU: 1 where z > 0, else ``alpha`` (alpha at z = 0, as in torch)."""
+    _z(z)
+    _alpha(alpha)
+    return np.where(z > 0, 1.0, alpha).astype(z.dtype)
+
+
+def elu(z, alpha=1.0):
+    """Exponential linear unit: z for z > 0, ``alpha * (exp(z) - 1)`` otherwise.
+
+    Args:
+        z: any shape, floating dtype.
+        alpha: value the function approaches for z -> -inf is ``-alpha``; >= 0.
+    """
+    _z(z)
+    _alpha(alpha)
+    negative = alpha * np.expm1(np.minimum(z, 0))  # min(): no overflow for large z
+    return np.where(z > 0, z, negative).astype(z.dtype, copy=False)
+
+
+def elu_grad(z, alpha=1.0):
+    """Derivative of ELU: 1 where z > 0, else ``alpha * exp(z)`` (= ``elu(z) + alpha``)."""
+    _z(z)
+    _alpha(alpha)
+    return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0))).astype(z.dtype, copy=False)
+
+
+def selu(z):
+    """Scaled ELU, ``SELU_SCALE * elu(z, SELU_ALPHA)`` (Klambauer et al., 2017)."""
+    return (SELU_SCALE * elu(z, SELU_ALPHA)).astype(z.dtype, copy=False)
+
+
+def selu_grad(z):
+    """Derivative of SELU: ``SELU_SCALE`` where z > 0, else ``SELU_SCALE * SELU_ALPHA * exp(z)``."""
+    return (SELU_SCALE * elu_grad(z, SELU_ALPHA)).astype(z.dtype, copy=False)
+
+
+FUNCTIONS = {
+    "sigmoid": (sigmoid, sigmoid_grad),
+    "tanh": (tanh, tanh_grad),
+    "relu": (relu, relu_grad),
+    "leaky_relu": (leaky_relu, leaky_relu_grad),
+    "elu": (elu, elu_grad),
+    "selu": (selu, selu_grad),
+}
+"""name -> (function, derivative), for code that picks an activation by name."""
