@@ -18,3 +18,13 @@ c.OverwriteCells.add_missing_cells = True
 # A student's harmless warning must not cost points: drop stderr that is only warnings.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\w*Warning\b"
+
+# A test cell whose check(...) calls did not all print their success line scores 0, so that
+# blanking cells or rebinding `check` earns nothing (see coursekit/nbgrader_checks.py).
+from nbgrader.converters.autograde import Autograde  # noqa: E402
+
+from coursekit.nbgrader_checks import RequireCheckMarkers  # noqa: E402
+
+_steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
+_steps.insert([s.__name__ for s in _steps].index("IgnorePattern") + 1, RequireCheckMarkers)
+c.Autograde.autograde_preprocessors = _steps

@@ -1,6 +1,11 @@
 """Shared fixtures: the course root, and torch devices (cpu, plus cuda when available)."""
 
+import os
 from pathlib import Path
+
+# Two pytest workers share two cores: one thread each (notebook kernels inherit this) avoids
+# oversubscription, which makes the small models here several times slower.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 import pytest

@@ -84,19 +84,6 @@ def test_import_coursekit_does_not_import_torch():
     assert out.stdout.strip() == "False"
 
 
-def test_cli_help_and_errors(tmp_path):
-    run = lambda *a, **k: subprocess.run([sys.executable, "-m", "coursekit.cli", *a],  # noqa: E731
-                                         capture_output=True, text=True, **k)
-    assert "release" in run("--help").stdout
-    for sub in ("build", "release", "lab"):
-        assert run(sub, "--help").returncode == 0
-    bad = run("release", "99_nope", cwd=ROOT)
-    assert bad.returncode == 2 and "unknown assignment '99_nope'" in bad.stderr
-    nowhere = run("build", cwd=tmp_path)
-    assert nowhere.returncode == 2 and "no course root" in nowhere.stderr
-    assert "jupyter lab" in run("lab", "--dry-run", cwd=ROOT).stdout
-
-
 def test_device_helper():
     import coursekit
 

@@ -1,0 +1,89 @@
+"""What to audit in a notebook: the instructor's test cells and the student's code cells."""
+
+import ast
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAGIC = re.compile(r"^\s*[%!]")
+
+
+@dataclass
+class TestCell:
+    """A graded test cell of the instructor's notebook and the ``check`` calls in it."""
+
+    grade_id: str
+    points: float
+    source: str
+    calls: list = field(default_factory=list)  # [(exercise name, [argument names])]
+
+
+@dataclass
+class StudentCell:
+    cell_id: str
+    kind: str  # "setup" (locked, not graded), "solution", "test", "other"
+    source: str
+    changed: bool  # differs from the instructor's cell with the same id
+
+
+def read_notebook(path):
+    return json.loads(Path(path).read_text())
+
+
+def _source(cell):
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def without_magics(source):
+    """Source with IPython magics and shell escapes commented out, so ``ast`` can parse it."""
+    return "\n".join("# " + line if MAGIC.match(line) else line for line in source.splitlines())
+
+
+def check_calls(source):
+    """[(exercise, [argument names])] for each ``check("name", f, g, ...)`` call."""
+    calls = []
+    for node in ast.walk(ast.parse(without_magics(source))):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "check"
+                and node.args and isinstance(node.args[0], ast.Constant)):
+            names = [a.id for a in node.args[1:] if isinstance(a, ast.Name)]
+            calls.append((node.args[0].value, names))
+    return calls
+
+
+def test_cells(instructor_notebook):
+    """The graded test cells of the instructor's (solution) notebook, hidden tests included."""
+    cells = []
+    for cell in instructor_notebook["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.get("cell_type") == "code" and meta.get("grade"):
+            src = _source(cell)
+            cells.append(TestCell(meta["grade_id"], float(meta.get("points", 0)), src, check_calls(src)))
+    return cells
+
+
+def student_cells(submitted_notebook, instructor_notebook):
+    """The student's code cells, each labelled and compared with the instructor's."""
+    original = {}
+    for cell in instructor_notebook["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        original[meta.get("grade_id") or cell.get("id")] = (_source(cell), meta)
+    cells = []
+    for cell in submitted_notebook.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        key = meta.get("grade_id") or cell.get("id")
+        src = _source(cell)
+        if meta.get("solution"):
+            kind = "solution"
+        elif meta.get("grade"):
+            kind = "test"
+        elif meta.get("locked"):
+            kind = "setup"
+        else:
+            kind = "other"
+        instructor_source = original.get(key, (None, {}))[0]
+        cells.append(StudentCell(str(key), kind, src, changed=src != instructor_source))
+    return cells

@@ -1,0 +1,198 @@
+"""Static scan of a student's code for tampering with the grader.
+
+Each finding is a short flag string, "kind: detail". Honest code (float32 arithmetic,
+another correct formula, prints, warnings) raises none.
+"""
+
+import ast
+import difflib
+import inspect
+
+from coursekit.audit.extract import without_magics
+
+PROTECTED_MODULES = {"numpy", "torch", "builtins", "coursekit", "sys", "os", "math", "scipy",
+                     "IPython", "nbgrader", "warnings"}
+IPYTHON_HOOKS = {"input_transformers_cleanup", "input_transformers_post", "ast_transformers",
+                 "showtraceback", "set_custom_exc", "register", "run_cell", "_showtraceback",
+                 "showsyntaxerror", "input_splitter", "transform_cell"}
+DYNAMIC = {"exec", "eval", "compile", "__import__", "globals", "setattr", "delattr"}
+PROCESS = {("os", "_exit"), ("sys", "exit"), ("os", "kill"), ("os", "abort"), ("signal", "signal"),
+           ("signal", "alarm")}
+DANGEROUS_IMPORTS = {"importlib", "ctypes", "subprocess", "signal", "marshal", "inspect", "gc"}
+ARRAY_HOOKS = {"__eq__", "__ne__", "__array__", "__array_ufunc__", "__array_function__",
+               "__float__", "__sub__", "__rsub__", "__abs__", "__getattribute__"}
+ALLOWED_COURSEKIT = {"coursekit", "coursekit.grading", "coursekit.data", "coursekit.plots",
+                     "coursekit.training", "coursekit.widgets"}
+
+
+def _root_name(node):
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.value if not isinstance(node, ast.Call) else node.func
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _dotted(node):
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+class _Scanner(ast.NodeVisitor):
+    def __init__(self, forbidden_names):
+        # local name -> module it is bound to; the notebooks' setup cells import these
+        self.aliases = {"np": "numpy", "F": "torch", "nn": "torch", "plt": "matplotlib"}
+        self.flags = []
+        self.forbidden_names = forbidden_names
+
+    def flag(self, kind, detail):
+        entry = f"{kind}: {detail}"
+        if entry not in self.flags:
+            self.flags.append(entry)
+
+    def _module_of(self, node):
+        root = _root_name(node)
+        return self.aliases.get(root, root if root in PROTECTED_MODULES else None)
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            self.aliases[alias.asname or alias.name.split(".")[0]] = alias.name.split(".")[0]
+            self._check_import(alias.name)
+        self.generic_visit(node)
+
+    def visit_ImportFrom(self, node):
+        module = node.module or ""
+        for alias in node.names:
+            full = f"{module}.{alias.name}"
+            self.aliases[alias.asname or alias.name] = module.split(".")[0]
+            self._check_import(full if module == "coursekit" else module)
+        self.generic_visit(node)
+
+    def _check_import(self, name):
+        top = name.split(".")[0]
+        if top in DANGEROUS_IMPORTS:
+            self.flag("dynamic-code", f"imports {name}")
+        if top == "coursekit" and not any(name == a or name.startswith(a + ".") and a != "coursekit"
+                                          for a in ALLOWED_COURSEKIT):
+            self.flag("calls-reference", f"imports {name}")
+
+    def _assigned(self, target):
+        if isinstance(target, (ast.Attribute, ast.Subscript)):
+            module = self._module_of(target)
+            dotted = _dotted(target.value if isinstance(target, ast.Subscript) else target) or "?"
+            if isinstance(target, ast.Subscript) and dotted.endswith("modules") and module == "sys":
+                self.flag("sys-modules", f"writes {dotted}[...]")
+            elif module in PROTECTED_MODULES:
+                self.flag("monkeypatch", f"assigns to {dotted}")
+        elif isinstance(target, ast.Name) and target.id in {"check", "np", "numpy", "torch"}:
+            self.flag("monkeypatch", f"rebinds {target.id}")
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._assigned(element)
+
+    def visit_Assign(self, node):
+        for target in node.targets:
+            self._assigned(target)
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node):
+        self._assigned(node.target)
+        self.generic_visit(node)
+
+    def visit_Delete(self, node):
+        for target in node.targets:
+            self._assigned(target)
+        self.generic_visit(node)
+
+    def visit_FunctionDef(self, node):
+        if node.name == "check":
+            self.flag("monkeypatch", "defines its own check")
+        self.generic_visit(node)
+
+    def visit_ClassDef(self, node):
+        for item in node.body:
+            if isinstance(item, ast.FunctionDef) and item.name in ARRAY_HOOKS:
+                self.flag("custom-comparison", f"class {node.name} defines {item.name}")
+        self.generic_visit(node)
+
+    def visit_Attribute(self, node):
+        if node.attr in IPYTHON_HOOKS and _root_name(node) in {"get_ipython", "ip", "shell"} | {
+                k for k, v in self.aliases.items() if v == "IPython"}:
+            self.flag("ipython-hooks", f"uses {node.attr}")
+        if node.attr in {"input_transformers_cleanup", "input_transformers_post", "ast_transformers"}:
+            self.flag("ipython-hooks", f"uses {node.attr}")
+        if node.attr == "modules" and self._module_of(node) == "sys":
+            self.flag("sys-modules", "uses sys.modules")
+        if node.attr in {"__globals__", "__code__", "__builtins__", "__dict__", "__subclasses__"}:
+            self.flag("dynamic-code", f"uses {node.attr}")
+        self.generic_visit(node)
+
+    def visit_Name(self, node):
+        if node.id == "__builtins__":
+            self.flag("dynamic-code", "uses __builtins__")
+        self.generic_visit(node)
+
+    def visit_Call(self, node):
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name in DYNAMIC:
+            self.flag("dynamic-code", f"calls {name}")
+        if name == "get_ipython":
+            self.flag("ipython-hooks", "calls get_ipython()")
+        if isinstance(node.func, ast.Attribute):
+            module = self._module_of(node.func)
+            if (module, node.func.attr) in PROCESS:
+                self.flag("process-control", f"calls {module}.{node.func.attr}")
+            if node.func.attr in self.forbidden_names and module in {"torch", "scipy", "numpy", "sklearn"}:
+                self.flag("calls-builtin", f"calls {_dotted(node.func) or node.func.attr}")
+        elif name in self.forbidden_names and self.aliases.get(name) in {"torch", "scipy"}:
+            self.flag("calls-builtin", f"calls {name}")
+        self.generic_visit(node)
+
+
+def scan_source(source, forbidden_names=()):
+    """Flags for one cell's source; a cell that does not parse is flagged as such."""
+    try:
+        tree = ast.parse(without_magics(source))
+    except SyntaxError as err:
+        return [f"syntax-error: line {err.lineno}"]
+    scanner = _Scanner(set(forbidden_names))
+    scanner.visit(tree)
+    return scanner.flags
+
+
+def _normalised(source):
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                and isinstance(getattr(body[0], "value", None), ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.unparse(tree)
+
+
+def pasted_references(source, reference_functions, threshold=0.85, min_chars=150):
+    """Names of reference functions whose (docstring-free) body the source reproduces."""
+    try:
+        tree = ast.parse(without_magics(source))
+    except SyntaxError:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        mine = _normalised(ast.unparse(node))
+        for ref in reference_functions:
+            try:
+                theirs = _normalised(inspect.getsource(ref))
+            except (OSError, TypeError, SyntaxError):
+                continue
+            body = lambda text: text.split(":", 1)[1] if ":" in text else text  # noqa: E731
+            if len(body(theirs)) >= min_chars and difflib.SequenceMatcher(
+                    None, body(mine), body(theirs)).ratio() >= threshold:
+                found.append(f"{ref.__module__}.{ref.__name__}")
+    return found

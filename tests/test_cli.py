@@ -1,0 +1,62 @@
+"""The coursekit command: every subcommand has --help, clear errors, and does its job."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from coursekit import course
+from conftest import ROOT
+
+SUBCOMMANDS = ("build", "release", "check", "grade", "audit", "lab")
+
+
+def run(*args, cwd=ROOT, timeout=600):
+    return subprocess.run([sys.executable, "-m", "coursekit.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=timeout)
+
+
+@pytest.mark.parametrize("sub", SUBCOMMANDS)
+def test_every_subcommand_has_help(sub):
+    result = run(sub, "--help")
+    assert result.returncode == 0 and "usage: coursekit" in result.stdout
+
+
+def test_unknown_assignment_and_missing_root(tmp_path):
+    for sub in ("release", "grade", "audit"):
+        bad = run(sub, "99_nope")
+        assert bad.returncode == 2 and "unknown assignment '99_nope'" in bad.stderr, bad.stderr
+    nowhere = run("build", cwd=tmp_path)
+    assert nowhere.returncode == 2 and "no course root" in nowhere.stderr
+    missing = run("check", str(tmp_path / "nope.ipynb"))
+    assert missing.returncode == 2 and "no notebook at" in missing.stderr
+    (tmp_path / "plain.ipynb").write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    plain = run("check", str(tmp_path / "plain.ipynb"))
+    assert plain.returncode == 2 and "no graded test cells" in plain.stderr
+
+
+def test_grade_without_submissions_says_so(tmp_path):
+    course.copy_course(ROOT, tmp_path)
+    result = run("grade", "00_backprop", cwd=tmp_path)
+    assert result.returncode == 2 and "no submissions of 00_backprop" in result.stderr
+
+
+def test_lab_opens_the_release_folder():
+    out = run("lab", "--dry-run").stdout
+    assert "jupyter lab" in out and str(ROOT / "notebooks") in out
+
+
+@pytest.mark.notebook
+def test_check_passes_a_finished_notebook_and_fails_a_blank_one(tmp_path):
+    name = course.notebook_name("00_backprop")
+    solution = ROOT / "solutions" / "00_backprop" / name
+    blank = tmp_path / name
+    blank.write_text((ROOT / "notebooks" / "00_backprop" / name).read_text())
+    good = run("check", str(solution))
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "✓ layers.dense_forward" in good.stdout and "5 of 5 exercises pass" in good.stdout
+    bad = run("check", str(blank))
+    assert bad.returncode == 1
+    assert "✗ layers.dense_forward" in bad.stdout and "not implemented yet" in bad.stdout
+    assert "0 of 5 exercises pass" in bad.stdout
