@@ -143,5 +143,3 @@ register(Exercise(
     ),
 ))
 
-
-_torch_builtins = torch_functions  # kept for modules that imported the old name
