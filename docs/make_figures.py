@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIGURES = {
     "unstable_gradients.png": ("01_unstable_gradients/unstable_gradients.ipynb", "ugplots.activation_histograms("),
     "optimizer_paths.png": ("05_optimizers/optimizers.ipynb", "oplots.contours(bowl, shallow"),
-    "dropout_boundaries.png": ("06_regularization/regularization.ipynb", "figures.boundaries("),
+    "dropout_boundaries.png": ("06_regularization/regularization.ipynb", "figures.compare_classifiers(moons, results)"),
 }
 
 

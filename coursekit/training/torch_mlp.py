@@ -31,6 +31,8 @@ OPTIMIZERS = {
     "adagrad": torch.optim.Adagrad, "rmsprop": torch.optim.RMSprop, "adam": torch.optim.Adam,
 }
 
+PARTS = {"torch": "torch's built-in modules", "coursekit": "coursekit's from-scratch parts"}
+
 
 def _choice(name, value, options):
     if value not in options:
@@ -39,7 +41,7 @@ def _choice(name, value, options):
 
 
 def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dropout=0.0,
-              input_noise=0.0, layers=None, generator_seed=0):
+              input_noise=0.0, layers=None, generator_seed=0, parts="torch"):
     """An MLP ``sizes[0] -> ... -> sizes[-1]``: dense, [BatchNorm], activation, [dropout].
 
     Args:
@@ -50,9 +52,13 @@ def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dr
         dropout: drop probability after each hidden activation (0 disables).
         input_noise: stddev of Gaussian noise added to the inputs in training (0 disables).
         layers: optional dict of module factories overriding "batchnorm" (called with the
-            width), "dropout" (with p) and "noise" (with stddev), e.g. coursekit's
-            from-scratch modules.
-        generator_seed: seed of the initial weights.
+            width), "dropout" (with p), "noise" (with stddev) and "activation" (with the
+            name), e.g. coursekit's from-scratch modules.
+        generator_seed: seed of the initial weights (and, with ``parts="coursekit"``, of
+            the dropout masks and input noise). The global RNG is left as it was.
+        parts: "torch" (torch's built-in modules and ``nn.init``) or "coursekit" (the
+            from-scratch parts of :mod:`coursekit.training.parts`: coursekit's
+            activations, BatchNorm1d, Dropout, GaussianNoise and initialisers).
     """
     sizes = [int(s) for s in sizes]
     if len(sizes) < 2 or min(sizes) < 1:
@@ -61,34 +67,66 @@ def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dr
         raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
     if input_noise < 0:
         raise ValueError(f"input_noise must be >= 0, got {input_noise}")
-    act = _choice("activation", activation, ACTIVATIONS)
-    initialise = _choice("init", init, INITIALISERS)
-    factories = {"batchnorm": nn.BatchNorm1d, "dropout": nn.Dropout, "noise": None, **(layers or {})}
+    _choice("parts", parts, PARTS)
+    _choice("activation", activation, ACTIVATIONS)
+    _choice("init", init, INITIALISERS)
+    if parts == "coursekit":
+        from coursekit.training import parts as ck
+
+        base = ck.factories(generator_seed)
+        generator = torch.Generator().manual_seed(generator_seed)
+        initialise = lambda linear: ck.initialise_(linear, init, generator)  # noqa: E731
+    else:
+        base = {"batchnorm": nn.BatchNorm1d, "dropout": nn.Dropout, "noise": None,
+                "activation": lambda name: ACTIVATIONS[name]()}
+        initialise = _torch_initialiser(init)
+    factories = {**base, **(layers or {})}
     modules = []
     if input_noise > 0:
         if factories["noise"] is None:
-            raise ValueError("input_noise needs layers={'noise': <module factory>}")
+            raise ValueError("input_noise needs layers={'noise': <module factory>} or parts='coursekit'")
         modules.append(factories["noise"](input_noise))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(generator_seed)
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            linear = nn.Linear(fan_in, fan_out)
-            if initialise is not None:
-                initialise(linear.weight)
-                nn.init.zeros_(linear.bias)
-            modules.append(linear)
+            modules.append(initialise(nn.Linear(fan_in, fan_out)))
             if i < len(sizes) - 2:
                 if batchnorm:
                     modules.append(factories["batchnorm"](fan_out))
-                modules.append(act())
+                modules.append(factories["activation"](activation))
                 if dropout > 0:
                     modules.append(factories["dropout"](dropout))
     return nn.Sequential(*modules)
 
 
-def make_optimizer(params, name="adam", **hyper):
-    """torch.optim optimizer by course name; "momentum"/"nesterov" are SGD with momentum."""
+def _torch_initialiser(init):
+    draw = INITIALISERS[init]
+
+    def initialise(linear):
+        if draw is not None:
+            draw(linear.weight)
+            nn.init.zeros_(linear.bias)
+        return linear
+
+    return initialise
+
+
+def make_optimizer(params, name="adam", *, parts="torch", **hyper):
+    """An optimizer by course name; "momentum"/"nesterov" are SGD with momentum (0.9 unless given).
+
+    Args:
+        params: parameters or parameter groups.
+        name: one of ``OPTIMIZERS``.
+        parts: "torch" (``torch.optim``) or "coursekit" (the from-scratch optimizers of
+            :mod:`coursekit.optimizers.torch_optim`, same hyperparameters).
+        **hyper: the optimizer's hyperparameters (lr, betas, eps, ...).
+    """
     cls = _choice("optimizer", name, OPTIMIZERS)
+    _choice("parts", parts, PARTS)
+    if parts == "coursekit":
+        from coursekit.optimizers import torch_optim
+
+        cls = getattr(torch_optim, cls.__name__)
     if name in ("momentum", "nesterov"):
         hyper.setdefault("momentum", 0.9)
         hyper["nesterov"] = name == "nesterov"
@@ -115,18 +153,58 @@ def evaluate(model, x, y, batch_size=1024):
     return torch.stack(losses).sum() / len(x), torch.stack(correct).sum() / len(x)
 
 
-def fit(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=64, device=None,
-        dtype=torch.float32, seed=0, grad_norms=False, patience=None, progress=True,
-        optimizer_factory=None, **optimizer_args):
-    """Train ``model`` on a :class:`coursekit.data.Split` with softmax cross-entropy.
+def run_epoch(model, opt, x, y, *, batch_size, generator, grad_norms=False):
+    """One epoch of minibatch training, without any host synchronisation.
 
     Args:
-        optimizer: course name of a torch.optim optimizer (see ``OPTIMIZERS``), unless
+        model, opt: the model (in training mode) and its optimizer.
+        x, y: the training set, on the model's device.
+        batch_size: examples per step.
+        generator: ``torch.Generator`` on the device, for the shuffling.
+        grad_norms: also return each Linear layer's weight-gradient norm, averaged over steps.
+
+    Returns:
+        (mean training loss, per-layer gradient norms or None), as device tensors.
+    """
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    has_batchnorm = any(hasattr(m, "running_mean") for m in model.modules())
+    order = torch.randperm(len(x), device=x.device, generator=generator)
+    batch_losses, norms = [], []
+    for start in range(0, len(x), batch_size):
+        idx = order[start : start + batch_size]
+        if len(idx) < 2 and has_batchnorm:
+            continue  # BatchNorm cannot normalise a batch of one
+        loss = nn.functional.cross_entropy(model(x[idx]), y[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if grad_norms:
+            norms.append(torch.stack([torch.linalg.vector_norm(m.weight.grad) for m in linears]))
+        opt.step()
+        batch_losses.append(loss.detach())
+    return torch.stack(batch_losses).mean(), (torch.stack(norms).mean(0) if grad_norms else None)
+
+
+def fit(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=64, device=None,
+        dtype=torch.float32, seed=0, grad_norms=False, patience=None, progress=True,
+        optimizer_factory=None, parts="torch", train_accuracy=True, **optimizer_args):
+    """Train ``model`` on a :class:`coursekit.data.Split` with softmax cross-entropy.
+
+    Everything stays on the device: the losses and accuracies are read back once per epoch.
+
+    Args:
+        optimizer: course name of an optimizer (see ``OPTIMIZERS``), unless
             ``optimizer_factory(params, lr=..., **optimizer_args)`` is given.
         device: torch device (default: :func:`coursekit.device`).
+        dtype: floating dtype of the model and the data.
+        seed: seed of the shuffling.
         grad_norms: also record each Linear layer's mean weight-gradient norm per epoch.
         patience: stop after this many epochs without a better validation loss, and
             restore the best weights (None: no early stopping).
+        progress: show a tqdm progress bar.
+        parts: "torch" (``torch.optim``) or "coursekit" (coursekit's from-scratch
+            optimizers), for ``optimizer``.
+        train_accuracy: measure the accuracy on the whole training set after each epoch
+            (False saves a pass over the training set; "train_acc" then stays empty).
 
     Returns:
         history dict: "loss" (mean training loss per epoch), "val_loss", "train_acc",
@@ -144,9 +222,8 @@ def fit(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=64, dev
     model.to(device=device, dtype=dtype)
     x, y = _tensor(data.x_train, device, dtype), _tensor(data.y_train, device).long()
     xv, yv = _tensor(data.x_val, device, dtype), _tensor(data.y_val, device).long()
-    factory = optimizer_factory or (lambda p, **k: make_optimizer(p, optimizer, **k))
+    factory = optimizer_factory or (lambda p, **k: make_optimizer(p, optimizer, parts=parts, **k))
     opt = factory(model.parameters(), lr=lr, **optimizer_args)
-    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
     generator = torch.Generator(device=device).manual_seed(seed)
     hist = {"loss": [], "val_loss": [], "train_acc": [], "val_acc": [], "epoch_seconds": [],
             "device": str(device)}
@@ -157,31 +234,24 @@ def fit(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=64, dev
     for _ in bar:
         start_time = time.perf_counter()
         model.train()
-        order = torch.randperm(len(x), device=device, generator=generator)
-        batch_losses, norms = [], []
-        for start in range(0, len(x), batch_size):
-            idx = order[start : start + batch_size]
-            if len(idx) < 2 and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()):
-                continue  # BatchNorm cannot normalise a batch of one
-            loss = nn.functional.cross_entropy(model(x[idx]), y[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if grad_norms:
-                norms.append(torch.stack([m.weight.grad.norm() for m in linears]))
-            opt.step()
-            batch_losses.append(loss.detach())
+        loss, norms = run_epoch(model, opt, x, y, batch_size=batch_size, generator=generator,
+                                grad_norms=grad_norms)
         val_loss, val_acc = evaluate(model, xv, yv)
-        _, train_acc = evaluate(model, x, y)
-        epoch = torch.stack([torch.stack(batch_losses).mean(), val_loss, train_acc, val_acc]).tolist()
-        for key, value in zip(("loss", "val_loss", "train_acc", "val_acc"), epoch):
-            hist[key].append(value)
+        measured = [loss, val_loss, val_acc] + ([evaluate(model, x, y)[1]] if train_accuracy else [])
         if grad_norms:
-            hist["grad_norms"].append(torch.stack(norms).mean(0).tolist())
+            measured = [torch.cat([torch.stack(measured), norms])]
+        values = torch.stack(measured).flatten().tolist()  # the epoch's one read-back
+        for key, value in zip(("loss", "val_loss", "val_acc"), values):
+            hist[key].append(value)
+        if train_accuracy:
+            hist["train_acc"].append(values[3])
+        if grad_norms:
+            hist["grad_norms"].append(values[len(values) - len(norms) :])
         hist["epoch_seconds"].append(time.perf_counter() - start_time)
-        bar.set_postfix(loss=f"{epoch[0]:.3f}", val_acc=f"{epoch[3]:.3f}")
+        bar.set_postfix(loss=f"{values[0]:.3f}", val_acc=f"{values[2]:.3f}")
         if patience is not None:
-            if epoch[1] < best_loss:
-                best, best_loss, since_best = copy.deepcopy(model.state_dict()), epoch[1], 0
+            if values[1] < best_loss:
+                best, best_loss, since_best = copy.deepcopy(model.state_dict()), values[1], 0
             else:
                 since_best += 1
                 if since_best > patience:

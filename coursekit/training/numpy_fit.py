@@ -1,0 +1,212 @@
+"""Training loop for :class:`~coursekit.training.numpy_mlp.NumpyMLP`, with tqdm progress.
+
+The optimizer updates the model's flat parameter vector in one step: with ``fast=False``
+by calling :mod:`coursekit.optimizers.numpy_ref`'s ``<name>_step`` on it (arguments
+checked, new arrays returned and copied back), with ``fast=True`` by the same formulas in
+place (:class:`FlatOptimizer`). Every optimizer here is elementwise, so one step on the
+concatenated parameters is the same as one step per parameter.
+"""
+
+import copy
+import math
+import time
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from coursekit.optimizers import numpy_ref as optim_ref
+from coursekit.training.numpy_fast import cross_entropy
+
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+_FAST_DEFAULTS = {  # the hyperparameters of the in-place path, with numpy_ref's defaults
+    "sgd": {}, "momentum": {"momentum": 0.9}, "nesterov": {"momentum": 0.9}, "adagrad": {"eps": 1e-10},
+    "rmsprop": {"alpha": 0.99, "eps": 1e-8}, "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+}
+
+
+class FlatOptimizer:
+    """An optimizer of :mod:`coursekit.optimizers.numpy_ref` on a flat parameter vector.
+
+    Args:
+        name: one of ``OPTIMIZERS``.
+        w: the flat parameters, updated in place by :meth:`step`.
+        lr: learning rate.
+        fast: update in place with the reference's formulas (only torch's conventions, the
+            defaults); False calls ``<name>_step`` itself, which accepts every flag.
+        **hyper: the step's hyperparameters (``momentum``, ``alpha``, ``eps``, ``beta1``...).
+    """
+
+    def __init__(self, name, w, *, lr, fast=True, **hyper):
+        if name not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {name!r}; choose from {', '.join(OPTIMIZERS)}")
+        self.name, self.w, self.lr, self.hyper = name, w, float(lr), hyper
+        self.fast = fast and set(hyper) <= set(_FAST_DEFAULTS[name])
+        if not self.fast:
+            self.state = getattr(optim_ref, f"{name}_init")(w)
+            return
+        self.h = {k: float(hyper.get(k, default)) for k, default in _FAST_DEFAULTS[name].items()}
+        self.count, self.tmp = 0, np.empty_like(w)
+        self.first = np.zeros_like(w) if name != "sgd" else None
+        self.second = np.zeros_like(w) if name == "adam" else None
+
+    def step(self, g):
+        """One update of ``w`` with the gradient ``g`` (shaped like w)."""
+        if not self.fast:
+            step = getattr(optim_ref, f"{self.name}_step")
+            w_new, self.state = step(self.w, g, self.state, lr=self.lr, **self.hyper)
+            np.copyto(self.w, w_new)
+            return
+        w, tmp, lr, h = self.w, self.tmp, self.lr, self.h
+        if self.name == "sgd":
+            np.multiply(g, -lr, out=tmp)
+        elif self.name in ("momentum", "nesterov"):
+            v = self.first
+            v *= h["momentum"]
+            v += g
+            if self.name == "nesterov":  # w - lr * (g + momentum * v)
+                np.multiply(v, h["momentum"], out=tmp)
+                tmp += g
+                tmp *= -lr
+            else:
+                np.multiply(v, -lr, out=tmp)
+        elif self.name in ("adagrad", "rmsprop"):
+            s = self.first
+            np.multiply(g, g, out=tmp)
+            if self.name == "rmsprop":
+                s *= h["alpha"]
+                tmp *= 1.0 - h["alpha"]
+            s += tmp
+            np.sqrt(s, out=tmp)
+            tmp += h["eps"]
+            np.divide(g, tmp, out=tmp)
+            tmp *= -lr
+        else:
+            self._adam(g)
+        w += tmp
+
+    def _adam(self, g):
+        mu, nu, tmp, h = self.first, self.second, self.tmp, self.h
+        self.count += 1
+        mu *= h["beta1"]
+        np.multiply(g, 1.0 - h["beta1"], out=tmp)
+        mu += tmp
+        nu *= h["beta2"]
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - h["beta2"]
+        nu += tmp
+        correction1, correction2 = 1.0 - h["beta1"] ** self.count, 1.0 - h["beta2"] ** self.count
+        np.multiply(nu, 1.0 / correction2, out=tmp)
+        np.sqrt(tmp, out=tmp)
+        tmp += h["eps"]
+        np.divide(mu, tmp, out=tmp)
+        tmp *= -self.lr / correction1
+
+
+def evaluate_numpy(model, x, y, *, batch_size=1024, fast=True):
+    """(mean cross-entropy, accuracy) of the model in test mode, as Python floats."""
+    total, correct = 0.0, 0
+    for start in range(0, len(x), batch_size):
+        xb, yb = x[start : start + batch_size], y[start : start + batch_size]
+        if fast:
+            logits = model.fast_path(len(xb)).forward(xb, train=False)
+        else:
+            logits, _ = model.forward(xb, train=False)
+        correct += int((logits.argmax(axis=1) == yb).sum())
+        total += float(cross_entropy(logits, yb, np.arange(len(yb)))) * len(xb)
+    return total / len(x), correct / len(x)
+
+
+def train_step(model, xb, yb, *, rng, fast=True):
+    """Loss of one training batch; the gradients go into ``model.grads``.
+
+    Args:
+        model: a :class:`NumpyMLP`.
+        xb, yb: the batch, (N, D) of the model's dtype and (N,) integer labels.
+        rng: ``numpy.random.Generator`` for dropout and input noise (None if neither).
+        fast: the in-place path; False calls the public references.
+    """
+    if not fast:
+        return model.loss_and_grads(xb, yb, rng=rng)
+    p = model.fast_path(len(xb))
+    logits = p.forward(xb, train=True, rng=rng)
+    loss = cross_entropy(logits, yb, p.rows)
+    p.backward(logits)
+    return loss
+
+
+def fit_numpy(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=64, rng,
+              grad_norms=False, patience=None, progress=True, dtype=None, fast=True,
+              train_accuracy=True, **optimizer_args):
+    """Train a :class:`NumpyMLP` on a :class:`coursekit.data.Split` with softmax cross-entropy.
+
+    Args:
+        model: from :func:`build_numpy_mlp`; trained in place.
+        optimizer: sgd, momentum, nesterov, adagrad, rmsprop or adam, with lr and
+            ``optimizer_args`` (the numpy_ref step's hyperparameters).
+        rng: ``numpy.random.Generator`` for the shuffling, dropout masks and input noise.
+        grad_norms: also record each dense layer's weight-gradient norm, averaged per epoch.
+        patience: stop after this many epochs without a better validation loss, and
+            restore the best parameters (None: no early stopping).
+        dtype: convert the model and data to this dtype (default: the model's).
+        fast: the in-place path (:mod:`coursekit.training.numpy_fast`); False calls the
+            public references, checking every argument (slower, same results).
+        train_accuracy: measure the accuracy on the whole training set after each epoch.
+
+    Returns:
+        history dict: "loss" (mean training loss per epoch), "val_loss", "train_acc",
+        "val_acc", "epoch_seconds", "steps" (per epoch), "device" ("numpy");
+        "grad_norms" (epochs x layers) if asked.
+    """
+    if epochs < 1 or batch_size < 1:
+        raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
+    if not (lr > 0 and math.isfinite(lr)):
+        raise ValueError(f"lr must be finite and > 0, got {lr}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if dtype is not None:
+        model.to_dtype(dtype)
+    x, y = np.asarray(data.x_train, dtype=model.dtype), np.asarray(data.y_train, dtype=np.int64)
+    xv, yv = np.asarray(data.x_val, dtype=model.dtype), np.asarray(data.y_val, dtype=np.int64)
+    opt = FlatOptimizer(optimizer, model.flat, lr=lr, fast=fast, **optimizer_args)
+    hist = {"loss": [], "val_loss": [], "train_acc": [], "val_acc": [], "epoch_seconds": [],
+            "steps": [], "device": "numpy"}
+    if grad_norms:
+        hist["grad_norms"] = []
+    best, best_loss, since_best = None, math.inf, 0
+    bar = tqdm(range(epochs), desc="training (numpy)", disable=not progress)
+    for _ in bar:
+        start_time = time.perf_counter()
+        order = rng.permutation(len(x))
+        xs, ys = x[order], y[order]
+        losses, norms = [], []
+        for start in range(0, len(x), batch_size):
+            xb, yb = xs[start : start + batch_size], ys[start : start + batch_size]
+            if len(xb) < 2 and model.batchnorm:
+                continue  # BatchNorm cannot normalise a batch of one
+            losses.append(train_step(model, xb, yb, rng=rng, fast=fast))
+            if grad_norms:
+                norms.append([math.sqrt(np.dot(g.ravel(), g.ravel())) for g in model.weight_grads()])
+            opt.step(model.flat_grad)
+        val_loss, val_acc = evaluate_numpy(model, xv, yv, fast=fast)
+        hist["loss"].append(float(np.mean(losses)))
+        hist["val_loss"].append(val_loss)
+        hist["val_acc"].append(val_acc)
+        if train_accuracy:
+            hist["train_acc"].append(evaluate_numpy(model, x, y, fast=fast)[1])
+        if grad_norms:
+            hist["grad_norms"].append(np.mean(norms, axis=0).tolist())
+        hist["steps"].append(len(losses))
+        hist["epoch_seconds"].append(time.perf_counter() - start_time)
+        bar.set_postfix(loss=f"{hist['loss'][-1]:.3f}", val_acc=f"{val_acc:.3f}")
+        if patience is not None:
+            if val_loss < best_loss:
+                best, best_loss, since_best = (model.flat.copy(), copy.deepcopy(model.buffers)), val_loss, 0
+            else:
+                since_best += 1
+                if since_best > patience:
+                    break
+    if patience is not None and best is not None:
+        np.copyto(model.flat, best[0])
+        for name, value in best[1].items():
+            model.buffers[name] = value
+    return hist
