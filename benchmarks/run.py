@@ -82,8 +82,13 @@ def main(argv=None):
     if not torch.cuda.is_available() and {"optimizers", "batchnorm"} & set(groups):
         results["cuda rows"] = {"value": None, "target": "<= 1.3", "detail": "skipped: no CUDA device here"}
     print(table(results))
-    Path(args.output).write_text(json.dumps({"machine": machine(), "quick": args.quick,
-                                             "results": results}, indent=1) + "\n")
+    output = Path(args.output)
+    if args.only and not args.quick and output.exists():
+        previous = json.loads(output.read_text())
+        if not previous.get("quick"):
+            results = {**previous["results"], **results}  # --only refreshes those rows
+    output.write_text(json.dumps({"machine": machine(), "quick": args.quick,
+                                  "results": results}, indent=1) + "\n")
     print(f"\nwrote {args.output}")
 
 

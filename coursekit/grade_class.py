@@ -11,6 +11,7 @@ changes.
 
 import csv
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -85,18 +86,80 @@ def register_assignment(root, assignment_id):
         raise RuntimeError(f"could not register {assignment_id} in the gradebook:\n{result.stderr[-2000:]}")
 
 
+def _autograde_in_child(root, assignment_id, student, memory_mb, log_path):
+    """Body of the forked grading process: nbgrader's AutogradeApp, as the CLI runs it."""
+    status = 1
+    try:
+        if memory_mb:
+            _limit_memory(memory_mb)()
+        os.chdir(root)
+        log = open(log_path, "w")
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        from nbgrader.apps.autogradeapp import AutogradeApp
+
+        app = AutogradeApp.instance()
+        app.initialize([assignment_id, "--student", student, "--force"])
+        app.start()
+        status = 0
+    except SystemExit as stop:
+        status = stop.code if isinstance(stop.code, int) else 1
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+
+
+def _autograde(root, assignment_id, student, timeout, memory_mb):
+    """Autograde one student in a forked process (isolated, without paying nbgrader's slow
+    imports again); returns (exit status or None on timeout, log text)."""
+    import multiprocessing
+    import tempfile
+
+    import nbgrader.apps.autogradeapp  # noqa: F401  imported once, inherited by every fork
+
+    with tempfile.NamedTemporaryFile("r", suffix=".log") as log:
+        child = multiprocessing.get_context("fork").Process(
+            target=_autograde_in_child, args=(str(root), assignment_id, student, memory_mb, log.name))
+        child.start()
+        child.join(timeout)
+        if child.is_alive():
+            _kill_tree(child.pid)
+            child.join()
+            return None, log.read()
+        return child.exitcode, log.read()
+
+
+def _kill_tree(pid):
+    """Kill a grading process and the kernel it started."""
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+        family = parent.children(recursive=True) + [parent]
+    except psutil.NoSuchProcess:
+        return
+    for proc in family:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+
+
 def grade_one(root, assignment_id, student, *, timeout=900, memory_mb=4096):
     folder = Path(root) / "submitted" / student / assignment_id
     reason = malformed_reason(folder, assignment_id)
     if reason:
         return Outcome(student, "malformed", message=reason)
-    try:
-        result = _nbgrader(root, ["autograde", assignment_id, "--student", student, "--force"],
-                           timeout, memory_mb)
-    except subprocess.TimeoutExpired:
+    status, log = _autograde(Path(root).resolve(), assignment_id, student, timeout, memory_mb)
+    if status is None:
         return Outcome(student, "timeout", message=f"autograde took longer than {timeout} s")
-    if result.returncode != 0:
-        return Outcome(student, "crashed", message=_last_error(result.stderr))
+    if status != 0:
+        return Outcome(student, "crashed", message=_last_error(log))
     return Outcome(student, "ok")
 
 
