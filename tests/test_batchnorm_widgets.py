@@ -125,7 +125,7 @@ def test_sweeps_and_largest_trainable_lr():
 
 def test_one_thread_restores_the_thread_count():
     threads = torch.get_num_threads()
-    seen = experiments.one_thread(torch.get_num_threads)()
+    seen = experiments.one_thread()(torch.get_num_threads)()
     assert seen == 1 and torch.get_num_threads() == threads
 
 

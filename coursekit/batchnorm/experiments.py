@@ -11,35 +11,14 @@ Everything is seeded and small, so the notebook runs in seconds on a CPU.
 """
 
 import copy
-import functools
 import math
 
 import numpy as np
 
 from coursekit.batchnorm import numpy_ref
+from coursekit.training import one_thread
 
 LABELS = {False: "without BatchNorm", True: "with BatchNorm"}
-
-
-def one_thread(function):
-    """Run ``function`` with torch on one CPU thread (restored afterwards).
-
-    These nets are tiny: a second thread only adds synchronisation, and on a shared or busy
-    machine torch's thread pool can make them ten times slower.
-    """
-
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        import torch
-
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return function(*args, **kwargs)
-        finally:
-            torch.set_num_threads(threads)
-
-    return wrapper
 
 
 def deep_mlp(data, *, batchnorm, depth=8, width=32, activation="sigmoid", init="glorot_uniform", seed=0):
@@ -59,7 +38,7 @@ def _fit(model, data, *, epochs, lr, optimizer, batch_size, seed, progress):
                device="cpu", seed=seed, progress=progress)
 
 
-@one_thread
+@one_thread()
 def with_and_without(data, *, epochs=6, lr=0.1, optimizer="sgd", batch_size=64, seed=0, progress=True,
                      **model_args):
     """Train the same deep MLP without and with BatchNorm.
@@ -94,7 +73,7 @@ def _sweep(data, name, values, *, fit_args, model_args, progress):
     return results
 
 
-@one_thread
+@one_thread()
 def learning_rate_sweep(data, lrs, *, epochs=2, optimizer="sgd", batch_size=64, seed=0, progress=True,
                         **model_args):
     """Final validation accuracy for each learning rate, without and with BatchNorm.
@@ -112,7 +91,7 @@ def largest_trainable_lr(lrs, accuracies, threshold=0.5):
     return max(good) if good else None
 
 
-@one_thread
+@one_thread()
 def init_sweep(data, inits, *, epochs=3, lr=0.1, optimizer="sgd", batch_size=64, seed=0, progress=True,
                **model_args):
     """Final validation accuracy for each initialiser (a name in ``training.INITIALISERS``).
@@ -124,7 +103,7 @@ def init_sweep(data, inits, *, epochs=3, lr=0.1, optimizer="sgd", batch_size=64,
     return _sweep(data, "init", inits, fit_args=fit_args, model_args=model_args, progress=progress)
 
 
-@one_thread
+@one_thread()
 def train_mode_accuracy(model, x, y, batch_sizes, *, seed=0):
     """Test accuracy in eval mode, and in training mode for each test batch size.
 

@@ -6,7 +6,6 @@
   optional dropout, input noise or weight decay, to compare curves and decision boundaries.
 """
 
-import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +13,7 @@ from tqdm.auto import tqdm
 
 from coursekit import data
 from coursekit.regularization import numpy_ref
+from coursekit.training import one_thread
 
 
 @dataclass(frozen=True)
@@ -83,23 +83,6 @@ def validation_mse(problem, lams, **fit_args):
 
 
 # ----- moons ----------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def one_thread():
-    """Run torch on one CPU thread, then restore the setting.
-
-    These networks are so small that every operation costs mostly its overhead; a second
-    thread only adds synchronisation, and on a busy machine it can be many times slower.
-    """
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def moons_split(*, n_train=60, n_val=300, noise=0.3, seed=0):
