@@ -1,18 +1,29 @@
-"""Small timing helpers: medians of repetitions, measured side by side in one process."""
+"""Small timing helpers: medians of repetitions, measured side by side in one process.
+
+On a GPU, kernels run asynchronously: pass ``sync`` (``torch.cuda.synchronize``) so that
+each timed block waits for the work it launched, or only the launches are timed.
+"""
 
 import statistics
 import time
 
 
-def median_seconds(fn, *, repeats=7, number=20, warmup=3):
+def _no_sync():
+    pass
+
+
+def median_seconds(fn, *, repeats=7, number=20, warmup=3, sync=None):
     """Median over ``repeats`` of the mean time of ``number`` calls of ``fn``."""
+    sync = sync or _no_sync
     for _ in range(warmup):
         fn()
     samples = []
     for _ in range(repeats):
+        sync()
         start = time.perf_counter()
         for _ in range(number):
             fn()
+        sync()
         samples.append((time.perf_counter() - start) / number)
     return statistics.median(samples)
 

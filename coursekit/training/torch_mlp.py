@@ -139,7 +139,14 @@ def _tensor(a, device, dtype=None):
 
 
 def evaluate(model, x, y, batch_size=1024):
-    """(mean loss, accuracy) as device tensors; the model is put in eval mode and restored."""
+    """(mean loss, accuracy) as tensors on the model's device.
+
+    x and y may be arrays or tensors on any device: they are moved to the model's device
+    (and x to its dtype), which costs nothing when they are there already. The model is put
+    in eval mode and restored.
+    """
+    param = next(model.parameters())
+    x, y = _tensor(x, param.device, param.dtype), _tensor(y, param.device)
     was_training = model.training
     model.eval()
     with torch.no_grad():
