@@ -8,6 +8,10 @@ resource limits set by the parent. Before any student code runs it:
    forbid, with a stub that raises, so the student's code cannot call them;
 3. keeps private handles on what it needs to write results.
 
+Each case then runs under the exercise's own call guard (the one ``check`` uses), which
+catches what a module-level stub cannot: a forbidden method such as ``LogUniform.sample``,
+which other exercises of the same notebook may use honestly.
+
 Then it executes the student's setup and solution cells (each in its own try, with an
 alarm), runs each exercise's ``run`` with the student's functions and writes plain arrays to
 an ``.npz`` file, which the parent reads with ``allow_pickle=False`` and compares with the
@@ -77,6 +81,7 @@ def main(job_path, out_path):
     all_cases = {name: grading.cases(ex, False) + grading.cases(ex, True) for name, ex in exercises.items()}
     if "torch" in job.get("preload", []):
         import torch  # noqa: F401  (so that torch built-ins can be blocked before student code)
+    forbidden = {name: (tuple(ex.forbidden()), ex.reference_modules) for name, ex in exercises.items()}
     block_references(exercises.values())
 
     save, plain, dumps = np.savez, np.array, json.dumps
@@ -112,9 +117,12 @@ def main(job_path, out_path):
             sys.stdout = out_buffer
             signal.alarm(job["cell_seconds"])
             try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                guard = grading._CallGuard(*forbidden[name])
+                with warnings.catch_warnings(), np.errstate(all="ignore"), guard:
                     warnings.simplefilter("ignore")
                     outputs = ex.run(functions, case)
+                if guard.hits:
+                    raise Blocked(f"called {guard.hits[0]}, which this exercise forbids")
                 for out_name, value in outputs.items():
                     if hasattr(value, "detach"):
                         value = value.detach().cpu().numpy()

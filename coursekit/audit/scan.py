@@ -18,6 +18,7 @@ IPYTHON_HOOKS = {"input_transformers_cleanup", "input_transformers_post", "ast_t
 DYNAMIC = {"exec", "eval", "compile", "__import__", "globals", "setattr", "delattr"}
 PROCESS = {("os", "_exit"), ("sys", "exit"), ("os", "kill"), ("os", "abort"), ("signal", "signal"),
            ("signal", "alarm")}
+TRACING = {("sys", "setprofile"), ("sys", "settrace"), ("threading", "setprofile"), ("threading", "settrace")}
 DANGEROUS_IMPORTS = {"importlib", "ctypes", "subprocess", "signal", "marshal", "inspect", "gc"}
 ARRAY_HOOKS = {"__eq__", "__ne__", "__array__", "__array_ufunc__", "__array_function__",
                "__float__", "__sub__", "__rsub__", "__abs__", "__getattribute__"}
@@ -142,10 +143,14 @@ class _Scanner(ast.NodeVisitor):
             self.flag("dynamic-code", f"calls {name}")
         if name == "get_ipython":
             self.flag("ipython-hooks", "calls get_ipython()")
+        if name in {"setprofile", "settrace"}:
+            self.flag("tracing", f"calls {name}")
         if isinstance(node.func, ast.Attribute):
             module = self._module_of(node.func)
             if (module, node.func.attr) in PROCESS:
                 self.flag("process-control", f"calls {module}.{node.func.attr}")
+            if (_root_name(node.func), node.func.attr) in TRACING:  # the call guard uses a profiler
+                self.flag("tracing", f"calls {_root_name(node.func)}.{node.func.attr}")
             if node.func.attr in self.forbidden_names and module in {"torch", "scipy", "numpy", "sklearn"}:
                 self.flag("calls-builtin", f"calls {_dotted(node.func) or node.func.attr}")
         elif name in self.forbidden_names and self.aliases.get(name) in {"torch", "scipy"}:
