@@ -18,10 +18,9 @@ nvidia-smi -L | tee "$OUT/device.txt"
 $PY -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name(0))" \
     | tee -a "$OUT/device.txt" || exit 1
 
-echo "== 1. torch tests (cpu and cuda cases)"
-timeout 300 $PY -m pytest -o addopts="" -p no:cacheprovider -p no:nbval -q -rs -n 8 \
-    tests/test_layers.py tests/test_gradcheck.py tests/test_activations.py tests/test_init.py \
-    tests/test_batchnorm.py tests/test_optimizers.py tests/test_regularization.py tests/test_training.py \
+echo "== 1. torch tests (cpu and cuda cases): the test files that have cuda cases"
+files=$(grep -l -E "torch_devices|mark\.cuda" tests/test_*.py)
+timeout 300 $PY -m pytest -o addopts="" -p no:cacheprovider -p no:nbval -q -rs -n 8 $files \
     > "$OUT/pytest_cuda.log" 2>&1 || status=1
 tail -n 25 "$OUT/pytest_cuda.log"
 

@@ -1,4 +1,6 @@
-"""Shared fixtures: the course root, and torch devices (cpu, plus cuda when available)."""
+"""Shared fixtures and helpers: the course root, torch devices (cpu, plus cuda when available),
+and smooth_problem, the non-quadratic test loss that both optimizer test files use.
+"""
 
 import os
 from pathlib import Path
@@ -24,6 +26,21 @@ def torch_devices():
             pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device"),
         ]),
     ]
+
+
+def smooth_problem(seed=0, shape=(3, 4)):
+    """A smooth non-quadratic loss: its gradient function and a starting point."""
+    rng = np.random.default_rng(seed)
+    n = int(np.prod(shape))
+    a = rng.standard_normal((n, n))
+    a = a @ a.T / n + 0.1 * np.eye(n)
+    b = rng.standard_normal(n)
+
+    def grad(w):
+        flat = w.reshape(-1)
+        return (a @ flat + b + 0.5 * np.sin(3 * flat)).reshape(w.shape)
+
+    return grad, rng.standard_normal(shape)
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
-"""Oracle tests for coursekit.optimizers: torch.optim's trajectories, for both references.
+"""Oracle tests for coursekit.optimizers' functional references: torch.optim's trajectories.
 
 The oracles are torch.optim's built-in optimizers (same hyperparameters, same gradients,
 many steps, float64 to 1e-10), and, for the conventions that torch does not implement, the
 formulas as their authors write them (Keras, the lecture notes, Sutskever et al.), coded
-here as plain loops.
+here as plain loops; then inputs, dtypes, errors. The classes: test_optimizers_torch_optim.py.
 """
 
 import numpy as np
@@ -12,7 +12,7 @@ import torch
 
 from coursekit.optimizers import numpy_ref, torch_ref
 from coursekit.optimizers.state import AdamState, MomentumState
-from conftest import torch_devices
+from conftest import smooth_problem, torch_devices
 
 # course name -> (torch.optim class, its kwargs, our kwargs), for a non-default setting.
 # RMSProp and Adam get a large eps: with a tiny one their steps stay about lr long near the
@@ -32,21 +32,6 @@ BUILTIN = {
 # torch.optim's defaults, for the "same defaults" test (SGD variants need their momentum).
 DEFAULTS = {"sgd": {}, "momentum": {"momentum": 0.9}, "nesterov": {"momentum": 0.9, "nesterov": True},
             "adagrad": {}, "rmsprop": {}, "adam": {}}
-
-
-def _problem(seed=0, shape=(3, 4)):
-    """A smooth non-quadratic loss: its gradient function and a starting point."""
-    rng = np.random.default_rng(seed)
-    n = int(np.prod(shape))
-    a = rng.standard_normal((n, n))
-    a = a @ a.T / n + 0.1 * np.eye(n)
-    b = rng.standard_normal(n)
-
-    def grad(w):
-        flat = w.reshape(-1)
-        return (a @ flat + b + 0.5 * np.sin(3 * flat)).reshape(w.shape)
-
-    return grad, rng.standard_normal(shape)
 
 
 def _builtin_path(cls, kwargs, grad, w0, steps):
@@ -77,7 +62,7 @@ def _our_path(module, name, hyper, grad, w0, steps, *, device="cpu"):
 @pytest.mark.parametrize("name", sorted(BUILTIN))
 def test_numpy_trajectory_equals_torch_optim(name):
     cls, kwargs, hyper = BUILTIN[name]
-    grad, w0 = _problem()
+    grad, w0 = smooth_problem()
     expected = _builtin_path(cls, kwargs, grad, w0, 200)
     assert np.abs(expected[-1] - w0).max() > 0.1  # the optimizer really moved
     np.testing.assert_allclose(_our_path(numpy_ref, name, hyper, grad, w0, 200), expected, rtol=1e-10, atol=1e-10)
@@ -87,7 +72,7 @@ def test_numpy_trajectory_equals_torch_optim(name):
 @pytest.mark.parametrize("name", sorted(BUILTIN))
 def test_torch_trajectory_equals_torch_optim(name, device):
     cls, kwargs, hyper = BUILTIN[name]
-    grad, w0 = _problem(seed=1)
+    grad, w0 = smooth_problem(seed=1)
     expected = _builtin_path(cls, kwargs, grad, w0, 200)
     got = _our_path(torch_ref, name, hyper, grad, w0, 200, device=device)
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
@@ -96,7 +81,7 @@ def test_torch_trajectory_equals_torch_optim(name, device):
 @pytest.mark.parametrize("name", sorted(BUILTIN))
 def test_defaults_are_torch_optims(name):
     cls, _, _ = BUILTIN[name]
-    grad, w0 = _problem(seed=2)
+    grad, w0 = smooth_problem(seed=2)
     expected = _builtin_path(cls, DEFAULTS[name], grad, w0, 50)
     init, step = getattr(numpy_ref, f"{name}_init"), getattr(numpy_ref, f"{name}_step")
     w, state, path = w0.copy(), init(w0), []
@@ -109,7 +94,7 @@ def test_defaults_are_torch_optims(name):
 @pytest.mark.parametrize("name", sorted(BUILTIN))
 def test_float32_stays_float32_and_follows_torch(name):
     cls, kwargs, hyper = BUILTIN[name]
-    grad, w0 = _problem(seed=3)
+    grad, w0 = smooth_problem(seed=3)
     w32 = w0.astype(np.float32)
     init, step = getattr(numpy_ref, f"{name}_init"), getattr(numpy_ref, f"{name}_step")
     tinit, tstep = getattr(torch_ref, f"{name}_init"), getattr(torch_ref, f"{name}_step")
@@ -134,7 +119,7 @@ def test_float32_stays_float32_and_follows_torch(name):
 
 def test_notes_momentum_form_gives_torchs_path():
     # m <- beta m + lr g; w <- w - m  (the notes), against torch.optim.SGD(momentum=beta).
-    grad, w0 = _problem(seed=4)
+    grad, w0 = smooth_problem(seed=4)
     lr, beta = 0.03, 0.85
     expected = _builtin_path(torch.optim.SGD, {"lr": lr, "momentum": beta}, grad, w0, 100)
     w, m, path = w0.copy(), np.zeros_like(w0), []
@@ -149,7 +134,7 @@ def test_notes_momentum_form_gives_torchs_path():
 def test_ema_momentum_is_torchs_with_lr_times_one_minus_momentum(module):
     # v <- mu v + (1 - mu) g is (1 - mu) times torch's buffer, so the path is torch's at
     # lr * (1 - mu).
-    grad, w0 = _problem(seed=5)
+    grad, w0 = smooth_problem(seed=5)
     lr, mu = 0.2, 0.75
     expected = _builtin_path(torch.optim.SGD, {"lr": lr * (1 - mu), "momentum": mu}, grad, w0, 100)
     got = _our_path(module, "momentum", {"lr": lr, "momentum": mu, "ema": True}, grad, w0, 100)
@@ -159,7 +144,7 @@ def test_ema_momentum_is_torchs_with_lr_times_one_minus_momentum(module):
 @pytest.mark.parametrize("module", [numpy_ref, torch_ref], ids=["numpy", "torch"])
 def test_nesterov_is_sutskevers_look_ahead_form(module):
     # v <- mu v - lr grad(theta + mu v); theta <- theta + v. torch's weights are theta + mu v.
-    grad, w0 = _problem(seed=6)
+    grad, w0 = smooth_problem(seed=6)
     lr, mu = 0.02, 0.9
     theta, v, look_ahead = w0.copy(), np.zeros_like(w0), []
     for _ in range(100):
@@ -174,7 +159,7 @@ def test_nesterov_is_sutskevers_look_ahead_form(module):
 @pytest.mark.parametrize("name", ["adagrad", "rmsprop"])
 def test_eps_inside_the_root(module, name):
     # The notes and Keras: w <- w - lr g / sqrt(s + eps).
-    grad, w0 = _problem(seed=7)
+    grad, w0 = smooth_problem(seed=7)
     lr, alpha, eps = 0.05, 0.9, 0.05
     w, s, expected = w0.copy(), np.zeros_like(w0), []
     for _ in range(50):
@@ -208,13 +193,37 @@ def _adam_loop(grad, w0, steps, lr, b1, b2, eps, variant):
                                            ("no_bias_correction", {"bias_correction": False}),
                                            ("typo", {"second_moment_beta1": True})])
 def test_adam_variants_follow_their_formulas(module, variant, flag):
-    grad, w0 = _problem(seed=8)
+    grad, w0 = smooth_problem(seed=8)
     lr, b1, b2, eps = 0.02, 0.85, 0.99, 0.05
     expected = _adam_loop(grad, w0, 60, lr, b1, b2, eps, variant)
     got = _our_path(module, "adam", {"lr": lr, "beta1": b1, "beta2": b2, "eps": eps, **flag}, grad, w0, 60)
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
     torch_path = _builtin_path(torch.optim.Adam, {"lr": lr, "betas": (b1, b2), "eps": eps}, grad, w0, 60)
     assert np.abs(got - torch_path).max() > 1e-6  # each variant really differs from torch's
+
+
+FLAGGED = {  # class and kwargs -> the functional reference with the same convention
+    "sgd ema": (torch_ref.SGD, {"lr": 0.1, "momentum": 0.8, "ema": True},
+                "momentum", {"lr": 0.1, "momentum": 0.8, "ema": True}),
+    "adagrad eps inside": (torch_ref.Adagrad, {"lr": 0.1, "eps": 0.01, "eps_inside": True},
+                           "adagrad", {"lr": 0.1, "eps": 0.01, "eps_inside": True}),
+    "rmsprop eps inside": (torch_ref.RMSprop, {"lr": 0.01, "eps": 0.01, "eps_inside": True},
+                           "rmsprop", {"lr": 0.01, "eps": 0.01, "eps_inside": True}),
+    "adam eps hat": (torch_ref.Adam, {"lr": 0.01, "eps": 0.01, "eps_hat": True},
+                     "adam", {"lr": 0.01, "eps": 0.01, "eps_hat": True}),
+    "adam no bias correction": (torch_ref.Adam, {"lr": 0.01, "bias_correction": False},
+                                "adam", {"lr": 0.01, "bias_correction": False}),
+    "adam typo": (torch_ref.Adam, {"lr": 0.01, "second_moment_beta1": True},
+                  "adam", {"lr": 0.01, "second_moment_beta1": True}),
+}
+
+
+@pytest.mark.parametrize("label", sorted(FLAGGED))
+def test_optimizer_class_flags_match_the_functional_conventions(label):
+    cls, kwargs, name, hyper = FLAGGED[label]
+    grad, w0 = smooth_problem(seed=10)
+    expected = _our_path(numpy_ref, name, hyper, grad, w0, 40)
+    np.testing.assert_allclose(_builtin_path(cls, kwargs, grad, w0, 40), expected, rtol=1e-10, atol=1e-12)
 
 
 # ----- inputs, dtypes, errors ----------------------------------------------------------------
@@ -295,199 +304,3 @@ def test_numpy_scalar_hyperparameters_do_not_upcast_float32():
     w = np.ones(3, dtype=np.float32)
     w_new, state = numpy_ref.adam_step(w, w, numpy_ref.adam_init(w), lr=np.float64(0.1), beta1=np.float64(0.9))
     assert w_new.dtype == np.float32 and state.mu.dtype == np.float32
-
-
-# ----- the from-scratch torch.optim.Optimizer subclasses -----------------------------------
-
-CLASSES = {  # label -> (ours, torch.optim's, kwargs)
-    "sgd": (torch_ref.SGD, torch.optim.SGD, {"lr": 0.05}),
-    "momentum": (torch_ref.SGD, torch.optim.SGD, {"lr": 0.02, "momentum": 0.9}),
-    "nesterov": (torch_ref.SGD, torch.optim.SGD, {"lr": 0.02, "momentum": 0.9, "nesterov": True}),
-    "adagrad": (torch_ref.Adagrad, torch.optim.Adagrad, {"lr": 0.05}),
-    "rmsprop": (torch_ref.RMSprop, torch.optim.RMSprop, {"lr": 0.002, "alpha": 0.95}),
-    "adam": (torch_ref.Adam, torch.optim.Adam, {"lr": 0.003, "betas": (0.85, 0.99)}),
-}
-
-
-@pytest.fixture(scope="module")
-def digits():
-    from coursekit import data
-
-    return data.digits(seed=0)
-
-
-@pytest.fixture
-def one_thread():
-    """Tiny models train much faster on one CPU thread, above all on a busy machine."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
-def _trained(digits, factory, lr, hyper, device, dtype):
-    from coursekit.training import build_mlp, fit
-
-    model = build_mlp([64, 16, 10], generator_seed=3)
-    hist = fit(model, digits, optimizer_factory=factory, lr=lr, epochs=2, batch_size=64,
-               device=device, dtype=dtype, progress=False, **hyper)
-    return model, hist
-
-
-@pytest.mark.parametrize("device", torch_devices())
-@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["float64", "float32"])
-@pytest.mark.parametrize("label", sorted(CLASSES))
-def test_optimizer_classes_train_a_model_like_the_builtins(digits, one_thread, label, dtype, device):
-    ours, builtin, kwargs = CLASSES[label]
-    hyper = {k: v for k, v in kwargs.items() if k != "lr"}
-    mine, hist = _trained(digits, ours, kwargs["lr"], hyper, device, dtype)
-    theirs, oracle_hist = _trained(digits, builtin, kwargs["lr"], hyper, device, dtype)
-    assert hist["loss"][-1] < hist["loss"][0]
-    tol = 1e-10 if dtype == torch.float64 else 1e-5
-    for a, b in zip(mine.parameters(), theirs.parameters()):
-        assert a.dtype == dtype and a.device.type == device
-        torch.testing.assert_close(a, b, rtol=tol, atol=tol)
-    np.testing.assert_allclose(hist["val_loss"], oracle_hist["val_loss"], rtol=tol)
-
-
-def _two_groups(cls, kwargs):
-    gen = torch.Generator().manual_seed(0)
-    params = [torch.randn(4, 3, dtype=torch.float64, generator=gen) for _ in range(3)]
-    opt = cls([{"params": params[:2]}, {"params": params[2:], "lr": kwargs["lr"] / 2}], **kwargs)
-    return params, opt
-
-
-@pytest.mark.parametrize("label", sorted(CLASSES))
-def test_param_groups_and_parameters_without_gradient(label):
-    ours, builtin, kwargs = CLASSES[label]
-    (mine, opt), (theirs, oracle) = _two_groups(ours, kwargs), _two_groups(builtin, kwargs)
-    gen = torch.Generator().manual_seed(1)
-    for step in range(12):
-        grads = [torch.randn(4, 3, dtype=torch.float64, generator=gen) for _ in range(3)]
-        for params in (mine, theirs):
-            for i, (p, g) in enumerate(zip(params, grads)):
-                p.grad = None if (i == 1 and step % 3 == 0) else g.clone()  # p[1] skips steps
-        opt.step()
-        oracle.step()
-    for a, b in zip(mine, theirs):
-        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
-
-
-FLAGGED = {  # class and kwargs -> the functional reference with the same convention
-    "sgd ema": (torch_ref.SGD, {"lr": 0.1, "momentum": 0.8, "ema": True},
-                "momentum", {"lr": 0.1, "momentum": 0.8, "ema": True}),
-    "adagrad eps inside": (torch_ref.Adagrad, {"lr": 0.1, "eps": 0.01, "eps_inside": True},
-                           "adagrad", {"lr": 0.1, "eps": 0.01, "eps_inside": True}),
-    "rmsprop eps inside": (torch_ref.RMSprop, {"lr": 0.01, "eps": 0.01, "eps_inside": True},
-                           "rmsprop", {"lr": 0.01, "eps": 0.01, "eps_inside": True}),
-    "adam eps hat": (torch_ref.Adam, {"lr": 0.01, "eps": 0.01, "eps_hat": True},
-                     "adam", {"lr": 0.01, "eps": 0.01, "eps_hat": True}),
-    "adam no bias correction": (torch_ref.Adam, {"lr": 0.01, "bias_correction": False},
-                                "adam", {"lr": 0.01, "bias_correction": False}),
-    "adam typo": (torch_ref.Adam, {"lr": 0.01, "second_moment_beta1": True},
-                  "adam", {"lr": 0.01, "second_moment_beta1": True}),
-}
-
-
-@pytest.mark.parametrize("label", sorted(FLAGGED))
-def test_optimizer_class_flags_match_the_functional_conventions(label):
-    cls, kwargs, name, hyper = FLAGGED[label]
-    grad, w0 = _problem(seed=10)
-    expected = _our_path(numpy_ref, name, hyper, grad, w0, 40)
-    np.testing.assert_allclose(_builtin_path(cls, kwargs, grad, w0, 40), expected, rtol=1e-10, atol=1e-12)
-
-
-def test_adam_keeps_its_step_count_as_a_python_int_and_torchs_state_keys():
-    p = torch.zeros(3, requires_grad=True)
-    opt = torch_ref.Adam([p], lr=0.1)
-    for _ in range(3):
-        p.grad = torch.ones(3)
-        opt.step()
-    state = opt.state[p]
-    assert state["step"] == 3 and type(state["step"]) is int
-    assert set(state) == {"step", "exp_avg", "exp_avg_sq"}
-
-
-@pytest.mark.parametrize("label", sorted(CLASSES))
-def test_state_dict_round_trip_continues_the_same_path(label):
-    ours, _, kwargs = CLASSES[label]
-    grad, w0 = _problem(seed=11)
-
-    def run(steps, opt, p):
-        for _ in range(steps):
-            p.grad = torch.tensor(grad(p.detach().numpy()))
-            opt.step()
-
-    p = torch.tensor(w0)
-    straight = ours([p], **kwargs)
-    run(10, straight, p)
-    q = torch.tensor(w0)
-    first = ours([q], **kwargs)
-    run(5, first, q)
-    second = ours([q], **kwargs)
-    second.load_state_dict(first.state_dict())
-    run(5, second, q)
-    torch.testing.assert_close(q, p, rtol=0, atol=0)
-
-
-def test_step_returns_the_closures_loss():
-    p = torch.tensor([1.0, -2.0], requires_grad=True)
-    opt = torch_ref.SGD([p], lr=0.1)
-
-    def closure():
-        opt.zero_grad()
-        loss = (p**2).sum()
-        loss.backward()
-        return loss
-
-    assert opt.step(closure).item() == pytest.approx(5.0)
-    torch.testing.assert_close(p.detach(), torch.tensor([0.8, -1.6]))
-
-
-def test_optimizer_classes_reject_bad_hyperparameters():
-    p = [torch.zeros(2, requires_grad=True)]
-    with pytest.raises(ValueError, match="lr must be >= 0"):
-        torch_ref.SGD(p, lr=-1.0)
-    with pytest.raises(ValueError, match="nesterov=True needs momentum > 0"):
-        torch_ref.SGD(p, lr=0.1, nesterov=True)
-    with pytest.raises(ValueError, match=r"beta2 must lie in \[0, 1\)"):
-        torch_ref.Adam(p, betas=(0.9, 1.0))
-    with pytest.raises(TypeError, match="betas must be a pair"):
-        torch_ref.Adam(p, betas=0.9)
-    with pytest.raises(ValueError, match="eps must be >= 0"):
-        torch_ref.Adagrad(p, eps=-1e-10)
-    with pytest.raises(ValueError, match=r"alpha must lie in \[0, 1\)"):
-        torch_ref.RMSprop(p, alpha=-0.5)
-
-
-@pytest.mark.cuda
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
-@pytest.mark.parametrize("label", sorted(CLASSES))
-def test_optimizer_steps_never_synchronise_with_the_gpu(label):
-    ours, _, kwargs = CLASSES[label]
-    params = [torch.randn(64, 32, device="cuda"), torch.randn(32, device="cuda")]
-    opt = ours(params, **kwargs)
-    for p in params:
-        p.grad = torch.randn_like(p)
-    opt.step()  # the first step creates the state
-    torch.cuda.synchronize()
-    torch.cuda.set_sync_debug_mode("error")
-    try:
-        for _ in range(3):
-            opt.step()
-    finally:
-        torch.cuda.set_sync_debug_mode("default")
-    assert all(p.is_cuda for p in params)
-
-
-@pytest.mark.parametrize("label", sorted(CLASSES))
-def test_optimizer_classes_leave_the_gradients_alone(label):
-    ours, _, kwargs = CLASSES[label]
-    p = torch.ones(5, dtype=torch.float64)
-    opt = ours([p], **kwargs)
-    p.grad = torch.linspace(-1, 1, 5, dtype=torch.float64)
-    before = p.grad.clone()
-    for _ in range(3):
-        opt.step()
-    torch.testing.assert_close(p.grad, before, rtol=0, atol=0)
-    assert not torch.equal(p, torch.ones(5, dtype=torch.float64))
