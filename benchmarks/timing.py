@@ -8,13 +8,9 @@ import statistics
 import time
 
 
-def _no_sync():
-    pass
-
-
 def median_seconds(fn, *, repeats=7, number=20, warmup=3, sync=None):
     """Median over ``repeats`` of the mean time of ``number`` calls of ``fn``."""
-    sync = sync or _no_sync
+    sync = sync or (lambda: None)
     for _ in range(warmup):
         fn()
     samples = []

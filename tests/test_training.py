@@ -60,6 +60,16 @@ def test_early_stopping_restores_the_best_weights(digits):
     assert loss.item() == pytest.approx(min(hist["val_loss"]), rel=1e-5)
 
 
+def test_evaluate_names_its_bad_arguments(digits):
+    model = build_mlp([64, 10])
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module with parameters"):
+        evaluate(torch.nn.ReLU(), digits.x_val, digits.y_val)
+    with pytest.raises(ValueError, match="same number of examples"):
+        evaluate(model, digits.x_val, digits.y_val[:-1])
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        evaluate(model, digits.x_val, digits.y_val, batch_size=0)
+
+
 def test_build_mlp_structure_and_errors():
     model = build_mlp([5, 7, 7, 3], activation="tanh", batchnorm=True, dropout=0.5)
     kinds = [type(m).__name__ for m in model]

@@ -145,8 +145,15 @@ def evaluate(model, x, y, batch_size=1024):
     (and x to its dtype), which costs nothing when they are there already. The model is put
     in eval mode and restored.
     """
+    if not isinstance(model, nn.Module) or next(model.parameters(), None) is None:
+        raise TypeError(f"model must be a torch.nn.Module with parameters, got {type(model).__name__}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     param = next(model.parameters())
     x, y = _tensor(x, param.device, param.dtype), _tensor(y, param.device)
+    if x.dim() < 1 or y.dim() != 1 or len(x) != len(y):
+        raise ValueError(f"x and y must hold the same number of examples, with y of shape (N,); "
+                         f"got x {tuple(x.shape)} and y {tuple(y.shape)}")
     was_training = model.training
     model.eval()
     with torch.no_grad():
