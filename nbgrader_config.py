@@ -20,10 +20,10 @@ c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\w*Warning\b"
 
 # A test cell whose check(...) calls did not all print their success line scores 0, so that
-# blanking cells or rebinding `check` earns nothing (see coursekit/nbgrader_checks.py).
+# blanking cells or rebinding `check` earns nothing (see coursekit/grading/markers.py).
 from nbgrader.converters.autograde import Autograde  # noqa: E402
 
-from coursekit.nbgrader_checks import RequireCheckMarkers  # noqa: E402
+from coursekit.grading.markers import RequireCheckMarkers  # noqa: E402
 
 _steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
 _steps.insert([s.__name__ for s in _steps].index("IgnorePattern") + 1, RequireCheckMarkers)

@@ -1,8 +1,11 @@
-"""The ``coursekit`` command: ``coursekit <subcommand> --help`` describes each one."""
+"""The coursekit command. Run "coursekit COMMAND --help" for each command's options.
+
+Students: lab, check. Instructors: release, grade, audit, report (and build, which only
+rebuilds the instructor notebooks from their sources).
+"""
 
 import argparse
 import os
-import subprocess
 import sys
 
 from coursekit import course
@@ -22,97 +25,166 @@ def _ids(root, requested):
 def cmd_build(args):
     root = _root(args)
     for assignment_id in _ids(root, args.assignments):
-        print(f"built {course.build(root, assignment_id).relative_to(root)}")
+        print(f"built {course.build(root, assignment_id).relative_to(root)}", flush=True)
 
 
 def cmd_release(args):
+    from tqdm.auto import tqdm
+
     root = _root(args)
-    for assignment_id in _ids(root, args.assignments):
-        print(f"released {course.release(root, assignment_id).relative_to(root)}/")
+    ids = _ids(root, args.assignments)
+    with tqdm(ids, desc="releasing", unit="assignment") as bar:
+        for assignment_id in bar:
+            bar.set_postfix_str(assignment_id)
+            target = course.release(root, assignment_id)
+            bar.write(f"released {target.relative_to(root)}/")
 
 
-def cmd_lab(args):
-    root = _root(args)
-    command = [sys.executable, "-m", "jupyter", "lab", str(root / "notebooks"), *args.lab_args]
-    print("$", " ".join(command))
+def cmd_lab(args, extra):
+    from coursekit import lab
+
+    command = lab.command(_root(args), extra)
+    print("$", " ".join(command), flush=True)
     if not args.dry_run:
-        os.execv(sys.executable, command) if os.name != "nt" else subprocess.run(command, check=False)
+        lab.run(command)
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Help that shows each option's default, when it has a meaningful one."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.default not in (None, False, argparse.SUPPRESS) and "default" not in text \
+                and action.option_strings:
+            text += " (default: %(default)s)"
+        return text
+
+
+def _grading_options(args):
+    return {"sandboxed": not args.no_sandbox, "audit_seed": args.audit_seed,
+            "progress": not args.json}
 
 
 def cmd_grade(args):
-    from coursekit import grade_class
+    from coursekit.grading import class_grade, report
 
     root = _root(args)
-    outcomes, csv_path = grade_class.grade_class(
-        root, args.assignment, timeout=args.timeout, memory_mb=args.memory_mb, progress=not args.json)
-    print(grade_class.as_json(outcomes) if args.json else grade_class.report(outcomes))
+    outcomes, csv_path = class_grade.grade_class(
+        root, args.assignment, jobs=args.jobs, dask=args.dask, timeout=args.timeout,
+        memory_mb=args.memory_mb, audit_timeout=args.audit_timeout,
+        audit_memory_mb=args.audit_memory_mb, **_grading_options(args))
+    print(report.as_json(outcomes) if args.json else report.table(outcomes))
     if not args.json:
-        print(f"\ngrades written to {csv_path.relative_to(root)}; feedback in feedback/")
+        print(f"\ngrades written to {csv_path.relative_to(root)} (details in "
+              f"{csv_path.with_suffix('.json').relative_to(root)}); feedback in feedback/")
 
 
 def cmd_audit(args):
-    import coursekit.audit as audit
+    from coursekit.grading import class_grade, report
 
     root = _root(args)
-    results = audit.audit_assignment(root, args.assignment, progress=not args.json,
-                                     timeout=args.timeout, memory_mb=args.memory_mb)
-    print(audit.as_json(results) if args.json else audit.report(results))
+    results = class_grade.audit_class(root, args.assignment, jobs=args.jobs, timeout=args.timeout,
+                                      memory_mb=args.memory_mb, **_grading_options(args))
+    print(report.audit_json(results) if args.json else report.table(list(results.values())))
 
 
 def cmd_check(args):
-    from coursekit import selfcheck
+    from coursekit.grading import selfcheck
 
     rows, changed = selfcheck.check_notebook(args.notebook, timeout=args.timeout)
     print(selfcheck.summary(rows, changed))
     return 0 if all(r.passed for r in rows) and not changed else 1
 
 
+def cmd_report(args):
+    from coursekit.grading import class_report
+
+    root = _root(args)
+    path, data = class_report.write(root, args.assignment, output=args.output)
+    if args.json:
+        print(class_report.dumps(data))
+    else:
+        print(f"report written to {path}")
+
+
+def _add_grading_options(parser, timeout, memory_mb, what):
+    parser.add_argument("assignment", help="assignment id, e.g. 00_backprop")
+    parser.add_argument("--timeout", type=int, default=timeout, help=f"seconds per submission ({what})")
+    parser.add_argument("--memory-mb", type=int, default=memory_mb,
+                        help=f"resident memory per submission, all its processes together ({what})")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="submissions graded at once (default: this machine's cores)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run student code without the OS sandbox (the CSV records it)")
+    parser.add_argument("--audit-seed", type=int, default=None,
+                        help="seed of the audit's hidden cases (default: a fresh one, recorded)")
+
+
 def parser():
-    p = argparse.ArgumentParser(prog="coursekit", description=__doc__)
+    formatter = _Formatter
+    p = argparse.ArgumentParser(prog="coursekit", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--root", help="course root (default: the nearest folder with nbgrader_config.py)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    build = sub.add_parser("build", help="build solutions/<id>/*.ipynb from solutions/<id>.py")
-    build.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
-    build.set_defaults(func=cmd_build)
+    lab = sub.add_parser("lab", formatter_class=formatter, help="open JupyterLab on notebooks/ "
+                         "(other options are passed to jupyter lab)")
+    lab.add_argument("--dry-run", action="store_true", help="print the command, do not run it")
+    lab.set_defaults(func=cmd_lab)
 
-    rel = sub.add_parser("release", help="rebuild and regenerate notebooks/ from solutions/")
+    chk = sub.add_parser("check", formatter_class=formatter,
+                         help="run a notebook's visible tests and summarise them (students)")
+    chk.add_argument("notebook", help="path to your notebook, e.g. notebooks/00_backprop/backprop.ipynb")
+    chk.add_argument("--timeout", type=int, default=120, help="seconds per cell")
+    chk.set_defaults(func=cmd_check)
+
+    rel = sub.add_parser("release", formatter_class=formatter,
+                         help="rebuild and regenerate notebooks/ from solutions/")
     rel.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     rel.set_defaults(func=cmd_release)
 
-    chk = sub.add_parser("check", help="run a notebook's visible tests and summarise them (students)")
-    chk.add_argument("notebook", help="path to your notebook, e.g. notebooks/00_backprop/backprop.ipynb")
-    chk.add_argument("--timeout", type=int, default=120, help="seconds per cell (default 120)")
-    chk.set_defaults(func=cmd_check)
+    build = sub.add_parser("build", formatter_class=formatter,
+                           help="rebuild only solutions/<id>/*.ipynb from solutions/<id>.py")
+    build.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    build.set_defaults(func=cmd_build)
 
-    grade = sub.add_parser("grade", help="autograde every submission, generate feedback, export CSV")
-    grade.add_argument("assignment", help="assignment id, e.g. 00_backprop")
-    grade.add_argument("--timeout", type=int, default=900, help="seconds per submission (default 900)")
-    grade.add_argument("--memory-mb", type=int, default=4096, help="memory limit per submission")
-    grade.add_argument("--json", action="store_true", help="print results as JSON")
+    grade = sub.add_parser("grade", formatter_class=formatter,
+                           help="grade and audit every submission, give feedback, write grades/<id>.csv")
+    _add_grading_options(grade, 900, 4096, "nbgrader's run")
+    grade.add_argument("--audit-timeout", type=int, default=120, help="seconds per submission (the audit)")
+    grade.add_argument("--audit-memory-mb", type=int, default=3072, help="resident memory per submission (the audit)")
+    grade.add_argument("--dask", metavar="ADDRESS", default=None,
+                       help="grade on a running Dask cluster, e.g. tcp://scheduler:8786 (pip install -e '.[cluster]')")
+    grade.add_argument("--json", action="store_true", help="print the results as JSON")
     grade.set_defaults(func=cmd_grade)
 
-    audit = sub.add_parser("audit", help="re-grade submissions out of process and scan for tampering")
-    audit.add_argument("assignment", help="assignment id, e.g. 00_backprop")
+    audit = sub.add_parser("audit", formatter_class=formatter,
+                           help="re-run the audit alone: sandboxed, fresh hidden cases, tampering scan")
+    _add_grading_options(audit, 120, 3072, "the audit")
     audit.add_argument("--json", action="store_true",
                        help="print {student: {nbgrader_score, audit_score, max_score, flags}}")
-    audit.add_argument("--timeout", type=int, default=120, help="seconds per student (default 120)")
-    audit.add_argument("--memory-mb", type=int, default=3072, help="memory limit per student")
     audit.set_defaults(func=cmd_audit)
 
-    lab = sub.add_parser("lab", help="open JupyterLab on notebooks/")
-    lab.add_argument("--dry-run", action="store_true", help="print the command, do not run it")
-    lab.add_argument("lab_args", nargs=argparse.REMAINDER, help="extra arguments for jupyter lab")
-    lab.set_defaults(func=cmd_lab)
+    rep = sub.add_parser("report", formatter_class=formatter,
+                         help="write an offline HTML report of a graded class (after coursekit grade)")
+    rep.add_argument("assignment", help="assignment id, e.g. 00_backprop")
+    rep.add_argument("--output", default=None, help="HTML file to write (default: grades/<id>.html)")
+    rep.add_argument("--json", action="store_true", help="print the report's data as JSON")
+    rep.set_defaults(func=cmd_report)
     return p
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args, extra = parser().parse_known_args(argv)
+    if extra and args.command != "lab":
+        parser().parse_args(argv)  # lets argparse report the unknown option and exit 2
     try:
-        return args.func(args) or 0
-    except (FileNotFoundError, ValueError, RuntimeError) as err:
-        print(f"coursekit {args.command}: error: {err}", file=sys.stderr)
+        result = args.func(args, extra) if args.command == "lab" else args.func(args)
+        return result or 0
+    except (FileNotFoundError, ValueError, RuntimeError, KeyError) as err:
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f"coursekit {args.command}: error: {message}", file=sys.stderr)
         return 2
 
 

@@ -149,30 +149,3 @@ def release(root, assignment_id):
             shutil.rmtree(target)
         shutil.copytree(generated, target)
     return target
-
-
-def submit(course_dir, assignment_id, student_id, notebook_path):
-    """Place a notebook as ``submitted/<student>/<id>/`` (what ``nbgrader collect`` does)."""
-    folder = Path(course_dir) / "submitted" / student_id / assignment_id
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(notebook_path, folder / notebook_name(assignment_id))
-    return folder
-
-
-def autograde(course_dir, assignment_id, *, timeout=None):
-    """``nbgrader autograde <id>`` for every submission; raises with the log on failure."""
-    result = nbgrader(course_dir, "autograde", assignment_id, "--force", timeout=timeout)
-    if result.returncode != 0:
-        raise RuntimeError(f"nbgrader autograde {assignment_id} failed:\n{result.stderr[-4000:]}")
-    return result
-
-
-def scores(course_dir, assignment_id):
-    """{student id: (score, max score)} from the course's gradebook."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{Path(course_dir) / 'gradebook.db'}") as gradebook:
-        return {
-            sub.student.id: (sub.score, sub.max_score)
-            for sub in gradebook.assignment_submissions(assignment_id)
-        }

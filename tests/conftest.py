@@ -8,6 +8,9 @@ from pathlib import Path
 # Two pytest workers share two cores: one thread each (notebook kernels inherit this) avoids
 # oversubscription, which makes the small models here several times slower.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# Hidden cases come from a key (the grader derives one per submission from the course secret);
+# a fixed one keeps the suite's hidden cases the same from run to run.
+os.environ.setdefault("COURSEKIT_HIDDEN_KEY", "coursekit-test-suite")
 
 import numpy as np
 import pytest
@@ -41,6 +44,26 @@ def smooth_problem(seed=0, shape=(3, 4)):
         return (a @ flat + b + 0.5 * np.sin(3 * flat)).reshape(w.shape)
 
     return grad, rng.standard_normal(shape)
+
+
+def finished_student_notebook(assignment_id, target):
+    """The released notebook with every answer cell filled in from the solution, as a
+    student who solved everything hands it in."""
+    import json
+
+    from coursekit import course
+
+    name = course.notebook_name(assignment_id)
+    release = json.loads((ROOT / "notebooks" / assignment_id / name).read_text())
+    solution = json.loads((ROOT / "solutions" / assignment_id / name).read_text())
+    answers = {c["id"]: c["source"] for c in solution["cells"]
+               if c["metadata"].get("nbgrader", {}).get("solution")}
+    for cell in release["cells"]:
+        if cell["id"] in answers:
+            cell["source"] = answers[cell["id"]]
+    path = Path(target) / name
+    path.write_text(json.dumps(release))
+    return path
 
 
 @pytest.fixture

@@ -1,12 +1,16 @@
-"""The audit's sandbox on its own: forbidden methods are caught per exercise, honest code
-passes, and the static scan flags tampering with the profiler the call guard relies on."""
+"""The audit on its own: its sandbox holds no reference code, forbidden methods are caught per
+exercise, honest code passes, and the static scan flags tampering with the call guard."""
 
-import types
+import json
 
 import pytest
 
-from coursekit.audit import run_sandbox, score_calls
-from coursekit.audit.scan import scan_source
+from coursekit.grading import audit, sandbox
+from coursekit.grading.audit import extract
+from coursekit.grading.audit.scan import scan_source
+
+pytestmark = pytest.mark.skipif(sandbox.unavailable_reason() is not None,
+                                reason=f"no sandbox here: {sandbox.unavailable_reason()}")
 
 HONEST_SEARCH = '''
 def random_search(objective, space, n_trials, *, rng):
@@ -33,27 +37,66 @@ def log_uniform(low, high, size=None, *, rng):
     draw = LogUniform.sample  # an alias: a stub on the name would not see through it
     return draw(LogUniform(low, high), rng, size)
 '''
+READS_THE_REFERENCE = '''
+import os, coursekit
+HERE = os.path.dirname(coursekit.__file__)
+FOUND = [n for n in ("tuning/numpy_ref.py", "tuning/search.py") if os.path.exists(os.path.join(HERE, n))]
+
+def log_uniform(low, high, size=None, *, rng):
+    raise RuntimeError(f"reference files visible: {FOUND}") if FOUND else NotImplementedError()
+'''
 CALLS = [("tuning.log_uniform", ["log_uniform"]), ("tuning.random_search", ["random_search"])]
-TEST_CELLS = [types.SimpleNamespace(calls=[call], points=1.0) for call in CALLS]
 
 
-def audit(log_uniform_source):
-    arrays, errors = run_sandbox([log_uniform_source, HONEST_SEARCH], CALLS, timeout=120)
-    score, failures = score_calls(TEST_CELLS, CALLS, arrays, errors)
-    return score, failures, errors
+RELEASE = {"cells": [{"cell_type": "code", "id": f"test_{i}", "source": "",
+                      "metadata": {"nbgrader": {"grade": True, "grade_id": f"test_{i}"}}}
+                     for i in range(len(CALLS))]}
 
 
-def test_a_forbidden_method_scores_nothing_and_other_exercises_may_use_it():
-    score, failures, errors = audit(LOG_UNIFORM_BY_METHOD)
-    assert score == 1.0, failures  # random search (which calls sampler.sample) keeps its point
-    assert len(failures) == 1 and failures[0].startswith("tuning.log_uniform case 1")
-    assert "LogUniform.sample" in failures[0] and "forbids" in failures[0]
-    assert not [key for key in errors if key.startswith("1/")]
+def notebook(*sources):
+    cells = [{"cell_type": "code", "id": f"answer{i}", "source": src,
+              "metadata": {"nbgrader": {"solution": True, "grade_id": f"answer{i}"}}}
+             for i, src in enumerate(sources)]
+    cells += RELEASE["cells"]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
 
 
-def test_honest_answers_get_full_marks():
-    score, failures, errors = audit(HONEST_LOG_UNIFORM)
-    assert (score, failures, errors) == (2.0, [], {})
+@pytest.fixture(scope="module")
+def tuning_plan():
+    cells = [extract.TestCell(f"test_{i}", 1.0, "", [call]) for i, call in enumerate(CALLS)]
+    return audit.plan_for(cells, RELEASE)
+
+
+def run(plan, *sources):
+    return audit.audit_notebook(notebook(*sources), plan, student="someone", seed=1234)
+
+
+def test_a_forbidden_method_scores_nothing_and_other_exercises_may_use_it(tuning_plan):
+    result = run(tuning_plan, LOG_UNIFORM_BY_METHOD, HONEST_SEARCH)
+    assert result.audit_score == 1.0, result.failures  # random search (sampler.sample) keeps its point
+    assert result.exercises["tuning.random_search"] == {
+        "visible": True, "hidden": True, "convention": None, "failure": None}
+    failure = result.exercises["tuning.log_uniform"]["failure"]
+    assert failure.startswith("tuning.log_uniform visible case 1") and "LogUniform.sample" in failure
+
+
+def test_honest_answers_get_full_marks(tuning_plan):
+    result = run(tuning_plan, HONEST_LOG_UNIFORM, HONEST_SEARCH)
+    assert (result.audit_score, result.failures, result.flags) == (2.0, [], [])
+
+
+def test_the_sandbox_has_no_reference_files(tuning_plan):
+    result = run(tuning_plan, READS_THE_REFERENCE, HONEST_SEARCH)
+    failure = result.exercises["tuning.log_uniform"]["failure"]
+    assert "not implemented yet" in failure and "reference files visible" not in failure
+    assert "coursekit.tuning.numpy_ref" in tuning_plan.hidden
+
+
+def test_hidden_cases_change_with_the_audit_seed(tuning_plan):
+    specs = [audit.exercise_specs(tuning_plan, seed, "someone") for seed in (1, 2)]
+    name = "tuning.log_uniform"
+    assert specs[0][name]["visible_seed"] == specs[1][name]["visible_seed"]
+    assert specs[0][name]["hidden_seed"] != specs[1][name]["hidden_seed"]
 
 
 @pytest.mark.parametrize("source", [

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from coursekit import course
-from conftest import ROOT
+from conftest import ROOT, finished_student_notebook
 
 CHROMIUM = Path("/usr/bin/chromium")
 ASSIGNMENT = "03_activations"
@@ -33,21 +33,6 @@ def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def finished_student_notebook(assignment_id, target):
-    """The released notebook with every answer cell filled in from the solution."""
-    name = course.notebook_name(assignment_id)
-    release = json.loads((ROOT / "notebooks" / assignment_id / name).read_text())
-    solution = json.loads((ROOT / "solutions" / assignment_id / name).read_text())
-    answers = {c["id"]: c["source"] for c in solution["cells"]
-               if c["metadata"].get("nbgrader", {}).get("solution")}
-    for cell in release["cells"]:
-        if cell["id"] in answers:
-            cell["source"] = answers[cell["id"]]
-    path = Path(target) / name
-    path.write_text(json.dumps(release))
-    return path
 
 
 @pytest.fixture

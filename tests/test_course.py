@@ -6,13 +6,15 @@ autograde both: the solution scores full marks, the blank scores zero.
 """
 
 import json
+import shutil
 import subprocess
 import sys
 
 import pytest
 
 from coursekit import course
-from conftest import ROOT
+from coursekit.grading import class_grade, sandbox
+from conftest import ROOT, finished_student_notebook
 
 ASSIGNMENTS = course.assignments(ROOT)
 
@@ -52,9 +54,18 @@ def test_notebooks_carry_no_outputs_and_valid_metadata(path):
     assert any(c["metadata"].get("nbgrader", {}).get("grade") for c in nb["cells"])
 
 
+def _submit(course_dir, assignment_id, student, notebook):
+    folder = course_dir / "submitted" / student / assignment_id
+    folder.mkdir(parents=True)
+    shutil.copy2(notebook, folder / course.notebook_name(assignment_id))
+
+
 @pytest.mark.notebook
+@pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here")
 @pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
 def test_round_trip_solution_full_marks_blank_zero(assignment_id, tmp_path):
+    """Release, then grade the solution and the untouched release as two students, as
+    `coursekit grade` does: sandboxed nbgrader and the audit agree on full marks and zero."""
     course_dir = course.copy_course(ROOT, tmp_path)
     release = course.generate(course_dir, assignment_id)
     name = course.notebook_name(assignment_id)
@@ -66,16 +77,17 @@ def test_round_trip_solution_full_marks_blank_zero(assignment_id, tmp_path):
     assert "BEGIN HIDDEN TESTS" not in (release / name).read_text()
     assert "BEGIN SOLUTION" not in (release / name).read_text()
 
-    course.submit(course_dir, assignment_id, "solution", ROOT / "solutions" / assignment_id / name)
-    course.submit(course_dir, assignment_id, "blank", release / name)
-    course.autograde(course_dir, assignment_id, timeout=600)
-    scores = course.scores(course_dir, assignment_id)
-
-    score, max_score = scores["solution"]
-    assert max_score > 0 and score == max_score, scores
-    assert scores["blank"] == (0, max_score), scores
+    _submit(course_dir, assignment_id, "solution", finished_student_notebook(assignment_id, tmp_path))
+    _submit(course_dir, assignment_id, "blank", release / name)
+    outcomes, _ = class_grade.grade_class(course_dir, assignment_id, jobs=2, timeout=600, progress=False)
+    solution, blank = sorted(outcomes, key=lambda o: o.student != "solution")
+    assert solution.max_score > 0 and solution.status == "ok", solution
+    assert solution.score == solution.audit_score == solution.final_score == solution.max_score, solution
+    assert solution.flags == [], solution.flags
+    assert (blank.status, blank.score, blank.audit_score) == ("ok", 0, 0), blank
     graded = (course_dir / "autograded" / "solution" / assignment_id / name).read_text()
     assert "hidden cases pass" in graded, "the hidden tests did not run at autograde"
+    assert all(e["visible"] and e["hidden"] for e in solution.exercises.values()), solution.exercises
 
 
 def test_import_coursekit_does_not_import_torch():

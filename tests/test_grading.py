@@ -4,12 +4,15 @@ The "correct" answers here are written independently of the references (other fo
 torch), since calling the reference itself is refused by design.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
 
 from coursekit import grading
 from coursekit.grading import GradingFailure, check
+from coursekit.grading.exercises import _REGISTRY
 
 
 def dense_forward(x, w, b):
@@ -131,13 +134,13 @@ def test_calling_the_reference_earns_nothing():
 def test_known_alternative_conventions_are_named(name, answer, convention):
     ex = grading.exercise(name)
     # The autograd answer calls log_softmax; lift the ban here to test the naming alone.
-    ex = grading.dataclasses.replace(ex, forbidden=lambda: ())
-    grading._REGISTRY[name], saved = ex, grading._REGISTRY[name]
+    ex = dataclasses.replace(ex, forbidden=lambda: ())
+    _REGISTRY[name], saved = ex, _REGISTRY[name]
     try:
         with pytest.raises(GradingFailure, match=f"matches .*{convention}"), np.errstate(all="ignore"):
             check(name, answer, hidden=True)
     finally:
-        grading._REGISTRY[name] = saved
+        _REGISTRY[name] = saved
 
 
 def test_hidden_and_visible_cases_differ():

@@ -8,7 +8,7 @@ import ast
 import difflib
 import inspect
 
-from coursekit.audit.extract import without_magics
+from coursekit.grading.audit.extract import without_magics
 
 PROTECTED_MODULES = {"numpy", "torch", "builtins", "coursekit", "sys", "os", "math", "scipy",
                      "IPython", "nbgrader", "warnings"}

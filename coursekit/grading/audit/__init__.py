@@ -1,0 +1,197 @@
+"""The audit: a grade that the graded code cannot touch.
+
+For one submission it
+
+1. reads the notebook as collected (bytes hashed when grading started) and extracts its setup
+   and answer cells (:mod:`.extract`);
+2. scans that code for tampering with the grader (:mod:`.scan`); a scan that fails on this
+   notebook (recursion, size, anything) becomes a flag on this student, never an error for
+   the class;
+3. runs the cells in the sandbox (:mod:`.runner`), where coursekit has no reference modules
+   (importing one gives stubs that raise), on the visible cases and on hidden cases drawn
+   from a fresh seed, each case under the exercise's call guard; only plain arrays come back;
+4. computes the expected outputs here, in a process no student code ever ran in, with a
+   coursekit whose files were checked against the install's record (:mod:`.integrity`).
+
+A test cell's points count only if every ``check`` in it passes every case.
+"""
+
+import json
+from dataclasses import dataclass, field
+
+from coursekit import grading
+from coursekit.grading.audit import extract, scan
+from coursekit.grading.audit.sandboxed import hidden_module_info, run_runner
+from coursekit.grading.exercises import keyed_seed, seed_for
+
+MAX_SOURCE_CHARS = 2_000_000
+
+
+@dataclass
+class AuditResult:
+    nbgrader_score: float
+    audit_score: float
+    max_score: float
+    flags: list = field(default_factory=list)
+    failures: list = field(default_factory=list)
+    exercises: dict = field(default_factory=dict)
+
+    @property
+    def needs_review(self):
+        return bool(self.flags) or self.audit_score < self.nbgrader_score
+
+
+@dataclass
+class Plan:
+    """What the audit of one assignment checks, prepared once in the grading parent."""
+
+    test_cells: list
+    calls: list
+    release_nb: dict
+    hidden: dict  # reference modules the sandbox must not contain: {name: info}
+    forbidden: dict  # exercise -> ("module:qualname" list, torch names)
+    banned_names: set
+    reference_functions: list
+
+
+def plan(solution_nb, release_nb):
+    """Everything the audit needs to know about an assignment, from its instructor notebook."""
+    return plan_for(extract.test_cells(solution_nb), release_nb)
+
+
+def plan_for(test_cells, release_nb):
+    """The plan for these test cells (each with its ``check`` calls and points)."""
+    import torch  # noqa: F401  (so that each exercise's forbidden torch functions are listed)
+
+    from coursekit.grading.guard import forbidden_torch_names
+
+    calls = [call for cell in test_cells for call in cell.calls]
+    names = sorted({name for name, _ in calls})
+    exercises = [grading.exercise(n) for n in names]
+    forbidden = {}
+    for ex in exercises:
+        functions = list(ex.forbidden())
+        paths = [f"{f.__module__}:{getattr(f, '__qualname__', f.__name__)}" for f in functions
+                 if getattr(f, "__module__", None) and hasattr(f, "__name__")]
+        forbidden[ex.name] = (paths, sorted(forbidden_torch_names(functions)))
+    modules = sorted({m for ex in exercises for m in ex.reference_modules if m.startswith("coursekit.")}
+                     | {f.__module__ for ex in exercises for f in ex.reference.values()
+                        if getattr(f, "__module__", "").startswith("coursekit.")})
+    banned = {n.split(":")[-1].rsplit(".", 1)[-1] for paths, _ in forbidden.values() for n in paths}
+    return Plan(test_cells, calls, release_nb, hidden_module_info(modules), forbidden, banned,
+                _reference_functions(exercises))
+
+
+def _reference_functions(exercises):
+    import importlib
+    import types
+
+    found = []
+    for module_name in sorted({m for ex in exercises for m in ex.reference_modules}):
+        if not module_name.startswith("coursekit."):
+            continue
+        module = importlib.import_module(module_name)
+        found += [v for v in vars(module).values()
+                  if isinstance(v, types.FunctionType) and v.__module__ == module_name]
+    return found
+
+
+def exercise_specs(plan_, seed, student):
+    """Seeds and forbidden functions per exercise: visible seeds are public, hidden ones
+    come from the audit's seed for this student."""
+    specs = {}
+    for name, (paths, torch_names) in plan_.forbidden.items():
+        specs[name] = {"visible_seed": seed_for(name), "hidden_seed": keyed_seed(seed, student, name),
+                       "forbidden": paths, "torch_names": torch_names}
+    return specs
+
+
+def scan_flags(cells, plan_):
+    """Static flags for the student's cells; a failure of the scan is itself a flag."""
+    flags = []
+    present = {c.cell_id for c in cells}
+    for cell in cells:
+        try:
+            if len(cell.source) > MAX_SOURCE_CHARS:
+                flags.append(f"too-large: cell {cell.cell_id} has {len(cell.source)} characters")
+                continue
+            if cell.kind == "solution" or cell.changed:
+                flags += scan.scan_source(cell.source, plan_.banned_names)
+            if cell.kind == "solution":
+                flags += [f"reference-copy: {r}" for r in scan.pasted_references(cell.source, plan_.reference_functions)]
+        except (RecursionError, MemoryError, ValueError, TypeError) as err:
+            flags.append(f"scan-failed: cell {cell.cell_id} ({type(err).__name__})")
+        if cell.kind in ("test", "setup") and cell.changed:
+            flags.append(f"edited-locked-cell: {cell.cell_id}")
+    flags += [f"deleted-test-cell: {t.grade_id}" for t in plan_.test_cells if t.grade_id not in present]
+    return list(dict.fromkeys(flags))
+
+
+def _judge(ex, name, case_list, offset, call_index, arrays, errors):
+    """(passed, failure message, recognised convention) of one call on one group of cases."""
+    for i, case in enumerate(case_list):
+        key = f"{call_index}/{offset + i}"
+        problem = errors.get(key) or errors.get(str(call_index)) or errors.get("sandbox")
+        convention = None
+        if not problem:
+            expected = ex.run(ex.reference, case)
+            got = {k[len(key) + 1:]: v for k, v in arrays.items() if k.startswith(key + "/")}
+            problem = "; ".join(grading.compare_outputs(got, expected, ex.tolerances))
+            if problem:
+                match = grading.matching_convention(ex, got, case, ex.tolerances)
+                convention = match.name if match else None
+        if problem:
+            kind = "hidden" if offset else "visible"
+            return False, f"{name} {kind} case {i + 1}: {problem}", convention
+    return True, None, None
+
+
+def score_calls(plan_, specs, arrays, errors):
+    """(audit score, failure messages, per-exercise results), comparing the outputs with the
+    references here. Each exercise records whether its visible and its hidden cases pass, and
+    the known convention a failing answer matches."""
+    passed, failures, exercises = {}, [], {}
+    for call_index, (name, _) in enumerate(plan_.calls):
+        ex = grading.exercise(name)
+        spec = specs[name]
+        visible = grading.cases(ex, False, seed=spec["visible_seed"])
+        hidden = grading.cases(ex, True, seed=spec["hidden_seed"])
+        seen = {}
+        for offset, group, kind in ((0, visible, "visible"), (len(visible), hidden, "hidden")):
+            ok, failure, convention = _judge(ex, name, group, offset, call_index, arrays, errors)
+            seen[kind] = ok
+            if failure:
+                failures.append(failure)
+                seen.setdefault("convention", convention)
+                seen.setdefault("failure", failure)
+        exercises[name] = {"visible": seen["visible"], "hidden": seen["hidden"],
+                           "convention": seen.get("convention"), "failure": seen.get("failure")}
+        passed[call_index] = seen["visible"] and seen["hidden"]
+    score, index = 0.0, 0
+    for cell in plan_.test_cells:
+        cell_calls = range(index, index + len(cell.calls))
+        index += len(cell.calls)
+        if cell.calls and all(passed[i] for i in cell_calls):
+            score += cell.points
+    return score, failures, exercises
+
+
+def audit_notebook(notebook_bytes, plan_, *, student, seed, nbgrader_score=0.0, limits=None,
+                   sandboxed=True):
+    """Audit one submitted notebook (its bytes); returns an AuditResult."""
+    max_score = sum(c.points for c in plan_.test_cells)
+    try:
+        submitted = json.loads(notebook_bytes)
+        cells = extract.student_cells(submitted, plan_.release_nb)
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as err:
+        return AuditResult(nbgrader_score, 0.0, max_score, [f"malformed: {str(err)[:200]}"])
+    flags = scan_flags(cells, plan_)
+    runnable = [extract.without_magics(c.source) for c in cells
+                if c.kind in ("setup", "solution") and len(c.source) <= MAX_SOURCE_CHARS]
+    specs = exercise_specs(plan_, seed, student)
+    arrays, errors, watched = run_runner(runnable, plan_.calls, specs, plan_.hidden, limits=limits,
+                                         sandboxed=sandboxed)
+    if watched.status != "ok" or "sandbox" in errors:
+        flags.append(f"audit-{watched.status}: {errors.get('sandbox') or watched.message}"[:300])
+    score, failures, exercises = score_calls(plan_, specs, arrays, errors) if plan_.calls else (0.0, [], {})
+    return AuditResult(nbgrader_score, float(score), float(max_score), flags, failures, exercises)

@@ -1,0 +1,155 @@
+"""Starting the audit's runner in the sandbox, with a coursekit that has no references.
+
+The runner's view of coursekit is a copy of the package without the files of the reference
+modules (and without any ``__pycache__``), mounted read only where the package lives, so that
+no path, name or import reaches reference code. The runner serves those modules as stubs
+(:class:`coursekit.grading.audit.runner.StubModules`) from :func:`hidden_module_info`.
+"""
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from coursekit.grading import sandbox, watchdog
+from coursekit.grading.audit.runner import ERRORS_KEY
+
+MAX_RESULT_BYTES = 256 * 2**20
+AUDIT_LIMITS = watchdog.Limits(timeout=120, memory_mb=3072)
+_VIEWS = {}
+
+
+def _plain(value):
+    """``value`` if it survives JSON unchanged as a constant, else None."""
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    if isinstance(value, (tuple, list)):
+        items = [_plain(v) for v in value]
+        return items if all(i is not None or v is None for i, v in zip(items, value)) else None
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        items = {k: _plain(v) for k, v in value.items()}
+        return items if all(items[k] is not None or value[k] is None for k in value) else None
+    return None
+
+
+def hidden_module_info(module_names):
+    """{module: {"constants": JSON-able values, "names": other public names}} for stubs."""
+    import importlib
+
+    info = {}
+    for name in module_names:
+        module = importlib.import_module(name)
+        constants, names = {}, []
+        for attr, value in vars(module).items():
+            if attr.startswith("__"):
+                continue
+            plain = _plain(value)
+            if plain is not None or value is None:
+                constants[attr] = plain
+            else:
+                names.append(attr)
+        info[name] = {"constants": constants, "names": sorted(names)}
+    return info
+
+
+def coursekit_view(hidden):
+    """A folder holding coursekit without the ``hidden`` modules' files (made once per set)."""
+    key = tuple(sorted(hidden))
+    if key in _VIEWS and Path(_VIEWS[key]).exists():
+        return _VIEWS[key]
+    package = sandbox.coursekit_dir()
+    view = Path(tempfile.mkdtemp(prefix="coursekit-audit-view-")) / "coursekit"
+    shutil.copytree(package, view, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in key:
+        relative = Path(*name.split(".")[1:])
+        for path in (view / relative.with_suffix(".py"), view / relative):
+            if path.is_file():
+                path.unlink()
+            elif path.is_dir():
+                shutil.rmtree(path)
+    _VIEWS[key] = view
+    return view
+
+
+def _reader(fd, cap, keep_tail=False):
+    """Read ``fd`` to its end in a thread; at most ``cap`` bytes are kept (the first ones, or
+    the last ones with ``keep_tail``), and ``box["overflow"]`` says whether more came."""
+    box = {"chunks": [], "size": 0, "overflow": False}
+
+    def read():
+        with os.fdopen(fd, "rb") as handle:
+            while chunk := handle.read(65536):
+                box["chunks"].append(chunk)
+                box["size"] += len(chunk)
+                while box["size"] > cap and box["chunks"]:
+                    box["overflow"] = True
+                    dropped = box["chunks"].pop(0 if keep_tail else -1)
+                    box["size"] -= len(dropped)
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return thread, box
+
+
+def _data(box):
+    return b"".join(box["chunks"])
+
+
+def _command(result_fd, hidden, sandboxed):
+    argv = [sys.executable, "-m", "coursekit.grading.audit.runner", str(result_fd)]
+    if not sandboxed:
+        env = {**os.environ, "PYTHONPATH": str(coursekit_view(hidden).parent)}
+        return argv, env
+    policy = sandbox.Policy(coursekit_view=coursekit_view(hidden), cwd=f"{sandbox.HOME}/work")
+    return sandbox.command(policy, argv), None
+
+
+def run_runner(cells, calls, specs, hidden, *, limits=None, cell_seconds=30, sandboxed=True):
+    """Run the student's cells and the exercises' cases in the runner.
+
+    Returns:
+        (arrays, errors, watched): outputs by "call/case/output", error messages by key, and
+        how the runner ended (:class:`coursekit.grading.watchdog.Watched`).
+    """
+    limits = limits or AUDIT_LIMITS
+    preload = ["torch"] if any("torch" in c for c in cells) or any(s["torch_names"] for s in specs.values()) else []
+    job = json.dumps({"cells": cells, "calls": calls, "exercises": specs, "hidden_modules": hidden,
+                      "cell_seconds": cell_seconds, "preload": preload}).encode()
+    result_read, result_write = os.pipe()
+    command, env = _command(result_write, hidden, sandboxed)
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, pass_fds=(result_write,), env=env,
+                               cwd=tempfile.gettempdir())
+    os.close(result_write)
+    results, result_box = _reader(result_read, MAX_RESULT_BYTES)
+    errs, err_box = _reader(os.dup(process.stderr.fileno()), 65536, keep_tail=True)
+    process.stderr.close()
+    threading.Thread(target=_feed, args=(process.stdin, job), daemon=True).start()
+    watched = watchdog.watch(process.pid, limits, reap=process.poll)
+    results.join(timeout=10)
+    errs.join(timeout=2)
+    if result_box["overflow"]:
+        return {}, {"sandbox": f"its output was larger than {MAX_RESULT_BYTES >> 20} MB"}, watched
+    try:
+        with np.load(io.BytesIO(_data(result_box)), allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        errors = json.loads(arrays.pop(ERRORS_KEY).tobytes().decode())
+    except Exception:  # no result, or not ours: the runner died, or student code wrote it
+        tail = (_data(err_box).decode(errors="replace").strip().splitlines() or ["no message"])[-1]
+        reason = watched.message or f"exited with status {watched.exitcode}: {tail[:200]}"
+        return {}, {"sandbox": f"the audit's run gave no result ({reason})"}, watched
+    return arrays, errors, watched
+
+
+def _feed(stdin, data):
+    try:
+        stdin.write(data)
+        stdin.close()
+    except (BrokenPipeError, OSError):
+        pass

@@ -1,0 +1,153 @@
+"""The exercise registry: what an exercise is, its seeded cases, and where they come from.
+
+Each topic's ``coursekit/<topic>/exercises.py`` registers :class:`Exercise` objects. Visible
+cases come from a public seed (a student's ``check`` and the grader draw the same ones).
+Hidden cases come from a secret: the key the grader passes to the kernel it grades in
+(``COURSEKIT_HIDDEN_KEY``, derived from the course secret, see :mod:`coursekit.grading.secret`),
+or, where there is no key (a student's own machine), fresh random draws on every run, so
+that no table of hidden cases can be computed in advance.
+"""
+
+import dataclasses
+import hashlib
+import hmac
+import importlib
+import os
+import secrets
+import sys
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import numpy as np
+
+HIDDEN_KEY_ENV = "COURSEKIT_HIDDEN_KEY"
+
+
+class StudentError(Exception):
+    """Raised by an exercise's ``run`` when the student's functions misbehave."""
+
+
+@dataclass(frozen=True)
+class Convention:
+    """A known alternative convention: its name, why it differs, and an implementation."""
+
+    name: str
+    explanation: str
+    functions: Mapping[str, Callable]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One graded exercise.
+
+    Attributes:
+        name: "topic.function", e.g. "layers.dense_forward".
+        roles: names of the student functions ``check`` takes, in order.
+        make_case: ``make_case(rng, hidden) -> dict`` of inputs.
+        run: ``run(functions, case) -> dict`` of named outputs; ``functions`` maps roles
+            to callables.
+        reference: role -> reference implementation.
+        conventions: known alternatives, named in the feedback when an answer matches one.
+        forbidden: zero-argument callable returning the functions an answer may not call.
+        reference_modules: modules none of whose functions an answer may call; by default
+            the topic's ``numpy_ref`` and ``torch_ref``. The audit's sandbox hides them.
+        tolerances: dtype name -> (rtol, atol). The float64 default (1e-5, 1e-6) accepts an
+            answer that computes in float32 internally; tighten it where a convention differs
+            by less.
+    """
+
+    name: str
+    roles: tuple
+    make_case: Callable
+    run: Callable
+    reference: Mapping[str, Callable]
+    conventions: tuple = ()
+    forbidden: Callable = lambda: ()
+    reference_modules: tuple = ()
+    visible_cases: int = 3
+    hidden_cases: int = 6
+    tolerances: Mapping[str, tuple] = field(
+        default_factory=lambda: {"float64": (1e-5, 1e-6), "float32": (1e-4, 1e-5)}
+    )
+
+
+_REGISTRY = {}
+
+
+def register(exercise):
+    """Add an exercise to the registry (called by each topic's ``exercises.py``)."""
+    if not exercise.reference_modules:
+        topic = exercise.name.split(".", 1)[0]
+        modules = (f"coursekit.{topic}.numpy_ref", f"coursekit.{topic}.torch_ref")
+        exercise = dataclasses.replace(exercise, reference_modules=modules)
+    _REGISTRY[exercise.name] = exercise
+    return exercise
+
+
+def exercise(name):
+    """Look up a registered exercise by "topic.function", importing its topic module."""
+    if name not in _REGISTRY and "." in name:
+        topic = name.split(".", 1)[0]
+        try:
+            importlib.import_module(f"coursekit.{topic}.exercises")
+        except ModuleNotFoundError:
+            pass
+    if name not in _REGISTRY:
+        raise KeyError(f"unknown exercise {name!r}; known: {sorted(_REGISTRY)}")
+    return _REGISTRY[name]
+
+
+def seed_for(name, hidden=False):
+    """The public seed of an exercise's visible cases (hidden=False).
+
+    For hidden cases use :func:`hidden_seed`; ``seed_for(name, True)`` is kept only as the
+    seed a student without the grader's key could compute, which the grader never uses.
+    """
+    return zlib.crc32(f"{name}:{'hidden' if hidden else 'visible'}".encode())
+
+
+def keyed_seed(key, *parts):
+    """A 63-bit seed from a secret key and labels (HMAC-SHA256)."""
+    digest = hmac.new(str(key).encode(), ":".join(map(str, parts)).encode(), hashlib.sha256)
+    return int.from_bytes(digest.digest()[:8], "big") >> 1
+
+
+def hidden_seed(name):
+    """The seed of an exercise's hidden cases: from the grader's key, else fresh each call."""
+    key = os.environ.get(HIDDEN_KEY_ENV)
+    return keyed_seed(key, name, "hidden") if key else secrets.randbits(63)
+
+
+def cases(ex, hidden, seed=None):
+    """The exercise's visible or hidden cases; ``seed`` overrides where they come from."""
+    if seed is None:
+        seed = hidden_seed(ex.name) if hidden else seed_for(ex.name)
+    rng = np.random.default_rng(seed)
+    count = ex.hidden_cases if hidden else ex.visible_cases
+    return [ex.make_case(rng, hidden) for _ in range(count)]
+
+
+def torch_functions(*names):
+    """The torch functions with these dotted names ("softmax", "nn.functional.elu"), for an
+    exercise's ``forbidden``. Empty while torch is not imported: code that has not imported
+    torch cannot be calling it."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return []
+    found = []
+    for name in names:
+        obj = torch
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+        if obj is not None:
+            found.append(obj)
+    return found
+
+
+def unpack(result, n, what):
+    """Unpack a student's returned tuple, or raise StudentError saying what was expected."""
+    if not isinstance(result, tuple) or len(result) != n:
+        got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
+        raise StudentError(f"should return {what}, got {got}")
+    return result

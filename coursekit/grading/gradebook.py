@@ -1,0 +1,110 @@
+"""The course's nbgrader gradebook, written by the grading parent alone.
+
+Each submission is autograded in a private workspace with its own copy of an assignment-only
+gradebook (:func:`template`); the parent then copies the scores into the course's
+``gradebook.db`` (:func:`merge`) and the graded notebook into ``autograded/``, so that many
+submissions can be graded at once, or on other machines, while one process writes.
+"""
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from coursekit import course
+
+
+def url(root):
+    return f"sqlite:///{Path(root) / 'gradebook.db'}"
+
+
+def _generate(course_dir, assignment_id, release_dir):
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", assignment_id, "--force",
+         f"--CourseDirectory.release_directory={release_dir}"],
+        cwd=course_dir, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"could not register {assignment_id} in the gradebook:\n{result.stderr[-2000:]}")
+
+
+def register(root, assignment_id):
+    """Make sure the course's gradebook knows the assignment and its cells."""
+    with tempfile.TemporaryDirectory() as tmp:
+        _generate(root, assignment_id, tmp)
+
+
+def template(root):
+    """The bytes of a copy of the course's gradebook without any student or submission."""
+    import sqlite3
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "gradebook.db"
+        shutil.copy2(Path(root) / "gradebook.db", copy)
+        with sqlite3.connect(copy) as db:
+            for table in ("grade", "comment", "submitted_notebook", "submitted_assignment", "student"):
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed table names)
+        with sqlite3.connect(copy) as db:
+            db.execute("VACUUM")
+        return copy.read_bytes()
+
+
+def grades_of(root_or_db, assignment_id, student):
+    """What autograde wrote for one student: {"grades": [...], "comments": [...], "penalties"}."""
+    from nbgrader.api import Gradebook
+
+    path = Path(root_or_db)
+    db = f"sqlite:///{path if path.suffix == '.db' else path / 'gradebook.db'}"
+    with Gradebook(db) as gb:
+        submission = gb.find_submission(assignment_id, student)
+        notebooks = list(submission.notebooks)
+        return {
+            "grades": [{"notebook": nb.name, "name": g.name, "auto_score": g.auto_score}
+                       for nb in notebooks for g in nb.grades],
+            "comments": [{"notebook": nb.name, "name": c.name, "auto_comment": c.auto_comment}
+                         for nb in notebooks for c in nb.comments],
+            "penalties": {nb.name: nb.late_submission_penalty for nb in notebooks},
+        }
+
+
+def merge(root, assignment_id, student, graded, timestamp=None):
+    """Write one student's autograde results into the course's gradebook.
+
+    A manual score a grader gave earlier is kept, and the cell is marked for review, as
+    nbgrader's own autograde does.
+    """
+    import warnings
+
+    from nbgrader.api import Gradebook
+
+    with Gradebook(url(root)) as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SQLAlchemy's notes on nbgrader's own session use
+        gb.update_or_create_student(student)
+        extra = {"timestamp": timestamp} if timestamp else {}
+        gb.update_or_create_submission(assignment_id, student, **extra)
+        for entry in graded["grades"]:
+            grade = gb.find_grade(entry["name"], entry["notebook"], assignment_id, student)
+            grade.auto_score = entry["auto_score"]
+            grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+        for entry in graded["comments"]:
+            comment = gb.find_comment(entry["name"], entry["notebook"], assignment_id, student)
+            comment.auto_comment = entry["auto_comment"]
+        for name, penalty in graded.get("penalties", {}).items():
+            gb.find_submission_notebook(name, assignment_id, student).late_submission_penalty = penalty
+        gb.db.commit()
+
+
+def scores(root, assignment_id):
+    """{student id: (score, max score)} from the course's gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(url(root)) as gb:
+        return {sub.student.id: (sub.score, sub.max_score)
+                for sub in gb.assignment_submissions(assignment_id)}
+
+
+def max_score(root, assignment_id):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(url(root)) as gb:
+        return gb.find_assignment(assignment_id).max_score

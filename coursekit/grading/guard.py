@@ -1,0 +1,144 @@
+"""The call guard: an answer may not call the reference, or the built-in it re-implements.
+
+While student code runs, three hooks watch it:
+
+- a profiler on every Python thread (``sys.setprofile`` and ``threading.setprofile``, so a
+  thread the answer starts is watched too) sees calls of the reference modules' functions,
+  whatever name or alias reaches them, and of forbidden C functions by identity;
+- a ``TorchFunctionMode`` sees torch's Python API by name, so ``Tensor.softmax``,
+  ``torch.softmax`` and ``F.softmax`` all count;
+- a ``TorchDispatchMode`` sees the ATen operators underneath, so ``torch.ops.aten._softmax``
+  and any other route to the same kernel count too.
+
+The guard is the in-notebook layer. The audit adds the stronger one: its sandbox contains no
+reference code at all (see :mod:`coursekit.grading.audit`).
+"""
+
+import copy
+import sys
+import threading
+
+from coursekit.grading.exercises import StudentError
+
+# How the ATen operator behind a torch function may be spelled.
+_ATEN_FORMS = ("{}", "_{}", "native_{}", "_native_{}_legit", "_native_{}_legit_no_training",
+               "_{}_impl_index", "cudnn_{}", "miopen_{}", "_{}_with_update", "_{}_no_update")
+
+
+def forbidden_torch_names(forbidden):
+    """Names of the torch functions among ``forbidden`` (e.g. {"softmax", "linear"})."""
+    names = set()
+    for f in forbidden:
+        module = getattr(f, "__module__", None) or ""
+        name = getattr(f, "__name__", "")
+        if name and module.startswith("torch"):
+            names.add(name)
+    return names
+
+
+def aten_names(names):
+    """ATen operator names that implement the torch functions called ``names``."""
+    found = set()
+    for name in names:
+        base = name.removeprefix("native_").removeprefix("_")
+        found.update(form.format(base) for form in _ATEN_FORMS)
+    return found
+
+
+def _torch_modes(torch_names, hits):
+    """A function mode and a dispatch mode that record forbidden torch calls, or ()."""
+    torch = sys.modules.get("torch")
+    if torch is None or not torch_names:
+        return ()
+    from torch.overrides import TorchFunctionMode
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    api, operators = set(torch_names), aten_names(torch_names)
+
+    class FunctionWatch(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            name = getattr(func, "__name__", "")
+            if name in api:
+                hits.append(f"torch {name}")
+            return func(*args, **(kwargs or {}))
+
+    class OperatorWatch(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            name = func._schema.name.split("::")[-1]
+            if name in operators:
+                hits.append(f"aten.{name}")
+            return func(*args, **(kwargs or {}))
+
+    return (FunctionWatch(), OperatorWatch())
+
+
+class CallGuard:
+    """Records calls to forbidden functions while student code runs.
+
+    Python functions are recognised by their code object or by the module they live in (so
+    ``from coursekit.layers.numpy_ref import softmax as s`` is caught too); C functions by
+    identity; torch functions and operators by name (see the module docstring).
+    """
+
+    def __init__(self, forbidden, modules, torch_names=None):
+        forbidden = list(forbidden)
+        self.codes = {f.__code__: f for f in forbidden if hasattr(f, "__code__")}
+        self.builtins = [f for f in forbidden if not hasattr(f, "__code__")]
+        self.modules = frozenset(modules)
+        self.torch_names = forbidden_torch_names(forbidden) if torch_names is None else set(torch_names)
+        self.hits = []
+        self._modes = ()
+
+    def _profile(self, frame, event, arg):
+        if event == "call":
+            code = frame.f_code
+            if code in self.codes:
+                self.hits.append(_qualname(self.codes[code]))
+            elif frame.f_globals.get("__name__") in self.modules:
+                self.hits.append(f"{frame.f_globals['__name__']}.{code.co_name}")
+        elif event == "c_call" and any(arg is f for f in self.builtins):
+            self.hits.append(_qualname(arg))
+
+    def __enter__(self):
+        self._previous = sys.getprofile()
+        threading.setprofile(self._profile)
+        sys.setprofile(self._profile)
+        self._modes = _torch_modes(self.torch_names, self.hits)
+        for mode in self._modes:
+            mode.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        for mode in reversed(self._modes):
+            mode.__exit__(None, None, None)
+        sys.setprofile(self._previous)
+        threading.setprofile(None)
+        return False
+
+
+def _qualname(f):
+    module = getattr(f, "__module__", None) or ""
+    return f"{module}.{getattr(f, '__qualname__', getattr(f, '__name__', repr(f)))}".lstrip(".")
+
+
+def run_student(ex, functions, case, *, forbidden=None, torch_names=None):
+    """Run student functions on a case under the exercise's guard; returns (outputs, problem).
+
+    A call to a forbidden function is reported first, even when the run then failed.
+    """
+    forbidden = ex.forbidden() if forbidden is None else forbidden
+    guard = CallGuard(forbidden, ex.reference_modules, torch_names)
+    outputs, problem = None, None
+    try:
+        with guard:
+            outputs = ex.run(functions, copy.deepcopy(case))
+    except NotImplementedError:
+        problem = "is not implemented yet (it raises NotImplementedError)"
+    except StudentError as err:
+        problem = str(err)
+    except Exception as err:  # the student's code raised: report it, do not crash the cell
+        problem = f"raised {type(err).__name__}: {err}"
+    if guard.hits:
+        names = ", ".join(sorted(set(guard.hits)))
+        return None, f"calls {names}; this exercise asks you to write it yourself"
+    return outputs, problem

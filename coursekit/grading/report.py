@@ -1,0 +1,128 @@
+"""What the instructor gets: feedback for students, ``grades/<assignment>.csv`` and a table.
+
+The CSV keeps nbgrader's score (``score``) and the status of grading (``ok`` when it went
+normally) and adds the audit's score, the final score (what the audit confirms: the lower of
+the two) and the flags. ``grades/<assignment>.json`` keeps the rest: the audit's seed, the
+hash of each notebook as graded, failures, per-exercise results, time and memory.
+"""
+
+import csv
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from coursekit.grading import gradebook
+
+COLUMNS = ["student", "score", "max_score", "status", "message", "audit_score", "final_score", "flags"]
+NO_SANDBOX = "no-sandbox: graded without the OS sandbox (--no-sandbox)"
+
+
+def feedback(root, assignment_id, outcomes, *, timeout=900):
+    """HTML feedback for every graded student: one nbgrader call, per student if that fails."""
+    graded = [o for o in outcomes if o.status == "ok"]
+    if not graded:
+        return
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "nbgrader", "generate_feedback", assignment_id,
+                               "--force", *args], cwd=root, capture_output=True, text=True, timeout=timeout)
+
+    skip = ",".join(o.student for o in outcomes if o.status != "ok")
+    if run(f"--CourseDirectory.student_id_exclude={skip}").returncode == 0:
+        return
+    for o in graded:
+        one = run("--student", o.student)
+        if one.returncode != 0:
+            lines = [l for l in one.stderr.splitlines() if "rror" in l] or ["unknown error"]
+            o.message = f"feedback failed: {lines[-1][:200]}"
+
+
+def fill_scores(root, assignment_id, outcomes, *, sandboxed=True):
+    """nbgrader's scores from the gradebook, and the final score the audit confirms."""
+    scores = gradebook.scores(root, assignment_id)
+    max_score = gradebook.max_score(root, assignment_id)
+    for o in outcomes:
+        o.max_score = max_score
+        o.score = float(scores.get(o.student, (0.0, max_score))[0] or 0.0) if o.status == "ok" else 0.0
+        o.final_score = min(o.score, o.audit_score)
+        if not sandboxed and NO_SANDBOX not in o.flags:
+            o.flags.append(NO_SANDBOX)
+    return outcomes
+
+
+def export(root, assignment_id, outcomes, assignment=None, *, sandboxed=True):
+    """Write grades/<id>.csv and grades/<id>.json; returns the CSV's path. Students graded
+    earlier and not in ``outcomes`` keep their last rows."""
+    folder = Path(root) / "grades"
+    folder.mkdir(exist_ok=True)
+    rows = {**recorded(root, assignment_id), **{o.student: asdict(o) for o in outcomes}}
+    target = folder / f"{assignment_id}.csv"
+    with target.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for student in sorted(rows):
+            row = rows[student]
+            writer.writerow([row[c] if c != "flags" else "; ".join(row[c]) for c in COLUMNS])
+    details = {"assignment": assignment_id, "graded_at": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+               "sandboxed": sandboxed, "audit_seed": getattr(assignment, "audit_seed", None),
+               "students": dict(sorted(rows.items()))}
+    (folder / f"{assignment_id}.json").write_text(json.dumps(details, indent=1))
+    return target
+
+
+def recorded(root, assignment_id):
+    """{student: details} from grades/<id>.json, or {} before the first grading."""
+    path = Path(root) / "grades" / f"{assignment_id}.json"
+    try:
+        return json.loads(path.read_text())["students"]
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def audit_json(outcomes):
+    """``coursekit audit --json``: {student: {nbgrader_score, audit_score, max_score, flags}}."""
+    return json.dumps({s: {"nbgrader_score": o.score, "audit_score": o.audit_score,
+                           "max_score": o.max_score, "flags": o.flags}
+                       for s, o in sorted(outcomes.items())}, indent=1, sort_keys=True)
+
+
+def _wrapped(prefix, text, width=100):
+    return textwrap.wrap(text, width=width, initial_indent=prefix,
+                         subsequent_indent=" " * len(prefix)) or [prefix.rstrip()]
+
+
+def table(outcomes):
+    """The class as text: scores, status, then each flag and failure in full, wrapped."""
+    width = max([len(o.student) for o in outcomes] + [7])
+    lines = [f"{'student':<{width}}  {'nbgrader':>9} {'audit':>6} {'final':>6} {'max':>5}  status"]
+    for o in outcomes:
+        mark = "  REVIEW" if needs_review(o) else ""
+        lines.append(f"{o.student:<{width}}  {o.score:>9g} {o.audit_score:>6g} {o.final_score:>6g} "
+                     f"{o.max_score:>5g}  {o.status}{mark}")
+        indent = " " * (width + 4)
+        if o.message:
+            lines += _wrapped(f"{indent}{o.status}: ", o.message)
+        for flag in o.flags:
+            lines += _wrapped(f"{indent}flag: ", flag)
+        shown = set()
+        for failure in o.failures:  # the first failure of each exercise; the JSON has them all
+            exercise = failure.split(" ", 1)[0]
+            if exercise not in shown:
+                shown.add(exercise)
+                lines += _wrapped(f"{indent}fails: ", failure)
+    review = sorted(o.student for o in outcomes if needs_review(o))
+    lines.append(f"\n{len(review)} of {len(outcomes)} submissions to review"
+                 + (f": {', '.join(review)}" if review else ""))
+    return "\n".join(lines)
+
+
+def needs_review(outcome):
+    return bool(outcome.flags) or outcome.audit_score < outcome.score or outcome.status != "ok"
+
+
+def as_json(outcomes):
+    return json.dumps({o.student: asdict(o) for o in outcomes}, indent=1)

@@ -1,0 +1,78 @@
+"""The in-notebook layer: hidden cases from a key nobody can compute, and a call guard that a
+thread, a Tensor method or an ATen operator does not get around."""
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from coursekit import grading
+from coursekit.grading import GradingFailure, check
+from coursekit.grading.exercises import HIDDEN_KEY_ENV
+from coursekit.grading.guard import aten_names, forbidden_torch_names
+from coursekit.layers import numpy_ref
+
+
+def _first_hidden_x(name="layers.dense_forward"):
+    return grading.cases(grading.exercise(name), True)[0]["x"]
+
+
+def test_hidden_cases_follow_the_key_and_differ_between_keys(monkeypatch):
+    monkeypatch.setenv(HIDDEN_KEY_ENV, "key one")
+    one, again = _first_hidden_x(), _first_hidden_x()
+    monkeypatch.setenv(HIDDEN_KEY_ENV, "key two")
+    two = _first_hidden_x()
+    assert np.array_equal(one, again) and not (one.shape == two.shape and np.array_equal(one, two))
+
+
+def test_without_a_key_hidden_cases_are_fresh_every_time(monkeypatch):
+    monkeypatch.delenv(HIDDEN_KEY_ENV, raising=False)
+    draws = [_first_hidden_x() for _ in range(4)]
+    assert len({(d.shape, d.tobytes()) for d in draws}) == 4
+
+
+def test_the_public_seed_no_longer_gives_the_hidden_cases(monkeypatch):
+    ex = grading.exercise("layers.dense_forward")
+    public = grading.cases(ex, True, seed=grading.seed_for(ex.name, True))[0]["x"]
+    monkeypatch.setenv(HIDDEN_KEY_ENV, "a course secret")
+    assert not (public.shape == _first_hidden_x().shape and np.array_equal(public, _first_hidden_x()))
+
+
+def test_a_thread_does_not_escape_the_guard():
+    def answer(z):
+        out = {}
+        thread = threading.Thread(target=lambda: out.update(p=numpy_ref.softmax(z)))
+        thread.start()
+        thread.join()
+        return out["p"]
+
+    with pytest.raises(GradingFailure, match="calls coursekit.layers.numpy_ref.softmax"):
+        check("layers.softmax", answer)
+
+
+@pytest.mark.parametrize("route", [
+    lambda t: t.softmax(1),
+    lambda t: torch.ops.aten._softmax(t, 1, False),
+    lambda t: torch.ops.aten._softmax.default(t, 1, False),
+    lambda t: torch.special.softmax(t, 1),
+], ids=["Tensor.softmax", "aten._softmax", "aten._softmax.default", "special.softmax"])
+def test_every_route_to_the_builtin_is_caught(route):
+    with pytest.raises(GradingFailure, match="write it yourself"):
+        check("layers.softmax", lambda z: route(torch.as_tensor(z)).numpy())
+
+
+def test_plain_tensor_operations_are_allowed(capsys):
+    def softmax(z):
+        t = torch.as_tensor(z)
+        e = torch.exp(t - t.max(dim=1, keepdim=True).values)
+        return (e / e.sum(dim=1, keepdim=True)).numpy()
+
+    check("layers.softmax", softmax)
+    assert "✓ layers.softmax" in capsys.readouterr().out
+
+
+def test_forbidden_names_reach_the_operators():
+    names = forbidden_torch_names(grading.exercise("layers.softmax").forbidden())
+    assert "softmax" in names and {"_softmax", "softmax"} <= aten_names(names)
+    assert "native_batch_norm" in aten_names({"batch_norm"})
