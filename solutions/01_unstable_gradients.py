@@ -78,7 +78,8 @@ ugplots.activation_histograms(activations, title="logistic units, N(0, 1) weight
 # **Exercise.** Write `gradient_norms(x, weights, dout)` for a logistic net: run the forward
 # pass (keep every $z_l$ and $a_{l-1}$), then the backward pass, and return the Frobenius
 # norm $\lVert\partial L/\partial W_l\rVert = \sqrt{\sum_{ij} (\partial L/\partial W_l)_{ij}^2}$
-# of every layer as an array of shape $(L,)$, **layer 1 (next to the input) first**.
+# of every layer as an array of shape $(L,)$ and of `x`'s dtype (some test cases are float32),
+# **layer 1 (next to the input) first**.
 # `weights[l]` has shape $(D_l, D_{l+1})$; the layers need not all have the same width.
 
 # %% solution="gradient_norms"
@@ -91,7 +92,7 @@ def gradient_norms(x, weights, dout):
         inputs.append(a)
         zs.append(a @ w)
         a = 1 / (1 + np.exp(-zs[-1]))
-    norms = np.zeros(len(weights))
+    norms = np.zeros(len(weights), dtype=x.dtype)
     grad = dout
     for l in reversed(range(len(weights))):
         s = 1 / (1 + np.exp(-zs[l]))

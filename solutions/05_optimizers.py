@@ -43,8 +43,8 @@ from coursekit.plots import optimizers as oplots
 # 1. **Never change your inputs.** Write `w_new = w - lr * dw`, not `w -= lr * dw`, and build
 #    the new state from new arrays. The grader checks that `w`, `dw` and the state you were
 #    given are untouched.
-# 2. **Keep the dtype.** `np.zeros_like(w)` makes a state of `w`'s shape *and* dtype; some
-#    hidden cases are float32.
+# 2. **Keep the dtype.** `np.zeros_like(w)` makes a state of `w`'s shape *and* dtype; every
+#    other test case is float32.
 #
 # Hyperparameter names and defaults are `torch.optim`'s. The state types are imported above:
 # `SGDState()`, `MomentumState(velocity)`, `AdagradState(sum_sq)`,

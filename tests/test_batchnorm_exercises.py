@@ -5,12 +5,15 @@ The correct answers here are written independently of the references (other form
 staged backward pass, np.var with ddof), since calling the reference is refused by design.
 """
 
+import re
+
 import numpy as np
 import pytest
 import torch
 
 from coursekit import grading
 from coursekit.grading import GradingFailure, check
+from float32_answers import upcast
 
 EXERCISES = ("batchnorm_train_forward", "batchnorm_backward_graph", "batchnorm_backward", "batchnorm_forward")
 
@@ -18,11 +21,11 @@ EXERCISES = ("batchnorm_train_forward", "batchnorm_backward_graph", "batchnorm_b
 # ----- independent answers -----------------------------------------------------------------
 
 
-def train_forward(x, gamma, beta, eps=1e-5, *, ddof=0, eps_on_std=False, axis=0):
+def train_forward(x, gamma, beta, eps=1e-5, *, ddof=0, eps_on_std=False, axis=0, no_eps=False):
     mu = np.average(x, axis=axis, weights=None)
     mu = mu[None, :] if axis == 0 else mu[:, None]
     sigma = np.std(x, axis=axis, ddof=ddof, keepdims=True)
-    denominator = sigma + eps if eps_on_std else np.sqrt(sigma**2 + eps)
+    denominator = sigma + eps if eps_on_std else sigma if no_eps else np.sqrt(sigma**2 + eps)
     xhat = (x - mu) / denominator
     return np.einsum("d,nd->nd", gamma, xhat) + beta, {"x": x, "mu": mu, "var": sigma**2, "eps": eps, "gamma": gamma}
 
@@ -59,15 +62,18 @@ def backward_closed(dout, cache):
 
 
 def full_forward(x, gamma, beta, running_mean, running_var, *, train=True, momentum=0.1, eps=1e-5,
-                 keras=False, running_ddof=1, norm_ddof=0, ignore_train=False):
+                 keras=False, running_ddof=1, norm_ddof=0, ignore_train=False, no_eps=False,
+                 batch_stats=False):
     if train or ignore_train:
         mu, var = x.mean(0), x.var(0, ddof=norm_ddof)
         keep = momentum if keras else 1 - momentum
         running_mean = keep * running_mean + (1 - keep) * mu
         running_var = keep * running_var + (1 - keep) * np.var(x, axis=0, ddof=running_ddof)
+    elif batch_stats:  # the batch's own statistics at test time; running ones returned unchanged
+        mu, var = x.mean(0), x.var(0)
     else:
         mu, var = running_mean, running_var
-    return gamma * (x - mu) / np.sqrt(var + eps) + beta, None, running_mean, running_var
+    return gamma * (x - mu) / np.sqrt(var + (0 if no_eps else eps)) + beta, None, running_mean, running_var
 
 
 CORRECT = {
@@ -118,6 +124,7 @@ def _expect(name, answers, pattern, hidden=True):
 @pytest.mark.parametrize("answer, convention", [
     (lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, ddof=1), "the unbiased variance in the normalisation"),
     (lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, eps_on_std=True), "eps added to the standard deviation"),
+    (lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, no_eps=True), "eps left out"),
     (lambda x, g, b, eps=1e-3: train_forward(x, g, b, eps), r"Keras's eps \(1e-3\)"),
     (lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, axis=1), r"statistics over the features \(axis=1\)"),
 ])
@@ -168,7 +175,10 @@ def test_backward_conventions_are_named(name, answer, convention):
     (lambda *a, **k: full_forward(*a, **k, norm_ddof=1), "the unbiased variance in the normalisation"),
     (lambda *a, train=True, momentum=0.1, eps=1e-3: full_forward(*a, train=train, momentum=momentum, eps=eps),
      r"Keras's eps \(1e-3\)"),
-    (lambda *a, **k: full_forward(*a, **k, ignore_train=True), r"batch statistics at test time"),
+    (lambda *a, **k: full_forward(*a, **k, ignore_train=True),
+     r"batch statistics and an update at test time \(train=False ignored\)"),
+    (lambda *a, **k: full_forward(*a, **k, batch_stats=True), r"the batch statistics at test time\. With train=False"),
+    (lambda *a, **k: full_forward(*a, **k, no_eps=True), "eps left out"),
 ])
 def test_full_forward_conventions_are_named(answer, convention):
     _expect("batchnorm_forward", (answer,), f"matches {convention}")
@@ -243,3 +253,43 @@ def test_calling_the_reference_earns_nothing():
 
     _expect("batchnorm_forward", (lambda *a, **k: batchnorm_forward(*a, **k),),
             "calls coursekit.batchnorm.numpy_ref.batchnorm_forward")
+
+
+# ----- the backward exercises check the forward pass first ---------------------------------
+
+
+@pytest.mark.parametrize("name", ["batchnorm_backward_graph", "batchnorm_backward"])
+@pytest.mark.parametrize("forward, problem", [
+    (lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, no_eps=True), r"at index \(\d+, \d+\) expected"),
+    (lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, ddof=1), r"at index \(\d+, \d+\) expected"),
+    (upcast(train_forward), r"has dtype float64, expected float32"),
+    (lambda x, g, b, eps=1e-5: (train_forward(x, g, b, eps)[0][:1], train_forward(x, g, b, eps)[1]), "has shape"),
+])
+def test_a_wrong_forward_pass_is_named_before_the_backward_pass(name, forward, problem):
+    backward = CORRECT[name][1]
+    with pytest.raises(GradingFailure) as info:
+        check(f"batchnorm.{name}", forward, backward, hidden=True)
+    message = str(info.value)
+    assert "cannot be graded yet: fix the forward pass first" in message
+    assert re.search(f"batchnorm_train_forward returned out that .*{problem}", message), message
+    assert 'check("batchnorm.batchnorm_train_forward", batchnorm_train_forward)' in message
+    assert "largest error" not in message and "matches" not in message
+
+
+def test_forgetting_eps_is_named_on_the_first_case():
+    no_eps = lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, no_eps=True)  # noqa: E731
+    for hidden in (False, True):
+        _expect("batchnorm_train_forward", (no_eps,), r"case 1 of (?s:.*)matches eps left out\. Normalise with "
+                                                      r"sqrt\(var \+ eps\)", hidden)
+
+
+def test_batch_statistics_at_test_time_are_named():
+    answer = lambda *a, **k: full_forward(*a, **k, batch_stats=True)  # noqa: E731
+    for hidden in (False, True):
+        with pytest.raises(GradingFailure) as info:
+            check("batchnorm.batchnorm_forward", answer, hidden=hidden)
+        message = str(info.value)
+        assert "train=False" in message.splitlines()[0]
+        errors = message.split("matches")[0].splitlines()[1:]
+        assert errors and not any("running_" in line for line in errors)  # the running averages are right
+        assert "matches the batch statistics at test time" in message

@@ -7,6 +7,7 @@ correct use of the rng must pass.
 """
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ import torch
 
 from coursekit import grading
 from coursekit.grading import GradingFailure, check
+from float32_answers import upcast
 
 # ----- independently written answers ----------------------------------------------------
 
@@ -136,8 +138,6 @@ CONVENTIONS = [
     ("regularization.dropout_forward", (keep_probability_forward,), "keep-probability dropout"),
     ("regularization.dropout_forward", (non_inverted_forward,), "non-inverted dropout"),
     ("regularization.dropout_forward", (unscaled_forward,), "dropout without rescaling"),
-    ("regularization.dropout_backward", (keep_probability_forward, dropout_backward), "keep-probability"),
-    ("regularization.dropout_backward", (non_inverted_forward, dropout_backward), "non-inverted"),
     ("regularization.gaussian_noise",
      (lambda x, s, train=True, rng=None: x + np.sqrt(s) * rng.standard_normal(x.shape) if train else x.copy(),),
      "stddev used as a variance"),
@@ -237,6 +237,25 @@ def test_backward_must_reuse_the_forward_mask():
            dropout_forward_uniform, fresh_mask)
     _fails("dx is not dout times", "regularization.dropout_backward",
            dropout_forward_uniform, lambda dout, cache: dout)
+
+
+@pytest.mark.parametrize("forward, problem", [
+    (keep_probability_forward, r"drops a fraction 0\.\d+ of the units when p_drop = 0\.\d+"),
+    (non_inverted_forward, r"scales the kept units by 1, not by 1/\(1 - p_drop\)"),
+    (unscaled_forward, r"scales the kept units by 1, not by 1/\(1 - p_drop\)"),
+    (lambda x, p, train=True, rng=None: dropout_forward_uniform(x, p, train=True, rng=rng),
+     r"returns, with train=False, out that differs from the input x"),
+    (lambda x, p, train=True, rng=None: dropout_forward_uniform(x, p, train, np.random.default_rng()),
+     r"fails a check: two calls with identically seeded rng gave different outputs"),
+    (upcast(dropout_forward_uniform), r"fails a check: returned out of dtype float64, expected float32"),
+], ids=["keep", "not_inverted", "unscaled", "train_ignored", "global_rng", "upcast"])
+def test_a_wrong_forward_pass_is_named_before_the_backward_pass(forward, problem):
+    with pytest.raises(GradingFailure) as info, np.errstate(all="ignore"):
+        check("regularization.dropout_backward", forward, dropout_backward, hidden=True)
+    message = str(info.value)
+    assert re.search(f"cannot be graded yet: fix the forward pass first. On this case dropout_forward {problem}",
+                     message), message
+    assert 'check("regularization.dropout_forward", dropout_forward) says what is wrong' in message
 
 
 def test_noise_mistakes_are_explained():

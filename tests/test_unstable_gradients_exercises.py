@@ -16,7 +16,7 @@ def gradient_norms(x, weights, dout):
     for w in ws:
         a = 1 / (1 + torch.exp(-(a @ w)))
     a.backward(torch.tensor(dout))
-    return np.array([float(torch.linalg.matrix_norm(w.grad)) for w in ws])
+    return np.array([float(torch.linalg.matrix_norm(w.grad)) for w in ws], dtype=x.dtype)
 
 
 def saturated_fraction(a, tol=0.01):
@@ -28,7 +28,7 @@ def layer_variances(x, weights, f):
     for w in weights:
         a = f(np.einsum("nd,dm->nm", a, w))
         out.append(np.mean((a - a.mean()) ** 2))
-    return np.array(out)
+    return np.array(out, dtype=x.dtype)
 
 
 CORRECT = {

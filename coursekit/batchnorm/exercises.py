@@ -7,9 +7,11 @@
 4. ``batchnorm_forward(x, gamma, beta, running_mean, running_var, *, train=True,
    momentum=0.1, eps=1e-5)``: running averages and test-time mode, with torch's conventions.
 
-Known alternatives (Keras's momentum and eps, a biased running variance, the unbiased
-variance in the normalisation, statistics over the wrong axis, the statistics treated as
-constants in the backward pass) are recognised and named in the feedback.
+Known alternatives (Keras's momentum and eps, eps left out, a biased running variance, the
+unbiased variance in the normalisation, statistics over the wrong axis, the batch statistics
+at test time, the statistics treated as constants in the backward pass) are recognised and
+named in the feedback. Every other case is float32. The backward exercises run the
+student's forward pass first and, when it is wrong, say to fix it first.
 """
 
 import functools
@@ -17,6 +19,7 @@ import functools
 import numpy as np
 
 from coursekit.batchnorm import numpy_ref as ref
+from coursekit.exercise_tools import Float32Cases, Quiet, require_forward
 from coursekit.grading import Convention, Exercise, StudentError, register, unpack
 from coursekit.grading import torch_functions as _torch_builtins
 
@@ -27,28 +30,43 @@ AUTOGRAD = ("autograd.grad", "autograd.backward")
 # ----- cases ------------------------------------------------------------------------------
 
 
-def _features(rng, hidden):
-    """x (N, D) with a different mean and spread per feature; gamma and beta."""
+def _features(rng, hidden, dtype):
+    """x (N, D) with a different mean and spread per feature; gamma and beta.
+
+    In float64 cases one feature has a variance of about 1e-6, below every eps used, so that
+    leaving eps out changes the output clearly. In float32 cases the noise is standardised
+    over the batch: values that lie close together (likely when N = 2) make the normalisation
+    ill-conditioned, and two correct float32 answers could differ by more than the tolerance.
+    """
     n = int(rng.integers(2, 17 if hidden else 9))
     d = int(rng.integers(1 if hidden else 2, 10 if hidden else 6))
-    x = rng.uniform(-3, 3, d) + rng.uniform(0.5, 2, d) * rng.standard_normal((n, d))
-    return {"x": x, "gamma": rng.uniform(0.5, 2, d) * rng.choice([-1, 1], d), "beta": rng.standard_normal(d)}
+    noise = rng.standard_normal((n, d))
+    if dtype == np.float32:
+        noise = (noise - noise.mean(axis=0)) / noise.std(axis=0)
+    x = rng.uniform(-3, 3, d) + rng.uniform(0.5, 2, d) * noise
+    if dtype == np.float64:
+        x[:, rng.integers(d)] = 1e-3 * rng.standard_normal(n)
+    gamma = rng.uniform(0.5, 2, d) * rng.choice([-1, 1], d)
+    return {"x": x.astype(dtype), "gamma": gamma.astype(dtype), "beta": rng.standard_normal(d).astype(dtype)}
 
 
-def _train_case(rng, hidden):
-    return {**_features(rng, hidden), "eps": float(rng.choice([1e-5, 1e-3, 0.1]))}
+def _train_case(rng, hidden, dtype):
+    return {**_features(rng, hidden, dtype), "eps": float(rng.choice([1e-5, 1e-3, 0.1]))}
 
 
-def _backward_case(rng, hidden):
-    case = _features(rng, hidden)
-    return {**case, "dout": rng.standard_normal(case["x"].shape), "eps": float(rng.choice([1e-5, 1e-2]))}
+def _backward_case(rng, hidden, dtype):
+    case = _features(rng, hidden, dtype)
+    case.update(dout=rng.standard_normal(case["x"].shape).astype(dtype), eps=float(rng.choice([1e-5, 1e-2])))
+    case["forward"] = Quiet(_reference_train_forward(case["x"], case["gamma"], case["beta"], case["eps"])[0])
+    return case
 
 
-def _full_case(rng, hidden):
-    case = _features(rng, hidden)
+def _full_case(rng, hidden, dtype):
+    case = _features(rng, hidden, dtype)
     d = case["x"].shape[1]
     return {
-        **case, "running_mean": rng.standard_normal(d), "running_var": rng.uniform(0.5, 4, d),
+        **case, "running_mean": rng.standard_normal(d).astype(dtype),
+        "running_var": rng.uniform(0.5, 4, d).astype(dtype),
         "train": bool(rng.random() < 0.7), "momentum": float(rng.choice([0.05, 0.2, 0.3, 0.7])),
         "eps": float(rng.choice([1e-5, 1e-3, 1e-2])),
     }
@@ -64,7 +82,8 @@ def _unchanged(case, before):
 # Each case calls the function twice: with the case's hyperparameters, and with the
 # function's own defaults, which must be torch's (momentum=0.1, eps=1e-5, train=True).
 
-DEFAULTS = "with the defaults"
+DEFAULT_EPS = "out with eps left at its default"
+DEFAULTS = "with momentum and eps left at their defaults"
 
 
 def _run_train_forward(fns, case):
@@ -74,14 +93,15 @@ def _run_train_forward(fns, case):
     out, _ = unpack(forward(x, gamma, beta, eps=case["eps"]), 2, "(out, cache)")
     out_default, _ = unpack(forward(x, gamma, beta), 2, "(out, cache)")
     _unchanged(case, before)
-    return {"out": out, f"out {DEFAULTS} (eps)": out_default}
+    return {"out": out, DEFAULT_EPS: out_default}
 
 
 def _run_backward(role):
     def run(fns, case):
         before = {"x": case["x"].copy(), "dout": case["dout"].copy()}
         result = fns["batchnorm_train_forward"](case["x"], case["gamma"], case["beta"], eps=case["eps"])
-        _, cache = unpack(result, 2, "(out, cache)")
+        out, cache = unpack(result, 2, "(out, cache)")
+        require_forward("batchnorm_train_forward", "batchnorm.batchnorm_train_forward", out, case["forward"])
         dx, dgamma, dbeta = unpack(fns[role](case["dout"], cache), 3, "(dx, dgamma, dbeta)")
         _unchanged(case, before)
         return {"dx": dx, "dgamma": dgamma, "dbeta": dbeta}
@@ -110,13 +130,13 @@ def _run_full_forward(fns, case):
 
 def _reference_train_forward(x, gamma, beta, eps=1e-5):
     d = x.shape[1]
-    out, cache, _, _ = ref.batchnorm_forward(x, gamma, beta, np.zeros(d), np.ones(d), eps=eps)
+    out, cache, _, _ = ref.batchnorm_forward(x, gamma, beta, np.zeros(d, x.dtype), np.ones(d, x.dtype), eps=eps)
     return out, cache
 
 
 def _variant(x, gamma, beta, running_mean, running_var, *, train=True, momentum=0.1, eps=1e-5,
              norm_ddof=0, running_ddof=1, keras_momentum=False, ignore_train=False, axis=0,
-             eps_on_std=False):
+             eps_on_std=False, no_eps=False, batch_stats_at_test=False):
     """BatchNorm with one convention changed; the defaults are the reference's."""
     if train or ignore_train:
         mean = x.mean(axis=axis, keepdims=True)
@@ -126,7 +146,11 @@ def _variant(x, gamma, beta, running_mean, running_var, *, train=True, momentum=
         new_var = weight_old * running_var + (1 - weight_old) * x.var(axis=0, ddof=running_ddof)
     else:
         mean, var = running_mean, running_var
+        if batch_stats_at_test:
+            mean, var = x.mean(axis=0), x.var(axis=0, ddof=norm_ddof)
         new_mean, new_var = running_mean.copy(), running_var.copy()
+    if no_eps:
+        eps = 0.0
     std = np.sqrt(var) + eps if eps_on_std else np.sqrt(var + eps)
     return gamma * (x - mean) / std + beta, None, new_mean, new_var
 
@@ -136,7 +160,7 @@ def _train_variant(**changes):
 
     def forward(x, gamma, beta, eps=eps_default):
         d = x.shape[1]
-        out, _, _, _ = _variant(x, gamma, beta, np.zeros(d), np.ones(d), eps=eps, **changes)
+        out, _, _, _ = _variant(x, gamma, beta, np.zeros(d, x.dtype), np.ones(d, x.dtype), eps=eps, **changes)
         return out, None
 
     return forward
@@ -156,6 +180,11 @@ UNBIASED_NORMALISATION = (
     "(and torch). The unbiased N-1 version only enters the running variance."
 )
 KERAS_EPS = "torch's (and this course's) default is eps=1e-5; Keras's epsilon defaults to 1e-3."
+NO_EPS = (
+    "Normalise with sqrt(var + eps), not sqrt(var): eps keeps a feature whose batch variance is "
+    "close to 0 from being blown up (or divided by 0). Every float64 case has a feature of "
+    "variance about 1e-6, whose output eps changes a lot."
+)
 
 TRAIN_FORWARD_CONVENTIONS = (
     Convention("the unbiased variance in the normalisation", UNBIASED_NORMALISATION,
@@ -163,6 +192,7 @@ TRAIN_FORWARD_CONVENTIONS = (
     Convention("eps added to the standard deviation",
                "eps goes inside the square root: (x - mu) / sqrt(var + eps).",
                {"batchnorm_train_forward": _train_variant(eps_on_std=True)}),
+    Convention("eps left out", NO_EPS, {"batchnorm_train_forward": _train_variant(no_eps=True)}),
     Convention("Keras's eps (1e-3)", KERAS_EPS, {"batchnorm_train_forward": _train_variant(eps=1e-3)}),
     Convention("statistics over the features (axis=1)",
                "BatchNorm averages over the batch, axis=0: one mean and one variance per feature.",
@@ -235,7 +265,13 @@ FULL_FORWARD_CONVENTIONS = (
     Convention("the unbiased variance in the normalisation", UNBIASED_NORMALISATION,
                {"batchnorm_forward": _full_variant(norm_ddof=1)}),
     Convention("Keras's eps (1e-3)", KERAS_EPS, {"batchnorm_forward": _full_variant(eps=1e-3)}),
-    Convention("batch statistics at test time (train=False ignored)",
+    Convention("eps left out", NO_EPS, {"batchnorm_forward": _full_variant(no_eps=True)}),
+    Convention("the batch statistics at test time",
+               "With train=False, normalise x with running_mean and running_var, not with x's own "
+               "mean and variance: at test time a prediction must not depend on the other examples "
+               "in the batch (there may be only one).",
+               {"batchnorm_forward": _full_variant(batch_stats_at_test=True)}),
+    Convention("batch statistics and an update at test time (train=False ignored)",
                "With train=False normalise with the running statistics and return them unchanged: "
                "the model is in test mode.",
                {"batchnorm_forward": _full_variant(ignore_train=True)}),
@@ -245,7 +281,7 @@ FULL_FORWARD_CONVENTIONS = (
 register(Exercise(
     name="batchnorm.batchnorm_train_forward",
     roles=("batchnorm_train_forward",),
-    make_case=_train_case,
+    make_case=Float32Cases(_train_case),
     run=_run_train_forward,
     reference={"batchnorm_train_forward": _reference_train_forward},
     conventions=TRAIN_FORWARD_CONVENTIONS,
@@ -256,7 +292,7 @@ for _role in ("batchnorm_backward_graph", "batchnorm_backward"):
     register(Exercise(
         name=f"batchnorm.{_role}",
         roles=("batchnorm_train_forward", _role),
-        make_case=_backward_case,
+        make_case=Float32Cases(_backward_case),
         run=_run_backward(_role),
         reference={"batchnorm_train_forward": _reference_train_forward, _role: ref.batchnorm_backward},
         conventions=_backward_conventions(_role),
@@ -266,7 +302,7 @@ for _role in ("batchnorm_backward_graph", "batchnorm_backward"):
 register(Exercise(
     name="batchnorm.batchnorm_forward",
     roles=("batchnorm_forward",),
-    make_case=_full_case,
+    make_case=Float32Cases(_full_case),
     run=_run_full_forward,
     reference={"batchnorm_forward": ref.batchnorm_forward},
     conventions=FULL_FORWARD_CONVENTIONS,

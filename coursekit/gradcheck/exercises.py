@@ -1,25 +1,40 @@
-"""Graded exercise of 00_backprop: the numerical gradient by central differences."""
+"""Graded exercise of 00_backprop: the numerical gradient by central differences.
+
+Every other case is float32: the gradient must keep x's dtype. Those cases pass the step
+h = 1e-2: in float32 (about 7 digits) x + 1e-5 is rounded by up to 1% of the step, so two
+correct answers could differ by 1%; with h = 1e-2 they differ by about 1e-5. The function
+differentiated computes in float64, so that rounding is the only float32 error.
+"""
 
 import numpy as np
 
+from coursekit.exercise_tools import Float32Cases
 from coursekit.gradcheck import numpy_ref as ref
 from coursekit.grading import Convention, Exercise, StudentError, register
 
+FLOAT32_STEP = 1e-2
 
-def _case(rng, hidden):
+
+def _case(rng, hidden, dtype):
     shape = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 3))))
-    coef = rng.standard_normal(shape)
-    return {"x": rng.standard_normal(shape), "coef": coef}
+    coef = rng.standard_normal(shape).astype(dtype)
+    case = {"x": rng.standard_normal(shape).astype(dtype), "coef": coef}
+    return {**case, "h": FLOAT32_STEP} if dtype == np.float32 else case
 
 
 def _function(coef):
-    return lambda x: float(np.sum(coef * np.sin(x)) + 0.5 * np.sum(x**2))
+    def f(x):
+        x = np.asarray(x, dtype=np.float64)
+        return float(np.sum(coef * np.sin(x)) + 0.5 * np.sum(x**2))
+
+    return f
 
 
 def _run(fns, case):
     x = case["x"]
     before = x.copy()
-    grad = fns["numerical_gradient"](_function(case["coef"]), x)
+    step = {"h": case["h"]} if "h" in case else {}
+    grad = fns["numerical_gradient"](_function(case["coef"]), x, **step)
     if not np.array_equal(x, before):
         raise StudentError("changed x in place; restore each element after perturbing it")
     return {"grad": grad}
@@ -35,10 +50,14 @@ def _forward_difference(f, x, h=1e-5):
     return grad
 
 
+def _step_ignored(f, x, h=1e-5):
+    return ref.numerical_gradient(f, x)
+
+
 register(Exercise(
     name="gradcheck.numerical_gradient",
     roles=("numerical_gradient",),
-    make_case=_case,
+    make_case=Float32Cases(_case),
     run=_run,
     reference={"numerical_gradient": ref.numerical_gradient},
     conventions=(
@@ -48,6 +67,11 @@ register(Exercise(
             "(f(x+h) - f(x-h)) / (2h), whose error is of order h².",
             {"numerical_gradient": _forward_difference},
         ),
+        Convention(
+            "a step fixed at 1e-5 (the h argument ignored)",
+            "Perturb each element by the h you are given; 1e-5 is only its default.",
+            {"numerical_gradient": _step_ignored},
+        ),
     ),
-    tolerances={"float64": (1e-6, 1e-8)},
+    tolerances={"float64": (1e-6, 1e-8), "float32": (1e-4, 1e-5)},
 ))

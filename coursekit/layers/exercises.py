@@ -1,7 +1,12 @@
-"""Graded exercises of 00_backprop on the dense layer, softmax and cross-entropy."""
+"""Graded exercises of 00_backprop on the dense layer, softmax and cross-entropy.
+
+Every other case is float32 (the answer must keep it). The backward exercise runs the
+student's own forward pass first and, when it is wrong, says to fix it first.
+"""
 
 import numpy as np
 
+from coursekit.exercise_tools import Float32Cases, Quiet, require_forward
 from coursekit.grading import Convention, Exercise, register, torch_functions, unpack
 from coursekit.layers import numpy_ref as ref
 
@@ -11,14 +16,17 @@ def _dims(rng, hidden):
     return [int(d) for d in rng.integers(1 if hidden else 2, hi, size=3)]
 
 
-def _dense_case(rng, hidden):
+def _dense_case(rng, hidden, dtype):
     n, d, m = _dims(rng, hidden)
-    return {"x": rng.standard_normal((n, d)), "w": rng.standard_normal((d, m)), "b": rng.standard_normal(m)}
+    case = {"x": rng.standard_normal((n, d)), "w": rng.standard_normal((d, m)), "b": rng.standard_normal(m)}
+    return {k: v.astype(dtype) for k, v in case.items()}
 
 
-def _dense_backward_case(rng, hidden):
-    case = _dense_case(rng, hidden)
-    return {**case, "dout": rng.standard_normal((case["x"].shape[0], case["w"].shape[1]))}
+def _dense_backward_case(rng, hidden, dtype):
+    case = _dense_case(rng, hidden, dtype)
+    dout = rng.standard_normal((case["x"].shape[0], case["w"].shape[1])).astype(dtype)
+    forward = Quiet(ref.dense_forward(case["x"], case["w"], case["b"])[0])
+    return {**case, "dout": dout, "forward": forward}
 
 
 def _run_dense_forward(fns, case):
@@ -27,19 +35,20 @@ def _run_dense_forward(fns, case):
 
 
 def _run_dense_backward(fns, case):
-    _, cache = unpack(fns["dense_forward"](case["x"], case["w"], case["b"]), 2, "(out, cache)")
+    out, cache = unpack(fns["dense_forward"](case["x"], case["w"], case["b"]), 2, "(out, cache)")
+    require_forward("dense_forward", "layers.dense_forward", out, case["forward"])
     dx, dw, db = unpack(fns["dense_backward"](case["dout"], cache), 3, "(dx, dw, db)")
     return {"dx": dx, "dw": dw, "db": db}
 
 
-def _logits_case(rng, hidden):
+def _logits_case(rng, hidden, dtype):
     n, c = int(rng.integers(1 if hidden else 2, 9)), int(rng.integers(2, 7))
     scale = rng.choice([1.0, 30.0, 1000.0]) if hidden else 3.0
-    return {"logits": scale * rng.standard_normal((n, c))}
+    return {"logits": (scale * rng.standard_normal((n, c))).astype(dtype)}
 
 
-def _labelled_case(rng, hidden):
-    case = _logits_case(rng, hidden)
+def _labelled_case(rng, hidden, dtype):
+    case = _logits_case(rng, hidden, dtype)
     n, c = case["logits"].shape
     return {**case, "y": rng.integers(0, c, size=n)}
 
@@ -78,7 +87,7 @@ def _unscaled_gradient(logits, y):
 register(Exercise(
     name="layers.dense_forward",
     roles=("dense_forward",),
-    make_case=_dense_case,
+    make_case=Float32Cases(_dense_case),
     run=_run_dense_forward,
     reference={"dense_forward": ref.dense_forward},
     forbidden=lambda: torch_functions("nn.functional.linear"),
@@ -87,7 +96,7 @@ register(Exercise(
 register(Exercise(
     name="layers.dense_backward",
     roles=("dense_forward", "dense_backward"),
-    make_case=_dense_backward_case,
+    make_case=Float32Cases(_dense_backward_case),
     run=_run_dense_backward,
     reference={"dense_forward": ref.dense_forward, "dense_backward": ref.dense_backward},
     conventions=(
@@ -102,7 +111,7 @@ register(Exercise(
 register(Exercise(
     name="layers.softmax",
     roles=("softmax",),
-    make_case=_logits_case,
+    make_case=Float32Cases(_logits_case),
     run=_run_softmax,
     reference={"softmax": ref.softmax},
     conventions=(
@@ -123,7 +132,7 @@ register(Exercise(
 register(Exercise(
     name="layers.softmax_cross_entropy",
     roles=("softmax_cross_entropy",),
-    make_case=_labelled_case,
+    make_case=Float32Cases(_labelled_case),
     run=_run_cross_entropy,
     reference={"softmax_cross_entropy": ref.softmax_cross_entropy},
     conventions=(
@@ -142,4 +151,3 @@ register(Exercise(
         "nn.functional.cross_entropy", "nn.functional.log_softmax", "log_softmax", "softmax"
     ),
 ))
-

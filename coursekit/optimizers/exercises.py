@@ -5,7 +5,8 @@ answer's ``init`` and ``step`` run the whole short trajectory, feeding each step
 the previous one returned, so state handling is graded too: the weights after every step
 are compared with the reference's. The answer must not change ``w``, ``dw`` or the state
 it is given. Known alternative conventions (eps inside the root, EMA momentum, the notes'
-Adam typo, ...) are recognised and named.
+Adam typo, ...) are recognised and named. Every other case is float32, which the weights
+must keep.
 """
 
 import copy
@@ -14,6 +15,7 @@ import sys
 
 import numpy as np
 
+from coursekit.exercise_tools import Float32Cases
 from coursekit.grading import Convention, Exercise, StudentError, register, unpack
 from coursekit.optimizers import numpy_ref as ref
 
@@ -45,19 +47,18 @@ HYPERPARAMETERS = {
 
 
 def _make_case(name):
-    def make_case(rng, hidden):
+    def make_case(rng, hidden, dtype):
         if hidden:
             ndim = int(rng.integers(1, 3))
             shape = tuple(int(s) for s in rng.integers(1, 8 if ndim == 1 else 5, size=ndim))
-            dtype = np.float32 if rng.random() < 1 / 3 else np.float64
             steps, scale = 8, float(rng.choice([0.1, 0.3, 1.0]))
         else:
-            shape, dtype, steps, scale = (int(rng.integers(2, 6)),), np.float64, 5, 1.0
+            shape, steps, scale = (int(rng.integers(2, 6)),), 5, 1.0
         w = rng.standard_normal(shape).astype(dtype)
         grads = (scale * rng.standard_normal((steps, *shape))).astype(dtype)
         return {"w": w, "grads": grads, **HYPERPARAMETERS[name](rng)}
 
-    return make_case
+    return Float32Cases(make_case)
 
 
 def _unchanged(before, after):

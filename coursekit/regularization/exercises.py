@@ -1,5 +1,8 @@
 """Graded exercises of 06_regularization: penalties and the bias-variance split.
 
+Every other case of the penalties, dropout and the input noise is float32, which the
+answers must keep.
+
 The random layers are graded by statistics; they are registered in
 :mod:`coursekit.regularization.exercises_dropout` and ``exercises_noise``, imported at the
 end of this module.
@@ -7,6 +10,7 @@ end of this module.
 
 import numpy as np
 
+from coursekit.exercise_tools import Float32Cases
 from coursekit.grading import Convention, Exercise, register, unpack
 from coursekit.regularization import numpy_ref as ref
 from coursekit.regularization._statistics import torch_builtins
@@ -19,14 +23,12 @@ def _autograd():
 # ----- penalties ------------------------------------------------------------------------
 
 
-def _penalty_case(rng, hidden):
+def _penalty_case(rng, hidden, dtype):
     ndim = int(rng.integers(1, 4)) if hidden else 2
     shape = tuple(int(s) for s in rng.integers(1 if hidden else 2, 7, size=ndim))
-    w = rng.standard_normal(shape)
+    w = rng.standard_normal(shape).astype(dtype)
     w[rng.random(shape) < 0.2] = 0.0  # exact zeros, where |w| has no derivative
     w.flat[rng.integers(w.size)] = 0.0
-    if hidden and rng.random() < 0.3:
-        w = w.astype(np.float32)
     lam = float(rng.choice([0.0, 0.01, 0.5, 3.0])) if hidden else float(rng.choice([0.1, 0.5, 2.0]))
     return {"w": w, "lam": lam}
 
@@ -89,7 +91,7 @@ def _bias_squared_after_averaging(predictions, target):
 register(Exercise(
     name="regularization.l1_penalty",
     roles=("l1_penalty",),
-    make_case=_penalty_case,
+    make_case=Float32Cases(_penalty_case),
     run=_runner("l1_penalty"),
     hidden_cases=8,
     reference={"l1_penalty": ref.l1_penalty},
@@ -107,7 +109,7 @@ register(Exercise(
 register(Exercise(
     name="regularization.l2_penalty",
     roles=("l2_penalty",),
-    make_case=_penalty_case,
+    make_case=Float32Cases(_penalty_case),
     run=_runner("l2_penalty"),
     hidden_cases=8,
     reference={"l2_penalty": ref.l2_penalty},

@@ -2,12 +2,15 @@
 :mod:`coursekit.regularization._statistics`): the drop fraction, the scale of the kept
 units, the mask reused in backward, and the identity at test time. Known alternatives
 are named: cs231n's keep probability, non-inverted dropout, and dropout without rescaling.
+The backward exercise first checks the student's forward pass the same way, and when it is
+wrong says to fix it first.
 """
 
 import math
 
 import numpy as np
 
+from coursekit.exercise_tools import Float32Cases, forward_first, mismatch
 from coursekit.grading import Convention, Exercise, StudentError, register, unpack
 from coursekit.regularization import numpy_ref as ref
 from coursekit.regularization._statistics import (
@@ -21,10 +24,12 @@ from coursekit.regularization._statistics import (
 )
 
 
+FORWARD = "regularization.dropout_forward"
+
 # ----- dropout --------------------------------------------------------------------------
 
 
-def _dropout_case(rng, hidden):
+def _dropout_case(rng, hidden, dtype):
     if hidden and rng.random() < 0.3:
         shape = tuple(int(s) for s in rng.integers([3, 12, 30], [6, 20, 50]))
     else:
@@ -33,9 +38,7 @@ def _dropout_case(rng, hidden):
         p_drop = rng.choice([0.0, 0.1, 0.25, 0.5, 0.6, 0.8], p=[0.1, 0.18, 0.18, 0.18, 0.18, 0.18])
     else:
         p_drop = rng.choice([0.2, 0.3, 0.75])
-    x = 2 * rng.standard_normal(shape)
-    if hidden and rng.random() < 0.3:
-        x = x.astype(np.float32)
+    x = (2 * rng.standard_normal(shape)).astype(dtype)
     return {"x": x, "p_drop": float(p_drop), "seed": int(rng.integers(2**31))}
 
 
@@ -96,7 +99,27 @@ def _run_dropout_forward(fns, case):
     return {**stats, "out_with_train_False": test_out}
 
 
+def _forward_first(fns, case):
+    """Check the student's dropout_forward as its own exercise does; if it is wrong, raise
+    the error that says to fix the forward pass first."""
+    try:
+        stats = _run_dropout_forward(fns, case)
+    except StudentError as err:
+        raise forward_first("dropout_forward", FORWARD, f"fails a check: {err}") from None
+    p_drop, scale = case["p_drop"], stats["kept_scale"]
+    if stats["dropped_fraction"] != p_drop:
+        problem = f"drops a fraction {stats['dropped_fraction']:.3g} of the units when p_drop = {p_drop}"
+    elif not abs(scale - 1 / (1 - p_drop)) <= rtol(case["x"].dtype) / (1 - p_drop):
+        problem = f"scales the kept units by {scale:.6g}, not by 1/(1 - p_drop) = {1 / (1 - p_drop):.6g}"
+    else:
+        problem = mismatch(stats["out_with_train_False"], case["x"], "the input x")
+        problem = problem and f"returns, with train=False, out that {problem}"
+    if problem:
+        raise forward_first("dropout_forward", FORWARD, problem)
+
+
 def _run_dropout_backward(fns, case):
+    _forward_first(fns, case)
     x = case["x"]
     dout = np.random.default_rng(case["seed"] + 1).standard_normal(x.shape).astype(x.dtype)
     out, cache = _forward(fns, case, True)
@@ -140,10 +163,6 @@ def _dropout_never_scaled(x, p, *, train=True, rng=None):
     return x * mask, mask
 
 
-def _dropout_backward_with_mask(dout, cache):
-    return dout.copy() if cache is None else dout * cache
-
-
 _KEEP = (
     "keep-probability dropout (cs231n's p)",
     ("cs231n's p is the probability of keeping a unit; here p_drop is the probability of "
@@ -162,14 +181,12 @@ _NEVER_SCALED = (
 )
 
 
-def _dropout_conventions(with_backward):
-    backward = {"dropout_backward": _dropout_backward_with_mask} if with_backward else {}
-    return tuple(
-        Convention(name, why, {"dropout_forward": forward, **backward})
-        for (name, why), forward in ((_KEEP, _dropout_keep_probability),
-                                     (_NOT_INVERTED, _dropout_not_inverted),
-                                     (_NEVER_SCALED, _dropout_never_scaled))
-    )
+DROPOUT_CONVENTIONS = tuple(
+    Convention(name, why, {"dropout_forward": forward})
+    for (name, why), forward in ((_KEEP, _dropout_keep_probability),
+                                 (_NOT_INVERTED, _dropout_not_inverted),
+                                 (_NEVER_SCALED, _dropout_never_scaled))
+)
 
 
 def _dropout_builtins():
@@ -181,10 +198,10 @@ def _dropout_builtins():
 register(Exercise(
     name="regularization.dropout_forward",
     roles=("dropout_forward",),
-    make_case=_dropout_case,
+    make_case=Float32Cases(_dropout_case),
     run=_run_dropout_forward,
     reference={"dropout_forward": ref.dropout_forward},
-    conventions=_dropout_conventions(with_backward=False),
+    conventions=DROPOUT_CONVENTIONS,
     hidden_cases=8,
     forbidden=_dropout_builtins,
 ))
@@ -192,10 +209,9 @@ register(Exercise(
 register(Exercise(
     name="regularization.dropout_backward",
     roles=("dropout_forward", "dropout_backward"),
-    make_case=_dropout_case,
+    make_case=Float32Cases(_dropout_case),
     run=_run_dropout_backward,
     reference={"dropout_forward": ref.dropout_forward, "dropout_backward": ref.dropout_backward},
-    conventions=_dropout_conventions(with_backward=True),
     hidden_cases=8,
     forbidden=_dropout_builtins,
 ))

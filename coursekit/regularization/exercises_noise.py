@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from coursekit.exercise_tools import Float32Cases
 from coursekit.grading import Convention, Exercise, StudentError, register
 from coursekit.regularization import numpy_ref as ref
 from coursekit.regularization._statistics import SIGMAS, check_array, seeded, snap, unchanged
@@ -15,14 +16,12 @@ from coursekit.regularization._statistics import SIGMAS, check_array, seeded, sn
 # ----- Gaussian noise -------------------------------------------------------------------
 
 
-def _noise_case(rng, hidden):
+def _noise_case(rng, hidden, dtype):
     ndim = int(rng.integers(1, 4)) if hidden else 2
     sizes = {1: (2000, 4000), 2: (45, 65), 3: (12, 16)}[ndim]
     shape = tuple(int(s) for s in rng.integers(*sizes, size=ndim))
     options = [0.0, 0.1, 0.2, 2.0, 3.0] if hidden else [0.1, 0.3, 2.0]
-    x = rng.normal(1.0, 2.0, shape)
-    if hidden and rng.random() < 0.3:
-        x = x.astype(np.float32)
+    x = rng.normal(1.0, 2.0, shape).astype(dtype)
     return {"x": x, "stddev": float(rng.choice(options)), "seed": int(rng.integers(2**31))}
 
 
@@ -70,7 +69,7 @@ def _noise_squared(x, stddev, *, train=True, rng=None):
 register(Exercise(
     name="regularization.gaussian_noise",
     roles=("gaussian_noise",),
-    make_case=_noise_case,
+    make_case=Float32Cases(_noise_case),
     run=_run_gaussian_noise,
     reference={"gaussian_noise": ref.gaussian_noise},
     conventions=(
@@ -86,4 +85,5 @@ register(Exercise(
             {"gaussian_noise": _noise_squared},
         ),
     ),
+    hidden_cases=8,
 ))

@@ -4,10 +4,13 @@
   net, from a backward pass written by hand.
 - ``saturated_fraction(a, tol=0.01)``: the fraction of logistic units within tol of 0 or 1.
 - ``layer_variances(x, weights, f)``: the variance of every layer's activations (topic 02).
+
+The norms and the variances keep the inputs' dtype: every other case of these two is float32.
 """
 
 import numpy as np
 
+from coursekit.exercise_tools import Float32Cases
 from coursekit.grading import Convention, Exercise, StudentError, register
 from coursekit.unstable_gradients import numpy_ref as ref
 
@@ -16,14 +19,14 @@ def _sig(z):
     return 1 / (1 + np.exp(-z))
 
 
-def _net_case(rng, hidden):
+def _net_case(rng, hidden, dtype):
     """A small deep net whose gradients stay well above the comparison's atol."""
     depth = int(rng.integers(3, 9 if hidden else 6))
     widths = [int(w) for w in rng.integers(2 if hidden else 3, 9, size=depth + 1)]
     n = int(rng.integers(1 if hidden else 2, 9))
-    weights = [4 * rng.standard_normal((a, b)) / np.sqrt(a) for a, b in zip(widths[:-1], widths[1:])]
-    return {"x": rng.standard_normal((n, widths[0])), "weights": weights,
-            "dout": rng.standard_normal((n, widths[-1]))}
+    weights = [(4 * rng.standard_normal((a, b)) / np.sqrt(a)).astype(dtype) for a, b in zip(widths[:-1], widths[1:])]
+    return {"x": rng.standard_normal((n, widths[0])).astype(dtype), "weights": weights,
+            "dout": rng.standard_normal((n, widths[-1])).astype(dtype)}
 
 
 def _unchanged(case, before):
@@ -64,7 +67,7 @@ def _frobenius(a_prev, delta):
 register(Exercise(
     name="unstable_gradients.gradient_norms",
     roles=("gradient_norms",),
-    make_case=_net_case,
+    make_case=Float32Cases(_net_case),
     run=_run_gradient_norms,
     reference={"gradient_norms": _reference_norms},
     conventions=(
@@ -158,8 +161,8 @@ _FUNCTIONS = {
 }
 
 
-def _variance_case(rng, hidden):
-    case = _net_case(rng, hidden)
+def _variance_case(rng, hidden, dtype):
+    case = _net_case(rng, hidden, dtype)
     del case["dout"]
     case["activation"] = str(rng.choice(sorted(_FUNCTIONS)))
     return case
@@ -186,7 +189,7 @@ def _stacked(measure, *, include_input=False, pre_activation=False):
 register(Exercise(
     name="unstable_gradients.layer_variances",
     roles=("layer_variances",),
-    make_case=_variance_case,
+    make_case=Float32Cases(_variance_case),
     run=_run_variances,
     reference={"layer_variances": ref.layer_variances},
     conventions=(

@@ -1,0 +1,117 @@
+"""Helpers that the topics' ``exercises.py`` share.
+
+- :class:`Float32Cases` makes an exercise's cases alternate float64 and float32, so that its
+  visible and hidden cases both hold float32 inputs and an answer that turns float32 into
+  float64 is told to keep the dtype (the reference contract: float32 stays float32).
+- :class:`Quiet` carries a value in a case for ``run`` without the feedback listing it.
+- :func:`require_forward` and :func:`forward_first`: a backward exercise runs the student's
+  own forward pass first; when that is wrong, the feedback says to fix it first instead of
+  reporting the backward pass's errors that follow from it.
+"""
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from coursekit.grading import Exercise, StudentError
+
+FLOAT_DTYPES = (np.float64, np.float32)
+
+
+class Float32Cases:
+    """A ``make_case`` whose cases alternate float64 and float32: the 1st, 3rd, ... case of
+    a set is float64, the 2nd, 4th, ... float32, whatever the seed.
+
+    ``grading.cases`` draws the visible (or the hidden) cases of an exercise one after the
+    other from one new generator; this counts the cases drawn from the current generator.
+
+    Args:
+        build: ``build(rng, hidden, dtype) -> dict``, a case whose floating arrays have dtype
+            (``np.float64`` or ``np.float32``).
+    """
+
+    def __init__(self, build):
+        self.build = build
+        self._rng, self._drawn = None, 0
+
+    def __call__(self, rng, hidden):
+        if rng is not self._rng:
+            self._rng, self._drawn = rng, 0
+        dtype = FLOAT_DTYPES[self._drawn % 2]
+        self._drawn += 1
+        return self.build(rng, hidden, dtype)
+
+
+@dataclass(frozen=True)
+class Quiet:
+    """A value that a case carries for ``run`` (such as the reference forward pass's output)
+    and that the feedback's description of the case leaves out."""
+
+    value: object
+
+
+def _default_tolerances():
+    field = next(f for f in dataclasses.fields(Exercise) if f.name == "tolerances")
+    return field.default_factory()
+
+
+def mismatch(got, expected, expected_name="the right one"):
+    """How a student's array differs from the expected one, if it does.
+
+    Args:
+        got: the student's value.
+        expected: ndarray, any shape.
+        expected_name: what the feedback calls ``expected``.
+
+    Returns:
+        None if ``got`` is an ndarray of ``expected``'s shape and dtype, equal to it within
+        the grading's default tolerances; else a phrase saying how it differs.
+    """
+    if not isinstance(got, np.ndarray):
+        return f"is a {type(got).__name__}, not a numpy.ndarray"
+    if got.shape != expected.shape:
+        return f"has shape {got.shape}, expected {expected.shape}"
+    if got.dtype != expected.dtype:
+        return f"has dtype {got.dtype}, expected {expected.dtype} (keep the inputs' dtype)"
+    if got.size == 0:
+        return None
+    tolerances = _default_tolerances()
+    rtol, atol = tolerances.get(str(expected.dtype), tolerances["float64"])
+    got = np.array(got, dtype=np.float64, copy=True, subok=False)
+    want = expected.astype(np.float64)
+    excess = np.abs(got - want) - (atol + rtol * np.abs(want))
+    excess = np.where(np.isnan(excess), np.inf, excess)
+    if not (excess > 0).any():
+        return None
+    where = tuple(int(i) for i in np.unravel_index(int(np.argmax(excess)), got.shape))
+    return f"differs from {expected_name}: at index {where} expected {want[where]:.6g}, got {got[where]:.6g}"
+
+
+def forward_first(role, exercise, problem):
+    """The ``StudentError`` of a backward exercise whose forward pass is wrong.
+
+    Args:
+        role: the forward function's role, e.g. "dense_forward".
+        exercise: the forward pass's own exercise, e.g. "layers.dense_forward".
+        problem: what is wrong, a phrase that follows the role's name.
+    """
+    return StudentError(
+        f"cannot be graded yet: fix the forward pass first. On this case {role} {problem}; "
+        f'check("{exercise}", {role}) says what is wrong with it'
+    )
+
+
+def require_forward(role, exercise, out, expected):
+    """Raise :func:`forward_first`'s error unless the forward output ``out`` is right.
+
+    Args:
+        role, exercise: as for :func:`forward_first`.
+        out: the output the student's forward pass returned.
+        expected: the reference's output on the same inputs (an ndarray, or a
+            :class:`Quiet` holding one), computed when the case was made.
+    """
+    expected = expected.value if isinstance(expected, Quiet) else expected
+    problem = mismatch(out, expected)
+    if problem:
+        raise forward_first(role, exercise, f"returned out that {problem}")
