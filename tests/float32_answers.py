@@ -67,7 +67,7 @@ def float32_cases(name, count=200):
     """Register a copy of exercise ``name`` with ``count`` visible and ``count`` hidden cases,
     all float32 (from other seeds than the exercise's own), and return the copy's name.
 
-    An exercise built with :class:`coursekit.exercise_tools.Float32Cases` gets float32 cases
+    An exercise built with :class:`coursekit.grading.exercise_tools.Float32Cases` gets float32 cases
     only; one without (activations, which run every case in float32 too) keeps its own.
     """
     ex = grading.exercise(name)

@@ -251,7 +251,7 @@ def test_backward_must_reuse_the_forward_mask():
 ], ids=["keep", "not_inverted", "unscaled", "train_ignored", "global_rng", "upcast"])
 def test_a_wrong_forward_pass_is_named_before_the_backward_pass(forward, problem):
     with pytest.raises(GradingFailure) as info, np.errstate(all="ignore"):
-        check("regularization.dropout_backward", forward, dropout_backward, hidden=True)
+        check("regularization.dropout_backward", forward, dropout_backward)  # visible: public cases
     message = str(info.value)
     assert re.search(f"cannot be graded yet: fix the forward pass first. On this case dropout_forward {problem}",
                      message), message

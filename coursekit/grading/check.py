@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from coursekit.grading.compare import compare_outputs, describe
+from coursekit.grading.exercise_tools import forward_first_message, mismatch
 from coursekit.grading.exercises import cases, exercise
 from coursekit.grading.guard import run_student
 
@@ -22,6 +23,17 @@ class GradingFailure(AssertionError):
 
     def _render_traceback_(self):
         return str(self).splitlines()
+
+
+def problems(ex, got, expected):
+    """What is wrong with the outputs ``got``: an earlier function's wrong output alone (see
+    ``Exercise.checked_first``), else every output that differs from ``expected``."""
+    for key, (role, name) in ex.checked_first.items():
+        if key in expected:
+            problem = mismatch(got.get(key), expected[key])
+            if problem:
+                return [forward_first_message(ex.roles, role, name, f"returned out that {problem}")]
+    return compare_outputs(got, expected, ex.tolerances)
 
 
 def matching_convention(ex, got, case, tolerances):
@@ -65,10 +77,11 @@ def check(name, *student_functions, hidden=False):
         if problem:
             raise GradingFailure(f"✗ {where}:\n  {' / '.join(ex.roles)} {problem}")
         expected = ex.run(ex.reference, copy.deepcopy(case))
-        problems = compare_outputs(got, expected, ex.tolerances)
-        if problems:
-            lines = [f"✗ {where}:"] + [f"  {p}" for p in problems]
-            convention = matching_convention(ex, got, case, ex.tolerances)
+        wrong = problems(ex, got, expected)
+        if wrong:
+            lines = [f"✗ {where}:"] + [f"  {p}" for p in wrong]
+            convention = None if "fix the forward pass first" in wrong[0] else \
+                matching_convention(ex, got, case, ex.tolerances)
             if convention:
                 lines.append(f"  Your answer matches {convention.name}. {convention.explanation}")
             raise GradingFailure("\n".join(lines))

@@ -55,6 +55,9 @@ class Exercise:
         tolerances: dtype name -> (rtol, atol). The float64 default (1e-5, 1e-6) accepts an
             answer that computes in float32 internally; tighten it where a convention differs
             by less.
+        checked_first: output -> (role, exercise) for an output of an earlier function (the
+            forward pass a backward exercise runs): when it is wrong, the feedback says to fix
+            that function first, instead of listing the errors that follow from it.
     """
 
     name: str
@@ -70,6 +73,7 @@ class Exercise:
     tolerances: Mapping[str, tuple] = field(
         default_factory=lambda: {"float64": (1e-5, 1e-6), "float32": (1e-4, 1e-5)}
     )
+    checked_first: Mapping[str, tuple] = field(default_factory=dict)
 
 
 _REGISTRY = {}

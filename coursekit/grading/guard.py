@@ -121,6 +121,16 @@ def _qualname(f):
     return f"{module}.{getattr(f, '__qualname__', getattr(f, '__name__', repr(f)))}".lstrip(".")
 
 
+def named(hits):
+    """The forbidden calls seen, each named once, by its most specific name: a Python
+    function's qualified name, else the torch function's, else the ATen operator's."""
+    qualified = sorted({h for h in hits if not h.startswith(("torch ", "aten."))})
+    api = sorted({h for h in hits if h.startswith("torch ")
+                  if not any(q.endswith("." + h[6:]) for q in qualified)})
+    operators = sorted({h for h in hits if h.startswith("aten.")})
+    return ", ".join(qualified + api + (operators if not (qualified or api) else []))
+
+
 def run_student(ex, functions, case, *, forbidden=None, torch_names=None):
     """Run student functions on a case under the exercise's guard; returns (outputs, problem).
 
@@ -139,6 +149,5 @@ def run_student(ex, functions, case, *, forbidden=None, torch_names=None):
     except Exception as err:  # the student's code raised: report it, do not crash the cell
         problem = f"raised {type(err).__name__}: {err}"
     if guard.hits:
-        names = ", ".join(sorted(set(guard.hits)))
-        return None, f"calls {names}; this exercise asks you to write it yourself"
+        return None, f"calls {named(guard.hits)}; this exercise asks you to write it yourself"
     return outputs, problem

@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 
-from coursekit.exercise_tools import Float32Cases
+from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.grading import Convention, Exercise, StudentError, register, unpack
 from coursekit.optimizers import numpy_ref as ref
 

@@ -10,7 +10,7 @@ end of this module.
 
 import numpy as np
 
-from coursekit.exercise_tools import Float32Cases
+from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.grading import Convention, Exercise, register, unpack
 from coursekit.regularization import numpy_ref as ref
 from coursekit.regularization._statistics import torch_builtins

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from coursekit.exercise_tools import Float32Cases, forward_first, mismatch
+from coursekit.grading.exercise_tools import Float32Cases, forward_first, mismatch
 from coursekit.grading import Convention, Exercise, StudentError, register, unpack
 from coursekit.regularization import numpy_ref as ref
 from coursekit.regularization._statistics import (

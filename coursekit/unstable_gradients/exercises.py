@@ -10,7 +10,7 @@ The norms and the variances keep the inputs' dtype: every other case of these tw
 
 import numpy as np
 
-from coursekit.exercise_tools import Float32Cases
+from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.grading import Convention, Exercise, StudentError, register
 from coursekit.unstable_gradients import numpy_ref as ref
 

@@ -3,18 +3,18 @@
 - :class:`Float32Cases` makes an exercise's cases alternate float64 and float32, so that its
   visible and hidden cases both hold float32 inputs and an answer that turns float32 into
   float64 is told to keep the dtype (the reference contract: float32 stays float32).
-- :class:`Quiet` carries a value in a case for ``run`` without the feedback listing it.
-- :func:`require_forward` and :func:`forward_first`: a backward exercise runs the student's
-  own forward pass first; when that is wrong, the feedback says to fix it first instead of
-  reporting the backward pass's errors that follow from it.
+- A backward exercise runs the student's own forward pass first and returns its output too;
+  naming that output in the exercise's ``checked_first`` makes the feedback say to fix the
+  forward pass first (:func:`forward_first_message`, compared with the reference's output in
+  the grading process) instead of reporting the backward errors that follow from it.
+  :func:`forward_first` is the same message for a ``run`` that can tell by itself.
 """
 
 import dataclasses
-from dataclasses import dataclass
 
 import numpy as np
 
-from coursekit.grading import Exercise, StudentError
+from coursekit.grading.exercises import Exercise, StudentError
 
 FLOAT_DTYPES = (np.float64, np.float32)
 
@@ -41,14 +41,6 @@ class Float32Cases:
         dtype = FLOAT_DTYPES[self._drawn % 2]
         self._drawn += 1
         return self.build(rng, hidden, dtype)
-
-
-@dataclass(frozen=True)
-class Quiet:
-    """A value that a case carries for ``run`` (such as the reference forward pass's output)
-    and that the feedback's description of the case leaves out."""
-
-    value: object
 
 
 def _default_tolerances():
@@ -88,30 +80,23 @@ def mismatch(got, expected, expected_name="the right one"):
     return f"differs from {expected_name}: at index {where} expected {want[where]:.6g}, got {got[where]:.6g}"
 
 
-def forward_first(role, exercise, problem):
-    """The ``StudentError`` of a backward exercise whose forward pass is wrong.
+def forward_first_message(roles, role, exercise, problem):
+    """What a backward exercise says when the student's forward pass is wrong.
 
     Args:
+        roles: the exercise's roles, e.g. ("dense_forward", "dense_backward").
         role: the forward function's role, e.g. "dense_forward".
         exercise: the forward pass's own exercise, e.g. "layers.dense_forward".
         problem: what is wrong, a phrase that follows the role's name.
     """
+    return (f"{' / '.join(roles)} cannot be graded yet: fix the forward pass first. On this case "
+            f'{role} {problem}; check("{exercise}", {role}) says what is wrong with it')
+
+
+def forward_first(role, exercise, problem):
+    """The ``StudentError`` a backward exercise's ``run`` raises when it finds the forward
+    pass wrong by itself (without a reference)."""
     return StudentError(
         f"cannot be graded yet: fix the forward pass first. On this case {role} {problem}; "
         f'check("{exercise}", {role}) says what is wrong with it'
     )
-
-
-def require_forward(role, exercise, out, expected):
-    """Raise :func:`forward_first`'s error unless the forward output ``out`` is right.
-
-    Args:
-        role, exercise: as for :func:`forward_first`.
-        out: the output the student's forward pass returned.
-        expected: the reference's output on the same inputs (an ndarray, or a
-            :class:`Quiet` holding one), computed when the case was made.
-    """
-    expected = expected.value if isinstance(expected, Quiet) else expected
-    problem = mismatch(out, expected)
-    if problem:
-        raise forward_first(role, exercise, f"returned out that {problem}")
