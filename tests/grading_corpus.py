@@ -1,7 +1,7 @@
 """A corpus of submissions: cheats, crashes and honest variants, of a small assignment.
 
-The assignment, 99_mini, holds three exercises of 00_backprop (dense_forward, softmax,
-softmax_cross_entropy, 2 points each) and nothing slow, so a whole class grades quickly.
+The assignment is coursekit.grading.synthetic's 99_mini: three exercises of 00_backprop
+(dense_forward, softmax, softmax_cross_entropy, 2 points each) and nothing slow.
 Each variant is a function that turns the solution notebook (a dict) into that student's
 submission; "stub" means an exercise is left as released (NotImplementedError).
 """
@@ -10,65 +10,11 @@ import copy
 import inspect
 import json
 
+from coursekit.grading.synthetic import ASSIGNMENT, MAX_SCORE, SOURCE  # noqa: F401  (re-exported)
+
 STUB = "    raise NotImplementedError()\n"
 
-ASSIGNMENT = "99_mini"
 SOLUTION_IDS = ["dense_forward", "softmax", "softmax_cross_entropy"]
-MAX_SCORE = 6
-
-SOURCE = '''# %% [markdown]
-# # A small assignment for testing the grader
-
-# %% locked="setup"
-import numpy as np
-from coursekit.grading import check
-
-# %% solution="dense_forward"
-def dense_forward(x, w, b):
-    ### BEGIN SOLUTION
-    out = x @ w + b
-    ### END SOLUTION
-    return out, (x, w, b)
-
-# %% tests="test_dense_forward" points=2
-check("layers.dense_forward", dense_forward)
-### BEGIN HIDDEN TESTS
-check("layers.dense_forward", dense_forward, hidden=True)
-### END HIDDEN TESTS
-
-# %% solution="softmax"
-def softmax(z):
-    ### BEGIN SOLUTION
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-    ### END SOLUTION
-
-# %% tests="test_softmax" points=2
-check("layers.softmax", softmax)
-### BEGIN HIDDEN TESTS
-check("layers.softmax", softmax, hidden=True)
-### END HIDDEN TESTS
-
-# %% solution="softmax_cross_entropy"
-def softmax_cross_entropy(logits, y):
-    ### BEGIN SOLUTION
-    n = logits.shape[0]
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    dlogits = np.exp(log_probs)
-    dlogits[np.arange(n), y] -= 1
-    return -log_probs[np.arange(n), y].mean(), dlogits / n
-    ### END SOLUTION
-
-# %% tests="test_softmax_cross_entropy" points=2
-check("layers.softmax_cross_entropy", softmax_cross_entropy)
-### BEGIN HIDDEN TESTS
-check("layers.softmax_cross_entropy", softmax_cross_entropy, hidden=True)
-### END HIDDEN TESTS
-
-# %%
-print("a demo cell that is not graded")
-'''
 
 
 def _cells(nb):

@@ -64,10 +64,11 @@ def grades_of(root_or_db, assignment_id, student):
             "comments": [{"notebook": nb.name, "name": c.name, "auto_comment": c.auto_comment}
                          for nb in notebooks for c in nb.comments],
             "penalties": {nb.name: nb.late_submission_penalty for nb in notebooks},
+            "timestamp": submission.timestamp.isoformat() if submission.timestamp else None,
         }
 
 
-def merge(root, assignment_id, student, graded, timestamp=None):
+def merge(root, assignment_id, student, graded):
     """Write one student's autograde results into the course's gradebook.
 
     A manual score a grader gave earlier is kept, and the cell is marked for review, as
@@ -80,7 +81,7 @@ def merge(root, assignment_id, student, graded, timestamp=None):
     with Gradebook(url(root)) as gb, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy's notes on nbgrader's own session use
         gb.update_or_create_student(student)
-        extra = {"timestamp": timestamp} if timestamp else {}
+        extra = {"timestamp": graded["timestamp"]} if graded.get("timestamp") else {}
         gb.update_or_create_submission(assignment_id, student, **extra)
         for entry in graded["grades"]:
             grade = gb.find_grade(entry["name"], entry["notebook"], assignment_id, student)

@@ -51,7 +51,7 @@ class Plan:
     release_nb: dict
     hidden: dict  # reference modules the sandbox must not contain: {name: info}
     forbidden: dict  # exercise -> ("module:qualname" list, torch names)
-    banned_names: set
+    banned: set  # {(top-level module, name)} of the forbidden functions, for the scan
     reference_functions: list
 
 
@@ -76,7 +76,8 @@ def plan_for(test_cells, release_nb):
                  if getattr(f, "__module__", None) and hasattr(f, "__name__")]
         forbidden[ex.name] = (paths, sorted(forbidden_torch_names(functions)))
     modules = sorted({m for ex in exercises for m in ex.reference_modules if m.startswith("coursekit.")})
-    banned = {n.split(":")[-1].rsplit(".", 1)[-1] for paths, _ in forbidden.values() for n in paths}
+    banned = {(path.split(".")[0], path.rsplit(".", 1)[-1].split(":")[-1])
+              for paths, _ in forbidden.values() for path in paths}
     return Plan(test_cells, calls, release_nb, hidden_module_info(modules), forbidden, banned,
                 _reference_functions(exercises))
 
@@ -115,7 +116,7 @@ def scan_flags(cells, plan_):
                 flags.append(f"too-large: cell {cell.cell_id} has {len(cell.source)} characters")
                 continue
             if cell.kind == "solution" or cell.changed:
-                flags += scan.scan_source(cell.source, plan_.banned_names)
+                flags += scan.scan_source(cell.source, plan_.banned)
             if cell.kind == "solution":
                 flags += [f"reference-copy: {r}" for r in scan.pasted_references(cell.source, plan_.reference_functions)]
         except (RecursionError, MemoryError, ValueError, TypeError) as err:

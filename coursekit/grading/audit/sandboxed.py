@@ -45,7 +45,12 @@ def hidden_module_info(module_names):
 
     info = {}
     for name in module_names:
-        module = importlib.import_module(name)
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name == name:  # a topic without this reference (e.g. no torch_ref)
+                continue
+            raise
         constants, names = {}, []
         for attr, value in vars(module).items():
             if attr.startswith("__"):

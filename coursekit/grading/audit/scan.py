@@ -44,11 +44,11 @@ def _dotted(node):
 
 
 class _Scanner(ast.NodeVisitor):
-    def __init__(self, forbidden_names):
+    def __init__(self, forbidden):
         # local name -> module it is bound to; the notebooks' setup cells import these
         self.aliases = {"np": "numpy", "F": "torch", "nn": "torch", "plt": "matplotlib"}
         self.flags = []
-        self.forbidden_names = forbidden_names
+        self.forbidden = forbidden  # {(top-level module, function name)}, e.g. ("torch", "softmax")
 
     def flag(self, kind, detail):
         entry = f"{kind}: {detail}"
@@ -151,20 +151,20 @@ class _Scanner(ast.NodeVisitor):
                 self.flag("process-control", f"calls {module}.{node.func.attr}")
             if (_root_name(node.func), node.func.attr) in TRACING:  # the call guard uses a profiler
                 self.flag("tracing", f"calls {_root_name(node.func)}.{node.func.attr}")
-            if node.func.attr in self.forbidden_names and module in {"torch", "scipy", "numpy", "sklearn"}:
+            if (module, node.func.attr) in self.forbidden:
                 self.flag("calls-builtin", f"calls {_dotted(node.func) or node.func.attr}")
-        elif name in self.forbidden_names and self.aliases.get(name) in {"torch", "scipy"}:
+        elif (self.aliases.get(name), name) in self.forbidden:
             self.flag("calls-builtin", f"calls {name}")
         self.generic_visit(node)
 
 
-def scan_source(source, forbidden_names=()):
+def scan_source(source, forbidden=()):
     """Flags for one cell's source; a cell that does not parse is flagged as such."""
     try:
         tree = ast.parse(without_magics(source))
     except SyntaxError as err:
         return [f"syntax-error: line {err.lineno}"]
-    scanner = _Scanner(set(forbidden_names))
+    scanner = _Scanner({tuple(f) for f in forbidden})
     scanner.visit(tree)
     return scanner.flags
 

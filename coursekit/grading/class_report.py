@@ -1,0 +1,150 @@
+"""``coursekit report A``: one offline HTML page about a graded class (and ``--json``).
+
+Built from ``grades/<A>.json``, which ``coursekit grade`` writes: the score histogram; per
+exercise, the pass rate on visible and on hidden cases and the recognised mistakes that
+failing students matched most often; the students the audit flagged, and why; the grading
+time per student. Figures are matplotlib PNGs embedded in the page, so it needs no network.
+"""
+
+import base64
+import html
+import io
+import json
+from collections import Counter
+from pathlib import Path
+
+from coursekit import course
+from coursekit.grading.report import needs_review
+
+
+class _Row(dict):
+    """A student's recorded outcome, usable where an Outcome is expected."""
+
+    __getattr__ = dict.__getitem__
+
+
+def load(root, assignment_id):
+    """The recorded grading of an assignment; clear errors when there is none."""
+    course.check_assignment(root, assignment_id)
+    path = Path(root) / "grades" / f"{assignment_id}.json"
+    if not path.exists():
+        raise ValueError(f"{assignment_id} has not been graded yet (no {path}); run: coursekit grade {assignment_id}")
+    details = json.loads(path.read_text())
+    if not details.get("students"):
+        raise ValueError(f"{path} lists no students: the class is empty")
+    return details
+
+
+def summarize(details):
+    """The report's numbers, as plain data."""
+    students = {name: _Row(row) for name, row in details["students"].items()}
+    exercises = {}
+    for row in students.values():
+        for name, result in (row.get("exercises") or {}).items():
+            entry = exercises.setdefault(name, {"graded": 0, "visible": 0, "hidden": 0, "conventions": Counter()})
+            entry["graded"] += 1
+            entry["visible"] += bool(result["visible"])
+            entry["hidden"] += bool(result["hidden"])
+            if result.get("convention"):
+                entry["conventions"][result["convention"]] += 1
+    return {
+        "assignment": details["assignment"], "graded_at": details.get("graded_at"),
+        "audit_seed": details.get("audit_seed"), "sandboxed": details.get("sandboxed"),
+        "students": len(students),
+        "max_score": max((r.max_score for r in students.values()), default=0.0),
+        "final_scores": {n: r.final_score for n, r in sorted(students.items())},
+        "statuses": dict(Counter(r.status for r in students.values())),
+        "exercises": {name: {"graded": e["graded"], "visible_pass_rate": e["visible"] / e["graded"],
+                             "hidden_pass_rate": e["hidden"] / e["graded"],
+                             "conventions": e["conventions"].most_common(5)}
+                      for name, e in sorted(exercises.items())},
+        "review": {n: {"score": r.score, "audit_score": r.audit_score, "final_score": r.final_score,
+                       "status": r.status, "flags": r.flags, "message": r.message}
+                   for n, r in sorted(students.items()) if needs_review(r)},
+        "seconds": {n: r.seconds for n, r in sorted(students.items())},
+    }
+
+
+def _png(fig):
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def figures(data):
+    """{name: PNG data URI} of the report's figures."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = {}
+    fig, ax = plt.subplots(figsize=(6, 3))
+    scores = list(data["final_scores"].values())
+    ax.hist(scores, bins=max(1, int(data["max_score"]) + 1), range=(-0.5, data["max_score"] + 0.5),
+            color="#4c72b0", edgecolor="white")
+    ax.set(xlabel="final score", ylabel="students", title=f"{data['assignment']}: final scores")
+    out["scores"] = _png(fig)
+    names = list(data["exercises"])
+    fig, ax = plt.subplots(figsize=(6, 0.5 + 0.45 * max(1, len(names))))
+    y = range(len(names))
+    ax.barh([i + 0.2 for i in y], [data["exercises"][n]["visible_pass_rate"] for n in names], 0.4, label="visible cases")
+    ax.barh([i - 0.2 for i in y], [data["exercises"][n]["hidden_pass_rate"] for n in names], 0.4, label="hidden cases")
+    ax.set(yticks=list(y), yticklabels=names, xlim=(0, 1), xlabel="pass rate", title="per exercise")
+    ax.legend(loc="lower right", fontsize=8)
+    out["exercises"] = _png(fig)
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.hist(list(data["seconds"].values()), bins=20, color="#55a868", edgecolor="white")
+    ax.set(xlabel="seconds to grade (nbgrader and audit)", ylabel="students", title="grading time per student")
+    out["seconds"] = _png(fig)
+    return out
+
+
+def _table(header, rows):
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def render(data):
+    """The report as one self-contained HTML page."""
+    pictures = figures(data)
+    exercise_rows = [(n, e["graded"], f"{e['visible_pass_rate']:.0%}", f"{e['hidden_pass_rate']:.0%}",
+                      "; ".join(f"{c} ({k})" for c, k in e["conventions"]) or "none")
+                     for n, e in data["exercises"].items()]
+    review_rows = [(n, r["score"], r["audit_score"], r["final_score"], r["status"],
+                    "; ".join(r["flags"]) or r["message"]) for n, r in data["review"].items()]
+    statuses = ", ".join(f"{k}: {v}" for k, v in sorted(data["statuses"].items()))
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(data['assignment'])}: class report</title>
+<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}}
+table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}
+th{{background:#f3f3f3}}img{{max-width:100%}}</style></head><body>
+<h1>{html.escape(data['assignment'])}: class report</h1>
+<p>{data['students']} students, graded {html.escape(str(data['graded_at']))}
+({'in the sandbox' if data['sandboxed'] else 'WITHOUT the sandbox'}; audit seed {data['audit_seed']}).
+Status: {html.escape(statuses)}.</p>
+<h2>Scores</h2><img id="scores" alt="histogram of final scores" src="{pictures['scores']}">
+<h2>Exercises</h2><img id="exercises" alt="pass rates per exercise" src="{pictures['exercises']}">
+{_table(["exercise", "graded", "visible cases pass", "hidden cases pass", "most frequent recognised mistakes"], exercise_rows)}
+<h2>To review ({len(review_rows)})</h2>
+{_table(["student", "nbgrader", "audit", "final", "status", "flags or message"], review_rows) if review_rows else "<p>Nobody.</p>"}
+<h2>Grading time</h2><img id="seconds" alt="grading time per student" src="{pictures['seconds']}">
+</body></html>
+"""
+
+
+def write(root, assignment_id, *, output=None):
+    """Write the report; returns (its path, its data)."""
+    data = summarize(load(root, assignment_id))
+    path = Path(output) if output else Path(root) / "grades" / f"{assignment_id}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(data))
+    return path, data
+
+
+def dumps(data):
+    return json.dumps(data, indent=1)
