@@ -55,7 +55,8 @@ def numpy_runner(sizes, config, dtype, xs, ys, fast):
 def torch_runner(sizes, config, dtype, xs, ys):
     torch_dtype = {np.float32: torch.float32, np.float64: torch.float64}[dtype]
     model = build_mlp(sizes, activation=config["activation"], batchnorm=config["batchnorm"],
-                      dropout=config["dropout"], init="he_normal").to(torch_dtype).train()
+                      dropout=config["dropout"], init="he_normal",
+                      bias_before_batchnorm=True).to(torch_dtype).train()  # as the NumPy MLP has
     opt = make_optimizer(model.parameters(), config["optimizer"], lr=1e-3)
     txs, tys = torch.from_numpy(xs), torch.from_numpy(ys)
 

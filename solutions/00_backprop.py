@@ -12,7 +12,7 @@
 # Then you train a two-layer network on handwritten digits with *your* functions, and check
 # that torch's autograd computes the same gradients.
 #
-# Run the cell below first. Each exercise has a cell with `### YOUR CODE HERE`, followed by
+# Run the cell below first. Each exercise has a cell with `# YOUR CODE HERE`, followed by
 # a test cell you can run as often as you like. The grader runs more, hidden, cases.
 
 # %% locked="setup"

@@ -16,7 +16,7 @@
 # they train, the largest learning rate that still works, how much the initialisation
 # matters, and what goes wrong when a model is left in training mode at test time.
 #
-# Run the cell below first. Each exercise has a cell with `### YOUR CODE HERE`, followed by
+# Run the cell below first. Each exercise has a cell with `# YOUR CODE HERE`, followed by
 # a test cell you can run as often as you like. The grader runs more, hidden, cases with
 # other shapes.
 
@@ -313,7 +313,9 @@ print("eval-mode output     largest difference", f"{(ours.eval()(x) - torchs.eva
 # A deep MLP on scikit-learn's 8×8 digits: 8 hidden layers of 32 sigmoid units,
 # Glorot-initialised, trained with plain SGD (learning rate 0.1, batches of 64). Deep
 # sigmoid networks are exactly where gradients vanish (topic 01). With BatchNorm before
-# each activation the same network trains.
+# each activation the same network trains. The Linear layers just before BatchNorm have no
+# bias (`nn.Linear(..., bias=False)`): BatchNorm subtracts the batch mean, which cancels any
+# bias added before it, and its shift $\beta$ takes the bias's place (Ioffe & Szegedy, §3.2).
 
 # %%
 from coursekit.batchnorm import experiments
@@ -321,6 +323,7 @@ from coursekit.plots import batchnorm as bn_plots
 
 digits = data.digits(seed=0)
 histories, models = experiments.with_and_without(digits, epochs=5, lr=0.1)
+print(models["with BatchNorm"][:3])
 bn_plots.training_curves(histories, title="8 sigmoid layers, SGD, lr 0.1");
 
 # %% [markdown]

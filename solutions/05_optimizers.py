@@ -14,7 +14,7 @@
 # - what the typo in the notes' Adam pseudo-code does when you run it;
 # - whether Adam really suits noisy financial data.
 #
-# Run the cell below first. Each exercise has a cell with `### YOUR CODE HERE` and a test
+# Run the cell below first. Each exercise has a cell with `# YOUR CODE HERE` and a test
 # cell you can run as often as you like; the grader runs more, hidden, cases.
 
 # %% locked="setup"
@@ -228,11 +228,15 @@ print(f"largest gap between theta + mu*v and your weights: {np.abs(np.array(look
 #
 # $$s \leftarrow s + g \odot g, \qquad \theta \leftarrow \theta - \eta\, g \oslash (\sqrt{s} + \varepsilon).$$
 #
-# Since $s$ only grows, the steps only shrink: fine for convex problems, often too early a
-# stop for deep networks. Defaults: $\eta = 0.01$, $\varepsilon = 10^{-10}$.
+# Since $s$ only grows, each weight's effective learning rate $\eta/(\sqrt{s}+\varepsilon)$
+# only shrinks (a step can still grow, when its gradient does): fine for convex problems,
+# often too early a stop for deep networks. Defaults: $\eta = 0.01$, $\varepsilon = 10^{-10}$.
 #
-# *Convention:* the notes and Keras put $\varepsilon$ **inside** the root, $\sqrt{s+\varepsilon}$;
-# torch adds it **outside**, $\sqrt{s}+\varepsilon$. This exercise uses torch's.
+# *Convention:* torch adds $\varepsilon$ **outside** the root, $\sqrt{s}+\varepsilon$, and
+# starts $s$ at 0; this exercise uses torch's form. Keras 3's `Adagrad` puts it **inside**,
+# $\sqrt{s+\varepsilon}$ (tf.keras 2.x put it outside), with $\varepsilon = 10^{-7}$, and
+# starts the accumulator at `initial_accumulator_value=0.1`. The lecture notes give no
+# AdaGrad formula; their RMSProp (next section) puts $\varepsilon$ inside.
 
 # %% solution="adagrad"
 def adagrad_init(w):
@@ -266,7 +270,8 @@ check("optimizers.adagrad_step", adagrad_init, adagrad_step, hidden=True)
 #   \theta \leftarrow \theta - \eta\, g \oslash (\sqrt{s} + \varepsilon).$$
 #
 # torch calls the decay `alpha` (the notes' $\beta$); defaults $\eta = 0.01$, $\alpha = 0.99$,
-# $\varepsilon = 10^{-8}$. The same $\varepsilon$ convention as AdaGrad applies: outside the root.
+# $\varepsilon = 10^{-8}$. The same $\varepsilon$ convention as AdaGrad applies: outside the
+# root (the notes put it inside).
 
 # %% solution="rmsprop"
 def rmsprop_init(w):
@@ -289,6 +294,50 @@ check("optimizers.rmsprop_step", rmsprop_init, rmsprop_step)
 ### BEGIN HIDDEN TESTS
 check("optimizers.rmsprop_step", rmsprop_init, rmsprop_step, hidden=True)
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Inside or outside the root: when does it matter?
+#
+# $\varepsilon$ only matters where it is not negligible next to what it is added to: next to
+# $s$ inside the root, next to $\sqrt{s}$ outside. With the same $\varepsilon = 10^{-8}$, the
+# inside form therefore damps gradients far larger than the outside form does. The first
+# step from a zero average shows it: then $s = (1-\alpha)\,g^2$, so without $\varepsilon$ the
+# step is $\eta\,g/\sqrt{(1-\alpha)g^2} = \eta/\sqrt{1-\alpha} = 10\,\eta$ whatever $|g|$.
+# Below is that first step, divided by $\eta$, for gradients from 1 down to $10^{-8}$: your
+# `rmsprop_step` (torch's form) against the notes' form.
+
+# %%
+import functools
+
+from coursekit.optimizers import numpy_ref
+
+eps, alpha = 1e-8, 0.99
+g = np.logspace(0, -8, 81)
+inside = functools.partial(numpy_ref.rmsprop_step, eps_inside=True)
+first_step = {label: -step(np.zeros_like(g), g, rmsprop_init(g), lr=1.0, alpha=alpha, eps=eps)[0]  # w starts at 0
+              for label, step in (("ε outside (yours, torch's)", rmsprop_step), ("ε inside (the notes')", inside))}
+plt.figure(figsize=(5, 3))
+for label, step_sizes in first_step.items():
+    plt.semilogx(g, step_sizes, label=label)
+plt.gca().invert_xaxis()
+plt.gca().set(xlabel="|g|", ylabel="first step / η", title="RMSProp's first step, ε = 1e-8")
+plt.legend()
+plt.show()
+print(f"the step falls off where |g| ≈ sqrt(ε / (1 - α)) = {np.sqrt(eps / (1 - alpha)):.0e} (inside), "
+      f"ε / sqrt(1 - α) = {eps / np.sqrt(1 - alpha):.0e} (outside)")
+for size in (1e-2, 1e-3, 1e-4, 1e-6):
+    k = np.argmin(np.abs(g - size))
+    step_out, step_in = (first_step[label][k] for label in first_step)
+    print(f"|g| = {size:.0e}: first step {step_out:5.2f} η outside, {step_in:5.2f} η inside: "
+          f"a factor {step_out / step_in:.1f} apart")
+
+# %% [markdown]
+# For ordinary gradients the two forms agree. For gradients of $10^{-4}$ they differ by the
+# factor printed above: where $s \ll \varepsilon$ the inside form is plain SGD with rate
+# $\eta/\sqrt{\varepsilon}$, not RMSProp. They disagree for as long as the gradients stay that
+# small, and agree again once $s$ is well above $\varepsilon$. (The grader's cases use an
+# $\varepsilon$ far larger than the default, so that the two forms differ at every step: that
+# is how it recognises the inside form.)
 
 # %% [markdown]
 # ## 7 · Adam
@@ -473,10 +522,24 @@ plt.show()
 
 # %% [markdown]
 # At these rates momentum learns fastest and Adam, at torch's default rate of $10^{-3}$, the
-# slowest. Adam moves each weight by at most about $\eta$ per step, whatever the gradient, so
-# its default is a *safe* rate, not a fast one. A fair race would tune each optimizer's
-# rate first (topic 07).
-#
+# slowest. A fair race would tune each optimizer's rate first (topic 07). Adam's step on each
+# weight, $\eta\,\hat m/(\sqrt{\hat v}+\varepsilon)$, hardly depends on the size of the
+# gradient: about $\eta$ for a steady gradient, and at most about
+# $\eta\,(1-\beta_1)/\sqrt{1-\beta_2}$ (Kingma & Ba, §2.1), $3.2\,\eta$ at the default betas,
+# in the worst case: a large gradient after a long run of zero ones. So its default is a
+# *safe* rate, not a fast one. The cell below measures both cases.
+
+# %%
+beta1, beta2 = 0.9, 0.999
+steady_state = numpy_ref.adam_init(np.zeros(1))
+for _ in range(100):  # a steady gradient of 1
+    w_next, steady_state = numpy_ref.adam_step(np.zeros(1), np.ones(1), steady_state, lr=1.0)
+quiet = AdamState(10_000, np.zeros(1), np.zeros(1))  # 10,000 steps of zero gradient
+w_spike, _ = numpy_ref.adam_step(np.zeros(1), np.ones(1), quiet, lr=1.0)
+print(f"bound (1 - β1) / sqrt(1 - β2) = {(1 - beta1) / np.sqrt(1 - beta2):.2f}")
+print(f"step / η: steady gradient {abs(w_next[0]):.2f}; a gradient of 1 after 10,000 zero ones {abs(w_spike[0]):.2f}")
+
+# %% [markdown]
 # ### Is Adam "appropriate for noisy financial data"?
 #
 # `data.noisy_returns()` simulates 2000 days: 8 standardised features, and a next-day return

@@ -16,7 +16,7 @@
 # `dropout_backward` and `gaussian_noise`. Two sliders at the end let you change λ and the
 # dropout rate and watch the decision boundary.
 #
-# Run the cell below first. Each exercise has a cell with `### YOUR CODE HERE`, followed by
+# Run the cell below first. Each exercise has a cell with `# YOUR CODE HERE`, followed by
 # a test cell you can run as often as you like. The grader runs more, hidden, cases.
 
 # %% locked="setup"
@@ -140,7 +140,7 @@ figures.bias_variance_curve(widths, mlp_bv[:, 0], mlp_bv[:, 1], noise_var=NOISE*
 # | **L2** | $\frac{\lambda}{2} \sum_j w_j^2$ | $\lambda\, w_j$ |
 #
 # The $\frac12$ in L2 is a convention: with it, the gradient is $\lambda w$, exactly what
-# `torch.optim.SGD(..., weight_decay=λ)` adds to each gradient. (Keras's `l2(λ)` is
+# torch's `weight_decay=λ` adds to each gradient, in every `torch.optim` optimizer. (Keras's `l2(λ)` is
 # $\lambda\sum w^2$, gradient $2\lambda w$.) $|w|$ has no derivative at 0; any value in
 # $[-\lambda, \lambda]$ is a *subgradient* there, and we take 0, which is what
 # `np.sign` gives (and what torch's autograd uses for `abs`).
@@ -181,8 +181,17 @@ check("regularization.l2_penalty", l2_penalty, hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Your L2 gradient is torch's weight decay: one SGD step with `weight_decay=λ` lands where
-# a plain step on the loss plus your penalty's gradient lands.
+# For SGD, L2 and *weight decay* are the same thing: the step
+# $w - \eta(g + \lambda w) = (1 - \eta\lambda)\,w - \eta g$ shrinks every weight by the same
+# factor, and one SGD step with `weight_decay=λ` lands where a plain step on the loss plus
+# your penalty's gradient lands. With momentum, the $\lambda w$ term joins the velocity like
+# the rest of the gradient, and torch's `weight_decay` is still exactly your L2. For Adam the
+# two part: `Adam`'s `weight_decay` is still your L2 gradient, but it goes through Adam's
+# moment estimates and is divided by $\sqrt{\hat v}$, so weights with large gradients are
+# decayed less. That is L2 through Adam's gradient, not weight decay. `torch.optim.AdamW`
+# decouples the two (Loshchilov & Hutter, 2019): it shrinks each weight by $\eta\lambda w$
+# directly and lets Adam see only the loss's gradient. Three steps of each, from the same
+# weights:
 
 # %%
 import torch
@@ -191,7 +200,32 @@ w0, g = rng.standard_normal(5), rng.standard_normal(5)
 w_torch = torch.tensor(w0, requires_grad=True)
 w_torch.grad = torch.tensor(g)
 torch.optim.SGD([w_torch], lr=0.1, weight_decay=0.3).step()
-print("max difference:", np.abs(w_torch.detach().numpy() - (w0 - 0.1 * (g + l2_penalty(w0, 0.3)[1]))).max())
+print(f"{'SGD(weight_decay=λ), one step  vs  a step on the loss + your L2':72s} max difference",
+      np.abs(w_torch.detach().numpy() - (w0 - 0.1 * (g + l2_penalty(w0, 0.3)[1]))).max())
+
+
+def three_steps(optimizer, lam_l2=0.0):
+    """Three steps on the gradients g, 2g, 3g, plus your L2 gradient at lam_l2."""
+    w = torch.tensor(w0, requires_grad=True)
+    opt = optimizer([w])
+    for k in (1, 2, 3):
+        w.grad = torch.tensor(k * g + l2_penalty(w.detach().numpy(), lam_l2)[1])
+        opt.step()
+    return w.detach().numpy()
+
+
+pairs = {
+    "SGD(momentum=0.9, weight_decay=λ)  vs  SGD(momentum=0.9) on the loss + your L2":
+        (lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=0.3),
+         lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9), 0.3),
+    "Adam(weight_decay=λ)  vs  Adam on the loss + your L2":
+        (lambda p: torch.optim.Adam(p, lr=0.1, weight_decay=0.3), lambda p: torch.optim.Adam(p, lr=0.1), 0.3),
+    "AdamW(weight_decay=λ)  vs  Adam(weight_decay=λ)":
+        (lambda p: torch.optim.AdamW(p, lr=0.1, weight_decay=0.3),
+         lambda p: torch.optim.Adam(p, lr=0.1, weight_decay=0.3), 0.0),
+}
+for label, (first, second, lam_l2) in pairs.items():
+    print(f"{label:72s} max difference {np.abs(three_steps(first) - three_steps(second, lam_l2)).max():.1e}")
 
 # %% [markdown]
 # ### Which penalty gives exact zeros?
@@ -365,11 +399,12 @@ check("regularization.gaussian_noise", gaussian_noise, hidden=True)
 # %% [markdown]
 # The same network on the same 50 points, with noise of standard deviation 0.3 added to the
 # (standardised) inputs by `coursekit`'s `GaussianNoise` layer, and, for comparison, with an
-# L2 penalty through Adam's `weight_decay` (which adds λ·w to each gradient, your
-# `l2_penalty`'s gradient).
+# L2 penalty through Adam's gradient: `torch.optim.Adam(weight_decay=λ)` adds λ·w, your
+# `l2_penalty`'s gradient, to each gradient before Adam rescales it (§2: not AdamW's
+# decoupled weight decay).
 
 # %%
-more = {"input noise σ=0.3": {"input_noise": 0.3}, "weight decay λ=0.01": {"weight_decay": 0.01}}
+more = {"input noise σ=0.3": {"input_noise": 0.3}, "L2 through Adam's gradient, λ=0.01": {"weight_decay": 0.01}}
 for label, kwargs in tqdm(more.items(), desc="models"):
     results[label] = experiments.train_and_grid(moons, steps=300, **kwargs)
 figures.compare_classifiers(moons, {k: results[k] for k in ["no regularisation", *more]});
@@ -386,7 +421,7 @@ figures.compare_classifiers(moons, {k: results[k] for k in ["no regularisation",
 from coursekit.widgets.regularization import dropout_explorer, lambda_explorer
 
 lambda_explorer(moons, steps=300, known={0.0: results["no regularisation"],
-                                         0.01: results["weight decay λ=0.01"]})
+                                         0.01: results["L2 through Adam's gradient, λ=0.01"]})
 
 # %%
 dropout_explorer(moons, steps=300, known={0.0: results["no regularisation"],
@@ -397,8 +432,9 @@ dropout_explorer(moons, steps=300, known={0.0: results["no regularisation"],
 #
 # * Expected test error = bias² + variance + noise. More capacity lowers the bias and
 #   raises the variance; regularisers trade a little bias for less variance.
-# * L2 ($\frac{\lambda}{2}\sum w^2$, gradient $\lambda w$ = torch's `weight_decay`) shrinks
-#   every weight; L1 ($\lambda\sum|w|$) gives exact zeros only with a proximal
+# * L2 ($\frac{\lambda}{2}\sum w^2$, gradient $\lambda w$, what torch's `weight_decay` adds
+#   to the gradient) shrinks every weight; for SGD it is weight decay, for Adam it is not
+#   (AdamW decouples the decay); L1 ($\lambda\sum|w|$) gives exact zeros only with a proximal
 #   (soft-threshold) step, not with plain subgradient descent.
 # * Inverted dropout drops each unit with probability `p_drop` and scales the rest by
 #   $1/(1-p)$ in training; the backward pass reuses the mask; at test time it does nothing.

@@ -94,11 +94,14 @@ print(f"{len(dataset.x_train)} training and {len(dataset.x_val)} validation exam
 # **Write `default_network(sizes, *, p_drop=0.2, generator=None)`** from these parts (all
 # imported in the first cell):
 #
-# - `nn.Linear(fan_in, fan_out)`. torch stores its weight as (fan_out, fan_in), the
-#   transpose of the course's `w`: inside `with torch.no_grad():`, copy
-#   `he_normal(fan_in, fan_out, generator=generator).T` into `linear.weight` and zeros into
-#   `linear.bias` (`.copy_(...)`, `.zero_()`). Draw the layers' weights in order, from the
-#   first layer to the last, with the `generator` you are given.
+# - `nn.Linear(fan_in, fan_out, bias=False)` in the hidden layers: BatchNorm subtracts the
+#   batch mean, which cancels any bias added before it, and its shift $\beta$ takes the
+#   bias's place (Ioffe & Szegedy, §3.2). The output layer, with no BatchNorm after it,
+#   keeps its bias: `nn.Linear(fan_in, fan_out)`, its bias set to zeros. torch stores the
+#   weight as (fan_out, fan_in), the transpose of the course's `w`: inside
+#   `with torch.no_grad():`, copy `he_normal(fan_in, fan_out, generator=generator).T` into
+#   `linear.weight` (`.copy_(...)`; `.zero_()` for the bias). Draw the layers' weights in
+#   order, from the first layer to the last, with the `generator` you are given.
 # - coursekit's `BatchNorm1d(width)` with its defaults (torch's momentum 0.1, eps 1e-5);
 # - `nn.ELU()` (alpha = 1);
 # - coursekit's `Dropout(p_drop)`.
@@ -107,7 +110,7 @@ print(f"{len(dataset.x_train)} training and {len(dataset.x_val)} validation exam
 # layer. Return an `nn.Sequential`.
 #
 # The grader checks the modules and their order, the spread of the weights of each layer,
-# the biases, that the seed decides the weights, and the network's output once all the
+# which layers have a bias (and that it starts at 0), that the seed decides the weights, and the network's output once all the
 # parameters are set to known values.
 
 # %% solution="default_network"
@@ -118,12 +121,14 @@ def default_network(sizes, *, p_drop=0.2, generator=None):
     n_layers = len(sizes) - 1
     for i in range(n_layers):
         fan_in, fan_out = sizes[i], sizes[i + 1]
-        linear = nn.Linear(fan_in, fan_out)
+        hidden = i < n_layers - 1
+        linear = nn.Linear(fan_in, fan_out, bias=not hidden)  # BatchNorm would cancel a bias
         with torch.no_grad():
             linear.weight.copy_(he_normal(fan_in, fan_out, generator=generator).T)
-            linear.bias.zero_()
+            if not hidden:
+                linear.bias.zero_()
         modules.append(linear)
-        if i < n_layers - 1:
+        if hidden:
             modules += [BatchNorm1d(fan_out), nn.ELU(), Dropout(p_drop)]
     return nn.Sequential(*modules)
     ### END SOLUTION

@@ -48,7 +48,8 @@ def _batch(rng, n=8, sizes=SIZES):
 
 def _to_torch(model):
     """The same network as torch's nn.Sequential (build_mlp), with the model's weights."""
-    net = build_mlp(model.sizes, activation=model.activation, batchnorm=model.batchnorm).double()
+    net = build_mlp(model.sizes, activation=model.activation, batchnorm=model.batchnorm,
+                    bias_before_batchnorm=True).double()  # the NumPy MLP keeps that bias
     linears = [m for m in net if isinstance(m, torch.nn.Linear)]
     norms = [m for m in net if isinstance(m, torch.nn.BatchNorm1d)]
     with torch.no_grad():

@@ -158,7 +158,7 @@ def test_nesterov_is_sutskevers_look_ahead_form(module):
 @pytest.mark.parametrize("module", [numpy_ref, torch_ref], ids=["numpy", "torch"])
 @pytest.mark.parametrize("name", ["adagrad", "rmsprop"])
 def test_eps_inside_the_root(module, name):
-    # The notes and Keras: w <- w - lr g / sqrt(s + eps).
+    # The notes' RMSProp and Keras 3: w <- w - lr g / sqrt(s + eps).
     grad, w0 = smooth_problem(seed=7)
     lr, alpha, eps = 0.05, 0.9, 0.05
     w, s, expected = w0.copy(), np.zeros_like(w0), []
@@ -169,6 +169,41 @@ def test_eps_inside_the_root(module, name):
         expected.append(w)
     hyper = {"lr": lr, "eps": eps, "eps_inside": True, **({"alpha": alpha} if name == "rmsprop" else {})}
     np.testing.assert_allclose(_our_path(module, name, hyper, grad, w0, 50), np.array(expected), rtol=1e-10, atol=1e-12)
+
+
+def test_eps_inside_and_outside_differ_only_for_small_gradients():
+    """The 05 notebook's measurement: RMSProp's first step from a zero average, eps = 1e-8.
+    Outside the root it is torch.optim.RMSprop's step; inside, the closed form
+    g / sqrt((1 - alpha) g**2 + eps). They agree for ordinary gradients and part below
+    |g| ~ sqrt(eps / (1 - alpha)) = 1e-3."""
+    g, alpha, eps = np.logspace(0, -8, 81), 0.99, 1e-8
+    first = {inside: -numpy_ref.rmsprop_step(np.zeros_like(g), g, numpy_ref.rmsprop_init(g), lr=1.0, alpha=alpha,
+                                             eps=eps, eps_inside=inside)[0] for inside in (False, True)}
+    w = torch.zeros(len(g), dtype=torch.float64, requires_grad=True)
+    w.grad = torch.tensor(g)
+    torch.optim.RMSprop([w], lr=1.0, alpha=alpha, eps=eps).step()
+    np.testing.assert_allclose(first[False], -w.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(first[True], g / np.sqrt((1 - alpha) * g**2 + eps), rtol=1e-12)
+    ratio = first[False] / first[True]
+    assert np.all(np.abs(ratio[g >= 1e-1] - 1) < 1e-3)
+    assert np.all(ratio[g <= 1e-4] > 9.9) and ratio[np.argmin(np.abs(g - 1e-6))] > 900
+
+
+def test_adam_step_stays_below_kingma_and_bas_bound():
+    """Kingma & Ba, section 2.1: |step| <= lr (1 - beta1) / sqrt(1 - beta2), reached by a
+    gradient after a long run of zero ones; a steady gradient moves the weight by lr."""
+    bound = (1 - 0.9) / np.sqrt(1 - 0.999)
+    spikes = [abs(numpy_ref.adam_step(np.zeros(1), np.ones(1), AdamState(quiet, np.zeros(1), np.zeros(1)),
+                                      lr=1.0)[0][0]) for quiet in (0, 10, 100, 1000, 10_000, 100_000)]
+    assert all(spike <= bound * (1 + 1e-9) for spike in spikes)
+    assert spikes[-1] == pytest.approx(bound, rel=1e-6) and spikes[0] == pytest.approx(1.0, rel=1e-6)
+    w = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adam([w], lr=1.0)
+    for _ in range(50):
+        before = w.detach().clone()
+        w.grad = torch.ones(1, dtype=torch.float64)
+        opt.step()
+    assert (before - w.detach()).item() == pytest.approx(1.0, rel=1e-6)
 
 
 def _adam_loop(grad, w0, steps, lr, b1, b2, eps, variant):

@@ -181,6 +181,12 @@ def test_rmsprop_feedback_names_keras_and_torch():
     assert "the notes' and Keras's convention" in message and "torch's convention" in message
 
 
+def test_adagrad_feedback_names_keras_3_not_the_notes():
+    # The notes give no AdaGrad formula: only their RMSProp puts eps inside the root.
+    message = _failure("optimizers.adagrad_step", adagrad_init, adagrad_eps_inside_step)
+    assert "Keras 3's convention" in message and "the notes'" not in message and "torch's convention" in message
+
+
 # ----- other wrong answers -------------------------------------------------------------
 
 

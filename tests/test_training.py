@@ -84,6 +84,28 @@ def test_build_mlp_structure_and_errors():
         fit(build_mlp([64, 10]), data.digits(), lr=-1, progress=False)
 
 
+def test_no_bias_before_batchnorm_because_batchnorm_cancels_it():
+    """The Linear layers just before BatchNorm have no bias: in build_mlp (torch's and
+    coursekit's parts) and in the 08 notebook's default network. With torch's own
+    nn.BatchNorm1d as the oracle, such a bias changes nothing and gets no gradient."""
+    nets = [build_mlp([5, 7, 7, 3], batchnorm=True), build_mlp([5, 7, 7, 3], batchnorm=True, parts="coursekit"),
+            defaults.default_network([5, 7, 7, 3], generator=torch.Generator().manual_seed(0))]
+    for model in nets:
+        linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+        assert [m.bias is None for m in linears] == [True, True, False]
+        assert not linears[-1].bias.any()
+    assert all(m.bias is not None for m in build_mlp([5, 7, 3]) if isinstance(m, torch.nn.Linear))
+    kept = build_mlp([5, 7, 3], batchnorm=True, bias_before_batchnorm=True).double()
+    linear, norm = kept[0], torch.nn.BatchNorm1d(7).double()
+    with torch.no_grad():
+        linear.bias.copy_(torch.randn(7, generator=torch.Generator().manual_seed(1)))
+    x = torch.randn(16, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    with_bias = norm(linear(x))
+    torch.testing.assert_close(with_bias, norm(x @ linear.weight.T), rtol=1e-10, atol=1e-12)
+    with_bias.pow(3).sum().backward()
+    assert linear.bias.grad.abs().max() < 1e-10 < linear.weight.grad.abs().max()
+
+
 # ----- coursekit's from-scratch parts, optimizers, options ----------------------------------
 
 

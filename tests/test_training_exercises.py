@@ -21,10 +21,12 @@ from coursekit.training.parts import Activation
 def network_listed(sizes, *, p_drop=0.2, generator=None):
     layers = []
     for k in range(len(sizes) - 1):
-        linear = nn.Linear(sizes[k], sizes[k + 1])
+        last = k == len(sizes) - 2
+        linear = nn.Linear(sizes[k], sizes[k + 1], bias=last)
         with torch.no_grad():
             linear.weight.copy_(init_ref.he_normal(sizes[k], sizes[k + 1], generator=generator).T)
-            linear.bias.zero_()
+            if last:
+                linear.bias.zero_()
         layers.append(linear)
         if k < len(sizes) - 2:
             layers.extend([BatchNorm1d(sizes[k + 1]), nn.ELU(), Dropout(p_drop)])
@@ -35,9 +37,8 @@ def network_uniform_he_nested(sizes, *, p_drop=0.2, generator=None):
     """He uniform (the same variance), coursekit's Activation, blocks nested in Sequentials."""
     blocks = []
     for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
-        linear = nn.Linear(fan_in, fan_out)
+        linear = nn.Linear(fan_in, fan_out, bias=False)
         linear.weight.data = init_ref.he_uniform(fan_in, fan_out, generator=generator).T.contiguous()
-        linear.bias.data.zero_()
         blocks.append(nn.Sequential(linear, BatchNorm1d(fan_out), Activation("elu"), Dropout(p_drop)))
     head = nn.Linear(sizes[-2], sizes[-1])
     bound = math.sqrt(6 / sizes[-2])
@@ -58,20 +59,23 @@ def test_correct_default_networks_pass(answer, hidden, capsys):
 
 
 def _network(*, order=("bn", "act", "drop"), init="he", head=False, norm=BatchNorm1d, drop=Dropout,
-             act=nn.ELU, bn_args=None):
+             act=nn.ELU, bn_args=None, bias=None):
+    """bias: True or False for every Linear layer; None: only where no BatchNorm follows."""
     def answer(sizes, *, p_drop=0.2, generator=None):
         layers = []
         for k in range(len(sizes) - 1):
             fan_in, fan_out = sizes[k], sizes[k + 1]
-            linear = nn.Linear(fan_in, fan_out)
+            followed_by_norm = k < len(sizes) - 2 or head
+            linear = nn.Linear(fan_in, fan_out, bias=not followed_by_norm if bias is None else bias)
             if init is not None:
                 std = {"he": math.sqrt(2 / fan_in), "fan_avg": math.sqrt(4 / (fan_in + fan_out)),
                        "glorot": math.sqrt(2 / (fan_in + fan_out))}[init]
                 with torch.no_grad():
                     linear.weight.copy_(std * torch.randn((fan_out, fan_in), generator=generator))
-                    linear.bias.zero_()
+                    if linear.bias is not None:
+                        linear.bias.zero_()
             layers.append(linear)
-            if k < len(sizes) - 2 or head:
+            if followed_by_norm:
                 parts = {"bn": norm(fan_out, **(bn_args or {})), "act": act(), "drop": drop(p_drop)}
                 layers.extend(parts[name] for name in order)
         return nn.Sequential(*layers)
@@ -88,11 +92,23 @@ def _network(*, order=("bn", "act", "drop"), init="he", head=False, norm=BatchNo
     (_network(init=None), "nn.Linear's own initialisation"),
     (_network(norm=nn.BatchNorm1d, drop=nn.Dropout), "torch's built-in BatchNorm1d and Dropout"),
     (_network(bn_args={"momentum": 0.99, "eps": 1e-3}), "Keras's BatchNorm momentum"),
+    (_network(bias=True), "a bias in the Linear layers before BatchNorm"),
+    (_network(bias=False), "no bias in the output layer"),
 ])
 @pytest.mark.parametrize("hidden", [False, True])
 def test_default_network_conventions_are_named(answer, convention, hidden):
     with pytest.raises(GradingFailure, match="Your answer matches " + re.escape(convention)):
         check("training.default_network", answer, hidden=hidden)
+
+
+def test_a_bias_before_batchnorm_fails_and_feedback_says_where_and_why():
+    """The default network asked for until the BatchNorm correction (a zero bias in every
+    Linear layer) scores nothing: the feedback shows the bias code of each layer and explains."""
+    with pytest.raises(GradingFailure) as failure:
+        check("training.default_network", _network(bias=True))
+    message = str(failure.value)
+    assert "bias of each Linear layer (0 = none, 1 = all zeros, 2 = other values)" in message
+    assert "expected 0, got 1" in message and "BatchNorm subtracts the batch mean" in message
 
 
 def _ignoring_generator(sizes, *, p_drop=0.2, generator=None):
@@ -252,7 +268,8 @@ def test_every_convention_is_tested():
     tested = {"BatchNorm after the activation", "ReLU instead of ELU", "an output layer treated as a hidden one",
               "He initialisation with fan_avg (the notes' table)", "Glorot (Xavier) initialisation",
               "nn.Linear's own initialisation", "torch's built-in BatchNorm1d and Dropout",
-              "Keras's BatchNorm momentum (0.99) and eps (1e-3)", "a cumulative ablation (removals pile up)",
+              "Keras's BatchNorm momentum (0.99) and eps (1e-3)", "a bias in the Linear layers before BatchNorm",
+              "no bias in the output layer", "a cumulative ablation (removals pile up)",
               "an add-one-in study from the baseline", "config changed in place", "one copy shared by all entries",
               "components deleted instead of set to their baseline value",
               "entries for components already at the baseline", "components missing from baseline set to None"}

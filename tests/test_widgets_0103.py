@@ -69,6 +69,17 @@ def test_draw_propagation_plots_both_signals():
     np.testing.assert_allclose(backward.lines[0].get_ydata(), run.delta_variances)
 
 
+def test_activation_training_curves_draw_each_seed_and_the_mean():
+    from coursekit.plots import activations as act_plots
+
+    seeds = [{"loss": [3.0, 1.0], "val_acc": [0.5, 0.9]}, {"loss": [1.0, 0.5], "val_acc": [0.7, 0.8]}]
+    figure = act_plots.training_curves({"elu": seeds, "relu": seeds[0]})  # several seeds, or one run
+    loss_panel = figure.axes[0]
+    assert len(loss_panel.lines) == 5  # elu: two seeds and their mean; relu: its run and its mean
+    mean = next(ln for ln in loss_panel.lines if ln.get_label() == "elu")
+    np.testing.assert_allclose(mean.get_ydata(), [2.0, 0.75])
+
+
 def test_activation_explorer_draws_the_chosen_function_and_alpha():
     widget = act_widgets.activation_explorer()
     assert widget.result == "elu (alpha=1)"

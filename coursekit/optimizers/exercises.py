@@ -133,6 +133,7 @@ def _torch_optim_internals(name):
 
 _TORCH_ROOT = "This exercise uses torch's convention, sqrt(s) + eps: eps outside the root."
 EPS_INSIDE = "eps inside the square root, sqrt(s + eps) (the notes' and Keras's convention)"
+ADAGRAD_EPS_INSIDE = "eps inside the square root, sqrt(s + eps) (Keras 3's convention)"
 
 
 def _sgd_ascent(w, dw, state, *, lr):
@@ -167,7 +168,8 @@ CONVENTIONS = {
             {"nesterov_step": ref.momentum_step}),
     ),
     "adagrad": (
-        Convention(EPS_INSIDE, _TORCH_ROOT, {"adagrad_step": functools.partial(ref.adagrad_step, eps_inside=True)}),
+        Convention(ADAGRAD_EPS_INSIDE, _TORCH_ROOT,
+                   {"adagrad_step": functools.partial(ref.adagrad_step, eps_inside=True)}),
     ),
     "rmsprop": (
         Convention(EPS_INSIDE, _TORCH_ROOT, {"rmsprop_step": functools.partial(ref.rmsprop_step, eps_inside=True)}),

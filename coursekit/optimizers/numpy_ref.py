@@ -113,7 +113,8 @@ def adagrad_step(w, dw, state, *, lr=0.01, eps=1e-10, eps_inside=False):
     Args:
         w, dw, state: as in :func:`sgd_step`; state from :func:`adagrad_init`.
         lr: learning rate (>= 0). eps: >= 0.
-        eps_inside: put eps inside the root, ``sqrt(s + eps)``, as the notes and Keras do.
+        eps_inside: put eps inside the root, ``sqrt(s + eps)``, as Keras 3 does (the notes
+            give no AdaGrad formula; their RMSProp puts eps inside).
 
     Returns:
         (w_new, AdagradState(sum_sq_new)).

@@ -106,7 +106,7 @@ class Adagrad(_ForeachOptimizer):
     Args:
         params: parameters or parameter groups.
         lr: learning rate (>= 0). eps: >= 0.
-        eps_inside: ``sqrt(s + eps)``, the notes' and Keras's convention.
+        eps_inside: ``sqrt(s + eps)``, Keras 3's convention.
     """
 
     def __init__(self, params, lr=1e-2, *, eps=1e-10, eps_inside=False):

@@ -4,6 +4,7 @@ per-layer statistics of deep nets."""
 import matplotlib.pyplot as plt
 import numpy as np
 
+from coursekit.plots.optimizers import training_curves as seeded_curves
 from coursekit.plots.unstable_gradients import per_layer
 
 
@@ -36,24 +37,17 @@ def functions(fns, *, z=None, axes=None, title=None):
 
 
 def training_curves(histories, *, keys=("loss", "val_acc"), title=None):
-    """Per-epoch curves of several runs of ``coursekit.training.fit``, one panel per key.
+    """Per-epoch curves of runs of ``coursekit.training.fit``, one panel per key.
 
     Args:
-        histories: label -> history dict with per-epoch lists under ``keys``.
+        histories: label -> history dict with per-epoch lists under ``keys``, or label ->
+            list of such dicts (one per seed: the seeds are drawn thin, their mean thick).
 
     Returns:
         The figure.
     """
-    fig, axes = plt.subplots(1, len(keys), figsize=(5.2 * len(keys), 3.2), squeeze=False)
-    for ax, key in zip(axes[0], keys):
-        for label, hist in histories.items():
-            ax.plot(np.arange(1, len(hist[key]) + 1), hist[key], marker=".", label=label)
-        ax.set(xlabel="epoch", ylabel=key)
-        ax.legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    runs = {label: list(h) if isinstance(h, (list, tuple)) else [h] for label, h in histories.items()}
+    return seeded_curves(runs, keys=keys, title=title)
 
 
 def layer_statistics(runs, *, title=None):

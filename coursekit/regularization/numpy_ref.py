@@ -1,6 +1,6 @@
 """Weight penalties, dropout and input noise in NumPy, forward and backward by hand.
 
-Conventions (see DESIGN.md):
+Conventions (see docs/conventions.md):
 
 - ``l2_penalty`` is λ/2·Σw², so its gradient λ·w is what ``weight_decay=λ`` adds to the
   gradient in ``torch.optim.SGD``. Keras's ``l2(λ)`` is λ·Σw² (gradient 2λ·w).
@@ -34,7 +34,8 @@ def l1_penalty(w, lam):
 
 
 def l2_penalty(w, lam):
-    """L2 penalty λ/2·Σw² and its gradient λ·w (torch's ``weight_decay=λ``).
+    """L2 penalty λ/2·Σw² and its gradient λ·w, what torch's ``weight_decay=λ`` adds to the
+    gradient (weight decay for SGD; not for Adam, where ``AdamW`` decouples the decay).
 
     Args:
         w: weights, any shape.

@@ -29,7 +29,8 @@ def l1_penalty(w, lam):
 
 
 def l2_penalty(w, lam):
-    """L2 penalty λ/2·Σw² and its gradient λ·w (torch's ``weight_decay=λ``).
+    """L2 penalty λ/2·Σw² and its gradient λ·w, what torch's ``weight_decay=λ`` adds to the
+    gradient (weight decay for SGD; not for Adam, where ``AdamW`` decouples the decay).
 
     Args:
         w: weights, any shape.

@@ -42,10 +42,12 @@ for "sgd"), 8 epochs, two seeds."""
 
 def default_network(sizes, *, p_drop=0.2, generator=None):
     """The notes' default network from coursekit's parts: per hidden layer
-    Linear -> BatchNorm1d -> ELU -> Dropout(p_drop), then a Linear output layer.
+    Linear (no bias) -> BatchNorm1d -> ELU -> Dropout(p_drop), then a Linear output layer.
 
     Every weight is drawn with :func:`coursekit.init.torch_ref.he_normal` (fan_in) from
-    ``generator``, layer by layer, and every bias starts at 0.
+    ``generator``, layer by layer. The hidden Linear layers have no bias: BatchNorm's mean
+    subtraction would cancel it, and its shift beta takes its place (Ioffe & Szegedy, 2015,
+    section 3.2). The output layer's bias starts at 0.
 
     Args:
         sizes: widths, input first and number of classes last.
@@ -57,12 +59,15 @@ def default_network(sizes, *, p_drop=0.2, generator=None):
     """
     modules = []
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        linear = torch.nn.utils.skip_init(nn.Linear, fan_in, fan_out)  # leaves the global RNG alone
+        hidden = i < len(sizes) - 2
+        # skip_init leaves the global RNG alone
+        linear = torch.nn.utils.skip_init(nn.Linear, fan_in, fan_out, bias=not hidden)
         with torch.no_grad():
             linear.weight.copy_(init_ref.he_normal(fan_in, fan_out, generator=generator).T)
-            linear.bias.zero_()
+            if not hidden:
+                linear.bias.zero_()
         modules.append(linear)
-        if i < len(sizes) - 2:
+        if hidden:
             modules += [BatchNorm1d(fan_out), Activation("elu"), Dropout(p_drop)]
     return nn.Sequential(*modules)
 

@@ -4,10 +4,12 @@ in :mod:`coursekit.training.exercises_ablation` (imported at the end of this mod
 - ``training.default_network``: the network is graded by what can be measured on it, not by
   its random draws: the sequence of module types; for each Linear layer whether the spread
   of its weights is He's, sqrt(2 / fan_in) (within 10%, or six standard errors of the
-  sample std where that is more), and whether its biases start at 0; whether the same seed gives the same
-  weights; the dropout rates and the BatchNorm momentum and eps; and the test-mode output
-  once every parameter and running statistic has been overwritten with the same random
-  values as the reference's (which checks the order of the operations, ELU's alpha, etc.).
+  sample std where that is more), and its bias: none in the hidden layers (BatchNorm
+  cancels it), zeros in the output layer; whether the same seed gives the same weights; the
+  dropout rates and the BatchNorm momentum and eps; and the test-mode output once every
+  parameter and running statistic has been overwritten with the same random values as the
+  reference's (which checks the order of the operations, ELU's alpha, etc.). A bias before
+  BatchNorm, or none in the output layer, is named in the feedback and scores nothing.
 """
 
 import math
@@ -78,7 +80,8 @@ def _randomise_(leaves, seed):
         for m in leaves:
             if isinstance(m, nn.Linear):
                 m.weight.copy_(torch.randn(m.weight.shape, generator=g) / math.sqrt(m.in_features))
-                m.bias.copy_(0.5 * torch.randn(m.bias.shape, generator=g))
+                if m.bias is not None:
+                    m.bias.copy_(0.5 * torch.randn(m.bias.shape, generator=g))
             elif getattr(m, "running_mean", None) is not None:
                 width = m.running_mean.shape
                 if getattr(m, "weight", None) is not None:
@@ -98,7 +101,7 @@ def _he_spread(w):
 def _run_default_network(fns, case):
     model, leaves, linears = _build(fns, case, case["seed"])
     he = [_he_spread(m.weight.detach()) for m in linears]
-    zero_bias = [m.bias is not None and not m.bias.detach().any().item() for m in linears]
+    biases = [0 if m.bias is None else 1 if not m.bias.detach().any().item() else 2 for m in linears]
     again = _build(fns, case, case["seed"])[2]
     other = _build(fns, case, case["seed"] + 1)[2]
     same = all(torch.equal(a.weight, b.weight) for a, b in zip(linears, again))
@@ -113,7 +116,7 @@ def _run_default_network(fns, case):
     return {
         _TYPES_KEY: np.array([_code(m) for m in leaves]),
         "He initialisation, per Linear layer: std(w) matches sqrt(2 / fan_in) (1 = yes)": np.array(he, int),
-        "biases start at 0, per Linear layer (1 = yes)": np.array(zero_bias, int),
+        "bias of each Linear layer (0 = none, 1 = all zeros, 2 = other values)": np.array(biases),
         "the same seed gives the same weights, another seed others (1 = yes)": int(same and differ),
         "dropout rate of each dropout layer": np.array([float(getattr(m, "p", -1)) for m in leaves
                                                          if _code(m) in (3, 5)]),
@@ -122,8 +125,12 @@ def _run_default_network(fns, case):
     }
 
 
-def _network(order="default", init="he", parts="coursekit", momentum=0.1, eps=1e-5, head=False):
-    """A default network with one thing changed (the reference when nothing is)."""
+def _network(order="default", init="he", parts="coursekit", momentum=0.1, eps=1e-5, head=False, biases="output"):
+    """A default network with one thing changed (the reference when nothing is).
+
+    ``biases``: which Linear layers have one: "output" (the layers followed by BatchNorm
+    have none), "all" or "none".
+    """
     from coursekit.batchnorm.torch_ref import BatchNorm1d
     from coursekit.init import torch_ref as init_ref
     from coursekit.regularization.torch_ref import Dropout
@@ -131,16 +138,18 @@ def _network(order="default", init="he", parts="coursekit", momentum=0.1, eps=1e
     def build(sizes, *, p_drop=0.2, generator=None):
         modules = []
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            linear = nn.Linear(fan_in, fan_out)
+            normalised = i < len(sizes) - 2 or head
+            linear = nn.Linear(fan_in, fan_out, bias={"output": not normalised, "all": True, "none": False}[biases])
             with torch.no_grad():
                 if init != "torch":
                     draw = {"he": init_ref.he_normal, "glorot": init_ref.glorot_normal}.get(init)
                     w = draw(fan_in, fan_out, generator=generator) if draw else init_ref.variance_scaling(
                         fan_in, fan_out, scale=2.0, mode="fan_avg", distribution="normal", generator=generator)
                     linear.weight.copy_(w.T)
-                    linear.bias.zero_()
+                    if linear.bias is not None:
+                        linear.bias.zero_()
             modules.append(linear)
-            if i < len(sizes) - 2 or head:
+            if normalised:
                 norm = (BatchNorm1d if parts == "coursekit" else nn.BatchNorm1d)(fan_out, eps=eps, momentum=momentum)
                 drop = (Dropout if parts == "coursekit" else nn.Dropout)(p_drop)
                 body = {"default": [norm, nn.ELU()], "after": [nn.ELU(), norm], "relu": [norm, nn.ReLU()]}[order]
@@ -179,8 +188,17 @@ register(Exercise(
         Convention("nn.Linear's own initialisation",
                    "nn.Linear draws U(-1/sqrt(fan_in), 1/sqrt(fan_in)) by itself, a std of "
                    "sqrt(1 / (3 fan_in)). Overwrite its weight with he_normal(fan_in, fan_out, "
-                   "generator=generator).T and its bias with zeros.",
+                   "generator=generator).T, and the output layer's bias with zeros.",
                    {"default_network": _network(init="torch")}),
+        Convention("a bias in the Linear layers before BatchNorm",
+                   "BatchNorm subtracts the batch mean, which cancels any bias added before it, and "
+                   "its shift beta takes the bias's place: the hidden layers are "
+                   "nn.Linear(fan_in, fan_out, bias=False). Only the output layer keeps its bias (zeros).",
+                   {"default_network": _network(biases="all")}),
+        Convention("no bias in the output layer",
+                   "Only the Linear layers just before a BatchNorm lose their bias; the output layer "
+                   "gives the logits and keeps it: nn.Linear(fan_in, fan_out) with its bias set to zeros.",
+                   {"default_network": _network(biases="none")}),
         Convention("torch's built-in BatchNorm1d and Dropout",
                    "This exercise assembles the network from coursekit's from-scratch parts: "
                    "coursekit.batchnorm.torch_ref.BatchNorm1d and coursekit.regularization.torch_ref.Dropout.",

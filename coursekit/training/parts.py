@@ -119,7 +119,7 @@ INITIALISERS = {
 
 
 def initialise_(linear, name, generator):
-    """Draw ``linear``'s weight with coursekit's initialiser ``name`` and zero its bias."""
+    """Draw ``linear``'s weight with coursekit's initialiser ``name`` and zero its bias (if any)."""
     draw = INITIALISERS[name]
     if draw is None:
         return linear
@@ -127,7 +127,8 @@ def initialise_(linear, name, generator):
     with torch.no_grad():
         w = draw(fan_in, fan_out, generator=generator, dtype=linear.weight.dtype)
         linear.weight.copy_(w.T)  # nn.Linear stores the transpose of the course's w
-        linear.bias.zero_()
+        if linear.bias is not None:
+            linear.bias.zero_()
     return linear
 
 

@@ -41,14 +41,16 @@ def _choice(name, value, options):
 
 
 def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dropout=0.0,
-              input_noise=0.0, layers=None, generator_seed=0, parts="torch"):
+              input_noise=0.0, layers=None, generator_seed=0, parts="torch", bias_before_batchnorm=False):
     """An MLP ``sizes[0] -> ... -> sizes[-1]``: dense, [BatchNorm], activation, [dropout].
 
     Args:
         sizes: layer widths, input first, number of classes last (at least two entries).
         activation: one of ``ACTIVATIONS``.
         init: one of ``INITIALISERS`` (applied to every weight matrix; biases start at 0).
-        batchnorm: add BatchNorm before each hidden activation.
+        batchnorm: add BatchNorm before each hidden activation. The Linear layers just before
+            it have no bias: BatchNorm subtracts the batch mean, which cancels any bias, and its
+            shift beta takes the bias's place (Ioffe & Szegedy, 2015, section 3.2).
         dropout: drop probability after each hidden activation (0 disables).
         input_noise: stddev of Gaussian noise added to the inputs in training (0 disables).
         layers: optional dict of module factories overriding "batchnorm" (called with the
@@ -59,6 +61,8 @@ def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dr
         parts: "torch" (torch's built-in modules and ``nn.init``) or "coursekit" (the
             from-scratch parts of :mod:`coursekit.training.parts`: coursekit's
             activations, BatchNorm1d, Dropout, GaussianNoise and initialisers).
+        bias_before_batchnorm: keep the (redundant) bias of the Linear layers just before
+            BatchNorm, to mirror a network that has one, such as the NumPy MLP.
     """
     sizes = [int(s) for s in sizes]
     if len(sizes) < 2 or min(sizes) < 1:
@@ -89,7 +93,8 @@ def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dr
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(generator_seed)
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            modules.append(initialise(nn.Linear(fan_in, fan_out)))
+            normalised = batchnorm and i < len(sizes) - 2
+            modules.append(initialise(nn.Linear(fan_in, fan_out, bias=bias_before_batchnorm or not normalised)))
             if i < len(sizes) - 2:
                 if batchnorm:
                     modules.append(factories["batchnorm"](fan_out))
@@ -105,7 +110,8 @@ def _torch_initialiser(init):
     def initialise(linear):
         if draw is not None:
             draw(linear.weight)
-            nn.init.zeros_(linear.bias)
+            if linear.bias is not None:
+                nn.init.zeros_(linear.bias)
         return linear
 
     return initialise

@@ -1,5 +1,6 @@
-"""Widgets of 06_regularization: a λ (weight decay) slider and a dropout-rate slider, each
-showing the decision boundary on moons and the validation error against the setting.
+"""Widgets of 06_regularization: a λ slider (the L2 penalty through Adam's gradient) and a
+dropout-rate slider, each showing the decision boundary on moons and the validation error
+against the setting.
 
 Each setting trains one small model (well under a second) the first time it is chosen and
 is remembered after that; results the notebook already has can be passed in as ``known``.
