@@ -30,7 +30,6 @@ from coursekit.grading import check
 from coursekit.plots import schedules as splots
 from coursekit.plots.optimizers import training_curves
 from coursekit.schedules import experiments
-from coursekit.schedules.runs import make_schedule
 from coursekit.training import build_mlp, fit
 
 torch.set_num_threads(1)  # the networks here are tiny: one thread is faster than several
@@ -255,7 +254,8 @@ steps = np.arange(2 * t_max)
 chained = ref.cosine_annealing(lr0, 2 * t_max, t_max=t_max, eta_min=eta_min)
 closed = eta_min + (lr0 - eta_min) * (1 + np.cos(np.pi * steps / t_max)) / 2
 drift = np.abs(chained / closed - 1)
-print(f"largest relative difference up to t_max: {drift[:t_max + 1].max():.1e}; after it: {drift[t_max + 1:].max():.1e}")
+print(f"largest relative difference up to t_max: {drift[:t_max + 1].max():.1e}; "
+      f"after it: {drift[t_max + 1:].max():.1e}")
 
 # %% [markdown]
 # Up to the minimum the two forms agree to rounding. Out of the minimum the chained step
@@ -326,10 +326,10 @@ for label, clipped in (("by global norm", by_norm), ("by value", by_value)):
 #
 # A small MLP (64-64-10, ReLU, SGD with momentum) on the digits, six epochs each, three
 # seeds each, with six schedules at the same *peak* rate. `coursekit.training.fit` takes
-# the schedule by name (`make_schedule` sizes it to the run: the step decay drops twice,
-# the exponential ends at 1% of the peak, the warm-up takes 10% of the run) and sets the
-# rate before each step; 1cycle also moves the momentum. Two peak rates: a moderate 0.05 and
-# an aggressive 0.3.
+# the schedule by name and sets the rate before each step (1cycle also moves the
+# momentum); `coursekit.schedules.runs.make_schedule` sizes each schedule to the run: the
+# step decay drops twice, the exponential ends at 1% of the peak, the warm-up takes 10% of
+# the run. Two peak rates: a moderate 0.05 and an aggressive 0.3.
 
 # %%
 SCHEDULE_NAMES = ("constant", "step", "exponential", "cosine", "warmup_cosine", "one_cycle")

@@ -130,7 +130,8 @@ def test_one_cycle_defaults_are_torchs():
 
 def _metrics(rng, n):
     """A noisy validation loss that improves, stalls, and improves again."""
-    trend = np.concatenate([np.linspace(2.0, 0.5, n // 3), np.full(n // 3, 0.5), np.linspace(0.5, 0.2, n - 2 * (n // 3))])
+    third = n // 3
+    trend = np.concatenate([np.linspace(2.0, 0.5, third), np.full(third, 0.5), np.linspace(0.5, 0.2, n - 2 * third)])
     return trend + 0.02 * rng.standard_normal(n)
 
 

@@ -16,7 +16,8 @@ TOLERANCE = {np.float64: dict(rtol=1e-12, atol=1e-15), np.float32: dict(rtol=2e-
 
 
 def _grads(rng, dtype=np.float64, scale=1.0):
-    shapes = [tuple(int(s) for s in rng.integers(1, 6, size=int(rng.integers(1, 4)))) for _ in range(rng.integers(1, 5))]
+    count = int(rng.integers(1, 5))
+    shapes = [tuple(int(s) for s in rng.integers(1, 6, size=int(rng.integers(1, 4)))) for _ in range(count)]
     return [(scale * rng.standard_normal(s)).astype(dtype) for s in shapes]
 
 

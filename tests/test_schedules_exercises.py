@@ -250,7 +250,8 @@ def test_one_rate_too_many_is_explained():
 
 
 def test_a_list_instead_of_an_array_is_refused():
-    message = _failure("schedules.exponential_decay", lambda lr0, n, *, gamma: list(exponential_decay(lr0, n, gamma=gamma)))
+    message = _failure("schedules.exponential_decay",
+                       lambda lr0, n, *, gamma: list(exponential_decay(lr0, n, gamma=gamma)))
     assert "lrs should be a numpy.ndarray, got list" in message
 
 

@@ -96,8 +96,8 @@ def test_figures_draw_what_they_are_given():
     result = experiments.read_range_test(np.geomspace(1e-3, 1, 30), np.r_[np.linspace(2, 0.5, 20), np.full(10, 50.0)])
     ax = figures.range_test(result).axes[0]
     assert ax.get_xscale() == "log" and any("lowest smoothed loss" in line.get_label() for line in ax.lines)
-    runs = {"plain": {"step_loss": [2.0, np.nan], "step_grad_norm": [3.0, 1e9]}, "clipped": {"step_loss": [2.0, 1.0],
-                                                                                              "step_grad_norm": [3.0, 2.0]}}
+    runs = {"plain": {"step_loss": [2.0, np.nan], "step_grad_norm": [3.0, 1e9]},
+            "clipped": {"step_loss": [2.0, 1.0], "step_grad_norm": [3.0, 2.0]}}
     fig = figures.clipping(runs, clip_norm=1.0)
     assert [line.get_label() for line in fig.axes[1].lines] == ["plain", "clipped", "clip_norm = 1"]
     with pytest.raises(ValueError, match="at least one"):

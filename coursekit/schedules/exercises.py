@@ -8,7 +8,6 @@ step count off by one, Keras's and Hugging Face's variants, the cosine's phase i
 instead of a fraction of a half turn, 1cycle's phase boundaries.
 """
 
-import functools
 import math
 
 import numpy as np

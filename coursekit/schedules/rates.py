@@ -24,7 +24,6 @@ last bit (tested). Schedulers without a chained form (``LambdaLR``, ``OneCycleLR
 ``CosineAnnealingWarmRestarts``) compute each rate from the step number, and so do we.
 """
 
-import math
 from collections import Counter
 
 import numpy as np

@@ -158,5 +158,6 @@ def schedule_explorer(data, *, epochs=4, initial="warmup_cosine", lr=0.1, train=
     setting.observe(lambda change: None if quiet or setting.disabled else show(), names="value")
     show()
     box = widgets.VBox([widgets.HBox([menu, rate, setting]), output])
-    box.controls, box.output, box.figure, box.results = {"schedule": menu, "lr": rate, "setting": setting}, output, fig, results
+    box.controls = {"schedule": menu, "lr": rate, "setting": setting}
+    box.output, box.figure, box.results = output, fig, results
     return box
