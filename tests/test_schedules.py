@@ -144,7 +144,9 @@ def test_reduce_on_plateau_equals_torch(seed, mode, threshold_mode):
     hyper = dict(mode=mode, factor=float(rng.uniform(0.1, 0.9)), patience=int(rng.integers(0, 15)),
                  threshold=float(rng.choice([1e-4, 1e-2, 0.05])), threshold_mode=threshold_mode,
                  cooldown=int(rng.integers(0, 10)), min_lr=float(lr0 * rng.choice([0.0, 1e-3])))
+    before = metrics.copy()
     ours = numpy_ref.reduce_on_plateau(lr0, metrics, **hyper)
+    np.testing.assert_array_equal(metrics, before)  # the history is not changed
     theirs, _ = stepped(lambda o: tls.ReduceLROnPlateau(o, **hyper), n, lr=lr0, metrics=metrics.tolist())
     _same(ours, theirs)
     assert len(np.unique(ours)) > 1  # the case does reduce the rate

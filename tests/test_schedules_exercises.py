@@ -240,6 +240,18 @@ def test_the_clipping_cases_cover_what_the_slips_need():
         assert any(_grads(c)[0].dtype == np.float32 for c in cases) == hidden
 
 
+@pytest.mark.parametrize("name", sorted(CORRECT))
+def test_hidden_cases_differ_from_the_visible_ones_and_are_seeded(name):
+    from coursekit import grading
+
+    ex = grading.exercise(name)
+    visible, hidden = grading.cases(ex, False), grading.cases(ex, True)
+    assert len(hidden) > len(visible)
+    key = (lambda c: repr(sorted((k, v.tolist() if hasattr(v, "tolist") else v) for k, v in c.items())))
+    assert not {key(c) for c in visible} & {key(c) for c in hidden}
+    assert [key(c) for c in visible] == [key(c) for c in grading.cases(ex, False)]
+
+
 # ----- other wrong answers ------------------------------------------------------------------
 
 
