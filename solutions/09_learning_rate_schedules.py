@@ -466,12 +466,12 @@ def deep_plain(seed):
     return build_mlp([64] + [64] * 10 + [10], activation="relu", init="he_normal", generator_seed=seed)
 
 
-deep = experiments.train_runs(digits, {"no clipping": {}, "clip_norm = 1": {"clip_norm": 1.0}}, build=deep_plain,
+deep = experiments.train_runs(digits, {"no clipping": {}, "clipped at norm 1": {"clip_norm": 1.0}}, build=deep_plain,
                               seeds=(0, 1, 2), lr=0.1, step_stats=True, epochs=5, **fit_settings)
 print_table(deep, "10 ReLU layers, SGD + momentum")
 for label, runs in deep.items():
     norms = [np.array(h["step_grad_norm"]) for h in runs]
-    print(f"{label:15s} gradient norm per seed, largest / median: "
+    print(f"{label:17s} gradient norm per seed, largest / median: "
           f"{', '.join(f'{np.nanmax(g):.3g} / {np.nanmedian(g):.3g}' for g in norms)}; "
           f"runs ending with a nan loss: {sum(not np.isfinite(h['loss'][-1]) for h in runs)}")
 splots.clipping({label: runs[1] for label, runs in deep.items()}, clip_norm=1.0, title="seed 1")

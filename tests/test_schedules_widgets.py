@@ -99,7 +99,7 @@ def test_figures_draw_what_they_are_given():
     runs = {"plain": {"step_loss": [2.0, np.nan], "step_grad_norm": [3.0, 1e9]},
             "clipped": {"step_loss": [2.0, 1.0], "step_grad_norm": [3.0, 2.0]}}
     fig = figures.clipping(runs, clip_norm=1.0)
-    assert [line.get_label() for line in fig.axes[1].lines] == ["plain", "clipped", "clip_norm = 1"]
+    assert [line.get_label() for line in fig.axes[1].lines] == ["plain", "clipped", "threshold max_norm = 1"]
     with pytest.raises(ValueError, match="at least one"):
         figures.schedules({})
 

@@ -81,7 +81,7 @@ def clipping(runs, *, clip_norm=None, title=None):
         left.plot(steps, hist["step_loss"], lw=0.9, label=label)
         right.plot(steps, hist["step_grad_norm"], lw=0.9, label=label)
     if clip_norm is not None:
-        right.axhline(clip_norm, color="k", ls="--", lw=1, label=f"clip_norm = {clip_norm:g}")
+        right.axhline(clip_norm, color="k", ls="--", lw=1, label=f"threshold max_norm = {clip_norm:g}")
     left.set(yscale="log", xlabel="step", ylabel="training loss (batch)", title="loss per step")
     right.set(yscale="log", xlabel="step", ylabel="‖gradient‖ before clipping", title="global gradient norm per step")
     for ax in (left, right):
