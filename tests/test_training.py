@@ -16,7 +16,9 @@ from coursekit.regularization.torch_ref import Dropout, GaussianNoise
 from coursekit.training import (build_mlp, defaults, fit, make_optimizer, one_thread, run_epoch, threads,
                                 train_two_layer)
 from coursekit.training.parts import Activation
+from coursekit.schedules import one_cycle
 from coursekit.training.torch_mlp import evaluate
+from coursekit.training.torch_steps import clipper
 from conftest import torch_devices
 
 
@@ -197,6 +199,7 @@ def test_coursekit_parts_learn_on_every_device(digits, device):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 @pytest.mark.parametrize("parts", ["torch", "coursekit"])
 def test_a_training_epoch_never_synchronises_with_the_host(digits, parts):
+    """Not even with a per-step schedule, a momentum cycle, clipping and per-step records."""
     device = torch.device("cuda")
     model = build_mlp([64, 64, 64, 10], activation="elu", batchnorm=True, dropout=0.2,
                       input_noise=0.1 if parts == "coursekit" else 0.0, parts=parts).to(device)
@@ -208,11 +211,16 @@ def test_a_training_epoch_never_synchronises_with_the_host(digits, parts):
     torch.cuda.synchronize()
     torch.cuda.set_sync_debug_mode("error")  # any synchronising call now raises
     try:
-        loss, norms = run_epoch(model, opt, x, y, batch_size=64, generator=generator, grad_norms=True)
+        steps, n = {}, len(range(0, len(x), 64))
+        rates, momenta = one_cycle(1e-3, n)
+        loss, norms = run_epoch(model, opt, x, y, batch_size=64, generator=generator, grad_norms=True,
+                                rates=rates.tolist(), momenta=momenta.tolist(), clip=clipper(1.0, None, parts),
+                                steps=steps)
         _, val_acc = evaluate(model, x, y)
     finally:
         torch.cuda.set_sync_debug_mode("default")
     assert np.isfinite(loss.item()) and norms.shape == (3,) and 0 <= val_acc.item() <= 1
+    assert len(steps["grad_norm"]) == n and opt.param_groups[0]["lr"] == rates[-1]  # a schedule and clipping
 
 
 def test_threads_are_set_and_restored():

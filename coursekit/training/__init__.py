@@ -10,6 +10,9 @@
   modules or from coursekit's from-scratch parts (``parts="coursekit"``).
 - :mod:`~coursekit.training.defaults`: the lecture notes' default configuration, the naive
   network and the ablation of the 08 notebook.
+- Both training loops take a learning-rate ``schedule`` (or ``plateau`` for performance
+  scheduling) and gradient clipping (``clip_norm``, ``clip_value``), see
+  :mod:`~coursekit.training.scheduling`; by default the rate is constant and nothing is clipped.
 - :func:`threads`, :func:`one_thread`: thread settings for tiny models.
 
 The torch parts are imported lazily, so ``import coursekit.training`` does not import torch.

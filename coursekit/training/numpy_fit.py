@@ -15,7 +15,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from coursekit.optimizers import numpy_ref as optim_ref
+from coursekit.schedules import numpy_ref as clip_ref
 from coursekit.training.numpy_fast import cross_entropy
+from coursekit.training.scheduling import RunRates, clip_settings, steps_per_epoch
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 _FAST_DEFAULTS = {  # the hyperparameters of the in-place path, with numpy_ref's defaults
@@ -48,6 +50,16 @@ class FlatOptimizer:
         self.count, self.tmp = 0, np.empty_like(w)
         self.first = np.zeros_like(w) if name != "sgd" else None
         self.second = np.zeros_like(w) if name == "adam" else None
+
+    MOMENTUM_KEYS = {"momentum": "momentum", "nesterov": "momentum", "adam": "beta1"}
+
+    def set_momentum(self, value):
+        """Set the momentum (Adam's beta1) of the next steps, as 1cycle's momentum cycle does."""
+        if self.name not in self.MOMENTUM_KEYS:
+            raise ValueError(f"the schedule cycles the momentum, but {self.name!r} has none; "
+                             "use momentum, nesterov or adam")
+        key = self.MOMENTUM_KEYS[self.name]
+        (self.hyper if not self.fast else self.h)[key] = float(value)
 
     def step(self, g):
         """One update of ``w`` with the gradient ``g`` (shaped like w)."""
@@ -102,6 +114,27 @@ class FlatOptimizer:
         tmp *= -self.lr / correction1
 
 
+def clip_flat(g, clip_norm, clip_value, *, fast=True):
+    """Clip the flat gradient vector ``g`` in place; returns its 2-norm before clipping.
+
+    With ``fast`` the arithmetic is done in place (the factor ``min(clip_norm / (norm +
+    1e-6), 1)``, as torch's); otherwise through :mod:`coursekit.schedules.numpy_ref`, which
+    checks the gradient and refuses a non-finite one.
+    """
+    norm = float(np.sqrt(np.dot(g, g)))
+    if clip_norm is not None:
+        if fast:
+            g *= min(clip_norm / (norm + clip_ref.NORM_EPS), 1.0)
+        else:
+            np.copyto(g, clip_ref.clip_grad_norm([g], clip_norm)[0][0])
+    elif clip_value is not None:
+        if fast:
+            np.clip(g, -clip_value, clip_value, out=g)
+        else:
+            np.copyto(g, clip_ref.clip_grad_value([g], clip_value)[0])
+    return norm
+
+
 def evaluate_numpy(model, x, y, *, batch_size=1024, fast=True):
     """(mean cross-entropy, accuracy) of the model in test mode, as Python floats."""
     total, correct = 0.0, 0
@@ -136,7 +169,8 @@ def train_step(model, xb, yb, *, rng, fast=True):
 
 def fit_numpy(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=64, rng,
               grad_norms=False, patience=None, progress=True, dtype=None, fast=True,
-              train_accuracy=True, **optimizer_args):
+              train_accuracy=True, schedule=None, plateau=None, clip_norm=None, clip_value=None,
+              step_stats=False, **optimizer_args):
     """Train a :class:`NumpyMLP` on a :class:`coursekit.data.Split` with softmax cross-entropy.
 
     Args:
@@ -151,11 +185,18 @@ def fit_numpy(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=6
         fast: the in-place path (:mod:`coursekit.training.numpy_fast`); False calls the
             public references, checking every argument (slower, same results).
         train_accuracy: measure the accuracy on the whole training set after each epoch.
+        schedule, plateau: the learning rate of each step or epoch, as for
+            :func:`coursekit.training.fit` (lr is lr0; cycled momenta set the momentum or
+            Adam's beta1).
+        clip_norm, clip_value: clip the gradients' global 2-norm, or each entry (None: no
+            clipping); the global norm is the norm of the flat gradient vector.
+        step_stats: also record "step_lr", "step_loss" and "step_grad_norm" (before clipping).
 
     Returns:
         history dict: "loss" (mean training loss per epoch), "val_loss", "train_acc",
-        "val_acc", "epoch_seconds", "steps" (per epoch), "device" ("numpy");
-        "grad_norms" (epochs x layers) if asked.
+        "val_acc", "lr" (the rate of each epoch's last step), "epoch_seconds", "steps" (per
+        epoch), "device" ("numpy"); "grad_norms" (epochs x layers) and the step entries if
+        asked.
     """
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
@@ -167,15 +208,21 @@ def fit_numpy(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=6
         model.to_dtype(dtype)
     x, y = np.asarray(data.x_train, dtype=model.dtype), np.asarray(data.y_train, dtype=np.int64)
     xv, yv = np.asarray(data.x_val, dtype=model.dtype), np.asarray(data.y_val, dtype=np.int64)
+    clip = clip_settings(clip_norm, clip_value)
     opt = FlatOptimizer(optimizer, model.flat, lr=lr, fast=fast, **optimizer_args)
-    hist = {"loss": [], "val_loss": [], "train_acc": [], "val_acc": [], "epoch_seconds": [],
+    run_rates = RunRates(lr, schedule, plateau, epochs=epochs,
+                         steps_per_epoch=steps_per_epoch(len(x), batch_size, skips_single=model.batchnorm))
+    hist = {"loss": [], "val_loss": [], "train_acc": [], "val_acc": [], "lr": [], "epoch_seconds": [],
             "steps": [], "device": "numpy"}
     if grad_norms:
         hist["grad_norms"] = []
+    if step_stats:
+        hist.update(step_lr=[], step_loss=[], step_grad_norm=[])
     best, best_loss, since_best = None, math.inf, 0
     bar = tqdm(range(epochs), desc="training (numpy)", disable=not progress)
-    for _ in bar:
+    for epoch in bar:
         start_time = time.perf_counter()
+        rates, momenta = run_rates.epoch(epoch)
         order = rng.permutation(len(x))
         xs, ys = x[order], y[order]
         losses, norms = [], []
@@ -186,6 +233,13 @@ def fit_numpy(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=6
             losses.append(train_step(model, xb, yb, rng=rng, fast=fast))
             if grad_norms:
                 norms.append([math.sqrt(np.dot(g.ravel(), g.ravel())) for g in model.weight_grads()])
+            if clip != (None, None) or step_stats:
+                total = clip_flat(model.flat_grad, *clip, fast=fast)
+                if step_stats:
+                    hist["step_grad_norm"].append(total)
+            opt.lr = rates[len(losses) - 1]
+            if momenta is not None:
+                opt.set_momentum(momenta[len(losses) - 1])
             opt.step(model.flat_grad)
         val_loss, val_acc = evaluate_numpy(model, xv, yv, fast=fast)
         hist["loss"].append(float(np.mean(losses)))
@@ -196,8 +250,13 @@ def fit_numpy(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=6
         if grad_norms:
             hist["grad_norms"].append(np.mean(norms, axis=0).tolist())
         hist["steps"].append(len(losses))
+        if step_stats:
+            hist["step_lr"] += rates
+            hist["step_loss"] += [float(loss) for loss in losses]
+        hist["lr"].append(run_rates.last_rate(epoch))
+        run_rates.end_epoch(epoch, val_loss)
         hist["epoch_seconds"].append(time.perf_counter() - start_time)
-        bar.set_postfix(loss=f"{hist['loss'][-1]:.3f}", val_acc=f"{val_acc:.3f}")
+        bar.set_postfix(loss=f"{hist['loss'][-1]:.3f}", val_acc=f"{val_acc:.3f}", lr=f"{hist['lr'][-1]:.3g}")
         if patience is not None:
             if val_loss < best_loss:
                 best, best_loss, since_best = (model.flat.copy(), copy.deepcopy(model.buffers)), val_loss, 0

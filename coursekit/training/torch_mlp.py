@@ -11,6 +11,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from coursekit.training.torch_steps import clipper, run_epoch
+
 ACTIVATIONS = {
     "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "leaky_relu": nn.LeakyReLU,
     "elu": nn.ELU, "selu": nn.SELU, "identity": nn.Identity,
@@ -173,40 +175,10 @@ def evaluate(model, x, y, batch_size=1024):
     return torch.stack(losses).sum() / len(x), torch.stack(correct).sum() / len(x)
 
 
-def run_epoch(model, opt, x, y, *, batch_size, generator, grad_norms=False):
-    """One epoch of minibatch training, without any host synchronisation.
-
-    Args:
-        model, opt: the model (in training mode) and its optimizer.
-        x, y: the training set, on the model's device.
-        batch_size: examples per step.
-        generator: ``torch.Generator`` on the device, for the shuffling.
-        grad_norms: also return each Linear layer's weight-gradient norm, averaged over steps.
-
-    Returns:
-        (mean training loss, per-layer gradient norms or None), as device tensors.
-    """
-    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    has_batchnorm = any(hasattr(m, "running_mean") for m in model.modules())
-    order = torch.randperm(len(x), device=x.device, generator=generator)
-    batch_losses, norms = [], []
-    for start in range(0, len(x), batch_size):
-        idx = order[start : start + batch_size]
-        if len(idx) < 2 and has_batchnorm:
-            continue  # BatchNorm cannot normalise a batch of one
-        loss = nn.functional.cross_entropy(model(x[idx]), y[idx])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if grad_norms:
-            norms.append(torch.stack([torch.linalg.vector_norm(m.weight.grad) for m in linears]))
-        opt.step()
-        batch_losses.append(loss.detach())
-    return torch.stack(batch_losses).mean(), (torch.stack(norms).mean(0) if grad_norms else None)
-
-
 def fit(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=64, device=None,
         dtype=torch.float32, seed=0, grad_norms=False, patience=None, progress=True,
-        optimizer_factory=None, parts="torch", train_accuracy=True, **optimizer_args):
+        optimizer_factory=None, parts="torch", train_accuracy=True, schedule=None, plateau=None,
+        clip_norm=None, clip_value=None, step_stats=False, **optimizer_args):
     """Train ``model`` on a :class:`coursekit.data.Split` with softmax cross-entropy.
 
     Everything stays on the device: the losses and accuracies are read back once per epoch.
@@ -214,48 +186,75 @@ def fit(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=64, dev
     Args:
         optimizer: course name of an optimizer (see ``OPTIMIZERS``), unless
             ``optimizer_factory(params, lr=..., **optimizer_args)`` is given.
+        lr: the learning rate; with a schedule, its lr0 (1cycle's max_lr).
         device: torch device (default: :func:`coursekit.device`).
         dtype: floating dtype of the model and the data.
         seed: seed of the shuffling.
         grad_norms: also record each Linear layer's mean weight-gradient norm per epoch.
         patience: stop after this many epochs without a better validation loss, and
             restore the best weights (None: no early stopping).
-        progress: show a tqdm progress bar.
-        parts: "torch" (``torch.optim``) or "coursekit" (coursekit's from-scratch
-            optimizers), for ``optimizer``.
+        progress: show a tqdm progress bar (with the current learning rate).
+        parts: "torch" (``torch.optim`` and torch's clipping) or "coursekit" (coursekit's
+            from-scratch optimizers and clipping), for ``optimizer``.
         train_accuracy: measure the accuracy on the whole training set after each epoch
             (False saves a pass over the training set; "train_acc" then stays empty).
+        schedule: the learning rate of each step (None: constant): a name of
+            :data:`coursekit.schedules.runs.SCHEDULES`, a run schedule
+            ``f(lr, n_steps) -> lrs or (lrs, momenta)`` (e.g. from
+            :func:`~coursekit.schedules.runs.make_schedule`) or a sequence of rates. Cycled
+            momenta (1cycle) set SGD's momentum or Adam's beta1, as torch's OneCycleLR does.
+        plateau: performance scheduling instead: a dict of
+            :func:`~coursekit.schedules.plateau.reduce_on_plateau` settings, stepped with
+            each epoch's validation loss.
+        clip_norm: clip the gradients' global 2-norm to this (None: no clipping).
+        clip_value: or clip each gradient entry to [-clip_value, clip_value].
+        step_stats: also record every step's rate, loss and total gradient 2-norm (before
+            clipping) as "step_lr", "step_loss", "step_grad_norm".
 
     Returns:
         history dict: "loss" (mean training loss per epoch), "val_loss", "train_acc",
-        "val_acc", "epoch_seconds", "device"; "grad_norms" (epochs x layers) if asked.
+        "val_acc", "lr" (the rate of each epoch's last step), "epoch_seconds", "device";
+        "grad_norms" (epochs x layers) and the step entries if asked.
     """
     import time
 
     from coursekit import device as pick_device
+    from coursekit.training.scheduling import RunRates, clip_settings, steps_per_epoch
 
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
     if lr <= 0 or not math.isfinite(lr):
         raise ValueError(f"lr must be finite and > 0, got {lr}")
+    _choice("parts", parts, PARTS)
+    clip = clipper(*clip_settings(clip_norm, clip_value), parts)
     device = torch.device(device) if device is not None else pick_device()
     model.to(device=device, dtype=dtype)
     x, y = _tensor(data.x_train, device, dtype), _tensor(data.y_train, device).long()
     xv, yv = _tensor(data.x_val, device, dtype), _tensor(data.y_val, device).long()
     factory = optimizer_factory or (lambda p, **k: make_optimizer(p, optimizer, parts=parts, **k))
     opt = factory(model.parameters(), lr=lr, **optimizer_args)
+    has_batchnorm = any(hasattr(m, "running_mean") for m in model.modules())
+    run_rates = RunRates(lr, schedule, plateau, epochs=epochs,
+                         steps_per_epoch=steps_per_epoch(len(x), batch_size, skips_single=has_batchnorm))
+    if run_rates.momenta is not None and not any(k in opt.defaults for k in ("momentum", "betas")):
+        raise ValueError(f"the schedule cycles the momentum, but {type(opt).__name__} has neither "
+                         "momentum nor betas")
     generator = torch.Generator(device=device).manual_seed(seed)
-    hist = {"loss": [], "val_loss": [], "train_acc": [], "val_acc": [], "epoch_seconds": [],
+    hist = {"loss": [], "val_loss": [], "train_acc": [], "val_acc": [], "lr": [], "epoch_seconds": [],
             "device": str(device)}
     if grad_norms:
         hist["grad_norms"] = []
+    if step_stats:
+        hist.update(step_lr=[], step_loss=[], step_grad_norm=[])
     best, best_loss, since_best = None, math.inf, 0
     bar = tqdm(range(epochs), desc=f"training on {device.type}", disable=not progress)
-    for _ in bar:
+    for epoch in bar:
         start_time = time.perf_counter()
         model.train()
-        loss, norms = run_epoch(model, opt, x, y, batch_size=batch_size, generator=generator,
-                                grad_norms=grad_norms)
+        rates, momenta = run_rates.epoch(epoch)
+        steps = {} if step_stats else None
+        loss, norms = run_epoch(model, opt, x, y, batch_size=batch_size, generator=generator, grad_norms=grad_norms,
+                                rates=None if run_rates.constant else rates, momenta=momenta, clip=clip, steps=steps)
         val_loss, val_acc = evaluate(model, xv, yv)
         measured = [loss, val_loss, val_acc] + ([evaluate(model, x, y)[1]] if train_accuracy else [])
         if grad_norms:
@@ -267,8 +266,14 @@ def fit(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=64, dev
             hist["train_acc"].append(values[3])
         if grad_norms:
             hist["grad_norms"].append(values[len(values) - len(norms) :])
+        if step_stats:
+            hist["step_lr"] += rates
+            hist["step_loss"] += torch.stack(steps["loss"]).tolist()
+            hist["step_grad_norm"] += torch.stack(steps["grad_norm"]).tolist()
+        hist["lr"].append(opt.param_groups[0]["lr"] if run_rates.constant else run_rates.last_rate(epoch))
+        run_rates.end_epoch(epoch, values[1])
         hist["epoch_seconds"].append(time.perf_counter() - start_time)
-        bar.set_postfix(loss=f"{values[0]:.3f}", val_acc=f"{values[2]:.3f}")
+        bar.set_postfix(loss=f"{values[0]:.3f}", val_acc=f"{values[2]:.3f}", lr=f"{hist['lr'][-1]:.3g}")
         if patience is not None:
             if values[1] < best_loss:
                 best, best_loss, since_best = copy.deepcopy(model.state_dict()), values[1], 0
