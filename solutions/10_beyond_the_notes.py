@@ -191,10 +191,11 @@ print(f"AdamW's prediction: (1 - lr * weight_decay)^steps = (1 - 1e-3)^{steps} =
 # $$w \leftarrow w - \eta\,\frac{(1-\mu_t)\,g_t/(1 - \Pi_t) + \mu_{t+1}\, m_t/(1 - \Pi_{t+1})}
 #   {\sqrt{\hat v_t} + \epsilon}, \qquad \Pi_t = \mu_1\cdots\mu_t .$$
 #
-# torch and Keras follow Dozat's **momentum schedule**,
+# torch follows Dozat's **momentum schedule**,
 # $\mu_t = \beta_1\big(1 - \tfrac12\, 0.96^{\,t\psi}\big)$ with $\psi$ = `momentum_decay` =
 # 0.004: the momentum starts at about $\beta_1/2$ and reaches $\beta_1$ only after thousands of
-# steps. A large $\psi$ gives a constant $\mu_t = \beta_1$.
+# steps. (Keras 3's `Nadam` uses $0.96^t$, that is $\psi = 1$.) A large $\psi$ gives a
+# constant $\mu_t = \beta_1$, the "Adam + Nesterov" of textbooks.
 #
 # **AdaMax** (Kingma & Ba, section 7.1) replaces Adam's $\sqrt{\hat v}$ by an exponentially
 # weighted *maximum*, $u \leftarrow \max(\beta_2 u, |g| + \epsilon)$, and steps

@@ -111,7 +111,8 @@ def nadam_step(w, dw, state, *, lr=0.002, beta1=0.9, beta2=0.999, eps=1e-8, mome
     Args:
         w, dw, state: as in :func:`adamw_step`; state from :func:`nadam_init`.
         lr: learning rate (>= 0). beta1, beta2: in [0, 1). eps: >= 0.
-        momentum_decay: psi >= 0 of the momentum schedule (torch's name; Keras fixes 0.004).
+        momentum_decay: psi >= 0 of the momentum schedule (torch's name). Keras 2's legacy
+            Nadam fixed it at 0.004; Keras 3's uses ``0.96**t``, which is momentum_decay=1.
 
     Returns:
         (w_new, NadamState(count + 1, mu_product_new, mu_new, nu_new)).
