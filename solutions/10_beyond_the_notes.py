@@ -567,7 +567,7 @@ print("column norms after: ", np.round(np.linalg.norm(max_norm(w, 1.5), axis=0),
 # Topic 06's overfitting set-up: 50 training points of the moons, 300 for validation, a
 # 2–128–128–2 ReLU network, here with full-batch Adam at a *large* learning rate (0.05, 200
 # steps). Max-norm applies coursekit's `max_norm` to both hidden layers after each step
-# (`axis=1`, for `nn.Linear`). Three seeds per setting:
+# (`axis=1`, for `nn.Linear`). Three seeds per setting; the boundaries are the last seed's:
 
 # %%
 moons = moons_split(n_train=50, n_val=300, noise=0.3, seed=2)
@@ -578,9 +578,9 @@ for label, errors in maxnorm_errors.items():
 figures.boundaries(moons, maxnorm_results);
 
 # %% [markdown]
-# Without regularisation the network overfits the 50 points: the highest error, and a unit
-# whose incoming weights grew far beyond the others'. Max-norm holds every unit at the
-# radius exactly and lowers the error; combined with dropout it gives the lowest mean error
+# Without regularisation the network overfits the 50 points: the highest error, and
+# incoming-weight norms far beyond the radius of 1 used by max-norm. Max-norm holds every
+# unit within the radius and lowers the error; combined with dropout it gives the lowest mean error
 # of the five, just ahead of L2 — the combination Srivastava et al. recommend, for large
 # learning rates like this one.
 #
@@ -616,10 +616,13 @@ figures.uncertainty_maps(moons_200, xx, yy, p1.mean(0).reshape(xx.shape), spread
                          title="MC dropout, T = 50");
 
 # %% [markdown]
-# The mean prediction looks like any classifier's. The spread does not: it is smallest on
-# the training data and grows with the distance from it, from 0.025 within 0.25 of a
-# training point to 0.073 beyond 1.5: the network says where it has seen nothing. (It is
-# also high along the boundary between the moons, where the classes overlap.)
+# The mean prediction looks like any classifier's. The spread does not: it follows the
+# decision boundary, where the masks disagree about which side a point is on, and it is
+# widest where the boundary runs away from the data, which the masks place differently.
+# Averaged by distance to the nearest training point it grows from 0.025 (within 0.25) to
+# 0.073 (beyond 1.5). But in the far corners, away from the boundary, the masks agree
+# and the spread is near 0: MC dropout flags *where the boundary is uncertain*, not every
+# point unlike the training data.
 #
 # Average more or fewer masks:
 
