@@ -10,7 +10,14 @@ At the kink z = 0 the derivatives follow torch's autograd: the left branch is ta
 
 Defaults follow ``torch.nn.functional``: ``leaky_relu`` has ``alpha=0.01`` (torch's
 ``negative_slope``; Keras's ``LeakyReLU`` uses 0.3), ``elu`` has ``alpha=1.0``.
+
+Topic 10 adds the smooth activations of recent networks, equal to torch's
+``F.gelu(approximate=...)``, ``F.silu`` and ``F.mish``: :func:`gelu` (exact, or its tanh
+approximation), :func:`silu` (Swish with beta = 1) and :func:`mish`, each with its
+derivative, listed in ``MODERN_FUNCTIONS``.
 """
+
+import math
 
 import numpy as np
 
@@ -136,6 +143,90 @@ def selu_grad(z):
     return (SELU_SCALE * elu_grad(z, SELU_ALPHA)).astype(z.dtype, copy=False)
 
 
+# ----- topic 10: GELU, SiLU (Swish) and Mish -----------------------------------------------
+
+GELU_TANH_COEF = 0.044715
+"""The cubic coefficient of GELU's tanh approximation (Hendrycks & Gimpel, 2016)."""
+
+
+def _approximate(approximate):
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"approximate must be 'none' or 'tanh' (torch's names), got {approximate!r}")
+    return approximate
+
+
+def _gelu_tanh_inner(z):
+    return math.sqrt(2 / math.pi) * (z + GELU_TANH_COEF * z * z * z)
+
+
+def _sech2(a):
+    """``sech(a)**2 = 1 - tanh(a)**2``, as ``4e / (1 + e)**2`` with e = exp(-2|a|) (no cancellation)."""
+    e = np.exp(-2 * np.abs(a))
+    return 4 * e / ((1 + e) * (1 + e))
+
+
+def gelu(z, approximate="none"):
+    """Gaussian error linear unit, ``z * Phi(z)`` with Phi the standard normal CDF.
+
+    Args:
+        z: any shape, floating dtype.
+        approximate: "none" for the exact ``Phi(z) = erfc(-z / sqrt(2)) / 2``; "tanh" for
+            ``0.5 z (1 + tanh(sqrt(2/pi) (z + 0.044715 z**3)))`` (torch's names; Keras's
+            ``gelu(approximate=False/True)``).
+
+    Returns:
+        array shaped like z.
+    """
+    from scipy.special import erfc  # scipy comes with scikit-learn
+
+    _z(z)
+    if _approximate(approximate) == "tanh":
+        return (0.5 * z * (1 + np.tanh(_gelu_tanh_inner(z)))).astype(z.dtype, copy=False)
+    return (z * (0.5 * erfc(-z / math.sqrt(2)))).astype(z.dtype, copy=False)
+
+
+def gelu_grad(z, approximate="none"):
+    """Derivative of :func:`gelu`: ``Phi(z) + z * phi(z)`` (phi the normal density), or the
+    derivative of the tanh approximation, ``0.5 (1 + t) + 0.5 z sech²(a) a'`` with
+    ``a = sqrt(2/pi) (z + 0.044715 z**3)``, ``t = tanh(a)``."""
+    from scipy.special import erfc
+
+    _z(z)
+    if _approximate(approximate) == "tanh":
+        a = _gelu_tanh_inner(z)
+        da = math.sqrt(2 / math.pi) * (1 + 3 * GELU_TANH_COEF * z * z)
+        return (0.5 * (1 + np.tanh(a)) + 0.5 * z * _sech2(a) * da).astype(z.dtype, copy=False)
+    density = np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+    return (0.5 * erfc(-z / math.sqrt(2)) + z * density).astype(z.dtype, copy=False)
+
+
+def silu(z):
+    """Sigmoid linear unit (Swish with beta = 1), ``z * sigmoid(z)``."""
+    return (z * sigmoid(z)).astype(z.dtype, copy=False)
+
+
+def silu_grad(z):
+    """Derivative of SiLU, ``s(z) (1 + z (1 - s(z)))``, with ``1 - s(z)`` as ``s(-z)``."""
+    return (sigmoid(z) * (1 + z * sigmoid(-z))).astype(z.dtype, copy=False)
+
+
+def _softplus(z):
+    return np.logaddexp(0, z)  # log(1 + exp(z)) without overflow
+
+
+def mish(z):
+    """Mish (Misra, 2019), ``z * tanh(softplus(z))`` with ``softplus(z) = log(1 + exp(z))``."""
+    _z(z)
+    return (z * np.tanh(_softplus(z))).astype(z.dtype, copy=False)
+
+
+def mish_grad(z):
+    """Derivative of Mish, ``tanh(sp) + z * sech²(sp) * sigmoid(z)`` with sp = softplus(z)."""
+    _z(z)
+    sp = _softplus(z)
+    return (np.tanh(sp) + z * _sech2(sp) * sigmoid(z)).astype(z.dtype, copy=False)
+
+
 FUNCTIONS = {
     "sigmoid": (sigmoid, sigmoid_grad),
     "tanh": (tanh, tanh_grad),
@@ -145,3 +236,11 @@ FUNCTIONS = {
     "selu": (selu, selu_grad),
 }
 """name -> (function, derivative), for code that picks an activation by name."""
+
+MODERN_FUNCTIONS = {
+    "gelu": (gelu, gelu_grad),
+    "silu": (silu, silu_grad),
+    "mish": (mish, mish_grad),
+}
+"""Topic 10's activations, name -> (function, derivative); kept apart from ``FUNCTIONS`` (the
+notes' six, which topic 03 and the training helpers offer)."""

@@ -2,13 +2,15 @@
 
 Same names, signatures and conventions as :mod:`coursekit.activations.numpy_ref` (see its
 docstring for the derivative at z = 0). Tensors keep their dtype and device; no autograd
-and no ``torch.nn.functional`` activation is used.
+and no ``torch.nn.functional`` activation is used (GELU's exact form uses ``torch.erfc``).
 """
+
+import math
 
 import torch
 
 from coursekit import _validate as v
-from coursekit.activations.numpy_ref import SELU_ALPHA, SELU_SCALE
+from coursekit.activations.numpy_ref import GELU_TANH_COEF, SELU_ALPHA, SELU_SCALE, _approximate
 
 
 def _z(z):
@@ -97,6 +99,64 @@ def selu_grad(z):
     return SELU_SCALE * elu_grad(z, SELU_ALPHA)
 
 
+# ----- topic 10: GELU, SiLU (Swish) and Mish -----------------------------------------------
+
+
+def _gelu_tanh_inner(z):
+    return math.sqrt(2 / math.pi) * (z + GELU_TANH_COEF * z * z * z)
+
+
+def _sech2(a):
+    """``1 - tanh(a)**2`` as ``4e / (1 + e)**2``, e = exp(-2|a|)."""
+    e = torch.exp(-2 * a.abs())
+    return 4 * e / ((1 + e) * (1 + e))
+
+
+def gelu(z, approximate="none"):
+    """``z * Phi(z)``, exact (``approximate="none"``) or with the tanh approximation ("tanh").
+
+    See :func:`coursekit.activations.numpy_ref.gelu`.
+    """
+    _z(z)
+    if _approximate(approximate) == "tanh":
+        return 0.5 * z * (1 + torch.tanh(_gelu_tanh_inner(z)))
+    return z * (0.5 * torch.erfc(-z / math.sqrt(2)))
+
+
+def gelu_grad(z, approximate="none"):
+    """``Phi(z) + z * phi(z)``, or the derivative of the tanh approximation."""
+    _z(z)
+    if _approximate(approximate) == "tanh":
+        a = _gelu_tanh_inner(z)
+        da = math.sqrt(2 / math.pi) * (1 + 3 * GELU_TANH_COEF * z * z)
+        return 0.5 * (1 + torch.tanh(a)) + 0.5 * z * _sech2(a) * da
+    density = torch.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+    return 0.5 * torch.erfc(-z / math.sqrt(2)) + z * density
+
+
+def silu(z):
+    """``z * sigmoid(z)`` (Swish with beta = 1)."""
+    return z * sigmoid(z)
+
+
+def silu_grad(z):
+    """``s(z) (1 + z s(-z))``."""
+    return sigmoid(z) * (1 + z * sigmoid(-z))
+
+
+def mish(z):
+    """``z * tanh(softplus(z))``."""
+    _z(z)
+    return z * torch.tanh(torch.logaddexp(z, torch.zeros_like(z)))
+
+
+def mish_grad(z):
+    """``tanh(sp) + z * sech²(sp) * sigmoid(z)`` with sp = softplus(z)."""
+    _z(z)
+    sp = torch.logaddexp(z, torch.zeros_like(z))
+    return torch.tanh(sp) + z * _sech2(sp) * sigmoid(z)
+
+
 FUNCTIONS = {
     "sigmoid": (sigmoid, sigmoid_grad),
     "tanh": (tanh, tanh_grad),
@@ -106,3 +166,10 @@ FUNCTIONS = {
     "selu": (selu, selu_grad),
 }
 """name -> (function, derivative)."""
+
+MODERN_FUNCTIONS = {
+    "gelu": (gelu, gelu_grad),
+    "silu": (silu, silu_grad),
+    "mish": (mish, mish_grad),
+}
+"""Topic 10's activations, name -> (function, derivative)."""

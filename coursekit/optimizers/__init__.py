@@ -1,4 +1,4 @@
-"""Optimizers: SGD, momentum, Nesterov, AdaGrad, RMSProp and Adam.
+"""Optimizers: SGD, momentum, Nesterov, AdaGrad, RMSProp and Adam; AdamW, NAdam and AdaMax.
 
 ``numpy_ref`` and ``torch_ref`` expose the same ``<name>_init`` / ``<name>_step`` pairs;
 ``torch_ref`` adds from-scratch ``torch.optim.Optimizer`` subclasses. The package re-exports
@@ -13,8 +13,14 @@ from coursekit.optimizers.numpy_ref import (
     adagrad_step,
     adam_init,
     adam_step,
+    adamax_init,
+    adamax_step,
+    adamw_init,
+    adamw_step,
     momentum_init,
     momentum_step,
+    nadam_init,
+    nadam_step,
     nesterov_init,
     nesterov_step,
     rmsprop_init,
@@ -22,12 +28,25 @@ from coursekit.optimizers.numpy_ref import (
     sgd_init,
     sgd_step,
 )
-from coursekit.optimizers.state import AdagradState, AdamState, MomentumState, RMSpropState, SGDState
+from coursekit.optimizers.state import (
+    AdagradState,
+    AdamaxState,
+    AdamState,
+    MomentumState,
+    NadamState,
+    RMSpropState,
+    SGDState,
+)
 
 NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+"""The six optimizers of the lecture notes (topic 05)."""
+ADAM_VARIANTS = ("adamw", "nadam", "adamax")
+"""What topic 10 adds."""
 
 __all__ = [
-    "NAMES", "SGDState", "MomentumState", "AdagradState", "RMSpropState", "AdamState",
+    "NAMES", "ADAM_VARIANTS", "SGDState", "MomentumState", "AdagradState", "RMSpropState", "AdamState",
+    "NadamState", "AdamaxState",
     "sgd_init", "sgd_step", "momentum_init", "momentum_step", "nesterov_init", "nesterov_step",
     "adagrad_init", "adagrad_step", "rmsprop_init", "rmsprop_step", "adam_init", "adam_step",
+    "adamw_init", "adamw_step", "nadam_init", "nadam_step", "adamax_init", "adamax_step",
 ]

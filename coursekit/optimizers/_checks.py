@@ -61,6 +61,10 @@ def step_inputs(w, dw, state, state_type, init_name, backend):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
                 raise TypeError(f"state.count must be an int >= 0, got {value!r}")
             continue
+        if field == "mu_product":
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
+                raise TypeError(f"state.mu_product must be a real number in [0, 1], got {value!r}")
+            continue
         v.float_array(f"state.{field}", value, backend=backend)
         v.shape_equal(f"state.{field}", value, w.shape)
         v.same_dtype(w=w, **{f"state.{field}": value})

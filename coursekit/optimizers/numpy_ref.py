@@ -1,5 +1,8 @@
 """SGD, momentum, Nesterov, AdaGrad, RMSProp and Adam in NumPy, one ``init``/``step`` pair each.
 
+AdamW, NAdam and AdaMax (topic 10) live in :mod:`coursekit.optimizers.numpy_adam_variants`
+and are re-exported here.
+
 Every optimizer is a pair, in the style of optax but without closures:
 
 - ``<name>_init(w) -> state``: a named tuple from :mod:`coursekit.optimizers.state`;
@@ -15,11 +18,20 @@ conventions (Keras's, the lecture notes') sit behind keyword flags that default 
 import numpy as np
 
 from coursekit.optimizers import _checks as c
+from coursekit.optimizers.numpy_adam_variants import (  # topic 10; kept apart to keep files short
+    adamax_init,
+    adamax_step,
+    adamw_init,
+    adamw_step,
+    nadam_init,
+    nadam_step,
+)
 from coursekit.optimizers.state import AdagradState, AdamState, MomentumState, RMSpropState, SGDState
 
 __all__ = [
     "sgd_init", "sgd_step", "momentum_init", "momentum_step", "nesterov_init", "nesterov_step",
     "adagrad_init", "adagrad_step", "rmsprop_init", "rmsprop_step", "adam_init", "adam_step",
+    "adamw_init", "adamw_step", "nadam_init", "nadam_step", "adamax_init", "adamax_step",
 ]
 
 _BACKEND = "numpy"

@@ -37,3 +37,23 @@ class AdamState(NamedTuple):
     count: int
     mu: Any
     nu: Any
+
+
+class NadamState(NamedTuple):
+    """NAdam: ``count`` steps taken (int), ``mu_product`` the product of the momentum
+    coefficients mu_1 ... mu_t so far (a Python float, 1.0 before the first step), first
+    moment ``mu`` and second moment ``nu``."""
+
+    count: int
+    mu_product: float
+    mu: Any
+    nu: Any
+
+
+class AdamaxState(NamedTuple):
+    """AdaMax: ``count`` steps taken (int), first moment ``mu`` and ``u``, the exponentially
+    weighted infinity norm of the gradients (torch's ``exp_inf``)."""
+
+    count: int
+    mu: Any
+    u: Any

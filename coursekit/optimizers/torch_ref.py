@@ -4,6 +4,9 @@ Same names, signatures and states as the NumPy reference: tensors stay on the ca
 device and keep their dtype, inputs are never changed, and ``AdamState.count`` is a Python
 int, so no step reads a number back from the device. No autograd is involved.
 
+AdamW, NAdam and AdaMax (topic 10) live in :mod:`coursekit.optimizers.torch_adam_variants`
+and are re-exported here.
+
 The from-scratch ``torch.optim.Optimizer`` subclasses :class:`SGD`, :class:`Adagrad`,
 :class:`RMSprop` and :class:`Adam` (in :mod:`coursekit.optimizers.torch_optim`) are
 re-exported here.
@@ -13,11 +16,20 @@ import torch
 
 from coursekit.optimizers import _checks as c
 from coursekit.optimizers.state import AdagradState, AdamState, MomentumState, RMSpropState, SGDState
+from coursekit.optimizers.torch_adam_variants import (  # topic 10; kept apart to keep files short
+    adamax_init,
+    adamax_step,
+    adamw_init,
+    adamw_step,
+    nadam_init,
+    nadam_step,
+)
 from coursekit.optimizers.torch_optim import SGD, Adagrad, Adam, RMSprop
 
 __all__ = [
     "sgd_init", "sgd_step", "momentum_init", "momentum_step", "nesterov_init", "nesterov_step",
     "adagrad_init", "adagrad_step", "rmsprop_init", "rmsprop_step", "adam_init", "adam_step",
+    "adamw_init", "adamw_step", "nadam_init", "nadam_step", "adamax_init", "adamax_step",
     "SGD", "Adagrad", "RMSprop", "Adam",
 ]
 

@@ -1,4 +1,5 @@
-"""Regularisation: L1/L2 penalties, dropout, input noise and the bias-variance decomposition.
+"""Regularisation: L1/L2 penalties, dropout, input noise, the bias-variance decomposition and
+(topic 10) the max-norm constraint.
 
 NumPy (``numpy_ref``) and torch (``torch_ref``, with ``Dropout`` and ``GaussianNoise``
 modules). The package re-exports the NumPy reference, so ``from coursekit.regularization
@@ -13,10 +14,11 @@ from coursekit.regularization.numpy_ref import (
     gaussian_noise,
     l1_penalty,
     l2_penalty,
+    max_norm,
     soft_threshold,
 )
 
 __all__ = [
     "l1_penalty", "l2_penalty", "soft_threshold", "dropout_forward", "dropout_backward",
-    "gaussian_noise", "bias_variance",
+    "gaussian_noise", "bias_variance", "max_norm",
 ]

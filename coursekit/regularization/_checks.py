@@ -47,3 +47,17 @@ def torch_generator(generator, x):
             f"use torch.Generator(device=x.device)"
         )
     return generator
+
+
+def norm_axes(axis, ndim):
+    """``axis`` (an int or a tuple of ints) as a sorted tuple of non-negative axes of an
+    ``ndim``-dimensional array; raises ``TypeError``/``ValueError`` naming ``axis``."""
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    if not axes or any(isinstance(a, bool) or not isinstance(a, numbers.Integral) for a in axes):
+        raise TypeError(f"axis must be an int or a non-empty tuple of ints, got {axis!r}")
+    if any(not -ndim <= a < ndim for a in axes):
+        raise ValueError(f"axis {axis!r} is out of range for w with {ndim} dimension(s)")
+    normalised = sorted(int(a) % ndim for a in axes)
+    if len(set(normalised)) != len(normalised):
+        raise ValueError(f"axis must not repeat an axis, got {axis!r}")
+    return tuple(normalised)

@@ -4,6 +4,8 @@ Conventions (see docs/conventions.md):
 
 - ``l2_penalty`` is λ/2·Σw², so its gradient λ·w is what ``weight_decay=λ`` adds to the
   gradient in ``torch.optim.SGD``. Keras's ``l2(λ)`` is λ·Σw² (gradient 2λ·w).
+- ``max_norm`` (topic 10) rescales each unit's incoming weights to a norm of at most
+  ``max_value``, with torch.renorm's formula; its ``axis`` is Keras's (the axis summed over).
 - ``dropout_forward`` is *inverted* dropout: ``p_drop`` is the probability of dropping a
   unit, and kept units are scaled by 1/(1-p_drop) in training, so nothing changes at test
   time. cs231n's ``p`` is the keep probability; the original paper (Srivastava et al.
@@ -13,7 +15,7 @@ Conventions (see docs/conventions.md):
 import numpy as np
 
 from coursekit import _validate as v
-from coursekit.regularization._checks import drop_probability, numpy_generator, train_flag
+from coursekit.regularization._checks import drop_probability, norm_axes, numpy_generator, train_flag
 
 
 def l1_penalty(w, lam):
@@ -68,6 +70,36 @@ def soft_threshold(w, threshold):
     v.float_array("w", w, backend="numpy")
     v.positive_number("threshold", threshold, allow_zero=True)
     return np.sign(w) * np.maximum(np.abs(w) - w.dtype.type(threshold), 0)
+
+
+def max_norm(w, max_value, *, axis=0, eps=1e-7):
+    """Max-norm constraint: rescale each slice of w whose L2 norm over ``axis`` exceeds
+    ``max_value`` back to (just under) ``max_value``; leave the others unchanged.
+
+    It is a projection applied after each optimizer step, not a penalty: ``w <- max_norm(w, r)``.
+    The formula is ``torch.renorm``'s: a slice of norm n > max_value is multiplied by
+    ``max_value / (n + eps)``. ``axis`` is the axis the norm runs over, as in Keras's
+    ``MaxNorm(axis=0)``; torch.renorm's ``dim`` names the other axis (the one it keeps), so
+    for a 2-D w, ``max_norm(w, r, axis=0)`` equals ``torch.renorm(w, 2, 1, r)``.
+
+    Args:
+        w: weights, at least 1-D; with the default axis=0 and w of shape (D, M) (the workbook's
+            ``x @ w`` layout), each column, one unit's incoming weights, is constrained.
+            torch's ``nn.Linear.weight`` is (M, D): use axis=1 there.
+        max_value: the largest norm allowed, > 0 (Keras's default is 2).
+        axis: an int or a tuple of ints.
+        eps: added to the norm in the scale factor (torch's and Keras's 1e-7), >= 0.
+
+    Returns:
+        w_new: shape and dtype of w (a new array).
+    """
+    v.float_array("w", w, backend="numpy")
+    axes = norm_axes(axis, w.ndim)
+    max_value = v.positive_number("max_value", max_value)
+    eps = v.positive_number("eps", eps, allow_zero=True)
+    norms = np.sqrt(np.sum(w * w, axis=axes, keepdims=True))
+    scale = np.where(norms > max_value, max_value / (norms + eps), 1.0)
+    return w * scale.astype(w.dtype, copy=False)
 
 
 def dropout_forward(x, p_drop, *, train=True, rng=None):

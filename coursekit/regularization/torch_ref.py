@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from coursekit import _validate as v
-from coursekit.regularization._checks import drop_probability, torch_generator, train_flag
+from coursekit.regularization._checks import drop_probability, norm_axes, torch_generator, train_flag
 
 
 def l1_penalty(w, lam):
@@ -49,6 +49,26 @@ def soft_threshold(w, threshold):
     v.float_array("w", w, backend="torch")
     v.positive_number("threshold", threshold, allow_zero=True)
     return torch.sign(w) * torch.clamp(w.abs() - threshold, min=0)
+
+
+def max_norm(w, max_value, *, axis=0, eps=1e-7):
+    """Rescale each slice of w whose L2 norm over ``axis`` exceeds ``max_value``.
+
+    See :func:`coursekit.regularization.numpy_ref.max_norm`: ``max_norm(w, r, axis=0)`` of a
+    2-D w equals ``torch.renorm(w, 2, 1, r)``; for ``nn.Linear.weight`` (out, in) use axis=1.
+
+    Args:
+        w: weights, at least 1-D. max_value: > 0. axis: int or tuple of ints. eps: >= 0.
+
+    Returns:
+        w_new: shape, dtype and device of w (a new tensor).
+    """
+    v.float_array("w", w, backend="torch")
+    axes = norm_axes(axis, w.ndim)
+    max_value = v.positive_number("max_value", max_value)
+    eps = v.positive_number("eps", eps, allow_zero=True)
+    norms = torch.linalg.vector_norm(w, dim=axes, keepdim=True)
+    return w * torch.where(norms > max_value, max_value / (norms + eps), torch.ones_like(norms))
 
 
 def dropout_forward(x, p_drop, *, train=True, generator=None):
