@@ -28,3 +28,10 @@ from coursekit.grading.markers import RequireCheckMarkers  # noqa: E402
 _steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
 _steps.insert([s.__name__ for s in _steps].index("IgnorePattern") + 1, RequireCheckMarkers)
 c.Autograde.autograde_preprocessors = _steps
+
+# Feedback reads offline: formulas become MathML, which browsers draw without MathJax's CDN.
+from nbgrader.converters.generate_feedback import GenerateFeedback  # noqa: E402
+
+from coursekit.grading.feedback_math import MathToMathML  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [*GenerateFeedback.class_traits()["preprocessors"].default(), MathToMathML]

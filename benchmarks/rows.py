@@ -2,16 +2,12 @@
 seconds), "target" (a string such as "<= 1.3") and "detail"."""
 
 import json
-import os
-import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from timing import median_seconds, ratio
+from timing import ratio
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -152,41 +148,3 @@ def notebooks(quick=False):
     rows["whole workbook wall time"] = {"value": total, "target": "<= 480 s",
                                         "detail": f"{len(ids)} notebooks, one after another"}
     return rows
-
-
-def grading(quick=False):
-    """Autograde of one submission against bare execution; audit per student.
-
-    ``coursekit grade`` forks one grading process per student from a parent that has
-    imported nbgrader once (its imports take ~4 s, 2.5 s of it jsonschema building an
-    rfc3987 parser), so the per-submission figure is the warm one; the cold one is a fresh
-    ``nbgrader autograde`` process.
-    """
-    from coursekit import course, grade_class
-    from coursekit.audit import audit_assignment
-
-    aid = "00_backprop"
-    name = course.notebook_name(aid)
-    with tempfile.TemporaryDirectory() as tmp:
-        root = course.copy_course(ROOT, tmp)
-        course.generate(root, aid)
-        course.submit(root, aid, "student", ROOT / "solutions" / aid / name)
-        bare = run_notebook(root / "solutions" / aid / name)["wall"]
-        start = time.perf_counter()
-        course.autograde(root, aid)
-        cold = time.perf_counter() - start
-        grade_class.grade_one(root, aid, "student")  # the parent imports nbgrader once
-        start = time.perf_counter()
-        grade_class.grade_one(root, aid, "student")
-        warm = time.perf_counter() - start
-        start = time.perf_counter()
-        audit_assignment(root, aid, progress=False)
-        audited = time.perf_counter() - start
-    return {
-        "autograde / bare execution": {
-            "value": warm / bare, "target": "<= 1.3",
-            "detail": f"coursekit grade {warm:.1f} s per submission, bare {bare:.1f} s; "
-                      f"a cold `nbgrader autograde` process {cold:.1f} s ({aid})"},
-        "audit per student / autograde": {"value": audited / warm, "target": "reported",
-                                          "detail": f"audit {audited:.1f} s per student"},
-    }

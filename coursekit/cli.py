@@ -5,7 +5,6 @@ rebuilds the instructor notebooks from their sources).
 """
 
 import argparse
-import os
 import sys
 
 from coursekit import course
@@ -72,7 +71,7 @@ def cmd_grade(args):
     outcomes, csv_path = class_grade.grade_class(
         root, args.assignment, jobs=args.jobs, dask=args.dask, timeout=args.timeout,
         memory_mb=args.memory_mb, audit_timeout=args.audit_timeout,
-        audit_memory_mb=args.audit_memory_mb, **_grading_options(args))
+        audit_memory_mb=args.audit_memory_mb, only=args.student, **_grading_options(args))
     print(report.as_json(outcomes) if args.json else report.table(outcomes))
     if not args.json:
         print(f"\ngrades written to {csv_path.relative_to(root)} (details in "
@@ -155,6 +154,8 @@ def parser():
     grade.add_argument("--audit-memory-mb", type=int, default=3072, help="resident memory per submission (the audit)")
     grade.add_argument("--dask", metavar="ADDRESS", default=None,
                        help="grade on a running Dask cluster, e.g. tcp://scheduler:8786 (pip install -e '.[cluster]')")
+    grade.add_argument("--student", action="append", metavar="NAME",
+                       help="grade only this student (repeat for several); the others' rows are kept")
     grade.add_argument("--json", action="store_true", help="print the results as JSON")
     grade.set_defaults(func=cmd_grade)
 

@@ -47,22 +47,15 @@ def smooth_problem(seed=0, shape=(3, 4)):
 
 
 def finished_student_notebook(assignment_id, target):
-    """The released notebook with every answer cell filled in from the solution, as a
-    student who solved everything hands it in."""
+    """The released notebook with every answer cell filled in from the solution, written to
+    ``target``; returns its path."""
     import json
 
     from coursekit import course
+    from coursekit.grading.synthetic import finished_notebook
 
-    name = course.notebook_name(assignment_id)
-    release = json.loads((ROOT / "notebooks" / assignment_id / name).read_text())
-    solution = json.loads((ROOT / "solutions" / assignment_id / name).read_text())
-    answers = {c["id"]: c["source"] for c in solution["cells"]
-               if c["metadata"].get("nbgrader", {}).get("solution")}
-    for cell in release["cells"]:
-        if cell["id"] in answers:
-            cell["source"] = answers[cell["id"]]
-    path = Path(target) / name
-    path.write_text(json.dumps(release))
+    path = Path(target) / course.notebook_name(assignment_id)
+    path.write_text(json.dumps(finished_notebook(ROOT, assignment_id)))
     return path
 
 

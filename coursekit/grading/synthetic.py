@@ -126,6 +126,22 @@ class Expected:
         return min(self.score, self.audit_score)
 
 
+def finished_notebook(source_root, assignment_id):
+    """The released notebook of an assignment with every answer cell filled in from the
+    solution, as a student who solved everything hands it in (a dict)."""
+    from coursekit import course
+
+    name = course.notebook_name(assignment_id)
+    release = json.loads((Path(source_root) / "notebooks" / assignment_id / name).read_text())
+    solution = json.loads((Path(source_root) / "solutions" / assignment_id / name).read_text())
+    answers = {c["id"]: c["source"] for c in solution["cells"]
+               if c["metadata"].get("nbgrader", {}).get("solution")}
+    for cell in release["cells"]:
+        if cell["id"] in answers:
+            cell["source"] = answers[cell["id"]]
+    return release
+
+
 def make_course(source_root, target):
     """A copy of the course at ``target`` with the 99_mini assignment built and released."""
     from coursekit import course

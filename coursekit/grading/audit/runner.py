@@ -21,7 +21,7 @@ import json
 import os
 import signal
 import sys
-import types
+import traceback
 import warnings
 
 ERRORS_KEY = "__errors__"
@@ -38,11 +38,32 @@ def _stub(qualified):
     return blocked
 
 
+def _stub_class(qualified):
+    def blocked(self, *args, **kwargs):
+        raise Blocked(f"{qualified} is not available to the answer being audited")
+    return type(qualified.rsplit(".", 1)[-1], (), {"__init__": blocked, "__module__": "stub"})
+
+
+def rebuild(description):
+    """A stand-in from :func:`coursekit.grading.audit.sandboxed.describe`'s description."""
+    if "const" in description:
+        return description["const"]
+    if "class" in description:
+        return _stub_class(description["class"])
+    if "dict" in description:
+        return {k: rebuild(v) for k, v in description["dict"].items()}
+    if "seq" in description:
+        items = [rebuild(v) for v in description["seq"]]
+        return tuple(items) if description["tuple"] else items
+    return _stub(description["function"])
+
+
 class StubModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Serves the hidden reference modules as stubs: their constants, and functions that raise."""
+    """Serves the hidden reference modules as stubs: their constants, and functions and
+    classes that raise when used."""
 
     def __init__(self, hidden):
-        self.hidden = hidden  # {module name: {"constants": {...}, "names": [...]}}
+        self.hidden = hidden  # {module name: {attribute: description}}
 
     def find_spec(self, name, path=None, target=None):
         if name in self.hidden:
@@ -53,12 +74,10 @@ class StubModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
     def exec_module(self, module):
-        info = self.hidden[module.__name__]
-        for attr in info["names"]:
-            setattr(module, attr, _stub(f"{module.__name__}.{attr}"))
-        for attr, value in info["constants"].items():
-            setattr(module, attr, tuple(value) if isinstance(value, list) else value)
-        module.__all__ = list(info["names"]) + list(info["constants"])
+        attributes = self.hidden[module.__name__]
+        for attr, description in attributes.items():
+            setattr(module, attr, rebuild(description))
+        module.__all__ = [a for a in attributes if not a.startswith("_")]
 
 
 class _Alarm(BaseException):
@@ -91,7 +110,9 @@ def _run_cells(cells, seconds, errors):
                 warnings.simplefilter("ignore")
                 exec(compile(source, f"<cell {i}>", "exec"), namespace)
         except (Exception, SystemExit, _Alarm) as err:
-            errors[f"cell {i}"] = f"{type(err).__name__}: {err}"[:300]
+            where = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
+            at = f" (at {where.filename}:{where.lineno})" if where else ""
+            errors[f"cell {i}"] = f"{type(err).__name__}: {err}{at}"[:300]
         finally:
             signal.alarm(0)
     return namespace

@@ -39,8 +39,24 @@ def _plain(value):
     return None
 
 
+def describe(value, qualified):
+    """What the runner's stub of ``value`` is made of: a JSON constant kept as it is, a class
+    or function replaced by one that raises, containers rebuilt from their items."""
+    plain = _plain(value)
+    if plain is not None or value is None:
+        return {"const": plain}
+    if isinstance(value, type):
+        return {"class": qualified}
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {"dict": {k: describe(v, f"{qualified}[{k!r}]") for k, v in value.items()}}
+    if isinstance(value, (list, tuple)):
+        return {"seq": [describe(v, f"{qualified}[{i}]") for i, v in enumerate(value)],
+                "tuple": isinstance(value, tuple)}
+    return {"function": qualified}
+
+
 def hidden_module_info(module_names):
-    """{module: {"constants": JSON-able values, "names": other public names}} for stubs."""
+    """{module: {attribute: description}} of the modules the runner serves as stubs."""
     import importlib
 
     info = {}
@@ -51,16 +67,8 @@ def hidden_module_info(module_names):
             if err.name == name:  # a topic without this reference (e.g. no torch_ref)
                 continue
             raise
-        constants, names = {}, []
-        for attr, value in vars(module).items():
-            if attr.startswith("__"):
-                continue
-            plain = _plain(value)
-            if plain is not None or value is None:
-                constants[attr] = plain
-            else:
-                names.append(attr)
-        info[name] = {"constants": constants, "names": sorted(names)}
+        info[name] = {attr: describe(value, f"{name}.{attr}")
+                      for attr, value in vars(module).items() if not attr.startswith("__")}
     return info
 
 
