@@ -1,6 +1,8 @@
 """The coursekit command: every subcommand has --help, clear errors, and does its job."""
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 
@@ -9,7 +11,7 @@ import pytest
 from coursekit import course
 from conftest import ROOT
 
-SUBCOMMANDS = ("build", "release", "check", "grade", "audit", "lab")
+SUBCOMMANDS = ("build", "release", "check", "grade", "audit", "report", "lab")
 
 
 def run(*args, cwd=ROOT, timeout=600):
@@ -42,9 +44,23 @@ def test_grade_without_submissions_says_so(tmp_path):
     assert result.returncode == 2 and "no submissions of 00_backprop" in result.stderr
 
 
-def test_lab_opens_the_release_folder():
+def test_help_shows_defaults_and_no_markup():
+    text = run("grade", "--help").stdout
+    assert "(default: 4096)" in text and "(default: 900)" in text and "``" not in text
+    assert "``" not in run("--help").stdout
+
+
+def test_lab_opens_the_release_folder_and_passes_options_on():
     out = run("lab", "--dry-run").stdout
     assert "jupyter lab" in out and str(ROOT / "notebooks") in out
+    for args in (["lab", "--dry-run", "--no-browser", "--port", "8890"],
+                 ["lab", "--dry-run", "--", "--no-browser", "--port", "8890"]):
+        result = run(*args)
+        assert result.returncode == 0, result.stderr
+        assert "--no-browser --port 8890" in result.stdout and " -- " not in result.stdout
+    if os.geteuid() == 0:
+        root_run = run("lab", "--dry-run")
+        assert "--allow-root" in root_run.stdout and "as root" in root_run.stderr
 
 
 @pytest.mark.notebook
@@ -60,3 +76,28 @@ def test_check_passes_a_finished_notebook_and_fails_a_blank_one(tmp_path):
     assert bad.returncode == 1
     assert "✗ layers.dense_forward" in bad.stdout and "not implemented yet" in bad.stdout
     assert "0 of 5 exercises pass" in bad.stdout
+
+
+@pytest.mark.notebook
+def test_check_grades_an_edited_test_cell_as_released(tmp_path):
+    from coursekit.grading.synthetic import finished_notebook
+
+    course.copy_course(ROOT, tmp_path)
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    work = tmp_path / "work"
+    work.mkdir()
+    path = work / course.notebook_name("00_backprop")
+    nb = finished_notebook(ROOT, "00_backprop")
+    for cell in nb["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("grade_id") == "softmax":
+            cell["source"] = ("def softmax(z):\n    e = np.exp(z - z.max(axis=0, keepdims=True))\n"
+                              "    return e / e.sum(axis=0, keepdims=True)\n")
+        if meta.get("grade_id") == "test_dense_forward":
+            cell["source"] = 'print("skipped")'
+    path.write_text(json.dumps(nb))
+    result = run("check", str(path), cwd=work)
+    assert result.returncode == 1
+    assert "✗ layers.dense_forward" in result.stdout and "you edited this test cell" in result.stdout
+    assert "Your answer matches a column-wise softmax" in result.stdout  # never cut off
+    assert "running over TCP" not in result.stdout + result.stderr

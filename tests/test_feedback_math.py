@@ -21,3 +21,13 @@ def test_the_preprocessor_changes_markdown_cells_only():
                                          nbformat.v4.new_code_cell("price = '$x$'")])
     nb, _ = MathToMathML().preprocess(nb, {})
     assert nb.cells[0].source.startswith("<math") and nb.cells[1].source == "price = '$x$'"
+
+
+def test_an_exporter_applies_it_when_registered_as_nbgrader_does():
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter()
+    exporter.register_preprocessor(MathToMathML)  # as nbgrader registers its preprocessors
+    body, _ = exporter.from_notebook_node(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("$x^2$")]))
+    assert "<math" in body and "$x^2$" not in body

@@ -9,6 +9,7 @@ browsers draw by themselves. A formula the converter cannot read is left as it w
 import re
 
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
 INLINE = re.compile(r"(?<![\\$])\$(?!\$)([^$\n]+?)(?<!\\)\$(?!\$)")
@@ -36,6 +37,8 @@ def to_mathml(markdown):
 
 class MathToMathML(Preprocessor):
     """Convert the formulas of markdown cells to MathML (for offline feedback)."""
+
+    enabled = Bool(True, help="on by default, unlike nbconvert's preprocessors").tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "markdown":

@@ -40,32 +40,51 @@ def feedback_lines(text):
     return "\n".join(keep)
 
 
-def released_notebook(path):
-    """The release this notebook came from (notebooks/<id>/<name>), or None if not found."""
+HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[^\n]*\n?", re.DOTALL | re.MULTILINE)
+
+
+def original_cells(path):
+    """{grade id: locked cell as released} for this notebook's assignment, from the course's
+    instructor notebook with its hidden tests removed (as nbgrader removes them), or {} when
+    the notebook is not inside a course folder (fetched through the exchange, say)."""
     try:
         root = course.find_root(Path(path).resolve().parent)
     except FileNotFoundError:
-        return None
+        return {}
     for assignment_id in course.assignments(root):
-        candidate = root / "notebooks" / assignment_id / course.notebook_name(assignment_id)
-        if course.notebook_name(assignment_id) == Path(path).name and candidate.exists():
-            return candidate
-    return None
+        source = root / "solutions" / assignment_id / course.notebook_name(assignment_id)
+        if course.notebook_name(assignment_id) == Path(path).name and source.exists():
+            cells = {}
+            for cell in read_notebook(source)["cells"]:
+                meta = cell["metadata"].get("nbgrader", {})
+                if meta.get("locked"):
+                    text = "".join(cell["source"])
+                    cells[meta["grade_id"]] = {**cell, "source": HIDDEN.sub("", text).rstrip("\n")}
+            return cells
+    return {}
 
 
-def restore_locked_cells(notebook, release):
-    """Put the release's locked cells back; returns the grade ids of those that were edited."""
-    original = {c["metadata"].get("nbgrader", {}).get("grade_id"): c for c in release["cells"]
-                if c["metadata"].get("nbgrader", {}).get("locked")}
+def edited_locked_cells(notebook):
+    """Grade ids of locked cells whose source no longer matches nbgrader's checksum."""
+    from nbformat import from_dict
+    from nbgrader.utils import compute_checksum
+
     edited = []
     for cell in notebook["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("locked") and meta.get("checksum"):
+            if compute_checksum(from_dict(cell)) != meta["checksum"]:
+                edited.append(meta["grade_id"])
+    return edited
+
+
+def restore_locked_cells(notebook, originals):
+    """Put the original locked cells back where they were edited; returns their grade ids."""
+    edited = edited_locked_cells(notebook)
+    for cell in notebook["cells"]:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if grade_id in original:
-            source = original[grade_id]["source"]
-            if "".join(cell.get("source", "")) != "".join(source):
-                edited.append(grade_id)
-            cell["source"] = source
-            cell["metadata"] = original[grade_id]["metadata"]
+        if grade_id in edited and grade_id in originals:
+            cell["source"] = originals[grade_id]["source"]
     return edited
 
 
@@ -76,6 +95,7 @@ def _config(timeout, folder):
     config.Execute.timeout = timeout
     config.IgnorePattern.enabled = True
     config.IgnorePattern.pattern = r"\w*Warning\b"
+    config.Validator.ignore_checksums = True  # edited locked cells are restored and named here
     # Unix sockets instead of TCP: nothing listens on the network, and ipykernel has no
     # "running over TCP without encryption" warning to print.
     config.KernelManager.transport = "ipc"
@@ -99,8 +119,7 @@ def check_notebook(path, *, timeout=120):
         raise ValueError(f"{path} is not a valid notebook: {err}") from err
     if not cells:
         raise ValueError(f"{path} has no graded test cells (is it a coursekit notebook?)")
-    release = released_notebook(path)
-    edited = restore_locked_cells(notebook, read_notebook(release)) if release else []
+    edited = restore_locked_cells(notebook, original_cells(path))
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / path.name
         copy.write_text(json.dumps(notebook))
@@ -113,7 +132,8 @@ def check_notebook(path, *, timeout=120):
         passed = error is None and cell.grade_id not in edited
         message = feedback_lines(error) if error else ""
         if cell.grade_id in edited:
-            message = ("you edited this test cell; it is graded as released\n" + message).strip()
+            message = ("you edited this test cell; the grader puts it back as released and "
+                       "grades that\n" + message).strip()
         rows.append(Row(cell.grade_id, names, passed, message))
     return rows, edited
 
