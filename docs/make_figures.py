@@ -4,8 +4,8 @@
 
 Executes each notebook below headless (coursekit.headless, nbclient without the widget stall)
 and saves the first PNG output of the cell whose source contains the given text, so the README
-shows what the notebooks really draw. The
-screenshot docs/images/workbook.png comes from the browser test instead:
+shows what the notebooks really draw. The screenshot docs/images/workbook.png comes from the
+browser test instead:
 
     COURSEKIT_SCREENSHOT=docs/images/workbook.png COURSEKIT_BROWSER_TOPICS=03_activations \
         pytest tests/test_browser.py -p no:xdist
