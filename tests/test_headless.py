@@ -91,3 +91,21 @@ def test_a_hundred_output_widget_cells_run_without_a_stall():
     assert not stalled, f"cells that took more than 3 s: {stalled} (seconds {[seconds[i] for i in stalled]})"
     outputs = [w.outputs for w in client.comm_objects.values() if isinstance(w, QuietOutputWidget)]
     assert len(outputs) == 100 and all(json.dumps(o).count("text/plain") == 1 for o in outputs)
+
+
+def test_nbgrader_execute_collects_output_widgets_quietly_and_takes_the_execute_config():
+    from nbgrader.preprocessors import Execute
+    from traitlets.config import Config
+
+    from coursekit.headless import nbgrader_execute
+
+    config = Config()
+    config.Execute.timeout = 77
+    execute = nbgrader_execute()(config=config)
+    assert isinstance(execute, Execute) and execute.timeout == 77
+    code = "import ipywidgets as w\nfrom IPython.display import display\no = w.Output()\nwith o:\n    display(7)\no"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    notebook.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    execute.preprocess(notebook, {"metadata": {"path": str(ROOT)}})
+    (quiet,) = [w for w in execute.comm_objects.values() if isinstance(w, QuietOutputWidget)]
+    assert [o["data"]["text/plain"] for o in quiet.outputs] == ["7"]
