@@ -76,9 +76,9 @@ class WidgetKernel:
         return json.loads(stream["text"])
 
     def displayed(self, output_id):
-        """The outputs that the ``Output`` widget ``output_id`` shows now."""
-        widget = self.client.comm_objects[output_id]
-        return [] if widget.clear_before_next_output else list(widget.outputs)
+        """The outputs that the ``Output`` widget ``output_id`` shows now (after a
+        ``clear_output(wait=True)``, still the old ones until a new output arrives)."""
+        return list(self.client.comm_objects[output_id].outputs)
 
     def images(self, output_id):
         """The PNG images (base64 strings) that the ``Output`` widget shows now."""
