@@ -30,11 +30,12 @@ pytestmark = pytest.mark.notebook
 
 
 def widget_notebooks(root=ROOT):
-    """(assignment id, solution notebook path) for every solution notebook that imports a widget."""
+    """The solution notebooks whose code imports from ``coursekit.widgets``, as parameters."""
     found = []
     for assignment_id in course.assignments(root):
         path = root / "solutions" / assignment_id / course.notebook_name(assignment_id)
-        if path.exists() and "coursekit.widgets" in path.read_text():
+        if path.exists() and any(cell.cell_type == "code" and "coursekit.widgets" in cell.source
+                                 for cell in nbformat.read(path, as_version=4).cells):
             found.append(pytest.param(path, id=assignment_id))
     return found
 
