@@ -7,20 +7,22 @@ JupyterLab's ``Output`` widget: it collects what the kernel displays inside an
 shadow* of the client's asyncio shell socket, while nbclient is awaiting the cell's
 ``execute_reply`` on that same socket. A raw send processes the socket's pending commands and
 can consume the edge-triggered wake-up (``ZMQ_FD``) of a reply arriving at that moment: the
-reply then sits unread in the socket, and nbclient waits for it until the cell times out,
-with the kernel and the client both idle. ipykernel 7, which sends the reply from its
-shell-channel thread while the cell's outputs are still arriving, makes the overlap common.
+reply then sits unread in the socket, and nbclient waits, kernel and client idle, until the
+cell's timeout runs out (then a last poll finds the reply and the run goes on). Without a
+timeout it waits for ever. Upstream: jupyter/nbclient#312, jupyter/jupyter_client#1059.
 
-Measured on this project's machine (nbclient 0.11, jupyter_client 8.10, pyzmq 27.3): 34 stalls
-in 800 cells that each display into an ``Output`` under ipykernel 7.4 (none in 400 plain
-cells); none in 900 under ipykernel 6.31; none in 600 with :class:`QuietOutputWidget` under
-ipykernel 7.4.
+Measured on this project's machine (nbclient 0.11, jupyter_client 8.10, pyzmq 27.3; cells that
+each display one value into an ``Output``): 41 stalls in 800 cells under ipykernel 7.4, 15 in
+900 under ipykernel 6.31, none in 200 plain ``print`` cells, and none in 900 with
+:class:`QuietOutputWidget` under ipykernel 7.4. So pinning ipykernel does not cure it.
 
 :class:`QuietOutputWidget` collects a widget's outputs as nbclient does but never writes them
 back (the kernel's copy of ``Output.outputs`` stays empty, which nothing run headless reads);
 :class:`QuietWidgets` makes a client use it, :class:`HeadlessClient` is nbclient's client with
 it, and :func:`nbgrader_execute` gives nbgrader's ``Execute`` preprocessor with it.
 """
+
+import functools
 
 from nbclient import NotebookClient
 from nbclient.output_widget import OutputWidget
@@ -50,14 +52,14 @@ class HeadlessClient(QuietWidgets, NotebookClient):
     """``nbclient.NotebookClient`` that cannot stall on an ``Output`` widget."""
 
 
-_EXECUTE = []
-
-
+@functools.cache
 def nbgrader_execute():
-    """nbgrader's ``Execute`` preprocessor with :class:`QuietWidgets`, for
-    ``c.Autograde.autograde_preprocessors`` (in place of ``nbgrader.preprocessors.Execute``)."""
-    if not _EXECUTE:
-        from nbgrader.preprocessors import Execute
+    """nbgrader's ``Execute`` preprocessor with :class:`QuietWidgets` (still named ``Execute``,
+    so ``c.Execute.*`` settings apply), to put in its place in
+    ``c.Autograde.autograde_preprocessors``."""
+    from nbgrader.preprocessors import Execute as NbgraderExecute
 
-        _EXECUTE.append(type("Execute", (QuietWidgets, Execute), {"__module__": __name__}))
-    return _EXECUTE[0]
+    class Execute(QuietWidgets, NbgraderExecute):
+        """nbgrader's ``Execute`` that cannot stall on an ``Output`` widget."""
+
+    return Execute
