@@ -83,7 +83,7 @@ def draw_training(histories, lr, hidden):
     right.plot([lr], [hist["val_acc"][-1]], "r*", ms=15, zorder=3, label="on the left")
     right.axhline(0.1, color="k", ls=":", lw=1, label="chance")
     right.set(xscale="log", xlabel="learning rate", ylabel="final validation accuracy", ylim=(0, 1),
-              title="every setting tried so far")
+              xlim=(LEARNING_RATES[0] / 1.5, LEARNING_RATES[-1] * 1.5), title="every setting tried so far")
     right.legend(fontsize=7, loc="best")
     fig.tight_layout()
     return fig, hist
