@@ -2,11 +2,13 @@
 
     python docs/make_figures.py
 
-Executes each notebook below with nbclient and saves the first PNG output of the cell whose
-source contains the given text, so the README shows what the notebooks really draw. The
-screenshot docs/images/workbook.png comes from the browser test instead:
+Executes each notebook below headless (coursekit.headless, nbclient without the widget stall)
+and saves the first PNG output of the cell whose source contains the given text, so the README
+shows what the notebooks really draw. The screenshot docs/images/workbook.png comes from the
+browser test instead:
 
-    COURSEKIT_SCREENSHOT=docs/images/workbook.png pytest tests/test_browser.py -p no:xdist
+    COURSEKIT_SCREENSHOT=docs/images/workbook.png COURSEKIT_BROWSER_TOPICS=03_activations \
+        pytest tests/test_browser.py -p no:xdist
 """
 
 import base64
@@ -14,9 +16,12 @@ import sys
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from coursekit.headless import HeadlessClient  # noqa: E402
+
 FIGURES = {
     "unstable_gradients.png": ("01_unstable_gradients/unstable_gradients.ipynb", "ugplots.activation_histograms("),
     "optimizer_paths.png": ("05_optimizers/optimizers.ipynb", "oplots.contours(bowl, shallow"),
@@ -39,7 +44,7 @@ def main(names):
     for name in names or FIGURES:
         path, marker = FIGURES[name]
         notebook = nbformat.read(ROOT / "solutions" / path, as_version=4)
-        NotebookClient(notebook, timeout=300, resources={"metadata": {"path": str((ROOT / "solutions" / path).parent)}}).execute()
+        HeadlessClient(notebook, timeout=300, resources={"metadata": {"path": str((ROOT / "solutions" / path).parent)}}).execute()
         (out / name).write_bytes(first_png(notebook, marker))
         print(f"wrote docs/images/{name}")
 

@@ -232,3 +232,17 @@ torch_loss.backward()
 print(f"loss: yours {float(loss):.10f}, torch {torch_loss.item():.10f}")
 print("relative error of dW1:", relative_error(dw1, t["w1"].grad.numpy()))
 print("relative error of dW2:", relative_error(dw2, t["w2"].grad.numpy()))
+
+# %% [markdown]
+# ## 8 · Try it: the learning rate and the width
+#
+# Each setting trains the network of section 6 with your functions, for 8 epochs, the first
+# time you pick it. The left panel shows its training loss step by step, over the other rates
+# tried with the same width (in grey); the right panel keeps the final validation accuracy of
+# every setting tried so far. Find the largest learning rate that still trains, and see what
+# happens just above it. How narrow can the hidden layer be before the accuracy suffers?
+
+# %%
+from coursekit.widgets.backprop import training_explorer
+
+training_explorer(digits, functions=mine, known={(0.1, 64): hist})

@@ -146,6 +146,17 @@ print(f"five random searches:        {', '.join(f'{v:.3f}' for v in bests)}")
 print(f"random search beat the grid in {sum(v < grid.best_value for v in bests)} of {len(bests)}")
 
 # %% [markdown]
+# Try other budgets and seeds. The first slider sets the number of trials of both searches
+# (the grid is $k \times k$, so it tries only $k$ learning rates), the second the seed of the
+# random search. Each configuration is trained once and remembered, the ones above included.
+# How often does the grid win, and with which budgets?
+
+# %%
+from coursekit.widgets.tuning import search_explorer
+
+search_explorer(objective, space, known=[*grid.trials, *random_trials])
+
+# %% [markdown]
 # ## 4 · Sampling the learning rate on a log scale
 #
 # A learning rate of $10^{-4}$ differs from $10^{-3}$ as much as $10^{-2}$ differs from

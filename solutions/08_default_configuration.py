@@ -291,6 +291,20 @@ plt.show()
 # (topic 07) once it trains.
 
 # %% [markdown]
+# ### Try it: switch components off
+#
+# Each button switches one component between the default's choice and the naive network's.
+# The ablation switched off one component at a time; here you can switch off any combination
+# and compare its validation curves with the default's and the naive network's. A new
+# combination trains once, with the settings above and seed 0; the runs above are reused.
+# Which two components cost more together than their two ablations added up?
+
+# %%
+from coursekit.widgets.default_configuration import configuration_explorer
+
+configuration_explorer(dataset, known=[(row["config"], row["histories"][0]) for row in rows], **settings)
+
+# %% [markdown]
 # ## 5 · The same network by hand, in NumPy
 #
 # `coursekit.training.build_numpy_mlp` builds the default network in NumPy from the

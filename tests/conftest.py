@@ -67,3 +67,13 @@ def root():
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(scope="session")
+def widget_kernel():
+    """A kernel in which a test reads what each widget displays (see tests/widget_kernel.py)."""
+    from widget_kernel import WidgetKernel
+
+    kernel = WidgetKernel()
+    yield kernel
+    kernel.close()

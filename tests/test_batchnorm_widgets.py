@@ -12,6 +12,7 @@ import torch
 from coursekit.batchnorm import experiments
 from coursekit.plots import batchnorm as plots
 from coursekit.widgets import batchnorm as widgets
+from widget_kernel import assert_redraws
 
 
 @pytest.fixture(autouse=True)
@@ -24,17 +25,25 @@ def _lines(fig):
     return [line.get_ydata().copy() for ax in fig.axes for line in ax.get_lines()]
 
 
-def test_widget_redraws_when_the_sliders_move():
+def test_widget_displays_its_figure_and_redraws_it_when_a_slider_moves(widget_kernel):
+    draw = "draw_running_statistics({}, {}, steps=40)[0]"
+    assert_redraws(widget_kernel, "from coursekit.widgets.batchnorm import draw_running_statistics, "
+                   "running_statistics_widget\nbn = running_statistics_widget(steps=40)\nbn", "bn",
+                   [("", draw.format(8, 0.1)), ("bn.children[0].value = 64", draw.format(64, 0.1)),
+                    ("bn.children[1].value = 0.01", draw.format(64, 0.01))])
+
+
+def test_widget_result_and_figure_follow_the_sliders():
     widget = widgets.running_statistics_widget(steps=40)
     batch, momentum = widget.children[:2]
-    first = widget.result
-    assert "batch size 8, momentum 0.1 " in first._suptitle.get_text()
+    first = dict(widget.result)
     batch.value = 64
-    second = widget.result
-    assert second is not first and "batch size 64" in second._suptitle.get_text()
-    assert any(not np.array_equal(a, b) for a, b in zip(_lines(first), _lines(second)))
-    momentum.value = 0.01
-    assert "momentum 0.01 (decay 0.99)" in widget.result._suptitle.get_text()
+    assert widget.result["unbiased"] < first["unbiased"]  # larger batches: a steadier estimate
+    fig, errors = widgets.draw_running_statistics(64, 0.01, steps=40)
+    assert "batch size 64, momentum 0.01 (decay 0.99)" in fig._suptitle.get_text()
+    assert f"{errors['unbiased']:.3f} (unbiased)" in fig._suptitle.get_text()
+    other, _ = widgets.draw_running_statistics(8, 0.01, steps=40)
+    assert any(not np.array_equal(a, b) for a, b in zip(_lines(fig), _lines(other)))
 
 
 def test_running_statistics_converge_and_the_biased_update_is_low_by_n_minus_1_over_n():

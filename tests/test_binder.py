@@ -1,7 +1,11 @@
-"""binder/ agrees with pyproject.toml, and keeps students out of the instructor's tools."""
+"""binder/ agrees with pyproject.toml, keeps students out of the instructor's tools, and gives
+them the repository's JupyterLab settings (as `coursekit lab` does)."""
 
+import json
+import os
 import re
 import tomllib
+from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.version import Version
@@ -57,3 +61,41 @@ def test_readme_badge_opens_the_first_notebook():
     assert badge, "README needs a Binder badge"
     assert "urlpath=lab/tree/notebooks/00_backprop/backprop.ipynb" in badge.group(0) or \
         "urlpath=lab%2Ftree%2Fnotebooks%2F00_backprop%2Fbackprop.ipynb" in badge.group(0)
+
+
+def _news_settings():
+    from coursekit import jupyter_settings
+
+    path = jupyter_settings.config_dir(ROOT) / jupyter_settings.OVERRIDES
+    return path, json.loads(path.read_text())["@jupyterlab/apputils-extension:notification"]
+
+
+def test_students_get_no_news_toast_the_settings_match_jupyterlabs_schema():
+    from jupyterlab.commands import get_app_dir
+
+    _, settings = _news_settings()
+    assert settings == {"fetchNews": "false", "checkForUpdates": False}
+    schema_dir = Path(get_app_dir()) / "schemas"
+    schema = json.loads((schema_dir / "@jupyterlab/apputils-extension/notification.json").read_text())
+    assert "false" in [choice["const"] for choice in schema["properties"]["fetchNews"]["oneOf"]]
+    assert schema["properties"]["checkForUpdates"]["type"] == "boolean"
+
+
+def test_coursekit_lab_environment_makes_jupyterlab_read_the_settings(monkeypatch):
+    from jupyterlab_server.settings_utils import _get_overrides
+
+    from coursekit.jupyter_settings import lab_environment
+
+    env = lab_environment(ROOT, {"JUPYTER_CONFIG_PATH": "/elsewhere"})
+    assert env["JUPYTER_CONFIG_PATH"].split(os.pathsep) == [str(ROOT / "jupyter-config"), "/elsewhere"]
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", env["JUPYTER_CONFIG_PATH"])
+    overrides, error = _get_overrides("/nonexistent-app-settings")
+    assert not error and overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+
+
+def test_postbuild_installs_the_same_settings_for_binder():
+    path, _ = _news_settings()
+    script = (BINDER / "postBuild").read_text()
+    copy = re.search(r'^cp "\$\(dirname "\$0"\)/\.\./(\S+)" "\$labconfig/"$', script, re.M)
+    assert copy and ROOT / copy.group(1) == path
+    assert re.search(r"^labconfig=.*sys\.prefix.*/etc/jupyter/labconfig\"$", script, re.M)

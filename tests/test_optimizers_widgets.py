@@ -13,6 +13,7 @@ import torch  # noqa: E402
 from coursekit.optimizers import landscapes  # noqa: E402
 from coursekit.plots import optimizers as oplots  # noqa: E402
 from coursekit.widgets import optimizers as race_widget  # noqa: E402
+from widget_kernel import assert_redraws  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -149,6 +150,14 @@ def test_draw_race_marks_diverged_racers():
     assert finals["SGD"] == float("inf") and np.isfinite(finals["Adam"])
     labels = [line.get_label() for line in fig.axes[0].get_lines()]
     assert "SGD: diverged" in labels
+
+
+def test_race_widget_displays_the_race_of_its_controls(widget_kernel):
+    draw = "draw_race({}, {}, {!r}, 30)[0]"
+    assert_redraws(widget_kernel, "from coursekit.widgets.optimizers import draw_race, optimizer_race\n"
+                   "race = optimizer_race(steps=30)\nrace", "race",
+                   [("", draw.format(0.05, 0.9, "bowl")), ("race.children[0].value = 0.01", draw.format(0.01, 0.9, "bowl")),
+                    ("race.children[2].value = 'rosenbrock'", draw.format(0.01, 0.9, "rosenbrock"))])
 
 
 def test_race_widget_redraws_when_the_sliders_move():

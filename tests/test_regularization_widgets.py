@@ -13,6 +13,7 @@ import torch  # noqa: E402
 from coursekit.plots import regularization as figures  # noqa: E402
 from coursekit.regularization import bias_variance, ensembles, experiments, torch_ref  # noqa: E402
 from coursekit.widgets import regularization as demo  # noqa: E402
+from widget_kernel import assert_redraws  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +63,19 @@ def test_slider_trains_once_per_value_and_redraws(moons, explorer, parameter):
     box.slider.value = 0.5  # cached: no second training
     assert len(trainer.calls) == 2 and sorted(box.sweep.results) == [0.0, 0.01, 0.5]
     assert "validation error 15.0%" in _left_title(box)
+
+
+@pytest.mark.parametrize("explorer, label, log_x", [("lambda_explorer", "λ", True),
+                                                    ("dropout_explorer", "p_drop", False)])
+def test_explorers_display_the_boundary_of_the_chosen_value(widget_kernel, explorer, label, log_x):
+    create = ("from matplotlib.figure import Figure\n"
+              "from coursekit.regularization.experiments import moons_split\n"
+              f"from coursekit.widgets.regularization import draw_sweep, {explorer}\n"
+              "moons = moons_split(n_train=30, n_val=60, seed=0)\n"
+              f"reg = {explorer}(moons, values=(0.0, 0.1, 0.5), steps=5, hidden=(8,), record_every=5)\nreg")
+    draw = f"draw_sweep(Figure(figsize=(9.5, 3.8)), moons, reg.sweep.results, {{}}, label={label!r}, log_x={log_x})"
+    assert_redraws(widget_kernel, create, "reg", [("", draw.format(0.0)), ("reg.slider.value = 0.5", draw.format(0.5)),
+                                                  ("reg.slider.value = 0.1", draw.format(0.1))])
 
 
 def test_explorer_rejects_an_initial_value_off_the_slider(moons):

@@ -48,14 +48,10 @@ def search_samples(searches, x, y, *, xlog=True, ylog=False, value_label="valida
     fig, axes = plt.subplots(2, len(searches), figsize=(4.2 * len(searches), 6.4), squeeze=False,
                              sharex=True, sharey="row")
     for col, (label, trials) in enumerate(searches.items()):
-        xs, ys, values = _column(trials, x), _column(trials, y), _values(trials)
+        xs, values = _column(trials, x), _values(trials)
         best = int(np.nanargmin(values))
         top, bottom = axes[0][col], axes[1][col]
-        points = top.scatter(xs, ys, c=values, cmap="viridis_r", norm=norm, s=36, edgecolor="k", lw=0.4)
-        top.scatter(xs[best], ys[best], marker="*", s=260, facecolor="none", edgecolor="crimson", lw=1.5)
-        top.plot(xs, np.zeros_like(xs), "|", color="crimson", ms=14, transform=top.get_xaxis_transform())
-        top.plot(np.zeros_like(ys), ys, "_", color="crimson", ms=14, transform=top.get_yaxis_transform())
-        top.set(title=f"{label}: {len(np.unique(xs))} distinct {x}", ylabel=y)
+        points = sample_layout(trials, x, y, ax=top, norm=norm, title=f"{label}: {len(np.unique(xs))} distinct {x}")
         bottom.scatter(xs, values, c=values, cmap="viridis_r", norm=norm, s=30, edgecolor="k", lw=0.4)
         bottom.scatter(xs[best], values[best], marker="*", s=200, color="crimson", zorder=3)
         bottom.set(xlabel=x, ylabel=value_label, title=f"best {values[best]:.3f} at {x} = {xs[best]:.3g}")
@@ -65,6 +61,29 @@ def search_samples(searches, x, y, *, xlog=True, ylog=False, value_label="valida
             top.set_yscale("log")
     fig.colorbar(points, ax=axes.ravel().tolist(), label=value_label, shrink=0.6)
     return fig
+
+
+def sample_layout(search, x, y, *, ax, norm=None, title=None):
+    """Where one search looked: its (x, y) samples coloured by value, the best one starred,
+    and each sample's projection onto the axes drawn as a tick.
+
+    Args:
+        search: a list of (params, value) pairs or a SearchResult.
+        ax: the axes to draw on (the caller sets their scales).
+        norm: optional ``matplotlib.colors.Normalize`` shared by several panels.
+
+    Returns:
+        the scatter of the samples (for a colour bar).
+    """
+    trials = _pairs(search)
+    xs, ys, values = _column(trials, x), _column(trials, y), _values(trials)
+    best = int(np.nanargmin(values))
+    points = ax.scatter(xs, ys, c=values, cmap="viridis_r", norm=norm, s=36, edgecolor="k", lw=0.4)
+    ax.scatter(xs[best], ys[best], marker="*", s=260, facecolor="none", edgecolor="crimson", lw=1.5)
+    ax.plot(xs, np.zeros_like(xs), "|", color="crimson", ms=14, transform=ax.get_xaxis_transform())
+    ax.plot(np.zeros_like(ys), ys, "_", color="crimson", ms=14, transform=ax.get_yaxis_transform())
+    ax.set(title=title, ylabel=y)
+    return points
 
 
 def sampling_histograms(samples, *, low, high, bins=30, threshold=None):

@@ -6,10 +6,9 @@ wraps it in controls.
 
 import functools
 
-import matplotlib.pyplot as plt
-
 from coursekit.activations import FUNCTIONS
 from coursekit.plots.activations import functions
+from coursekit.widgets import interactive_figure
 
 TAKES_ALPHA = ("leaky_relu", "elu")
 
@@ -38,21 +37,20 @@ def draw_activation(name, alpha=None, *, compare_relu=True):
 
 
 def activation_explorer():
-    """An activation menu and an alpha slider (used by leaky ReLU and ELU).
+    """An activation menu and an alpha slider, active only for the activations that take
+    alpha (leaky ReLU and ELU); for the others it is greyed out.
 
     Returns:
         ``ipywidgets.interactive``; its ``result`` is the label of the curve on display.
     """
     import ipywidgets as widgets
 
-    def show(name, alpha):
-        figure, label = draw_activation(name, alpha)
-        plt.show()
-        plt.close(figure)
-        return label
+    name = widgets.Dropdown(options=list(FUNCTIONS), value="elu", description="activation")
+    alpha = widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.05, description="alpha")
 
-    return widgets.interactive(
-        show,
-        name=widgets.Dropdown(options=list(FUNCTIONS), value="elu", description="activation"),
-        alpha=widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.05, description="alpha"),
-    )
+    def follow(change):
+        alpha.disabled = change["new"] not in TAKES_ALPHA
+
+    name.observe(follow, names="value")
+    follow({"new": name.value})
+    return interactive_figure(draw_activation, name=name, alpha=alpha)

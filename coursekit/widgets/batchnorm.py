@@ -3,6 +3,8 @@ running statistics."""
 
 import numpy as np
 
+from coursekit.widgets import interactive_figure
+
 BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128)
 
 
@@ -10,8 +12,9 @@ def draw_running_statistics(batch_size=8, momentum=0.1, *, steps=200, seed=0):
     """Simulate the running averages for a batch size and a momentum, and plot them.
 
     Returns:
-        the matplotlib Figure; its suptitle gives the RMS error of the running variance
-        over the last quarter of the steps, for the unbiased and the biased update.
+        (figure, errors): the matplotlib Figure, and the RMS relative error of the running
+        variance over the last quarter of the steps, ``{"unbiased": float, "biased": float}``
+        (the figure's suptitle gives both).
     """
     from coursekit.batchnorm import experiments
     from coursekit.plots import batchnorm as plots
@@ -26,19 +29,20 @@ def draw_running_statistics(batch_size=8, momentum=0.1, *, steps=200, seed=0):
         fontsize=10,
     )
     fig.tight_layout()
-    return fig
+    return fig, errors
 
 
 def running_statistics_widget(steps=200):
     """Sliders for the batch size and the momentum; the figure follows them.
 
     Returns:
-        an ``ipywidgets.interactive``; ``.children[:2]`` are the sliders and ``.result`` the
-        last figure.
+        an ``ipywidgets.interactive``; ``.children[:2]`` are the sliders, ``.out`` shows the
+        figure and ``.result`` is the errors dict of :func:`draw_running_statistics`.
     """
     import ipywidgets as w
 
     batch = w.SelectionSlider(options=BATCH_SIZES, value=8, description="batch size")
     momentum = w.FloatLogSlider(value=0.1, base=10, min=-3, max=0, step=0.25, description="momentum")
-    return w.interactive(lambda batch_size, momentum: draw_running_statistics(batch_size, momentum, steps=steps),
-                         batch_size=batch, momentum=momentum)
+    return interactive_figure(
+        lambda batch_size, momentum: draw_running_statistics(batch_size, momentum, steps=steps),
+        batch_size=batch, momentum=momentum)

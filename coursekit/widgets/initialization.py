@@ -10,6 +10,7 @@ import numpy as np
 
 from coursekit.plots.unstable_gradients import per_layer
 from coursekit.unstable_gradients import INITIALISERS, run_deep_net
+from coursekit.widgets import interactive_figure
 
 ACTIVATION_CHOICES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "linear")
 
@@ -50,14 +51,8 @@ def propagation_explorer(depth=50, width=100):
     """
     import ipywidgets as widgets
 
-    def show(activation, init, gain):
-        figure, run = draw_propagation(activation, init, gain, depth=depth, width=width)
-        plt.show()
-        plt.close(figure)
-        return run
-
-    return widgets.interactive(
-        show,
+    return interactive_figure(
+        lambda activation, init, gain: draw_propagation(activation, init, gain, depth=depth, width=width),
         activation=widgets.Dropdown(options=ACTIVATION_CHOICES, value="tanh", description="activation"),
         init=widgets.Dropdown(options=list(INITIALISERS), value="glorot_uniform", description="init"),
         gain=widgets.FloatLogSlider(value=1.0, base=2, min=-2, max=2.5, step=0.05, description="gain"),

@@ -5,10 +5,9 @@ wraps both in sliders for the learning rate and the momentum (the momentum slide
 the momentum of heavy-ball and Nesterov; RMSProp and Adam keep torch's defaults).
 """
 
-import matplotlib.pyplot as plt
-
 from coursekit.optimizers import landscapes
 from coursekit.plots.optimizers import contours
+from coursekit.widgets import interactive_figure
 
 RACERS = {"SGD": "sgd", "momentum": "momentum", "Nesterov": "nesterov", "RMSProp": "rmsprop", "Adam": "adam"}
 
@@ -63,14 +62,8 @@ def optimizer_race(steps=60):
     """
     import ipywidgets as widgets
 
-    def show(lr, momentum, surface):
-        figure, finals = draw_race(lr, momentum, surface, steps)
-        plt.show()
-        plt.close(figure)
-        return finals
-
-    return widgets.interactive(
-        show,
+    return interactive_figure(
+        lambda lr, momentum, surface: draw_race(lr, momentum, surface, steps),
         lr=widgets.FloatLogSlider(value=0.05, base=10, min=-3.5, max=0, step=0.05, description="lr"),
         momentum=widgets.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="momentum"),
         surface=widgets.Dropdown(options=list(landscapes.SURFACES), value="bowl", description="surface"),

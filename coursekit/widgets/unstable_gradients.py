@@ -5,11 +5,11 @@ initialiser, and see the per-layer activation histograms, gradient norms and sat
 wraps it in controls.
 """
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from coursekit.plots.unstable_gradients import deep_run
 from coursekit.unstable_gradients import INITIALISERS, run_deep_net
+from coursekit.widgets import interactive_figure
 
 ACTIVATION_CHOICES = ("sigmoid", "tanh", "relu", "elu", "selu", "linear")
 
@@ -42,14 +42,8 @@ def layer_explorer(x=None):
     """
     import ipywidgets as widgets
 
-    def show(depth, width, activation, init):
-        figure, run = draw_layers(depth, width, activation, init, x=x)
-        plt.show()
-        plt.close(figure)
-        return run
-
-    return widgets.interactive(
-        show,
+    return interactive_figure(
+        lambda depth, width, activation, init: draw_layers(depth, width, activation, init, x=x),
         depth=widgets.IntSlider(value=30, min=2, max=60, description="depth"),
         width=widgets.IntSlider(value=32, min=8, max=256, step=8, description="width"),
         activation=widgets.Dropdown(options=ACTIVATION_CHOICES, value="sigmoid", description="activation"),
