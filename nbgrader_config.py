@@ -24,8 +24,13 @@ c.IgnorePattern.pattern = r"\w*Warning\b"
 from nbgrader.converters.autograde import Autograde  # noqa: E402
 
 from coursekit.grading.markers import RequireCheckMarkers  # noqa: E402
+from coursekit.headless import nbgrader_execute  # noqa: E402
 
-_steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
+# nbclient can stall on a cell that displays into an ipywidgets Output (see coursekit/headless.py):
+# its Execute is replaced by one that cannot. (coursekit grade also moves the kernel into the
+# grading sandbox; see coursekit/grading/kernel.py.)
+_steps = [nbgrader_execute() if s.__name__ == "Execute" else s
+          for s in Autograde.class_traits()["autograde_preprocessors"].default()]
 _steps.insert([s.__name__ for s in _steps].index("IgnorePattern") + 1, RequireCheckMarkers)
 c.Autograde.autograde_preprocessors = _steps
 

@@ -1,4 +1,5 @@
-"""``coursekit lab``: JupyterLab on the workbook's notebooks, as a student opens it.
+"""``coursekit lab``: JupyterLab on the workbook's notebooks, as a student opens it, with the
+students' settings (no news toast or update check, no nbgrader panels).
 
 Options it does not know are passed to ``jupyter lab`` (``coursekit lab --no-browser
 --port 8890``; a ``--`` before them is accepted too). Jupyter refuses to run as root unless
@@ -23,6 +24,9 @@ def command(root, extra=()):
 
 
 def run(cmd):
+    """Start JupyterLab with the students' settings (see :mod:`coursekit.jupyter_settings`)."""
+    from coursekit.jupyter_settings import lab_environment
+
     if os.name == "nt":
-        return subprocess.run(cmd, check=False).returncode
-    os.execv(sys.executable, cmd)
+        return subprocess.run(cmd, check=False, env=lab_environment()).returncode
+    os.execve(sys.executable, cmd, lab_environment())

@@ -46,12 +46,11 @@ def test_binder_lists_nothing_pyproject_does_not_know():
         assert Requirement(line).name in deps, f"{line} is in binder/ but not in pyproject.toml"
 
 
-def test_postbuild_disables_instructor_extensions_and_keeps_widgets():
+def test_postbuild_is_a_strict_executable_script_that_keeps_widgets():
     script = (BINDER / "postBuild").read_text()
     assert script.splitlines()[0].startswith("#!") and re.search(r"^set -e", script, re.M)
-    for plugin in ("formgrader", "create-assignment", "course-list"):
-        assert f"jupyter labextension disable @jupyter/nbgrader:{plugin}" in script
-    assert "widgets" not in script.replace("keeps widgets", "")  # nothing disables ipywidgets
+    page_config = json.loads((ROOT / "coursekit/jupyter_config/labconfig/page_config.json").read_text())
+    assert not any("widget" in name for name in page_config["disabledExtensions"])
     assert (BINDER / "postBuild").stat().st_mode & 0o111, "postBuild must be executable"
 
 
@@ -66,7 +65,7 @@ def test_readme_badge_opens_the_first_notebook():
 def _news_settings():
     from coursekit import jupyter_settings
 
-    path = jupyter_settings.config_dir(ROOT) / jupyter_settings.OVERRIDES
+    path = jupyter_settings.config_dir() / jupyter_settings.OVERRIDES
     return path, json.loads(path.read_text())["@jupyterlab/apputils-extension:notification"]
 
 
@@ -86,16 +85,29 @@ def test_coursekit_lab_environment_makes_jupyterlab_read_the_settings(monkeypatc
 
     from coursekit.jupyter_settings import lab_environment
 
-    env = lab_environment(ROOT, {"JUPYTER_CONFIG_PATH": "/elsewhere"})
-    assert env["JUPYTER_CONFIG_PATH"].split(os.pathsep) == [str(ROOT / "jupyter-config"), "/elsewhere"]
+    env = lab_environment({"JUPYTER_CONFIG_PATH": "/elsewhere"})
+    assert env["JUPYTER_CONFIG_PATH"].split(os.pathsep) == [str(ROOT / "coursekit" / "jupyter_config"), "/elsewhere"]
     monkeypatch.setenv("JUPYTER_CONFIG_PATH", env["JUPYTER_CONFIG_PATH"])
     overrides, error = _get_overrides("/nonexistent-app-settings")
     assert not error and overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
 
 
 def test_postbuild_installs_the_same_settings_for_binder():
-    path, _ = _news_settings()
+    from coursekit import jupyter_settings
+
     script = (BINDER / "postBuild").read_text()
-    copy = re.search(r'^cp "\$\(dirname "\$0"\)/\.\./(\S+)" "\$labconfig/"$', script, re.M)
-    assert copy and ROOT / copy.group(1) == path
+    copies = re.findall(r'^cp "\$\(dirname "\$0"\)/\.\./(\S+)" "\$labconfig/"$', script, re.M)
+    folder = jupyter_settings.config_dir()
+    assert {ROOT / c for c in copies} == {folder / jupyter_settings.OVERRIDES, folder / jupyter_settings.PAGE_CONFIG}
     assert re.search(r"^labconfig=.*sys\.prefix.*/etc/jupyter/labconfig\"$", script, re.M)
+
+
+def test_students_get_no_nbgrader_panels_and_jupyterlab_reads_that(monkeypatch):
+    from jupyterlab_server.config import get_page_config
+
+    from coursekit.jupyter_settings import lab_environment
+
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", lab_environment()["JUPYTER_CONFIG_PATH"])
+    disabled = get_page_config([]).get("disabledExtensions", [])
+    for plugin in ("assignment-list", "formgrader", "create-assignment", "course-list"):
+        assert f"@jupyter/nbgrader:{plugin}" in disabled

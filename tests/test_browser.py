@@ -63,7 +63,7 @@ class Lab:
         """Serve ``folder``; keep the user's config and settings in ``state`` (new: a fresh install)."""
         self.folder, port = folder, _free_port()
         self.base = f"http://127.0.0.1:{port}"
-        env = {**lab_environment(ROOT), "JUPYTER_CONFIG_DIR": str(state / "config"),
+        env = {**lab_environment(), "JUPYTER_CONFIG_DIR": str(state / "config"),
                "JUPYTERLAB_SETTINGS_DIR": str(state / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(state / "workspaces"),
                "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
         self.server = subprocess.Popen(

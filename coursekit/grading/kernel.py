@@ -17,6 +17,7 @@ from traitlets import Unicode
 
 from coursekit.grading import sandbox
 from coursekit.grading.exercises import HIDDEN_KEY_ENV
+from coursekit.headless import QuietWidgets
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -73,8 +74,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     cleanup_resources = _async_cleanup_resources
 
 
-class SandboxedExecute(Execute):
-    """nbgrader's Execute preprocessor, with its kernel in the sandbox."""
+class SandboxedExecute(QuietWidgets, Execute):
+    """nbgrader's Execute preprocessor, with its kernel in the sandbox (and the client that
+    cannot stall on an Output widget, see :mod:`coursekit.headless`)."""
 
     def __init__(self, *args, **kwargs):
         kwargs["kernel_manager_class"] = SandboxedKernelManager
@@ -82,5 +84,6 @@ class SandboxedExecute(Execute):
 
 
 def sandboxed_preprocessors(preprocessors):
-    """An autograde preprocessor list with nbgrader's Execute replaced by the sandboxed one."""
-    return [SandboxedExecute if step is Execute else step for step in preprocessors]
+    """An autograde preprocessor list with nbgrader's Execute (or a subclass named so, such as
+    :func:`coursekit.headless.nbgrader_execute`'s) replaced by the sandboxed one."""
+    return [SandboxedExecute if step.__name__ == "Execute" else step for step in preprocessors]

@@ -107,6 +107,8 @@ def check_notebook(path, *, timeout=120):
     """Execute ``path`` as the grader does; returns (rows, edited locked cells)."""
     from nbgrader.validator import Validator
 
+    from coursekit.headless import nbgrader_execute
+
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no notebook at {path}")
@@ -123,7 +125,10 @@ def check_notebook(path, *, timeout=120):
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / path.name
         copy.write_text(json.dumps(notebook))
-        results = Validator(config=_config(timeout, folder)).validate(str(copy))
+        validator = Validator(config=_config(timeout, folder))
+        validator.preprocessors = [nbgrader_execute() if p.__name__ == "Execute" else p
+                                   for p in validator.preprocessors]
+        results = validator.validate(str(copy))
     failed = {r["source"]: r.get("raw_error", "") for r in results.get("failed", [])}
     rows = []
     for cell in test_cells(notebook):
