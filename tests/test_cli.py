@@ -38,10 +38,22 @@ def test_unknown_assignment_and_missing_root(tmp_path):
     assert plain.returncode == 2 and "no graded test cells" in plain.stderr
 
 
-def test_grade_without_submissions_says_so(tmp_path):
+def test_grade_and_audit_without_submissions_say_so(tmp_path):
     course.copy_course(ROOT, tmp_path)
-    result = run("grade", "00_backprop", cwd=tmp_path)
-    assert result.returncode == 2 and "no submissions of 00_backprop" in result.stderr
+    for sub in ("grade", "audit"):
+        result = run(sub, "00_backprop", cwd=tmp_path)
+        assert result.returncode == 2 and "no submissions of 00_backprop" in result.stderr, result.stderr
+
+
+@pytest.mark.notebook
+def test_release_shows_progress_and_names_each_assignment(tmp_path):
+    from coursekit.grading import synthetic
+
+    root = synthetic.make_course(ROOT, tmp_path)
+    result = run("release", synthetic.ASSIGNMENT, cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert f"released notebooks/{synthetic.ASSIGNMENT}/" in result.stdout
+    assert "releasing" in result.stderr and "1/1" in result.stderr  # the progress bar
 
 
 def test_help_shows_defaults_and_no_markup():

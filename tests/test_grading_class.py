@@ -97,3 +97,53 @@ def test_report_errors_name_the_problem(tmp_path):
         result = subprocess.run([sys.executable, "-m", "coursekit.cli", "--root", str(root), *args],
                                 capture_output=True, text=True)
         assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
+def test_without_a_sandbox_grade_refuses_and_no_sandbox_is_recorded(graded, monkeypatch):
+    import os
+
+    root, expected, _, _, _ = graded
+    monkeypatch.setenv("COURSEKIT_BWRAP", "/nonexistent/bwrap")
+    sandbox.unavailable_reason.cache_clear()
+    try:
+        refused = subprocess.run([sys.executable, "-m", "coursekit.cli", "--root", str(root), "grade", AID],
+                                 capture_output=True, text=True, env=os.environ)
+        assert refused.returncode == 2
+        assert "no bubblewrap (bwrap) executable was found" in refused.stderr and "--no-sandbox" in refused.stderr
+        student = next(s for s, e in sorted(expected.items()) if e.status == "ok")
+        outcomes, csv_path = class_grade.grade_class(root, AID, only=[student], sandboxed=False, timeout=300,
+                                                     audit_seed=SEED, progress=False)
+    finally:
+        sandbox.unavailable_reason.cache_clear()
+    (outcome,) = outcomes
+    assert (outcome.score, outcome.audit_score) == (expected[student].score, expected[student].audit_score)
+    assert any(flag.startswith("no-sandbox") for flag in outcome.flags)
+    row = next(r for r in csv_path.read_text().splitlines() if r.startswith(student + ","))
+    assert "no-sandbox" in row
+
+
+def test_the_class_report_renders_in_chromium_with_its_figures(graded, tmp_path):
+    """Opened from disk in headless Chromium with the network off, every figure is drawn.
+    COURSEKIT_REPORT_SCREENSHOT=path keeps the page (the README's picture)."""
+    from pathlib import Path
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    import os
+
+    root, expected, _, _, _ = graded
+    path, _ = class_report.write(root, AID, output=tmp_path / "report.html")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1100, "height": 900}, offline=True)
+        page.goto(path.as_uri())
+        drawn = page.eval_on_selector_all("img", "imgs => imgs.map(i => [i.id, i.complete && i.naturalWidth])")
+        assert sorted(i for i, _ in drawn) == ["exercises", "scores", "seconds"]
+        assert all(width > 100 for _, width in drawn), drawn
+        assert page.locator("table").count() >= 1 and f"{len(expected)} students" in page.inner_text("body")
+        page.screenshot(path=str(os.environ.get("COURSEKIT_REPORT_SCREENSHOT") or tmp_path / "report.png"),
+                        full_page=True)
+        browser.close()

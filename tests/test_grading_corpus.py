@@ -96,6 +96,10 @@ def graded(tmp_path_factory):
         os.environ["HOME"] = saved_home
     survivors = _marked(ctx["marker"])
     after = {**{str(p): _sha(p) for p in watched}, **_tree(ctx["package"])}
+    changed = root / "submitted" / "sys_exit" / AID / NAME  # a notebook changed after grading
+    notebook = json.loads(changed.read_text())
+    notebook["cells"].append({"cell_type": "markdown", "id": "added-later", "metadata": {}, "source": "edited"})
+    changed.write_text(json.dumps(notebook))
     audit = subprocess.run(
         [sys.executable, "-m", "coursekit.cli", "--root", str(root), "audit", AID, "--json",
          "--timeout", "60", "--memory-mb", "1536", "--jobs", "2"],
@@ -207,6 +211,13 @@ def test_predictable_cases_and_guard_escapes_score_like_the_blank(graded):
         assert outcomes[student].score == 0, outcomes[student]  # the in-notebook layer holds too
     assert outcomes["reference_renamed"].score == 2  # fools nbgrader's kernel, not the audit
     assert report.needs_review(outcomes["reference_renamed"])
+
+
+def test_the_audit_flags_a_notebook_changed_since_grading(graded):
+    _, outcomes, _, audit, _ = graded
+    assert any(f.startswith("changed-since-grading") for f in audit["sys_exit"]["flags"])
+    assert not any(f.startswith("changed-since-grading") for f in audit["solution"]["flags"])
+    assert all(len(o.sha256) == 64 for o in outcomes.values() if o.status != "malformed")
 
 
 def test_the_course_secret_stays_with_the_instructor(graded):

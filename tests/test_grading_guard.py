@@ -76,3 +76,14 @@ def test_forbidden_names_reach_the_operators():
     names = forbidden_torch_names(grading.exercise("layers.softmax").forbidden())
     assert "softmax" in names and {"_softmax", "softmax"} <= aten_names(names)
     assert "native_batch_norm" in aten_names({"batch_norm"})
+
+
+def test_scipys_equivalents_are_forbidden_too():
+    from scipy import special
+
+    with pytest.raises(GradingFailure, match="calls scipy.special.*softmax.*write it yourself"):
+        check("layers.softmax", lambda z: special.softmax(z, axis=1))
+    with pytest.raises(GradingFailure, match="calls scipy.special.*log_softmax"):
+        check("layers.softmax_cross_entropy",
+              lambda logits, y: (-special.log_softmax(logits, axis=1)[np.arange(len(y)), y].mean(),
+                                 np.zeros_like(logits)))

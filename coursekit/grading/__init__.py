@@ -31,6 +31,7 @@ from coursekit.grading.exercises import (
     exercise,
     hidden_seed,
     register,
+    scipy_functions,
     seed_for,
     torch_functions,
     unpack,
@@ -38,4 +39,4 @@ from coursekit.grading.exercises import (
 
 __all__ = ["Convention", "Exercise", "GradingFailure", "StudentError", "cases", "check",
            "compare", "compare_outputs", "describe", "exercise", "hidden_seed",
-           "matching_convention", "register", "seed_for", "torch_functions", "unpack"]
+           "matching_convention", "register", "scipy_functions", "seed_for", "torch_functions", "unpack"]

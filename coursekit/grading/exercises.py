@@ -149,6 +149,23 @@ def torch_functions(*names):
     return found
 
 
+def scipy_functions(*names):
+    """The SciPy functions with these dotted names ("special.softmax"), for an exercise's
+    ``forbidden``; empty where SciPy is not installed."""
+    import importlib
+
+    found = []
+    for name in names:
+        module_name, _, attr = f"scipy.{name}".rpartition(".")
+        try:
+            obj = getattr(importlib.import_module(module_name), attr, None)
+        except ImportError:
+            obj = None
+        if obj is not None:
+            found.append(obj)
+    return found
+
+
 def unpack(result, n, what):
     """Unpack a student's returned tuple, or raise StudentError saying what was expected."""
     if not isinstance(result, tuple) or len(result) != n:

@@ -7,7 +7,7 @@ student's own forward pass first and, when it is wrong, says to fix it first.
 import numpy as np
 
 from coursekit.grading.exercise_tools import Float32Cases
-from coursekit.grading import Convention, Exercise, register, torch_functions, unpack
+from coursekit.grading import Convention, Exercise, register, scipy_functions, torch_functions, unpack
 from coursekit.layers import numpy_ref as ref
 
 
@@ -128,7 +128,8 @@ register(Exercise(
             {"softmax": _columnwise_softmax},
         ),
     ),
-    forbidden=lambda: torch_functions("softmax", "nn.functional.softmax", "special.softmax"),
+    forbidden=lambda: [*torch_functions("softmax", "nn.functional.softmax", "special.softmax"),
+                       *scipy_functions("special.softmax", "special.log_softmax")],
 ))
 
 register(Exercise(
@@ -149,7 +150,7 @@ register(Exercise(
             {"softmax_cross_entropy": _unscaled_gradient},
         ),
     ),
-    forbidden=lambda: torch_functions(
-        "nn.functional.cross_entropy", "nn.functional.log_softmax", "log_softmax", "softmax"
-    ),
+    forbidden=lambda: [*torch_functions("nn.functional.cross_entropy", "nn.functional.log_softmax",
+                                        "log_softmax", "softmax"),
+                       *scipy_functions("special.log_softmax", "special.softmax")],
 ))
