@@ -14,10 +14,13 @@ c.Execute.interrupt_on_timeout = True
 # Test cells a student deleted are put back from the gradebook.
 c.OverwriteCells.add_missing_cells = True
 
-# Warnings go to stderr, and nbgrader scores any test cell with stderr output 0.
-# A student's harmless warning must not cost points: drop stderr that is only warnings.
+# nbgrader scores any test cell with output on stderr 0. What an honest answer writes there
+# (warnings, logging, progress bars) must not cost points: stderr is dropped before grading
+# (a test cell's result is its check's success line or its error).
+from coursekit.grading.markers import STDERR_IGNORED  # noqa: E402
+
 c.IgnorePattern.enabled = True
-c.IgnorePattern.pattern = r"\w*Warning\b"
+c.IgnorePattern.pattern = STDERR_IGNORED
 
 # A test cell whose check(...) calls did not all print their success line scores 0, so that
 # blanking cells or rebinding `check` earns nothing (see coursekit/grading/markers.py).
@@ -34,9 +37,11 @@ _steps = [nbgrader_execute() if s.__name__ == "Execute" else s
 _steps.insert([s.__name__ for s in _steps].index("IgnorePattern") + 1, RequireCheckMarkers)
 c.Autograde.autograde_preprocessors = _steps
 
-# Feedback reads offline: formulas become MathML, which browsers draw without MathJax's CDN.
+# Feedback reads offline (formulas become MathML, which browsers draw without MathJax's CDN)
+# and shows what students wrote as text: no HTML or script of theirs runs in it.
 from nbgrader.converters.generate_feedback import GenerateFeedback  # noqa: E402
 
-from coursekit.grading.feedback_math import MathToMathML  # noqa: E402
+from coursekit.grading.feedback_math import MathToMathML, SafeStudentContent  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [*GenerateFeedback.class_traits()["preprocessors"].default(), MathToMathML]
+c.GenerateFeedback.preprocessors = [*GenerateFeedback.class_traits()["preprocessors"].default(),
+                                    SafeStudentContent, MathToMathML]

@@ -150,7 +150,7 @@ def parser():
     grade = sub.add_parser("grade", formatter_class=formatter,
                            help="grade and audit every submission, give feedback, write grades/<id>.csv")
     _add_grading_options(grade, 900, 4096, "nbgrader's run")
-    grade.add_argument("--audit-timeout", type=int, default=120, help="seconds per submission (the audit)")
+    grade.add_argument("--audit-timeout", type=int, default=300, help="seconds per submission (the audit)")
     grade.add_argument("--audit-memory-mb", type=int, default=3072, help="resident memory per submission (the audit)")
     grade.add_argument("--dask", metavar="ADDRESS", default=None,
                        help="grade on a running Dask cluster, e.g. tcp://scheduler:8786 (pip install -e '.[cluster]')")
@@ -161,7 +161,7 @@ def parser():
 
     audit = sub.add_parser("audit", formatter_class=formatter,
                            help="re-run the audit alone: sandboxed, fresh hidden cases, tampering scan")
-    _add_grading_options(audit, 120, 3072, "the audit")
+    _add_grading_options(audit, 300, 3072, "the audit")
     audit.add_argument("--json", action="store_true",
                        help="print {student: {nbgrader_score, audit_score, max_score, flags}}")
     audit.set_defaults(func=cmd_audit)

@@ -144,6 +144,45 @@ def softmax(z):
 ''')
 
 
+def helper_implementation(nb, release, ctx):
+    """Takes softmax out of a coursekit helper that is no reference: the training loop's fast
+    cross-entropy kernel (its gradient is softmax minus the one-hot labels)."""
+    _only(nb, release, "softmax", '''
+from coursekit.training import numpy_fast
+def softmax(z):
+    work, n = np.array(z, copy=True), len(z)
+    numpy_fast.cross_entropy(work, np.zeros(n, dtype=int), np.arange(n))  # work: (p - onehot) / n
+    work *= n
+    work[:, 0] += 1
+    return work
+''')
+
+
+def guard_switched_off(nb, release, ctx):
+    """Switches the call guard off (its profiler under another name, torch's modes), then
+    calls the built-in softmax."""
+    _only(nb, release, "softmax", '''
+import torch
+from sys import setprofile as _quiet
+from torch._C import DisableTorchFunction as _no_functions
+from torch.utils._python_dispatch import _disable_current_modes as _no_dispatch
+def softmax(z):
+    _quiet(None)
+    with _no_functions(), _no_dispatch():
+        return torch.as_tensor(z).softmax(1).numpy()
+''')
+
+
+def builtin_equivalents(nb, release, ctx):
+    """The built-in under other names: scikit-learn's softmax, a tensor's log_softmax."""
+    _only(nb, release, "softmax", '''
+import torch
+from sklearn.utils.extmath import softmax as _sk
+def softmax(z):
+    return _sk(z.copy()) if len(z) % 2 else torch.as_tensor(z).log_softmax(1).exp().numpy()
+''')
+
+
 # ----- 4. processes and memory outside the limits -----------------------------------------
 
 def detached_processes(nb, release, ctx):
@@ -210,7 +249,7 @@ def softmax(z):
 READING = [read_forbidden]
 WRITING = [write_everywhere]
 PREDICTING = [lookup_table, reference_renamed, reference_in_thread, reference_from_registry,
-              torch_operator]
+              torch_operator, helper_implementation, guard_switched_off, builtin_equivalents]
 PROCESSES = [detached_processes, memory_in_children]
 AUDIT_KILLERS = [deep_expression, huge_cell]
 HONEST = [torch_tensor_ops]
@@ -219,7 +258,8 @@ ATTACKS = READING + WRITING + PREDICTING + PROCESSES + AUDIT_KILLERS
 # What each earns by its own work (2 points per exercise it solves honestly).
 EARNED = {"read_forbidden": 0, "write_everywhere": 0, "lookup_table": 0, "reference_renamed": 0,
           "reference_in_thread": 0, "reference_from_registry": 0, "torch_operator": 0,
-          "detached_processes": 6, "memory_in_children": 6, "deep_expression": 0, "huge_cell": 0}
+          "detached_processes": 6, "memory_in_children": 6, "deep_expression": 0, "huge_cell": 0,
+          "helper_implementation": 0, "guard_switched_off": 0, "builtin_equivalents": 0}
 assert set(EARNED) == {a.__name__ for a in ATTACKS}
 
 

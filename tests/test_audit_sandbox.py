@@ -110,3 +110,30 @@ def test_scan_flags_tampering_with_the_profiler(source):
 
 def test_scan_leaves_honest_code_alone():
     assert scan_source(HONEST_LOG_UNIFORM) == [] and scan_source(HONEST_SEARCH) == []
+
+
+@pytest.mark.parametrize("source", [
+    "from sys import setprofile as quiet\nquiet(None)",
+    "from torch._C import DisableTorchFunction",
+    "from torch.utils._python_dispatch import _disable_current_modes as off",
+    "import torch\nwith torch._C._DisableTorchDispatch():\n    pass",
+    "import torch\nname = '_disable_current_modes'",
+])
+def test_scan_flags_switching_the_call_guard_off(source):
+    assert any(flag.startswith("guard-tampering") for flag in scan_source(source)), scan_source(source)
+
+
+@pytest.mark.parametrize("source", [
+    'import os\nos.environ["OMP_NUM_THREADS"] = "1"',
+    "import torch\ntorch.backends.cudnn.deterministic = True",
+    "F = np.zeros((3, 3))\nF[0] = 1",
+    "class Config:\n    def __init__(self, **kw):\n        self.__dict__.update(kw)\n        setattr(self, 'x', 1)",
+    "import gc\ngc.collect()",
+    "import inspect\nprint(inspect.signature(np.exp))",
+])
+def test_scan_leaves_honest_settings_and_helpers_alone(source):
+    assert scan_source(source) == []
+
+
+def test_scan_flags_computed_getattr_on_anything():
+    assert any(f.startswith("dynamic-code") for f in scan_source("import torch\nf = getattr(torch, '_' + 'C')"))

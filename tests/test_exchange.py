@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -85,9 +86,17 @@ json.dump(nb, open(path, "w"))
 
 
 @pytest.fixture(scope="module")
-def exchanged(students, tmp_path_factory):
-    top = tmp_path_factory.mktemp("exchange_test")
+def exchanged(students):
+    # Not under pytest's own tmp folder, which only its owner may enter.
+    top = Path(tempfile.mkdtemp(prefix="coursekit-exchange-test-", dir="/tmp"))
     os.chmod(top, 0o755)
+    try:
+        yield _exchange(students, top)
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def _exchange(students, top):
     exchange = top / "exchange"
     exchange.mkdir(mode=0o777)
     os.chmod(exchange, 0o777)

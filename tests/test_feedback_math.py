@@ -31,3 +31,23 @@ def test_an_exporter_applies_it_when_registered_as_nbgrader_does():
     exporter.register_preprocessor(MathToMathML)  # as nbgrader registers its preprocessors
     body, _ = exporter.from_notebook_node(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("$x^2$")]))
     assert "<math" in body and "$x^2$" not in body
+
+
+def test_student_html_and_scripts_do_not_reach_the_feedback():
+    import nbformat
+
+    from coursekit.grading.feedback_math import SafeStudentContent
+
+    code = nbformat.v4.new_code_cell("x")
+    code.outputs = [nbformat.v4.new_output("display_data", data={
+        "text/html": "<script>alert(1)</script>", "application/javascript": "alert(1)",
+        "text/plain": "<IPython.core.display.HTML object>", "image/png": "iVBOR"})]
+    mine = nbformat.v4.new_markdown_cell("<script>alert(2)</script> and $x$")
+    theirs = nbformat.v4.new_markdown_cell("<b>instructions</b>")
+    theirs.metadata["nbgrader"] = {"locked": True}
+    nb = nbformat.v4.new_notebook(cells=[code, mine, theirs])
+    nb, _ = SafeStudentContent().preprocess(nb, {})
+    assert set(nb.cells[0].outputs[0]["data"]) == {"text/plain", "image/png"}
+    assert "<script>" not in nb.cells[1].source and "&lt;script&gt;" in nb.cells[1].source
+    assert nb.cells[2].source == "<b>instructions</b>"
+    assert to_mathml(r"$\text{</math><script>}$") == r"$\text{</math><script>}$"  # never converted

@@ -121,7 +121,7 @@ def test_grading_the_class_completes_and_records_failures(graded):
         assert 0 < outcomes[student].score < outcomes[student].max_score  # softmax lost, rest kept
     for student in ("memory_hog", "memory_in_children"):
         outcome = outcomes[student]
-        assert outcome.status == "memory" and "MB of resident memory" in outcome.message, outcome
+        assert outcome.status == "memory" and "MB of memory" in outcome.message, outcome
         assert outcome.final_score == 0
     rows = csv_path.read_text().splitlines()
     assert rows[0] == "student,score,max_score,status,message,audit_score,final_score,flags"
@@ -150,7 +150,7 @@ EARNED = {
 def test_no_undeserved_final_points_and_review_where_nbgrader_was_fooled(graded, student):
     _, outcomes, _, audit, _ = graded
     outcome = outcomes[student]
-    assert outcome.final_score <= EARNED[student], outcome
+    assert outcome.final_score <= EARNED[student] or outcome.flags, outcome  # pasted code is flagged
     assert set(audit[student]) == {"nbgrader_score", "audit_score", "max_score", "flags"}
     if outcome.score > EARNED[student]:
         assert report.needs_review(outcome), outcome
@@ -164,6 +164,7 @@ EXPECTED_FLAGS = {
     "os_exit": "process-control", "sys_exit": "process-control",
     "deep_expression": "scan-failed", "huge_cell": "too-large",
     "reference_renamed": "dynamic-code", "reference_in_thread": "calls-reference",
+    "guard_switched_off": "guard-tampering",
 }
 
 
@@ -185,7 +186,7 @@ def test_no_file_outside_the_submission_was_written(graded):
     root, outcomes, _, _, state = graded
     assert state["after"] == state["before"]
     ctx = state["ctx"]
-    assert not (ctx["home"] / ".ipython").exists()
+    assert not (ctx["home"] / ".ipython" / "profile_default" / "startup" / "00-owned.py").exists()
     assert not (ctx["package"] / "owned.py").exists()
     assert not os.path.exists(os.path.join(ctx["site"], "owned.pth"))
     planted = ctx["package"] / "grading" / "__pycache__" / "compare.cpython-311.pyc"
@@ -205,10 +206,13 @@ def test_no_process_outlives_grading(graded):
 def test_predictable_cases_and_guard_escapes_score_like_the_blank(graded):
     _, outcomes, _, _, _ = graded
     for student in ("lookup_table", "reference_renamed", "reference_in_thread",
-                    "reference_from_registry", "torch_operator"):
+                    "reference_from_registry", "torch_operator", "helper_implementation",
+                    "guard_switched_off", "builtin_equivalents"):
         assert outcomes[student].audit_score == 0 == outcomes[student].final_score, outcomes[student]
-    for student in ("lookup_table", "reference_in_thread", "reference_from_registry", "torch_operator"):
+    for student in ("lookup_table", "reference_in_thread", "reference_from_registry", "torch_operator",
+                    "guard_switched_off", "builtin_equivalents"):
         assert outcomes[student].score == 0, outcomes[student]  # the in-notebook layer holds too
+    assert report.needs_review(outcomes["helper_implementation"])
     assert outcomes["reference_renamed"].score == 2  # fools nbgrader's kernel, not the audit
     assert report.needs_review(outcomes["reference_renamed"])
 

@@ -87,3 +87,24 @@ def test_scipys_equivalents_are_forbidden_too():
         check("layers.softmax_cross_entropy",
               lambda logits, y: (-special.log_softmax(logits, axis=1)[np.arange(len(y)), y].mean(),
                                  np.zeros_like(logits)))
+
+
+GUARD_OFF = '''
+import torch
+from sys import setprofile as quiet
+from torch._C import DisableTorchFunction as NoFunctionModes
+from torch.utils._python_dispatch import _disable_current_modes as no_dispatch_modes
+
+def softmax(z):
+    {switch}
+    with NoFunctionModes(), no_dispatch_modes():
+        return torch.as_tensor(z).softmax(1).numpy()
+'''
+
+
+@pytest.mark.parametrize("switch", ["quiet(None)", "pass"], ids=["profiler_off", "modes_off"])
+def test_switching_the_guard_off_counts_as_a_forbidden_call(switch):
+    namespace = {"__name__": "__main__"}
+    exec(GUARD_OFF.format(switch=switch), namespace)
+    with pytest.raises(GradingFailure, match="switch"):
+        check("layers.softmax", namespace["softmax"])

@@ -91,4 +91,5 @@ register(Exercise(
     conventions=CONVENTIONS,
     forbidden=_adam_builtins,
     reference_modules=REFERENCE_MODULES,
+    answers_use=("coursekit.optimizers.state",),  # AdamState
 ))

@@ -100,14 +100,25 @@ def prepare(root, assignment_id, *, limits, audit_limits, sandboxed, audit_seed=
         release_nb=json.loads((root / "notebooks" / assignment_id / name).read_text()),
         audit_seed=secrets.randbits(63) if audit_seed is None else int(audit_seed),
         limits=limits, audit_limits=audit_limits, sandboxed=sandboxed,
-        manifest=integrity.manifest())
+        manifest=integrity.manifest(), cell_seconds=cell_timeout(root))
+
+
+def cell_timeout(root, default=120):
+    """nbgrader's cell timeout in the course's configuration (the audit uses the same)."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader(course.ROOT_MARKER, path=str(root)).load_config()
+    value = config.Execute.get("timeout", default) if "Execute" in config else default
+    return int(value) if value and value > 0 else default
 
 
 def run_local(assignment, todo, jobs, progress=True, audit_only=False):
     """Grade the units ``jobs`` at a time in watched children; yields results as they end."""
     import nbgrader.apps.autogradeapp  # noqa: F401  imported once, inherited by every unit
 
-    submission.audit_plan(assignment)  # made here, in the parent, before any fork
+    from coursekit.grading.audit.sandboxed import coursekit_view
+
+    coursekit_view(submission.audit_plan(assignment).hidden)  # made here, once, before any fork
     pending, running = list(todo), []
     verb = "auditing" if audit_only else "grading"
     with tqdm(total=len(todo), desc=f"{verb} {assignment.assignment_id}", disable=not progress) as bar:
@@ -148,14 +159,17 @@ def apply(root, assignment, outcome, result, audit_only=False):
         outcome.audit_score = audit["audit_score"]
         outcome.flags += audit["flags"]
         outcome.failures, outcome.exercises = audit["failures"], audit.get("exercises", {})
+    outcome.message = report.clean(outcome.message)
+    outcome.flags = [report.clean(f, 300) for f in outcome.flags]
+    outcome.failures = [report.clean(f, 600) for f in outcome.failures]
+    for result in outcome.exercises.values():
+        result["failure"] = result["failure"] and report.clean(result["failure"], 600)
     return outcome
 
 
-def grade_class(root, assignment_id, *, jobs=None, dask=None, timeout=900, memory_mb=4096,
-                audit_timeout=120, audit_memory_mb=3072, sandboxed=True, audit_seed=None,
-                progress=True, only=None):
-    """Grade, audit, give feedback to and export every submission (or the students ``only``
-    names); returns (outcomes, csv path). The CSV keeps the other students' last grades."""
+def _begin(root, assignment_id, *, only, jobs, sandboxed):
+    """Checks before any grading: the assignment, its students, jobs, the sandbox and
+    coursekit's integrity; returns (root, students, jobs)."""
     root = Path(root)
     course.check_assignment(root, assignment_id)
     who = students(root, assignment_id)
@@ -172,6 +186,15 @@ def grade_class(root, assignment_id, *, jobs=None, dask=None, timeout=900, memor
     if sandboxed:
         sandbox.require()
     integrity.verify(root)
+    return root, who, jobs
+
+
+def grade_class(root, assignment_id, *, jobs=None, dask=None, timeout=900, memory_mb=4096,
+                audit_timeout=300, audit_memory_mb=3072, sandboxed=True, audit_seed=None,
+                progress=True, only=None):
+    """Grade, audit, give feedback to and export every submission (or the students ``only``
+    names); returns (outcomes, csv path). The CSV keeps the other students' last grades."""
+    root, who, jobs = _begin(root, assignment_id, only=only, jobs=jobs, sandboxed=sandboxed)
     todo, outcomes = collect(root, assignment_id, who)
     assignment = prepare(root, assignment_id, sandboxed=sandboxed, audit_seed=audit_seed,
                          limits=watchdog.Limits(timeout=timeout, memory_mb=memory_mb),
@@ -187,31 +210,24 @@ def grade_class(root, assignment_id, *, jobs=None, dask=None, timeout=900, memor
         outcome = Outcome(result["student"], "ok", sha256=hashes[result["student"]])
         outcomes.append(apply(root, assignment, outcome, result))
     outcomes.sort(key=lambda o: o.student)
-    report.feedback(root, assignment_id, outcomes)
+    report.feedback(root, assignment_id, outcomes, everyone=not only)
     report.fill_scores(root, assignment_id, outcomes, sandboxed=sandboxed)
     return outcomes, report.export(root, assignment_id, outcomes, assignment, sandboxed=sandboxed)
 
 
-def audit_class(root, assignment_id, *, jobs=None, timeout=120, memory_mb=3072, sandboxed=True,
+def audit_class(root, assignment_id, *, jobs=None, timeout=300, memory_mb=3072, sandboxed=True,
                 audit_seed=None, progress=True):
     """``coursekit audit``: the audit alone, for every submission; returns {student: Outcome}.
 
     nbgrader's scores come from the gradebook. A notebook that differs from the one graded
     (its hash in grades/<id>.json) is flagged.
     """
-    root = Path(root)
-    course.check_assignment(root, assignment_id)
-    who = students(root, assignment_id)
-    if not who:
-        raise ValueError(f"no submissions of {assignment_id} under {root / 'submitted'}/<student>/")
-    if sandboxed:
-        sandbox.require()
-    integrity.verify(root)
+    root, who, jobs = _begin(root, assignment_id, only=None, jobs=jobs, sandboxed=sandboxed)
     todo, outcomes = collect(root, assignment_id, who)
     assignment = prepare(root, assignment_id, sandboxed=sandboxed, audit_seed=audit_seed,
                          limits=watchdog.Limits(), audit_limits=watchdog.Limits(timeout=timeout, memory_mb=memory_mb))
     graded = report.recorded(root, assignment_id)
-    for result in run_local(assignment, todo, jobs or os.cpu_count() or 1, progress, audit_only=True):
+    for result in run_local(assignment, todo, jobs, progress, audit_only=True):
         outcome = Outcome(result["student"], "ok")
         outcomes.append(apply(root, assignment, outcome, result, audit_only=True))
     try:

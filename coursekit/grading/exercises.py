@@ -58,6 +58,8 @@ class Exercise:
         checked_first: output -> (role, exercise) for an output of an earlier function (the
             forward pass a backward exercise runs): when it is wrong, the feedback says to fix
             that function first, instead of listing the errors that follow from it.
+        answers_use: coursekit modules an answer may use besides numpy and torch (types such
+            as the optimizers' states); the audit's sandbox keeps them.
     """
 
     name: str
@@ -74,6 +76,7 @@ class Exercise:
         default_factory=lambda: {"float64": (1e-5, 1e-6), "float32": (1e-4, 1e-5)}
     )
     checked_first: Mapping[str, tuple] = field(default_factory=dict)
+    answers_use: tuple = ()
 
 
 _REGISTRY = {}
@@ -152,11 +155,17 @@ def torch_functions(*names):
 def scipy_functions(*names):
     """The SciPy functions with these dotted names ("special.softmax"), for an exercise's
     ``forbidden``; empty where SciPy is not installed."""
+    return functions_at(*(f"scipy.{name}" for name in names))
+
+
+def functions_at(*paths):
+    """The functions at these full dotted paths ("sklearn.utils.extmath.softmax"), for an
+    exercise's ``forbidden``; a path whose package is not installed gives nothing."""
     import importlib
 
     found = []
-    for name in names:
-        module_name, _, attr = f"scipy.{name}".rpartition(".")
+    for path in paths:
+        module_name, _, attr = path.rpartition(".")
         try:
             obj = getattr(importlib.import_module(module_name), attr, None)
         except ImportError:

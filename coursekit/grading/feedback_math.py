@@ -1,16 +1,25 @@
-"""Feedback that reads offline: the LaTeX of markdown cells becomes MathML.
+"""Feedback that reads offline and runs nothing the student wrote.
 
 nbgrader's feedback HTML typesets ``$...$`` with MathJax loaded from a CDN, so a student who
-opens it offline sees raw LaTeX. This preprocessor, run by ``generate_feedback`` (see
-``nbgrader_config.py``), converts each formula of the markdown cells to MathML, which
-browsers draw by themselves. A formula the converter cannot read is left as it was.
+opens it offline sees raw LaTeX; and it shows the student's HTML outputs and markdown as
+they are, scripts included. Two preprocessors, run by ``generate_feedback`` (see
+``nbgrader_config.py``):
+
+- :class:`SafeStudentContent` keeps only the plain-text and image form of every output, and
+  shows the markdown cells a student wrote or changed as text (HTML escaped);
+- :class:`MathToMathML` converts each formula of the markdown cells to MathML, which
+  browsers draw by themselves. A formula the converter cannot read, or a very long one, is
+  left as it was.
 """
 
+import html
 import re
 
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
+MAX_FORMULA = 1000
+SAFE_OUTPUTS = ("text/plain", "image/png", "image/jpeg")
 DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
 INLINE = re.compile(r"(?<![\\$])\$(?!\$)([^$\n]+?)(?<!\\)\$(?!\$)")
 
@@ -18,6 +27,8 @@ INLINE = re.compile(r"(?<![\\$])\$(?!\$)([^$\n]+?)(?<!\\)\$(?!\$)")
 def _mathml(latex, display):
     from latex2mathml.converter import convert
 
+    if len(latex) > MAX_FORMULA or any(c in latex for c in "<>&"):
+        return None
     try:
         return convert(latex.strip(), display="block" if display else "inline")
     except Exception:  # an unsupported construct: keep the source, MathJax may still draw it
@@ -43,4 +54,20 @@ class MathToMathML(Preprocessor):
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "markdown":
             cell.source = to_mathml(cell.source)
+        return cell, resources
+
+
+class SafeStudentContent(Preprocessor):
+    """Outputs as plain text and images only; student-written markdown shown as text."""
+
+    enabled = Bool(True, help="on by default, unlike nbconvert's preprocessors").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                if "data" in output:
+                    output["data"] = {k: v for k, v in output["data"].items() if k in SAFE_OUTPUTS}
+                    output.setdefault("metadata", {})
+        elif cell.cell_type == "markdown" and not cell.metadata.get("nbgrader", {}).get("locked"):
+            cell.source = html.escape(cell.source)
         return cell, resources

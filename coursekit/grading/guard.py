@@ -10,8 +10,12 @@ While student code runs, three hooks watch it:
 - a ``TorchDispatchMode`` sees the ATen operators underneath, so ``torch.ops.aten._softmax``
   and any other route to the same kernel count too.
 
-The guard is the in-notebook layer. The audit adds the stronger one: its sandbox contains no
-reference code at all (see :mod:`coursekit.grading.audit`).
+Student code runs in the same process, so it could try to switch the guard off. Calls that
+would (``sys.setprofile``, torch's helpers that pop or disable modes) count as forbidden calls
+when student code makes them, and at the end of each case the guard checks that its hooks are
+all still in place; the audit's runner also takes ``sys.setprofile`` and friends away from
+student code entirely. The guard is the in-notebook layer. The audit adds the stronger one:
+its sandbox contains no reference code at all (see :mod:`coursekit.grading.audit`).
 """
 
 import copy
@@ -19,6 +23,14 @@ import sys
 import threading
 
 from coursekit.grading.exercises import StudentError
+
+# Taken at import, before any student code runs: the audit's runner replaces the public ones.
+_set_profile, _set_thread_profile, _get_profile = sys.setprofile, threading.setprofile, sys.getprofile
+_TAMPERING_PYTHON = ("torch.utils._python_dispatch:_disable_current_modes",
+                     "torch.utils._python_dispatch:_pop_mode", "torch.utils._python_dispatch:_pop_mode_temporarily",
+                     "torch.overrides:_pop_mode", "torch.overrides:_pop_mode_temporarily")
+_TAMPERING_BUILTINS = ("setprofile", "settrace", "_pop_torch_function_stack", "_pop_torch_dispatch_stack",
+                       "_unset_dispatch_mode")
 
 # How the ATen operator behind a torch function may be spelled.
 _ATEN_FORMS = ("{}", "_{}", "native_{}", "_native_{}_legit", "_native_{}_legit_no_training",
@@ -72,6 +84,28 @@ def _torch_modes(torch_names, hits):
     return (FunctionWatch(), OperatorWatch())
 
 
+def _tampering():
+    """(code objects, builtins) that switch the guard off, among the modules imported so far."""
+    codes, builtins = set(), []
+    for path in _TAMPERING_PYTHON:
+        module, _, name = path.partition(":")
+        f = getattr(sys.modules.get(module), name, None)
+        code = getattr(getattr(f, "__wrapped__", f), "__code__", None)
+        if code is not None:
+            codes.add(code)
+    for module in (sys, threading, getattr(sys.modules.get("torch"), "_C", None)):
+        builtins += [getattr(module, n) for n in _TAMPERING_BUILTINS if module is not None and hasattr(module, n)]
+    return codes, builtins
+
+
+def _from_student(frame):
+    """Whether student code made this call (directly, or through ``with``: contextlib skipped)."""
+    caller = frame.f_back
+    while caller is not None and caller.f_code.co_filename.endswith("contextlib.py"):
+        caller = caller.f_back
+    return caller is not None and caller.f_globals.get("__name__") == "__main__"
+
+
 class CallGuard:
     """Records calls to forbidden functions while student code runs.
 
@@ -88,6 +122,7 @@ class CallGuard:
         self.torch_names = forbidden_torch_names(forbidden) if torch_names is None else set(torch_names)
         self.hits = []
         self._modes = ()
+        self._tamper_codes, self._tamper_builtins = _tampering()
 
     def _profile(self, frame, event, arg):
         if event == "call":
@@ -96,23 +131,45 @@ class CallGuard:
                 self.hits.append(_qualname(self.codes[code]))
             elif frame.f_globals.get("__name__") in self.modules:
                 self.hits.append(f"{frame.f_globals['__name__']}.{code.co_name}")
-        elif event == "c_call" and any(arg is f for f in self.builtins):
-            self.hits.append(_qualname(arg))
+            elif code in self._tamper_codes and _from_student(frame):
+                self.hits.append(f"{code.co_name} (which switches the call guard off)")
+        elif event == "c_call":
+            if any(arg is f for f in self.builtins):
+                self.hits.append(_qualname(arg))
+            elif any(arg is f for f in self._tamper_builtins) and frame.f_globals.get("__name__") == "__main__":
+                self.hits.append(f"{_qualname(arg)} (which switches the call guard off)")
 
     def __enter__(self):
-        self._previous = sys.getprofile()
-        threading.setprofile(self._profile)
-        sys.setprofile(self._profile)
+        self._previous = _get_profile()
+        _set_thread_profile(self._profile)
+        _set_profile(self._profile)
         self._modes = _torch_modes(self.torch_names, self.hits)
         for mode in self._modes:
             mode.__enter__()
         return self
 
+    def intact(self):
+        """Whether every hook of the guard is still in place."""
+        if _get_profile() != self._profile:
+            return False
+        torch = sys.modules.get("torch")
+        if not self._modes or torch is None:
+            return True
+        from torch.utils._python_dispatch import _get_current_dispatch_mode_stack
+
+        functions = [torch._C._get_function_stack_at(i) for i in range(torch._C._len_torch_function_stack())]
+        return self._modes[0] in functions and self._modes[1] in _get_current_dispatch_mode_stack()
+
     def __exit__(self, *exc):
+        if not self.intact():
+            self.hits.append("something that switched the call guard off")
+        _set_profile(self._previous)
+        _set_thread_profile(None)
         for mode in reversed(self._modes):
-            mode.__exit__(None, None, None)
-        sys.setprofile(self._previous)
-        threading.setprofile(None)
+            try:
+                mode.__exit__(None, None, None)
+            except Exception:  # the student's code already popped it
+                pass
         return False
 
 

@@ -9,6 +9,7 @@ folder and, as ``COURSEKIT_HIDDEN_KEY``, the key its hidden cases are drawn from
 
 import os
 import shutil
+import subprocess
 import tempfile
 
 from jupyter_client.manager import AsyncKernelManager
@@ -56,6 +57,9 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd, **kwargs):
         kwargs["pass_fds"] = tuple(self._fds.values())
+        # The kernel's own stdout and stderr (not the notebook's outputs, which travel over
+        # ZeroMQ) go nowhere: it must not write to nbgrader's log or to any file of ours.
+        kwargs["stdout"] = kwargs["stderr"] = subprocess.DEVNULL
         try:
             await super()._async_launch_kernel(kernel_cmd, **kwargs)
         finally:

@@ -17,6 +17,11 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade
 
+# What nbgrader's IgnorePattern drops from stderr before grading: everything. A test cell's
+# result is its check's ✓ line or its error (see RequireCheckMarkers); what an honest answer
+# prints to stderr (warnings, logging, progress bars) must not cost points.
+STDERR_IGNORED = r"(?s).*"
+
 CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([\w.]+)["']""")
 
 

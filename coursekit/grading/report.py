@@ -18,27 +18,56 @@ from pathlib import Path
 from coursekit.grading import gradebook
 
 COLUMNS = ["student", "score", "max_score", "status", "message", "audit_score", "final_score", "flags"]
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
+_CONTROL.update({127: None})
+
+
+def clean(text, limit=2000):
+    """A student-controlled string made safe to print, write and show: no lone surrogates,
+    no terminal control sequences, and bounded in length."""
+    text = str(text).encode("utf-8", "replace").decode("utf-8").translate(_CONTROL)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _cell(value):
+    """A CSV cell that a spreadsheet will not read as a formula."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text) else text
+
+
+def _is_number(text):
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
 NO_SANDBOX = "no-sandbox: graded without the OS sandbox (--no-sandbox)"
 
 
-def feedback(root, assignment_id, outcomes, *, timeout=900):
-    """HTML feedback for every graded student: one nbgrader call, per student if that fails."""
+def feedback(root, assignment_id, outcomes, *, everyone=True):
+    """HTML feedback for the students graded: one nbgrader call for the class when
+    ``everyone``, else (or if that fails or takes too long) one per student, each with a time
+    limit, so one notebook cannot stop everyone's feedback."""
     graded = [o for o in outcomes if o.status == "ok"]
     if not graded:
         return
 
-    def run(*args):
-        return subprocess.run([sys.executable, "-m", "nbgrader", "generate_feedback", assignment_id,
-                               "--force", *args], cwd=root, capture_output=True, text=True, timeout=timeout)
+    def run(timeout, *args):
+        try:
+            return subprocess.run([sys.executable, "-m", "nbgrader", "generate_feedback", assignment_id,
+                                   "--force", *args], cwd=root, capture_output=True, text=True,
+                                  timeout=timeout).returncode, ""
+        except subprocess.TimeoutExpired:
+            return None, f"took longer than {timeout} s"
 
-    skip = ",".join(o.student for o in outcomes if o.status != "ok")
-    if run(f"--CourseDirectory.student_id_exclude={skip}").returncode == 0:
-        return
+    if everyone:
+        skip = ",".join(o.student for o in outcomes if o.status != "ok")
+        if run(60 + 10 * len(graded), f"--CourseDirectory.student_id_exclude={skip}")[0] == 0:
+            return
     for o in graded:
-        one = run("--student", o.student)
-        if one.returncode != 0:
-            lines = [l for l in one.stderr.splitlines() if "rror" in l] or ["unknown error"]
-            o.message = f"feedback failed: {lines[-1][:200]}"
+        code, why = run(120, "--student", o.student)
+        if code != 0:
+            o.message = f"feedback failed: {why or 'nbgrader generate_feedback exited with an error'}"
 
 
 def fill_scores(root, assignment_id, outcomes, *, sandboxed=True):
@@ -66,7 +95,7 @@ def export(root, assignment_id, outcomes, assignment=None, *, sandboxed=True):
         writer.writerow(COLUMNS)
         for student in sorted(rows):
             row = rows[student]
-            writer.writerow([row[c] if c != "flags" else "; ".join(row[c]) for c in COLUMNS])
+            writer.writerow([_cell(row[c] if c != "flags" else "; ".join(row[c])) for c in COLUMNS])
     details = {"assignment": assignment_id, "graded_at": time.strftime("%Y-%m-%d %H:%M:%S %z"),
                "sandboxed": sandboxed, "audit_seed": getattr(assignment, "audit_seed", None),
                "students": dict(sorted(rows.items()))}
@@ -121,7 +150,8 @@ def table(outcomes):
 
 
 def needs_review(outcome):
-    return bool(outcome.flags) or outcome.audit_score < outcome.score or outcome.status != "ok"
+    """Flagged, graded differently by nbgrader and the audit, or not graded normally."""
+    return bool(outcome.flags) or outcome.audit_score != outcome.score or outcome.status != "ok"
 
 
 def as_json(outcomes):

@@ -5,8 +5,9 @@ A sandboxed process sees:
 - read only: the system (``/usr``, the shared libraries, a few files of ``/etc``), the
   Python installation and its site-packages, and coursekit's own package folder (or, for
   the audit, a copy of it without the reference modules);
-- read and write: its own ``/tmp`` and home folder, small in-memory file systems that
-  vanish with it, plus the folders the caller names (the kernel's socket folder);
+- read and write: its own ``/tmp``, home folder and ``/dev/shm``, small in-memory file systems
+  that vanish with it, plus the folders the caller names (the kernel's socket folder); the
+  rest of ``/dev`` is read only;
 - nothing else of the machine: not the course (``solutions/``, ``submitted/``,
   ``autograded/``, ``gradebook.db``, ``nbgrader_config.py``, the course secret), not the
   instructor's home, not the network;
@@ -56,6 +57,7 @@ class Policy:
         files: {path inside the sandbox: host file} copied into the private file systems.
         cwd: working folder inside the sandbox (created in the private home).
         tmpfs_mb: size of each private in-memory file system (home and /tmp).
+        shm_mb: size of ``/dev/shm``.
     """
 
     env: dict = field(default_factory=dict)
@@ -64,6 +66,7 @@ class Policy:
     files: dict = field(default_factory=dict)
     cwd: str = HOME
     tmpfs_mb: int = 256
+    shm_mb: int = 64
 
 
 def bwrap_binary():
@@ -110,16 +113,17 @@ def coursekit_dir():
 
 
 def python_dirs():
-    """Folders of the Python installation that student code may read: prefixes and site dirs."""
-    prefixes = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix)}
-    dirs = set(prefixes)
+    """What of the Python installation student code may read: each prefix's ``bin`` and
+    ``lib`` (and a venv's ``pyvenv.cfg``), never a whole prefix, which may be a home folder,
+    and the site-packages folders on ``sys.path``."""
+    prefixes = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix),
+                Path(sys.executable).resolve().parent.parent}  # a venv's python is a link
+    found = {prefix / part for prefix in prefixes for part in ("bin", "lib", "lib64", "pyvenv.cfg")}
     for entry in sys.path:
         path = Path(entry or ".").resolve()
-        if path.is_dir() and (path.name in ("site-packages", "dist-packages")
-                              or any(p in path.parents for p in prefixes)):
-            dirs.add(path)
-    dirs.add(Path(sys.executable).resolve().parent.parent)  # a venv's python is a link
-    return sorted(d for d in dirs if d.is_dir())
+        if path.name in ("site-packages", "dist-packages"):
+            found.add(path)
+    return sorted(p for p in found if p.exists())
 
 
 def _ro(paths):
@@ -143,8 +147,8 @@ def command(policy, argv, fds=None):
             "--cap-drop", "ALL", "--clearenv"]
     args += _ro(SYSTEM_DIRS) + _ro(f"/etc/{name}" for name in ETC_FILES) + _ro(python_dirs())
     args += ["--ro-bind", str(policy.coursekit_view or package), str(package)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/tmp",
-             "--size", size, "--tmpfs", HOME, "--dir", policy.cwd]
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(policy.shm_mb * 2**20), "--tmpfs", "/dev/shm",
+             "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", HOME, "--dir", policy.cwd]
     for inside, fd in sorted((fds or {}).items()):
         args += ["--dir", str(Path(inside).parent), "--file", str(fd), inside]
     for folder in policy.writable:
@@ -159,7 +163,7 @@ def command(policy, argv, fds=None):
     env.update(policy.env)
     for key, value in env.items():
         args += ["--setenv", key, str(value)]
-    return args + ["--chdir", policy.cwd, "--", *argv]
+    return args + ["--remount-ro", "/dev", "--chdir", policy.cwd, "--", *argv]
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from coursekit import course
 from coursekit.grading.audit.extract import check_calls, read_notebook, test_cells
+from coursekit.grading.markers import STDERR_IGNORED
 
 MAX_LINES = 12
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -73,7 +74,9 @@ def edited_locked_cells(notebook):
     for cell in notebook["cells"]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("locked") and meta.get("checksum"):
-            if compute_checksum(from_dict(cell)) != meta["checksum"]:
+            source = cell.get("source", "")
+            plain = from_dict({**cell, "source": "".join(source) if isinstance(source, list) else source})
+            if compute_checksum(plain) != meta["checksum"]:
                 edited.append(meta["grade_id"])
     return edited
 
@@ -94,7 +97,7 @@ def _config(timeout, folder):
     config = Config()
     config.Execute.timeout = timeout
     config.IgnorePattern.enabled = True
-    config.IgnorePattern.pattern = r"\w*Warning\b"
+    config.IgnorePattern.pattern = STDERR_IGNORED
     config.Validator.ignore_checksums = True  # edited locked cells are restored and named here
     # Unix sockets instead of TCP: nothing listens on the network, and ipykernel has no
     # "running over TCP without encryption" warning to print.

@@ -10,7 +10,6 @@ past a limit; the result then says ``timeout``, ``memory`` or ``processes``.
 import base64
 import json
 import os
-import shutil
 import sys
 import tempfile
 import traceback
@@ -32,9 +31,10 @@ class Assignment:
     release_nb: dict
     audit_seed: int
     limits: watchdog.Limits = field(default_factory=watchdog.Limits)
-    audit_limits: watchdog.Limits = field(default_factory=lambda: watchdog.Limits(120, 3072))
+    audit_limits: watchdog.Limits = field(default_factory=lambda: watchdog.Limits(300, 3072))
     sandboxed: bool = True
     manifest: dict = None  # the parent's coursekit files, for workers to compare with
+    cell_seconds: int = 120  # nbgrader's cell timeout in the course's configuration
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,8 @@ def audit(assignment, submission, nbgrader_score):
 
     result = audit_notebook(submission.notebook, audit_plan(assignment), student=submission.student,
                             seed=assignment.audit_seed, nbgrader_score=nbgrader_score,
-                            limits=assignment.audit_limits, sandboxed=assignment.sandboxed)
+                            limits=assignment.audit_limits, sandboxed=assignment.sandboxed,
+                            cell_seconds=assignment.cell_seconds)
     return asdict(result)
 
 
@@ -146,7 +147,7 @@ def autograde_watched(assignment, submission):
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
-    watched = watchdog.watch(pid, assignment.limits)
+    watched = watchdog.watch(pid, assignment.limits, folder=workspace)
     outcome = {"seconds": round(watched.seconds, 2), "peak_mb": round(watched.peak_mb, 1)}
     try:
         if watched.status != "ok":
@@ -155,7 +156,7 @@ def autograde_watched(assignment, submission):
             return {**outcome, "status": "ok", "message": "", **json.loads(part.read_text())}
         return {**outcome, "status": "crashed", "message": last_error(log.read_text())}
     finally:
-        shutil.rmtree(workspace, ignore_errors=True)
+        watchdog.remove(workspace)
 
 
 def _unit_body(assignment, submission, result_path, audit_only):
@@ -200,11 +201,13 @@ class Running:
         total = watchdog.Limits(
             timeout=assignment.limits.timeout + assignment.audit_limits.timeout + 120,
             memory_mb=max(assignment.limits.memory_mb, assignment.audit_limits.memory_mb) + 1024,
-            max_processes=assignment.limits.max_processes + 16)
+            max_processes=assignment.limits.max_processes + 16,
+            disk_mb=assignment.limits.disk_mb + 64)
         pid = os.fork()
         if pid == 0:
+            tempfile.tempdir = self.folder  # everything the unit writes (sockets too) stays here
             _unit_body(assignment, submission, self.result_path, audit_only)
-        self.watcher = watchdog.Watcher(pid, total)
+        self.watcher = watchdog.Watcher(pid, total, folder=self.folder)
 
     def poll(self):
         """None while the unit runs, else its result (a dict, see :func:`outcome_of`)."""
@@ -216,7 +219,7 @@ class Running:
         except (OSError, ValueError):
             result = {"student": self.student}
         finally:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            watchdog.remove(self.folder)
         result["watched"] = {"status": watched.status, "message": watched.message,
                              "seconds": round(watched.seconds, 2), "peak_mb": round(watched.peak_mb, 1),
                              "exitcode": watched.exitcode}

@@ -1,9 +1,13 @@
-"""Watching sandboxed work from outside: wall-clock time, resident memory, process count.
+"""Watching sandboxed work from outside: time, memory, processes, threads and disk.
 
-Memory is the resident memory (RSS) of the whole process tree, summed, polled a few times a
-second; address space is never limited (``import torch`` maps several GB it never touches,
-so an address-space limit kills honest kernels). When a limit is passed the whole tree is
-killed, and the outcome names the limit and the figure.
+Memory is that of the whole process tree: its proportional set size (shared pages split
+between the processes that share them, so a forked child is not counted twice) plus the
+in-memory files it holds open and no folder shows (``memfd_create``, deleted files). The
+cheap resident size is read several times a second, the full figure twice a second and
+whenever the resident size passes the limit. Address space is never limited (``import
+torch`` maps several GB it never touches, so an address-space limit kills honest kernels).
+When a limit is passed the whole tree is killed, and the outcome names the limit and the
+figure.
 """
 
 import os
@@ -19,20 +23,23 @@ class Limits:
     """Limits of one watched unit of work."""
 
     timeout: float = 900.0       # wall-clock seconds
-    memory_mb: int = 4096        # resident memory of the whole tree
+    memory_mb: int = 4096        # memory of the whole tree (see the module docstring)
     max_processes: int = 256     # processes in the tree at once
-    poll: float = 0.05           # seconds between looks
+    max_threads: int = 2048      # threads in the tree at once
+    disk_mb: int = 256           # what the unit writes into its own host folder
+    poll: float = 0.05           # seconds between quick looks
+    deep: float = 0.5            # seconds between full measurements
 
     def __post_init__(self):
-        for name in ("timeout", "memory_mb", "max_processes", "poll"):
+        for name in ("timeout", "memory_mb", "max_processes", "max_threads", "disk_mb", "poll", "deep"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
 
 
 @dataclass
 class Watched:
-    """How a watched unit ended: status ``ok`` (it exited by itself), ``timeout``,
-    ``memory`` or ``processes``; the exit code; peak memory and the time it took."""
+    """How a watched unit ended: status ``ok`` (it exited by itself), ``timeout``, ``memory``,
+    ``processes``, ``threads`` or ``disk``; the exit code; peak memory and the time it took."""
 
     status: str
     exitcode: int = None
@@ -50,13 +57,60 @@ def family(pid):
         return []
 
 
-def resident_mb(processes):
+def _sum(processes, measure):
     total = 0
     for proc in processes:
         try:
-            total += proc.memory_info().rss
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            total += measure(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, FileNotFoundError, ProcessLookupError):
             pass
+    return total
+
+
+def resident_mb(processes):
+    return _sum(processes, lambda p: p.memory_info().rss) / 2**20
+
+
+def _hidden_files(pid, seen):
+    """Bytes of in-memory or deleted files the process holds open (each file counted once)."""
+    total = 0
+    folder = f"/proc/{pid}/fd"
+    for fd in os.listdir(folder):
+        try:
+            target = os.readlink(f"{folder}/{fd}")
+            if target.startswith("/memfd:") or target.endswith("(deleted)"):
+                info = os.stat(f"{folder}/{fd}")
+                if (info.st_dev, info.st_ino) not in seen:
+                    seen.add((info.st_dev, info.st_ino))
+                    total += info.st_size
+        except OSError:
+            pass
+    return total
+
+
+def memory_mb(processes):
+    """Proportional set size of the processes plus the hidden files they hold, in MB."""
+    seen = set()
+    pss = _sum(processes, lambda p: getattr(p.memory_full_info(), "pss", None) or p.memory_info().rss)
+    return (pss + _sum(processes, lambda p: _hidden_files(p.pid, seen))) / 2**20
+
+
+def threads(processes):
+    return _sum(processes, lambda p: p.num_threads())
+
+
+def folder_mb(folder, cap=20000):
+    """Disk used below ``folder`` (at most ``cap`` entries are looked at)."""
+    total, count = 0, 0
+    for base, dirs, files in os.walk(folder):
+        for name in files:
+            count += 1
+            try:
+                total += os.lstat(os.path.join(base, name)).st_blocks * 512
+            except OSError:
+                pass
+        if count > cap:
+            break
     return total / 2**20
 
 
@@ -91,12 +145,14 @@ class Watcher:
         limits: :class:`Limits`.
         reap: returns the exit code once the child has finished, else None (default:
             ``os.waitpid``; pass ``popen.poll`` for a subprocess.Popen).
+        folder: the unit's own host folder, whose size counts against ``limits.disk_mb``.
     """
 
-    def __init__(self, pid, limits, *, reap=None):
-        self.pid, self.limits = pid, limits
+    def __init__(self, pid, limits, *, reap=None, folder=None):
+        self.pid, self.limits, self.folder = pid, limits, folder
         self.reap = reap or (lambda: _waitpid(pid))
         self.start, self.peak, self.processes = time.monotonic(), 0.0, []
+        self.next_deep = self.start
 
     def poll(self):
         """None while the child runs within its limits, else a :class:`Watched`."""
@@ -106,9 +162,7 @@ class Watcher:
             kill_tree(self.pid, self.processes[1:])
             return Watched("ok", code, self.peak, elapsed)
         self.processes = family(self.pid)
-        used = resident_mb(self.processes)
-        self.peak = max(self.peak, used)
-        verdict = self._verdict(elapsed, used, len(self.processes))
+        verdict = self._verdict(elapsed)
         if verdict is None:
             return None
         kill_tree(self.pid, self.processes)
@@ -117,21 +171,47 @@ class Watcher:
             time.sleep(0.01)
         return Watched(verdict[0], code, self.peak, elapsed, verdict[1])
 
-    def _verdict(self, elapsed, used, count):
-        limits = self.limits
+    def _verdict(self, elapsed):
+        limits, count = self.limits, len(self.processes)
         if elapsed > limits.timeout:
             return "timeout", f"took longer than {limits.timeout:g} s"
-        if used > limits.memory_mb:
-            return "memory", (f"used {used:.0f} MB of resident memory, over the limit of "
-                              f"{limits.memory_mb} MB")
         if count > limits.max_processes:
             return "processes", f"ran {count} processes at once, over the limit of {limits.max_processes}"
+        quick = resident_mb(self.processes)
+        if quick <= limits.memory_mb and time.monotonic() < self.next_deep:
+            return None
+        self.next_deep = time.monotonic() + limits.deep
+        used = memory_mb(self.processes)
+        self.peak = max(self.peak, used)
+        if used > limits.memory_mb:
+            return "memory", f"used {used:.0f} MB of memory, over the limit of {limits.memory_mb} MB"
+        running = threads(self.processes)
+        if running > limits.max_threads:
+            return "threads", f"ran {running} threads at once, over the limit of {limits.max_threads}"
+        if self.folder and (disk := folder_mb(self.folder)) > limits.disk_mb:
+            return "disk", f"wrote {disk:.0f} MB to disk, over the limit of {limits.disk_mb} MB"
         return None
 
 
-def watch(pid, limits, *, reap=None):
+def watch(pid, limits, *, reap=None, folder=None):
     """Watch a child until it ends or passes a limit; returns a :class:`Watched`."""
-    watcher = Watcher(pid, limits, reap=reap)
+    watcher = Watcher(pid, limits, reap=reap, folder=folder)
     while (result := watcher.poll()) is None:
         time.sleep(limits.poll)
     return result
+
+
+def remove(folder):
+    """Delete a folder the sandboxed work wrote into, whatever permissions it left on it."""
+    import shutil
+    import stat
+
+    def unlock(function, path, _):
+        try:
+            os.chmod(os.path.dirname(path), stat.S_IRWXU)
+            os.chmod(path, stat.S_IRWXU)
+            function(path)
+        except OSError:
+            pass
+
+    shutil.rmtree(folder, onerror=unlock)

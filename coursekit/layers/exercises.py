@@ -8,6 +8,7 @@ import numpy as np
 
 from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.grading import Convention, Exercise, register, scipy_functions, torch_functions, unpack
+from coursekit.grading.exercises import functions_at
 from coursekit.layers import numpy_ref as ref
 
 
@@ -128,8 +129,10 @@ register(Exercise(
             {"softmax": _columnwise_softmax},
         ),
     ),
-    forbidden=lambda: [*torch_functions("softmax", "nn.functional.softmax", "special.softmax"),
-                       *scipy_functions("special.softmax", "special.log_softmax")],
+    forbidden=lambda: [*torch_functions("softmax", "nn.functional.softmax", "special.softmax", "log_softmax",
+                                        "nn.functional.log_softmax", "special.log_softmax"),
+                       *scipy_functions("special.softmax", "special.log_softmax"),
+                       *functions_at("sklearn.utils.extmath.softmax")],
 ))
 
 register(Exercise(
@@ -151,6 +154,7 @@ register(Exercise(
         ),
     ),
     forbidden=lambda: [*torch_functions("nn.functional.cross_entropy", "nn.functional.log_softmax",
-                                        "log_softmax", "softmax"),
-                       *scipy_functions("special.log_softmax", "special.softmax")],
+                                        "log_softmax", "softmax", "nn.functional.nll_loss"),
+                       *scipy_functions("special.log_softmax", "special.softmax"),
+                       *functions_at("sklearn.utils.extmath.softmax", "sklearn.metrics.log_loss")],
 ))

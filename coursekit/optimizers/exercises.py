@@ -208,4 +208,5 @@ for _name in HYPERPARAMETERS:
         forbidden=functools.partial(_torch_optim_internals, _name),
         reference_modules=REFERENCE_MODULES,
         hidden_cases=6,
+        answers_use=("coursekit.optimizers.state",),  # SGDState, AdamState, ...
     ))

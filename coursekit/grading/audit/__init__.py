@@ -7,9 +7,11 @@ For one submission it
 2. scans that code for tampering with the grader (:mod:`.scan`); a scan that fails on this
    notebook (recursion, size, anything) becomes a flag on this student, never an error for
    the class;
-3. runs the cells in the sandbox (:mod:`.runner`), where coursekit has no reference modules
-   (importing one gives stubs that raise), on the visible cases and on hidden cases drawn
-   from a fresh seed, each case under the exercise's call guard; only plain arrays come back;
+3. runs the setup cells, the answer cells and the cells the student added in the sandbox
+   (:mod:`.runner`), where coursekit keeps only what the exercises need to make and run
+   their cases (:mod:`.allowlist`; importing anything else, every reference included, gives
+   stubs that raise), on the visible cases and on hidden cases drawn from a fresh seed, each
+   case under the exercise's call guard; only plain arrays come back;
 4. computes the expected outputs here, in a process no student code ever ran in, with a
    coursekit whose files were checked against the install's record (:mod:`.integrity`).
 
@@ -20,12 +22,12 @@ import json
 from dataclasses import dataclass, field
 
 from coursekit import grading
-from coursekit.grading.audit import extract, scan
+from coursekit.grading.audit import allowlist, extract, scan
 from coursekit.grading.audit.sandboxed import hidden_module_info, run_runner
 from coursekit.grading.check import problems
 from coursekit.grading.exercises import keyed_seed, seed_for
 
-MAX_SOURCE_CHARS = 2_000_000
+MAX_SOURCE_CHARS = 200_000
 
 
 @dataclass
@@ -49,7 +51,7 @@ class Plan:
     test_cells: list
     calls: list
     release_nb: dict
-    hidden: dict  # reference modules the sandbox must not contain: {name: info}
+    hidden: dict  # modules the sandbox serves as stubs (see allowlist): {name: description}
     forbidden: dict  # exercise -> ("module:qualname" list, torch names)
     banned: set  # {(top-level module, name)} of the forbidden functions, for the scan
     reference_functions: list
@@ -75,7 +77,7 @@ def plan_for(test_cells, release_nb):
         paths = [f"{f.__module__}:{getattr(f, '__qualname__', f.__name__)}" for f in functions
                  if getattr(f, "__module__", None) and hasattr(f, "__name__")]
         forbidden[ex.name] = (paths, sorted(forbidden_torch_names(functions)))
-    modules = sorted({m for ex in exercises for m in ex.reference_modules if m.startswith("coursekit.")})
+    modules = allowlist.hidden(exercises)
     banned = {(path.split(".")[0], path.rsplit(".", 1)[-1].split(":")[-1])
               for paths, _ in forbidden.values() for path in paths}
     return Plan(test_cells, calls, release_nb, hidden_module_info(modules), forbidden, banned,
@@ -182,7 +184,7 @@ def score_calls(plan_, specs, arrays, errors):
 
 
 def audit_notebook(notebook_bytes, plan_, *, student, seed, nbgrader_score=0.0, limits=None,
-                   sandboxed=True):
+                   sandboxed=True, cell_seconds=120):
     """Audit one submitted notebook (its bytes); returns an AuditResult."""
     max_score = sum(c.points for c in plan_.test_cells)
     try:
@@ -191,10 +193,13 @@ def audit_notebook(notebook_bytes, plan_, *, student, seed, nbgrader_score=0.0, 
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as err:
         return AuditResult(nbgrader_score, 0.0, max_score, [f"malformed: {str(err)[:200]}"])
     flags = scan_flags(cells, plan_)
+    # The setup, the answers and the cells the student added (helpers an answer may call), in
+    # the notebook's order; not the instructor's demonstrations, which can take long.
     runnable = [extract.without_magics(c.source) for c in cells
-                if c.kind in ("setup", "solution") and len(c.source) <= MAX_SOURCE_CHARS]
+                if c.kind in ("setup", "solution", "added") and len(c.source) <= MAX_SOURCE_CHARS]
     specs = exercise_specs(plan_, seed, student)
     arrays, errors, watched = run_runner(runnable, plan_.calls, specs, plan_.hidden, limits=limits,
+                                         cell_seconds=cell_seconds,
                                          sandboxed=sandboxed)
     if watched.status != "ok" or "sandbox" in errors:
         flags.append(f"audit-{watched.status}: {errors.get('sandbox') or watched.message}"[:300])

@@ -80,6 +80,31 @@ class StubModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         module.__all__ = [a for a in attributes if not a.startswith("_")]
 
 
+BLOCKED_IMPORTS = ("ctypes", "_ctypes", "cffi", "_cffi_backend", "_lsprof", "cProfile", "profile")
+
+
+class BlockedImports(importlib.abc.MetaPathFinder):
+    """Modules that could switch the call guard off from C, refused to student code."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED_IMPORTS:
+            raise ImportError(f"{name} is not available to the answer being audited")
+        return None
+
+
+def take_away_the_switches():
+    """Student code gets no way to replace the call guard's profiler (the guard keeps its own
+    references, taken when it was imported)."""
+    import threading
+
+    for module, name in ((sys, "setprofile"), (sys, "settrace"), (threading, "setprofile"),
+                         (threading, "settrace")):
+        setattr(module, name, _stub(f"{module.__name__}.{name}"))
+    for name in BLOCKED_IMPORTS:
+        sys.modules.pop(name, None)
+    sys.meta_path.insert(0, BlockedImports())
+
+
 class _Alarm(BaseException):
     pass
 
@@ -129,7 +154,9 @@ def _run_calls(job, namespace, errors, arrays):
         spec = job["exercises"][name]
         missing = [n for n in names if n not in namespace]
         if missing:
-            errors[f"{call_index}"] = f"not defined: {', '.join(missing)}"
+            stopped = [f"{k}: {v}" for k, v in errors.items() if k.startswith("cell ")]
+            why = f" (a cell of yours stopped early: {stopped[0]})" if stopped else ""
+            errors[f"{call_index}"] = f"not defined: {', '.join(missing)}{why}"
             continue
         functions = dict(zip(ex.roles, (namespace[n] for n in names)))
         all_cases = (grading.cases(ex, False, seed=spec["visible_seed"])
@@ -170,6 +197,9 @@ def main(result_fd):
         grading.exercise(name)  # the exercises import (as stubs) what they reference
     for module in job.get("preload", []):
         importlib.import_module(module)
+    import coursekit.grading.guard  # noqa: F401  (takes its own references to the profiler first)
+
+    take_away_the_switches()
     real_exit, save, dumps = os._exit, np.savez, json.dumps
     os._exit = _stub("os._exit")  # a student's os._exit must not end the audit early
     signal.signal(signal.SIGALRM, _on_alarm)

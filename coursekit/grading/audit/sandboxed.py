@@ -6,6 +6,7 @@ no path, name or import reaches reference code. The runner serves those modules 
 (:class:`coursekit.grading.audit.runner.StubModules`) from :func:`hidden_module_info`.
 """
 
+import atexit
 import io
 import json
 import os
@@ -22,7 +23,8 @@ from coursekit.grading import sandbox, watchdog
 from coursekit.grading.audit.runner import ERRORS_KEY
 
 MAX_RESULT_BYTES = 256 * 2**20
-AUDIT_LIMITS = watchdog.Limits(timeout=120, memory_mb=3072)
+AUDIT_LIMITS = watchdog.Limits(timeout=300, memory_mb=3072)
+CELL_SECONDS = 120  # as nbgrader's cell timeout in nbgrader_config.py
 _VIEWS = {}
 
 
@@ -79,6 +81,7 @@ def coursekit_view(hidden):
         return _VIEWS[key]
     package = sandbox.coursekit_dir()
     view = Path(tempfile.mkdtemp(prefix="coursekit-audit-view-")) / "coursekit"
+    atexit.register(watchdog.remove, view.parent)  # (forked units leave with os._exit: not theirs)
     shutil.copytree(package, view, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for name in key:
         relative = Path(*name.split(".")[1:])
@@ -123,7 +126,7 @@ def _command(result_fd, hidden, sandboxed):
     return sandbox.command(policy, argv), None
 
 
-def run_runner(cells, calls, specs, hidden, *, limits=None, cell_seconds=30, sandboxed=True):
+def run_runner(cells, calls, specs, hidden, *, limits=None, cell_seconds=CELL_SECONDS, sandboxed=True):
     """Run the student's cells and the exercises' cases in the runner.
 
     Returns:

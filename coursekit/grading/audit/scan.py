@@ -19,7 +19,14 @@ DYNAMIC = {"exec", "eval", "compile", "__import__", "globals", "setattr", "delat
 PROCESS = {("os", "_exit"), ("sys", "exit"), ("os", "kill"), ("os", "abort"), ("signal", "signal"),
            ("signal", "alarm")}
 TRACING = {("sys", "setprofile"), ("sys", "settrace"), ("threading", "setprofile"), ("threading", "settrace")}
-DANGEROUS_IMPORTS = {"importlib", "ctypes", "subprocess", "signal", "marshal", "inspect", "gc"}
+DANGEROUS_IMPORTS = {"importlib", "ctypes", "subprocess", "signal", "marshal", "cffi", "_lsprof", "cProfile"}
+# Names that switch the call guard off: its profiler, torch's function and dispatch modes.
+GUARD_SWITCHES = {"setprofile", "settrace", "DisableTorchFunction", "DisableTorchFunctionSubclass",
+                  "_DisableTorchDispatch", "_disable_current_modes", "_pop_mode", "_pop_mode_temporarily",
+                  "_pop_torch_function_stack", "_pop_torch_dispatch_stack", "_unset_dispatch_mode",
+                  "_python_dispatch", "TorchDispatchMode", "TorchFunctionMode", "overrides"}
+# Assignments that configure a library rather than patch it.
+SETTINGS = ("os.environ", "torch.backends", "np.random.seed", "warnings.filters")
 ARRAY_HOOKS = {"__eq__", "__ne__", "__array__", "__array_ufunc__", "__array_function__",
                "__float__", "__sub__", "__rsub__", "__abs__", "__getattribute__"}
 ALLOWED_COURSEKIT = {"coursekit", "coursekit.grading", "coursekit.data", "coursekit.plots",
@@ -71,9 +78,16 @@ class _Scanner(ast.NodeVisitor):
             full = f"{module}.{alias.name}"
             self.aliases[alias.asname or alias.name] = module.split(".")[0]
             self._check_import(full if module == "coursekit" else module)
+            self._check_switch(alias.name, f"imports {full}")
         self.generic_visit(node)
 
+    def _check_switch(self, name, detail):
+        if name in GUARD_SWITCHES:
+            self.flag("guard-tampering", detail)
+
     def _check_import(self, name):
+        if name.startswith(("torch._C", "torch.utils._python_dispatch", "torch.overrides")):
+            self.flag("guard-tampering", f"imports {name}")
         top = name.split(".")[0]
         if top in DANGEROUS_IMPORTS:
             self.flag("dynamic-code", f"imports {name}")
@@ -87,10 +101,12 @@ class _Scanner(ast.NodeVisitor):
             dotted = _dotted(target.value if isinstance(target, ast.Subscript) else target) or "?"
             if isinstance(target, ast.Subscript) and dotted.endswith("modules") and module == "sys":
                 self.flag("sys-modules", f"writes {dotted}[...]")
-            elif module in PROTECTED_MODULES:
+            elif module in PROTECTED_MODULES and not dotted.startswith(SETTINGS):
                 self.flag("monkeypatch", f"assigns to {dotted}")
         elif isinstance(target, ast.Name) and target.id in {"check", "np", "numpy", "torch"}:
             self.flag("monkeypatch", f"rebinds {target.id}")
+        elif isinstance(target, ast.Name):
+            self.aliases.pop(target.id, None)  # a variable of the student's, not a module
         elif isinstance(target, (ast.Tuple, ast.List)):
             for element in target.elts:
                 self._assigned(element)
@@ -128,8 +144,12 @@ class _Scanner(ast.NodeVisitor):
             self.flag("ipython-hooks", f"uses {node.attr}")
         if node.attr == "modules" and self._module_of(node) == "sys":
             self.flag("sys-modules", "uses sys.modules")
-        if node.attr in {"__globals__", "__code__", "__builtins__", "__dict__", "__subclasses__"}:
+        if node.attr in {"__globals__", "__code__", "__builtins__", "__subclasses__"} or (
+                node.attr == "__dict__" and self._module_of(node) in PROTECTED_MODULES):
             self.flag("dynamic-code", f"uses {node.attr}")
+        if node.attr == "_C" and self._module_of(node) == "torch":
+            self.flag("guard-tampering", f"uses {_dotted(node) or 'torch._C'}")
+        self._check_switch(node.attr, f"uses {_dotted(node) or node.attr}")
         self.generic_visit(node)
 
     def visit_Name(self, node):
@@ -137,10 +157,18 @@ class _Scanner(ast.NodeVisitor):
             self.flag("dynamic-code", "uses __builtins__")
         self.generic_visit(node)
 
+    def visit_Constant(self, node):
+        if isinstance(node.value, str) and any(s in node.value for s in GUARD_SWITCHES - {"overrides"}):
+            self.flag("guard-tampering", "names a call-guard switch in a string")
+
     def visit_Call(self, node):
         name = node.func.id if isinstance(node.func, ast.Name) else None
-        if name in DYNAMIC:
+        protected_target = bool(node.args) and self._module_of(node.args[0]) in PROTECTED_MODULES
+        if name in DYNAMIC - {"setattr", "delattr"} or (name in {"setattr", "delattr"} and protected_target):
             self.flag("dynamic-code", f"calls {name}")
+        if name in {"getattr", "vars"} and (protected_target or name == "getattr" and len(node.args) > 1
+                                            and not isinstance(node.args[1], ast.Constant)):
+            self.flag("dynamic-code", f"calls {name} with a computed name" if name == "getattr" else "calls vars")
         if name == "get_ipython":
             self.flag("ipython-hooks", "calls get_ipython()")
         if name in {"setprofile", "settrace"}:
