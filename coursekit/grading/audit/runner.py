@@ -80,7 +80,9 @@ class StubModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         module.__all__ = [a for a in attributes if not a.startswith("_")]
 
 
-BLOCKED_IMPORTS = ("ctypes", "_ctypes", "cffi", "_cffi_backend", "_lsprof", "cProfile", "profile")
+# (ctypes stays: libraries such as threadpoolctl need it. Switching the profiler off through it
+# is still caught: the guard checks its hook after every case, and the scan flags the import.)
+BLOCKED_IMPORTS = ("cffi", "_cffi_backend", "_lsprof", "cProfile", "profile")
 
 
 class BlockedImports(importlib.abc.MetaPathFinder):
