@@ -153,9 +153,10 @@ def apply(root, assignment, outcome, result, audit_only=False):
         target = Path(root) / "autograded" / outcome.student / assignment.assignment_id
         target.mkdir(parents=True, exist_ok=True)
         (target / assignment.notebook_name).write_bytes(base64.b64decode(part["autograded"]))
-        stamp = Path(root) / "submitted" / outcome.student / assignment.assignment_id / "timestamp.txt"
-        if stamp.exists():  # nbgrader's feedback and release_feedback read it from here
-            shutil.copy2(stamp, target / "timestamp.txt")
+        collected = Path(root) / "submitted" / outcome.student / assignment.assignment_id
+        for extra in collected.iterdir():  # timestamp.txt, submission_secret.txt...: as autograde
+            if extra.name != assignment.notebook_name and extra.is_file():
+                shutil.copy2(extra, target / extra.name)
     audit = result.get("audit")
     if audit is None:
         outcome.flags.append(f"audit-missing: the audit did not finish ({outer.get('message') or 'it died'})")

@@ -80,31 +80,17 @@ class StubModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         module.__all__ = [a for a in attributes if not a.startswith("_")]
 
 
-# (ctypes stays: libraries such as threadpoolctl need it. Switching the profiler off through it
-# is still caught: the guard checks its hook after every case, and the scan flags the import.)
-BLOCKED_IMPORTS = ("cffi", "_cffi_backend", "_lsprof", "cProfile", "profile")
-
-
-class BlockedImports(importlib.abc.MetaPathFinder):
-    """Modules that could switch the call guard off from C, refused to student code."""
-
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in BLOCKED_IMPORTS:
-            raise ImportError(f"{name} is not available to the answer being audited")
-        return None
-
-
 def take_away_the_switches():
-    """Student code gets no way to replace the call guard's profiler (the guard keeps its own
-    references, taken when it was imported)."""
+    """Student code gets no ``sys.setprofile`` to replace the call guard's profiler with (the
+    guard keeps its own references, taken when it was imported). Other routes (a C profiler,
+    ctypes) would leave the guard's hook replaced, which it checks after every case, and the
+    scan flags the imports they need; blocking those modules outright broke honest code
+    (torch imports cProfile, threadpoolctl ctypes)."""
     import threading
 
     for module, name in ((sys, "setprofile"), (sys, "settrace"), (threading, "setprofile"),
                          (threading, "settrace")):
         setattr(module, name, _stub(f"{module.__name__}.{name}"))
-    for name in BLOCKED_IMPORTS:
-        sys.modules.pop(name, None)
-    sys.meta_path.insert(0, BlockedImports())
 
 
 class _Alarm(BaseException):
