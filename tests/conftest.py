@@ -1,8 +1,10 @@
 """Shared fixtures and helpers: the course root, torch devices (cpu, plus cuda when available),
-and smooth_problem, the non-quadratic test loss that both optimizer test files use.
+smooth_problem, the non-quadratic test loss that both optimizer test files use, the digits
+data, and closing the figures a test leaves open.
 """
 
 import os
+import sys
 from pathlib import Path
 
 # Two pytest workers share two cores: one thread each (notebook kernels inherit this) avoids
@@ -67,6 +69,23 @@ def root():
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    """The offline digits split, once per test module."""
+    from coursekit import data
+
+    return data.digits(seed=0)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Close every matplotlib figure a test left open (where pyplot is loaded at all)."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ import dataclasses
 import numpy as np
 
 from coursekit import grading
+from coursekit.grading.exercise_tools import Float32Cases
 
 
 def _map(value, convert):
@@ -71,8 +72,7 @@ def float32_cases(name, count=200):
     only; one without (activations, which run every case in float32 too) keeps its own.
     """
     ex = grading.exercise(name)
-    build = getattr(ex.make_case, "build", None)
-    make_case = (lambda rng, hidden: build(rng, hidden, np.float32)) if build else ex.make_case
+    make_case = ex.make_case.only(np.float32) if isinstance(ex.make_case, Float32Cases) else ex.make_case
     copy = dataclasses.replace(ex, name=f"{name}.float32", make_case=make_case,
                                visible_cases=count, hidden_cases=count)
     grading.register(copy)

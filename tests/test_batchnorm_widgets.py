@@ -4,7 +4,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -13,12 +12,6 @@ from coursekit.batchnorm import experiments
 from coursekit.plots import batchnorm as plots
 from coursekit.widgets import batchnorm as widgets
 from widget_kernel import assert_redraws
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def _lines(fig):

@@ -7,15 +7,9 @@ import pytest
 import torch
 from torch import nn
 
-from coursekit import data
 from coursekit.batchnorm.torch_ref import BatchNorm1d
 from coursekit.beyond import activations, adaptive, decay, maxnorm, nets, normalisation, transfer, uncertainty
 from coursekit.layernorm.torch_ref import LayerNorm
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return data.digits(seed=0)
 
 
 def test_mlp_places_the_normalisation_before_or_after_the_activation():

@@ -25,11 +25,6 @@ TORCH_ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.rel
                      "elu": F.elu, "selu": F.selu, "identity": lambda z: z}
 
 
-@pytest.fixture(scope="module")
-def digits():
-    return data.digits(seed=0)
-
-
 def _model(rng, *, activation="elu", batchnorm=True, dropout=0.0, input_noise=0.0, sizes=SIZES,
            dtype=np.float64):
     model = build_numpy_mlp(sizes, activation=activation, batchnorm=batchnorm, dropout=dropout,

@@ -26,13 +26,6 @@ CLASSES = {  # label -> (ours, torch.optim's, kwargs)
 }
 
 
-@pytest.fixture(scope="module")
-def digits():
-    from coursekit import data
-
-    return data.digits(seed=0)
-
-
 @pytest.fixture
 def one_thread():
     """Tiny models train much faster on one CPU thread, above all on a busy machine."""

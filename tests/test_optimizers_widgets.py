@@ -16,12 +16,6 @@ from coursekit.widgets import optimizers as race_widget  # noqa: E402
 from widget_kernel import assert_redraws  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
 # ----- surfaces and trajectories ---------------------------------------------------------
 
 

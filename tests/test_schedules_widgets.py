@@ -7,27 +7,14 @@ matplotlib.use("Agg")
 
 import base64  # noqa: E402
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from coursekit import data  # noqa: E402
 from coursekit.plots import schedules as figures  # noqa: E402
 from coursekit.schedules import experiments  # noqa: E402
 from coursekit.schedules.runs import make_schedule  # noqa: E402
 from coursekit.training import build_mlp  # noqa: E402
 from coursekit.widgets import schedules as explorer  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return data.digits(seed=0)
 
 
 class FakeTrainer:

@@ -22,11 +22,6 @@ from coursekit.training.torch_steps import clipper
 from conftest import torch_devices
 
 
-@pytest.fixture(scope="module")
-def digits():
-    return data.digits(seed=0)
-
-
 def test_numpy_two_layer_learns_digits(digits):
     _, hist = train_two_layer(digits, epochs=3, progress=False)
     assert hist["val_acc"][-1] > 0.85  # chance is 0.1

@@ -18,11 +18,6 @@ from coursekit.training.scheduling import steps_per_epoch
 from test_numpy_mlp import _to_torch
 
 
-@pytest.fixture(scope="module")
-def digits():
-    return data.digits(seed=0)
-
-
 def _torch_optimizer_with(scheduler_factory, clip_norm=None, base=torch.optim.SGD):
     """An optimizer class whose step clips (torch's clip_grad_norm_) and then steps a torch
     scheduler: the oracle of fit's schedule and clip_norm."""

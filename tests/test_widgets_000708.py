@@ -6,27 +6,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from coursekit import data  # noqa: E402
 from coursekit.layers import numpy_ref  # noqa: E402
 from coursekit.training import defaults  # noqa: E402
 from coursekit.tuning import IntUniform, LogUniform  # noqa: E402
 from coursekit.widgets import backprop, default_configuration, tuning  # noqa: E402
 from widget_kernel import assert_redraws  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return data.digits(seed=0)
 
 
 # ----- 00: learning rate and width ------------------------------------------------------------

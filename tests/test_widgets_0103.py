@@ -6,7 +6,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
@@ -15,12 +14,6 @@ from coursekit.widgets import activations as act_widgets  # noqa: E402
 from coursekit.widgets import initialization as init_widgets  # noqa: E402
 from coursekit.widgets import unstable_gradients as ug_widgets  # noqa: E402
 from widget_kernel import assert_redraws  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def _control(widget, description):

@@ -3,6 +3,8 @@
 - :class:`Float32Cases` makes an exercise's cases alternate float64 and float32, so that its
   visible and hidden cases both hold float32 inputs and an answer that turns float32 into
   float64 is told to keep the dtype (the reference contract: float32 stays float32).
+  :class:`IndexedCases` tells a case generator which case of the set it draws, so that each
+  set is sure to hold the inputs that tell a known mistake from the right answer.
 - A backward exercise runs the student's own forward pass first and returns its output too;
   naming that output in the exercise's ``checked_first`` makes the feedback say to fix the
   forward pass first (:func:`forward_first_message`, compared with the reference's output in
@@ -19,28 +21,53 @@ from coursekit.grading.exercises import Exercise, StudentError
 FLOAT_DTYPES = (np.float64, np.float32)
 
 
-class Float32Cases:
-    """A ``make_case`` whose cases alternate float64 and float32: the 1st, 3rd, ... case of
-    a set is float64, the 2nd, 4th, ... float32, whatever the seed.
+class IndexedCases:
+    """A ``make_case`` that knows which case of the set it draws: ``build(rng, hidden, index)``
+    gets index 0, 1, 2, ... for the visible (or the hidden) cases, whatever the seed, so that
+    every set holds the inputs on which a known mistake shows (a train=False case, logits
+    large enough to overflow, a short gradient), not only by chance.
 
     ``grading.cases`` draws the visible (or the hidden) cases of an exercise one after the
     other from one new generator; this counts the cases drawn from the current generator.
-
-    Args:
-        build: ``build(rng, hidden, dtype) -> dict``, a case whose floating arrays have dtype
-            (``np.float64`` or ``np.float32``).
     """
 
     def __init__(self, build):
         self.build = build
         self._rng, self._drawn = None, 0
 
-    def __call__(self, rng, hidden):
+    def _next_index(self, rng):
         if rng is not self._rng:
             self._rng, self._drawn = rng, 0
-        dtype = FLOAT_DTYPES[self._drawn % 2]
         self._drawn += 1
-        return self.build(rng, hidden, dtype)
+        return self._drawn - 1
+
+    def __call__(self, rng, hidden):
+        return self.build(rng, hidden, self._next_index(rng))
+
+
+class Float32Cases(IndexedCases):
+    """A ``make_case`` whose cases alternate float64 and float32: the 1st, 3rd, ... case of
+    a set is float64, the 2nd, 4th, ... float32, whatever the seed.
+
+    Args:
+        build: ``build(rng, hidden, dtype) -> dict``, a case whose floating arrays have dtype
+            (``np.float64`` or ``np.float32``); with ``indexed=True``,
+            ``build(rng, hidden, dtype, index)`` (see :class:`IndexedCases`).
+        dtypes: the dtypes the cases take in turn.
+    """
+
+    def __init__(self, build, *, indexed=False, dtypes=FLOAT_DTYPES):
+        super().__init__(build)
+        self.indexed, self.dtypes = indexed, tuple(dtypes)
+
+    def only(self, dtype):
+        """The same generator with every case in ``dtype``."""
+        return Float32Cases(self.build, indexed=self.indexed, dtypes=(dtype,))
+
+    def __call__(self, rng, hidden):
+        index = self._next_index(rng)
+        dtype = self.dtypes[index % len(self.dtypes)]
+        return self.build(rng, hidden, dtype, index) if self.indexed else self.build(rng, hidden, dtype)
 
 
 def _default_tolerances():

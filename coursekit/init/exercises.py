@@ -14,6 +14,7 @@ import sys
 import numpy as np
 
 from coursekit.grading import Convention, Exercise, StudentError, register
+from coursekit.grading.exercise_tools import IndexedCases
 from coursekit.init import numpy_ref as ref
 
 # Statistics of 40,000+ draws: relative sampling error well under 1%, so 6% separates
@@ -63,13 +64,15 @@ def _draw(fn, case, kwargs):
 # ----- variance_scaling ----------------------------------------------------------------
 
 
-def _vs_case(rng, hidden):
+def _vs_case(rng, hidden, index):
+    """Every set holds each mode and each distribution: the case's index picks them in turn
+    (the six hidden cases hold every pair)."""
     fan_in, fan_out = _fans(rng, hidden)
     return {
         "fan_in": fan_in, "fan_out": fan_out,
         "scale": float(rng.choice([1.0, 2.0, 0.5, 4.0])),  # at 3, two slips coincide
-        "mode": str(rng.choice(ref.MODES)),
-        "distribution": str(rng.choice(ref.DISTRIBUTIONS)),
+        "mode": ref.MODES[index % len(ref.MODES)],
+        "distribution": ref.DISTRIBUTIONS[index % len(ref.DISTRIBUTIONS)],
         "seed": int(rng.integers(2**31)),
     }
 
@@ -100,7 +103,7 @@ _RIGHT_BOUND = lambda var, scale, n: math.sqrt(3 * var)  # noqa: E731
 register(Exercise(
     name="init.variance_scaling",
     roles=("variance_scaling",),
-    make_case=_vs_case,
+    make_case=IndexedCases(_vs_case),
     run=_run_vs,
     reference={"variance_scaling": ref.variance_scaling},
     conventions=(

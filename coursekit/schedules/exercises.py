@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from coursekit.grading import Convention, Exercise, StudentError, register, unpack
+from coursekit.grading.exercise_tools import IndexedCases
 from coursekit.schedules import numpy_ref as ref
 
 REFERENCE_MODULES = (
@@ -160,10 +161,12 @@ _register("warmup_cosine", _warmup_case, ("warmup_steps", "start_factor", "eta_m
 # ----- 1cycle ----------------------------------------------------------------------------
 
 
-def _one_cycle_case(rng, hidden):
+def _one_cycle_case(rng, hidden, index):
+    """The case's index picks the annealing and the phases in turn: the six hidden cases hold
+    all four pairs."""
     n = _length(rng, hidden)
     options = [("cos", False), ("linear", False), ("cos", True), ("linear", True)]
-    anneal, three = options[int(rng.integers(4))]
+    anneal, three = options[index % 4]
     return {"max_lr": _log_uniform(rng, 0.01, 1.0), "n_steps": n, "pct_start": _sig(rng.uniform(0.2, 0.45)),
             "div_factor": _sig(rng.uniform(5, 40)), "final_div_factor": _sig(10 ** rng.uniform(1, 4)),
             "anneal_strategy": anneal, "three_phase": three}
@@ -202,7 +205,7 @@ def _one_cycle_min_from_max(max_lr, n_steps, *, div_factor=25.0, final_div_facto
                          **hyper)
 
 
-_register("one_cycle", _one_cycle_case,
+_register("one_cycle", IndexedCases(_one_cycle_case),
           ("pct_start", "div_factor", "final_div_factor", "anneal_strategy", "three_phase"),
           ref.one_cycle, (
               Convention("phases that end at pct_start * n_steps (torch ends the climb one step earlier)",

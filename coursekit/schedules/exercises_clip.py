@@ -12,21 +12,29 @@ import math
 import numpy as np
 
 from coursekit.grading import Convention, Exercise, StudentError, register, unpack
+from coursekit.grading.exercise_tools import IndexedCases
 from coursekit.schedules import numpy_ref as ref
 from coursekit.schedules.exercises import REFERENCE_MODULES, _sig
 
 EPS = 1e-6
 
 
-def _clip_case(rng, hidden):
+def _clip_case(rng, hidden, index):
+    """Gradients and a max_norm. Every set holds tiny gradients in several arrays, clipped by
+    their 2-norm (the 1st, 4th, ... case: torch's 1e-6 and the global norm show there), and
+    several arrays shorter than max_norm in the inf-norm (the 2nd, 5th, ...)."""
     norm_type = float(rng.choice([2.0, 2.0, math.inf, 1.0] if hidden else [2.0, math.inf]))
     dtype = np.float32 if hidden and rng.random() < 0.5 else np.float64
     count = int(rng.integers(1, 5)) if hidden else int(rng.integers(2, 4))
+    if index % 3 < 2:  # several arrays: a sum of norms is no global norm; the 2-norm, then inf
+        norm_type, count = (2.0, math.inf)[index % 3], max(count, 2)
     scale = float(rng.choice([1e-6, 1.0, 30.0])) if hidden else float(rng.choice([1e-6, 1.0, 5.0]))
+    scale = 1e-6 if index % 3 == 0 else scale
     grads = [(scale * rng.standard_normal(tuple(int(s) for s in rng.integers(1, 6, size=int(rng.integers(1, 3))))))
              .astype(dtype) for _ in range(count)]
     total = float(_p_norm([_p_norm(g, norm_type) for g in grads], norm_type))
-    factor = rng.uniform(0.1, 0.8) if rng.random() < 0.6 else rng.uniform(1.2, 3.0)
+    clipped = {0: True, 1: False}.get(index % 3, rng.random() < 0.6)
+    factor = rng.uniform(0.1, 0.8) if clipped else rng.uniform(1.2, 3.0)
     case = {f"grads[{i}]": g for i, g in enumerate(grads)}
     return {**case, "max_norm": _sig(total * factor), "norm_type": norm_type}
 
@@ -83,7 +91,7 @@ def _variant(*, per_tensor=False, eps=EPS, clamp=True, total="norm", force_p=Non
 register(Exercise(
     name="schedules.clip_grad_norm",
     roles=("clip_grad_norm",),
-    make_case=_clip_case,
+    make_case=IndexedCases(_clip_case),
     run=_run,
     reference={"clip_grad_norm": ref.clip_grad_norm},
     conventions=(
