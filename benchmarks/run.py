@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import sys
+import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -75,11 +76,17 @@ def main(argv=None):
         parser.error(f"unknown groups {sorted(unknown)}; choose from {', '.join(GROUPS)}")
     import torch
 
-    results = {}
+    results, failed = {}, []
     for group in groups:
-        results.update(GROUPS[group](quick=args.quick))
-        if group in ("optimizers", "batchnorm") and torch.cuda.is_available():
-            results.update(GROUPS[group](quick=args.quick, device="cuda"))
+        try:
+            results.update(GROUPS[group](quick=args.quick))
+            if group in ("optimizers", "batchnorm") and torch.cuda.is_available():
+                results.update(GROUPS[group](quick=args.quick, device="cuda"))
+        except Exception as err:  # the other groups' rows are still worth keeping
+            failed.append(group)
+            traceback.print_exc()
+            results[f"group {group}"] = {"value": None, "target": "reported",
+                                         "detail": f"failed: {type(err).__name__}: {err}"[:300]}
     if not torch.cuda.is_available() and {"optimizers", "batchnorm"} & set(groups):
         results["cuda rows"] = {"value": None, "target": "<= 1.3", "detail": "skipped: no CUDA device here"}
     print(table(results))
@@ -91,6 +98,8 @@ def main(argv=None):
     output.write_text(json.dumps({"machine": machine(), "quick": args.quick,
                                   "results": results}, indent=1) + "\n")
     print(f"\nwrote {args.output}")
+    if failed:
+        sys.exit(f"benchmark groups failed: {', '.join(failed)} (tracebacks above)")
 
 
 if __name__ == "__main__":
