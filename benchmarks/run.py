@@ -49,10 +49,10 @@ def machine():
 
 def passes(row):
     value, target = row["value"], row["target"]
-    if value is None or not target.startswith("<="):
+    if value is None or not target.startswith(("<=", ">=")):
         return None
     limit = float(target.split()[1])
-    return value <= limit
+    return value <= limit if target.startswith("<=") else value >= limit
 
 
 def table(results):
