@@ -11,15 +11,11 @@ targets (files an attack tries to overwrite), site (a site-packages folder), pac
 (coursekit's folder), table (a lookup table of reference outputs on predictable cases).
 """
 
-from grading_corpus import _set, _stub_all
+from grading_corpus import _only, _set, _stub_all
+from guard_escapes import (builtin_equivalents, forged_audit_result, guard_switched_off,
+                           helper_implementation, spy_on_cases, thread_started_early, torch_operator)
 
 ALL_STUB = "def {name}(*args, **kwargs):\n    raise NotImplementedError()\n"
-
-
-def _only(nb, release, grade_id, source):
-    """Every exercise left blank but ``grade_id``, which gets ``source``."""
-    _stub_all(nb, release)
-    _set(nb, grade_id, source)
 
 
 # ----- 1. reading what the student must not see ------------------------------------------
@@ -82,6 +78,7 @@ def dense_forward(x, w, b):
 
 
 # ----- 3. predictable hidden cases and escapes from the call guard -------------------------
+# (the escapes that reach a forbidden built-in are in guard_escapes.py)
 
 def lookup_table(nb, release, ctx):
     """Answers softmax from a table of reference outputs on every case coursekit's public
@@ -131,55 +128,6 @@ def reference_from_registry(nb, release, ctx):
     _only(nb, release, "softmax", '''
 from coursekit.grading import exercise as _lookup
 softmax = _lookup("layers.softmax").reference["softmax"]
-''')
-
-
-def torch_operator(nb, release, ctx):
-    """The built-in softmax, reached through ATen and through a Tensor method."""
-    _only(nb, release, "softmax", '''
-import torch
-def softmax(z):
-    t = torch.as_tensor(z)
-    return torch.ops.aten._softmax(t, 1, False).numpy() if t.shape[0] % 2 else t.softmax(1).numpy()
-''')
-
-
-def helper_implementation(nb, release, ctx):
-    """Takes softmax out of a coursekit helper that is no reference: the training loop's fast
-    cross-entropy kernel (its gradient is softmax minus the one-hot labels)."""
-    _only(nb, release, "softmax", '''
-from coursekit.training import numpy_fast
-def softmax(z):
-    work, n = np.array(z, copy=True), len(z)
-    numpy_fast.cross_entropy(work, np.zeros(n, dtype=int), np.arange(n))  # work: (p - onehot) / n
-    work *= n
-    work[:, 0] += 1
-    return work
-''')
-
-
-def guard_switched_off(nb, release, ctx):
-    """Switches the call guard off (its profiler under another name, torch's modes), then
-    calls the built-in softmax."""
-    _only(nb, release, "softmax", '''
-import torch
-from sys import setprofile as _quiet
-from torch._C import DisableTorchFunction as _no_functions
-from torch.utils._python_dispatch import _disable_current_modes as _no_dispatch
-def softmax(z):
-    _quiet(None)
-    with _no_functions(), _no_dispatch():
-        return torch.as_tensor(z).softmax(1).numpy()
-''')
-
-
-def builtin_equivalents(nb, release, ctx):
-    """The built-in under other names: scikit-learn's softmax, a tensor's log_softmax."""
-    _only(nb, release, "softmax", '''
-import torch
-from sklearn.utils.extmath import softmax as _sk
-def softmax(z):
-    return _sk(z.copy()) if len(z) % 2 else torch.as_tensor(z).log_softmax(1).exp().numpy()
 ''')
 
 
@@ -249,7 +197,8 @@ def softmax(z):
 READING = [read_forbidden]
 WRITING = [write_everywhere]
 PREDICTING = [lookup_table, reference_renamed, reference_in_thread, reference_from_registry,
-              torch_operator, helper_implementation, guard_switched_off, builtin_equivalents]
+              torch_operator, helper_implementation, guard_switched_off, builtin_equivalents,
+              spy_on_cases, thread_started_early, forged_audit_result]
 PROCESSES = [detached_processes, memory_in_children]
 AUDIT_KILLERS = [deep_expression, huge_cell]
 HONEST = [torch_tensor_ops]
@@ -259,7 +208,8 @@ ATTACKS = READING + WRITING + PREDICTING + PROCESSES + AUDIT_KILLERS
 EARNED = {"read_forbidden": 0, "write_everywhere": 0, "lookup_table": 0, "reference_renamed": 0,
           "reference_in_thread": 0, "reference_from_registry": 0, "torch_operator": 0,
           "detached_processes": 6, "memory_in_children": 6, "deep_expression": 0, "huge_cell": 0,
-          "helper_implementation": 0, "guard_switched_off": 0, "builtin_equivalents": 0}
+          "helper_implementation": 0, "guard_switched_off": 0, "builtin_equivalents": 0,
+          "spy_on_cases": 0, "thread_started_early": 0, "forged_audit_result": 0}
 assert set(EARNED) == {a.__name__ for a in ATTACKS}
 
 

@@ -30,6 +30,12 @@ def _stub_all(nb, release):
         _set(nb, gid, _cells(release)[gid]["source"])
 
 
+def _only(nb, release, grade_id, source):
+    """Every exercise left blank but ``grade_id``, which gets ``source``."""
+    _stub_all(nb, release)
+    _set(nb, grade_id, source)
+
+
 def _prepend(nb, grade_id, code):
     cell = _cells(nb)[grade_id]
     src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]

@@ -135,3 +135,17 @@ def test_silent_units_pass_no_gradient_through_relu_and_some_through_silu():
         silent, width, passed = activations.silent_units(model, name, np.random.default_rng(0).standard_normal((20, 2)))[0]
         assert (silent, width) == (2, 4)
         assert (passed > 0.05) if passes else passed == 0
+
+
+def test_silent_units_take_every_activation_the_nets_offer_and_name_a_wrong_one():
+    x = np.random.default_rng(0).standard_normal((20, 2))
+    for name in nets.ACTIVATIONS:
+        (silent, width, _), = activations.silent_units(nets.mlp([2, 4, 2], activation=name), name, x)
+        assert width == 4 and 0 <= silent <= 4
+    with pytest.raises(ValueError, match="activation must be one of .* got 'swish'"):
+        activations.silent_units(nets.mlp([2, 4, 2]), "swish", x)
+
+
+def test_train_names_a_batch_size_that_would_skip_every_batch():
+    with pytest.raises(ValueError, match="batch_size=32 is larger than the 10 examples"):
+        nets.train(nets.mlp([2, 3, 2]), np.zeros((10, 2)), np.zeros(10, dtype=int), batch_size=32, drop_last=True)

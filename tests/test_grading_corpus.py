@@ -165,6 +165,8 @@ EXPECTED_FLAGS = {
     "deep_expression": "scan-failed", "huge_cell": "too-large",
     "reference_renamed": "dynamic-code", "reference_in_thread": "calls-reference",
     "guard_switched_off": "guard-tampering",
+    "spy_on_cases": "grader-internals", "thread_started_early": "threads",
+    "forged_audit_result": "introspection",
 }
 
 

@@ -138,6 +138,9 @@ def test_bad_arguments_get_clear_errors(module):
         module.layernorm_forward(x, gamma, conv(np.zeros((1, 3))))
     with pytest.raises(ValueError, match="eps must be finite and > 0, got 0"):
         module.layernorm_forward(x, gamma, beta, eps=0)
+    single = [conv(np.ones((2, 3), dtype=np.float32)) for _ in range(2)]
+    out, _ = module.layernorm_forward(single[0], single[1][0], single[1][0], eps=np.float64(1e-5))
+    assert str(out.dtype).endswith("float32")  # a NumPy float64 eps keeps float32 float32
     with pytest.raises(TypeError, match="share one floating dtype"):
         module.layernorm_forward(x, conv(np.ones(3, dtype=np.float32)), beta)
     with pytest.raises(TypeError, match="x must have a floating dtype"):

@@ -5,6 +5,8 @@ axis the norm runs over), and Keras's ``MaxNorm`` formula written out here; then
 devices, inputs left alone and errors.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -52,6 +54,13 @@ def test_nn_linear_weight_needs_axis_1():
     w = torch.tensor(_weights((6, 4), seed=2))
     torch.testing.assert_close(torch_ref.max_norm(w, 1.0, axis=1), torch.renorm(w, 2, 0, 1.0))
     assert not torch.allclose(torch_ref.max_norm(w, 1.0, axis=0), torch.renorm(w, 2, 0, 1.0))
+
+
+def test_zero_columns_stay_zero_without_a_warning():
+    w = np.zeros((3, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(numpy_ref.max_norm(w, 1.0, eps=0.0), w)
 
 
 def test_columns_within_the_radius_are_left_exactly_alone_unlike_keras():

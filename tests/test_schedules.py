@@ -171,6 +171,16 @@ def test_plateau_step_by_step_is_reduce_on_plateau():
     np.testing.assert_array_equal(rates, numpy_ref.reduce_on_plateau(0.1, metrics, **hyper))
 
 
+def test_plateau_step_names_a_bad_metric_and_a_mode_that_differs_from_init():
+    state = numpy_ref.plateau_init(0.1)
+    for bad in ("abc", None, np.array([1.0, 2.0]), True):
+        with pytest.raises(TypeError, match="metric must be one real number"):
+            numpy_ref.plateau_step(state, bad)
+    with pytest.raises(ValueError, match="mode='max', but state comes from plateau_init"):
+        numpy_ref.plateau_step(state, 1.0, mode="max")
+    assert numpy_ref.plateau_step(state, np.float32(2.0)).best == 2.0
+
+
 def test_numpy_and_torch_references_share_the_schedules():
     for name in ("constant", "step_decay", "exponential_decay", "power_decay", "cosine_annealing",
                  "warmup_cosine", "one_cycle", "reduce_on_plateau", "cosine_warm_restarts"):

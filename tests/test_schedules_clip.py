@@ -173,3 +173,28 @@ def test_each_reference_takes_only_its_own_arrays():
         numpy_ref.clip_grad_norm([torch.ones(2)], 1.0)
     with pytest.raises(TypeError, match=r"grads\[0\] must be a torch.Tensor"):
         torch_ref.clip_grad_norm([np.ones(2)], 1.0)
+
+
+def test_a_single_parameter_is_clipped_as_torch_clips_it():
+    ours, theirs = (torch.nn.Parameter(torch.zeros(3, 4)) for _ in range(2))
+    ours.grad, theirs.grad = torch.full((3, 4), 5.0), torch.full((3, 4), 5.0)
+    total = torch_ref.clip_grad_norm_(ours, 1.0)
+    assert total.item() == pytest.approx(torch.nn.utils.clip_grad_norm_(theirs, 1.0).item())
+    torch.testing.assert_close(ours.grad, theirs.grad)
+    torch_ref.clip_grad_value_(ours, 0.1)
+    torch.nn.utils.clip_grad_value_(theirs, 0.1)
+    torch.testing.assert_close(ours.grad, theirs.grad)
+
+
+def test_half_precision_norms_do_not_overflow_where_torchs_do_not():
+    grads = [np.full(4, 300.0, np.float16), np.full((2, 2), -100.0, np.float16)]
+    clipped, total = numpy_ref.clip_grad_norm(grads, 1.0)
+    expected, expected_total = _torch_clip(grads, 1.0, 2.0)
+    assert np.isfinite(total) and float(total) == pytest.approx(float(expected_total), rel=1e-3)
+    for got, e in zip(clipped, expected):
+        assert got.dtype == np.float16
+        np.testing.assert_allclose(got, e, rtol=1e-3)
+    got_t, total_t = torch_ref.clip_grad_norm([torch.tensor(g) for g in grads], 1.0)
+    assert float(total_t) == pytest.approx(float(expected_total), rel=1e-3)
+    for got, e in zip(got_t, expected):
+        np.testing.assert_allclose(got.numpy(), e, rtol=1e-3)

@@ -13,14 +13,13 @@ import torch
 from coursekit.beyond import nets
 from coursekit.training import one_thread
 
-DERIVATIVES = {"relu": "relu", "elu": "elu", "gelu": "gelu", "silu": "silu", "mish": "mish"}
-
-
 def _derivative(name):
     from coursekit.activations import torch_ref
 
     functions = {**torch_ref.FUNCTIONS, **torch_ref.MODERN_FUNCTIONS}
-    return functions[DERIVATIVES[name]][1]
+    if name not in functions:
+        raise ValueError(f"activation must be one of {sorted(set(functions) & set(nets.ACTIVATIONS))}, got {name!r}")
+    return functions[name][1]
 
 
 @one_thread()
@@ -33,6 +32,7 @@ def silent_units(model, activation, x):
         model: an MLP from :func:`coursekit.beyond.nets.mlp` with this ``activation``.
         x: inputs (N, D).
     """
+    derivative = _derivative(activation)
     cls = nets.ACTIVATIONS[activation]
     seen = []
     hooks = [m.register_forward_hook(lambda mod, inp, out: seen.append(inp[0])) for m in model.modules()
@@ -48,7 +48,7 @@ def silent_units(model, activation, x):
     rows = []
     for z in seen:
         silent = (z <= 0).all(dim=0)
-        passed = _derivative(activation)(z[:, silent].double()).abs().mean().item() if silent.any() else float("nan")
+        passed = derivative(z[:, silent].double()).abs().mean().item() if silent.any() else float("nan")
         rows.append((int(silent.sum()), int(z.shape[1]), passed))
     return rows
 

@@ -99,6 +99,9 @@ def train(model, x, y, *, epochs=10, batch_size=64, optimizer=None, seed=0, afte
         dict with "loss" (mean training loss per epoch) and "score" (``evaluate``'s values).
     """
     x, y = tensors(x, y)
+    if drop_last and len(x) < batch_size:
+        raise ValueError(f"batch_size={batch_size} is larger than the {len(x)} examples, and drop_last=True "
+                         "would skip every batch; lower batch_size or set drop_last=False")
     opt = (optimizer or (lambda p: torch.optim.Adam(p, lr=1e-3)))(model.parameters())
     generator = torch.Generator().manual_seed(seed)
     history = {"loss": [], "score": []}

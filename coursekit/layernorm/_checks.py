@@ -19,7 +19,7 @@ def forward_args(backend, x, gamma, beta, eps):
     v.same_dtype(x=x, gamma=gamma, beta=beta)
     if backend == "torch":
         v.same_device(x=x, gamma=gamma, beta=beta)
-    return v.positive_number("eps", eps)
+    return float(v.positive_number("eps", eps))
 
 
 def backward_args(backend, dout, cache, cache_type):

@@ -39,11 +39,9 @@ def adamw_step(w, dw, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weig
     else:
         eta = c.non_negative("schedule_multiplier", schedule_multiplier)
         step_lr, decay = eta * lr, eta * weight_decay
-    t = state.count + 1
-    mu = beta1 * state.mu + (1.0 - beta1) * dw
-    nu = beta2 * state.nu + (1.0 - beta2) * (dw * dw)
-    direction = (mu / (1.0 - beta1**t)) / (torch.sqrt(nu / (1.0 - beta2**t)) + eps)
-    return w * (1.0 - decay) - step_lr * direction, AdamState(t, mu, nu)
+    from coursekit.optimizers.torch_ref import adam_step  # here: torch_ref imports this module
+
+    return adam_step(w * (1.0 - decay), dw, state, lr=step_lr, beta1=beta1, beta2=beta2, eps=eps)
 
 
 def nadam_init(w):

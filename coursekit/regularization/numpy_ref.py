@@ -98,7 +98,8 @@ def max_norm(w, max_value, *, axis=0, eps=1e-7):
     max_value = v.positive_number("max_value", max_value)
     eps = v.positive_number("eps", eps, allow_zero=True)
     norms = np.sqrt(np.sum(w * w, axis=axes, keepdims=True))
-    scale = np.where(norms > max_value, max_value / (norms + eps), 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # where computes both branches
+        scale = np.where(norms > max_value, max_value / (norms + eps), 1.0)
     return w * scale.astype(w.dtype, copy=False)
 
 

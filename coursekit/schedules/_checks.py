@@ -5,15 +5,7 @@ import math
 import numbers
 
 from coursekit import _validate as v
-from coursekit.optimizers._checks import real
-
-
-def non_negative(name, value):
-    """A finite real >= 0 (a learning rate, eta_min, a threshold), as a Python float."""
-    value = real(name, value)
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
-    return value
+from coursekit.optimizers._checks import flag, non_negative, real  # noqa: F401  (flag, non_negative: shared)
 
 
 def positive(name, value):
@@ -51,11 +43,6 @@ def choice(name, value, options):
         raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}, got {value!r}")
     return value
 
-
-def flag(name, value):
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
-    return value
 
 
 def norm_type(value):

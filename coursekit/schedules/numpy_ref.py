@@ -40,9 +40,13 @@ def _checked(grads):
 
 
 def _norm(a, p):
-    """The p-norm of all of a's entries, in a's dtype (0 for an empty array)."""
+    """The p-norm of all of a's entries, in a's dtype (0 for an empty array). Half precision
+    is summed in float32, as torch does: 300 four times has norm 600, although 300**2
+    overflows float16."""
     if a.size == 0:
         return a.dtype.type(0)
+    if a.dtype.itemsize < 4:
+        return _norm(a.astype(np.float32), p).astype(a.dtype)
     if p == math.inf:
         return np.max(np.abs(a))
     if p == 2.0:

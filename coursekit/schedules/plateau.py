@@ -72,7 +72,21 @@ def plateau_step(state, metric, *, mode="min", factor=0.1, patience=10, threshol
     if not isinstance(state, PlateauState):
         raise TypeError(f"state must be the PlateauState that plateau_init returns, got {type(state).__name__}")
     h = _hyperparameters(mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps)
-    return _step(state, float(metric), h)
+    if state.best == (-math.inf if h["mode"] == "min" else math.inf):
+        other = "max" if h["mode"] == "min" else "min"
+        raise ValueError(f"mode={h['mode']!r}, but state comes from plateau_init(..., mode={other!r}); "
+                         "give both the same mode")
+    return _step(state, _metric(metric), h)
+
+
+def _metric(metric):
+    """One epoch's metric as a float (nan allowed: it never improves)."""
+    if isinstance(metric, (bool, np.bool_)) or np.ndim(metric) != 0:
+        raise TypeError(f"metric must be one real number, got {type(metric).__name__} {np.shape(metric)}")
+    try:
+        return float(metric)
+    except (TypeError, ValueError):
+        raise TypeError(f"metric must be one real number, got {type(metric).__name__} {metric!r:.40}") from None
 
 
 def reduce_on_plateau(lr0, metrics, *, mode="min", factor=0.1, patience=10, threshold=1e-4,

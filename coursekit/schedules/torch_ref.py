@@ -42,9 +42,12 @@ def _checked(grads):
 
 
 def _norm(a, p):
-    """The p-norm of all of a's entries, a 0-d tensor of a's dtype on a's device."""
+    """The p-norm of all of a's entries, a 0-d tensor of a's dtype on a's device (half
+    precision summed in float32, as torch does)."""
     if a.numel() == 0:
         return a.new_zeros(())
+    if a.dtype in (torch.float16, torch.bfloat16):
+        return _norm(a.float(), p).to(a.dtype)
     if p == math.inf:
         return a.abs().amax()
     if p == 2.0:
@@ -88,13 +91,16 @@ def clip_grad_value(grads, clip_value):
 
 
 def _grads_of(parameters):
+    """The gradients of ``parameters``: one tensor, or an iterable of them, as torch takes."""
+    if isinstance(parameters, torch.Tensor):
+        parameters = [parameters]
     return [p.grad for p in parameters if p.grad is not None]
 
 
 @torch.no_grad()
 def clip_grad_norm_(parameters, max_norm, *, norm_type=2.0):
     """In place and unchecked, for training loops: scale the ``.grad`` of ``parameters``
-    (an iterable of tensors) like :func:`clip_grad_norm`. Returns the total norm before
+    (a tensor or an iterable of tensors) like :func:`clip_grad_norm`. Returns the total norm before
     clipping as a 0-d tensor, without reading anything back (a non-finite gradient gives a
     non-finite norm and non-finite gradients, as in torch)."""
     grads = _grads_of(parameters)

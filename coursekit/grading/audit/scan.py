@@ -29,6 +29,15 @@ GUARD_SWITCHES = {"setprofile", "settrace", "DisableTorchFunction", "DisableTorc
 SETTINGS = ("os.environ", "torch.backends", "np.random.seed", "warnings.filters")
 ARRAY_HOOKS = {"__eq__", "__ne__", "__array__", "__array_ufunc__", "__array_function__",
                "__float__", "__sub__", "__rsub__", "__abs__", "__getattribute__"}
+# Code that reads other frames or the heap can rewrite the grader's results from inside.
+INTROSPECTION_ATTRS = {"f_locals", "f_globals", "f_back", "f_code", "gi_frame", "tb_frame", "cr_frame"}
+INTROSPECTION_CALLS = {"_getframe", "currentframe", "stack", "getouterframes", "get_referrers",
+                       "get_referents", "get_objects"}
+# A thread started before the call guard is not watched by it (nor by torch's modes).
+THREAD_IMPORTS = {"threading", "_thread", "concurrent", "multiprocessing", "asyncio"}
+# The grader's own machinery: an answer needs check() at most.
+GRADER_INTERNALS = {"exercise", "make_case", "build", "_REGISTRY", "cases", "hidden_seed", "seed_for",
+                    "keyed_seed", "run_student", "CallGuard"}
 ALLOWED_COURSEKIT = {"coursekit", "coursekit.grading", "coursekit.data", "coursekit.plots",
                      "coursekit.training", "coursekit.widgets"}
 
@@ -56,6 +65,8 @@ class _Scanner(ast.NodeVisitor):
         self.aliases = {"np": "numpy", "F": "torch", "nn": "torch", "plt": "matplotlib"}
         self.flags = []
         self.forbidden = forbidden  # {(top-level module, function name)}, e.g. ("torch", "softmax")
+        self.forbidden_torch_names = {name for module, name in forbidden if module == "torch"}
+        self.grading = set()  # local names bound to coursekit.grading
 
     def flag(self, kind, detail):
         entry = f"{kind}: {detail}"
@@ -68,6 +79,8 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_Import(self, node):
         for alias in node.names:
+            if alias.name.startswith("coursekit.grading"):
+                self.flag("grader-internals", f"imports {alias.name}")
             self.aliases[alias.asname or alias.name.split(".")[0]] = alias.name.split(".")[0]
             self._check_import(alias.name)
         self.generic_visit(node)
@@ -77,6 +90,12 @@ class _Scanner(ast.NodeVisitor):
         for alias in node.names:
             full = f"{module}.{alias.name}"
             self.aliases[alias.asname or alias.name] = module.split(".")[0]
+            if alias.name in INTROSPECTION_CALLS and module in {"sys", "inspect", "gc"}:
+                self.flag("introspection", f"imports {full}")
+            if full == "coursekit.grading":
+                self.grading.add(alias.asname or alias.name)
+            elif module.startswith("coursekit.grading") and alias.name != "check":
+                self.flag("grader-internals", f"imports {full}")
             self._check_import(full if module == "coursekit" else module)
             self._check_switch(alias.name, f"imports {full}")
         self.generic_visit(node)
@@ -91,6 +110,8 @@ class _Scanner(ast.NodeVisitor):
         top = name.split(".")[0]
         if top in DANGEROUS_IMPORTS:
             self.flag("dynamic-code", f"imports {name}")
+        if top in THREAD_IMPORTS:
+            self.flag("threads", f"imports {name} (the call guard does not see threads started before it)")
         if top == "coursekit" and not any(name == a or name.startswith(a + ".") and a != "coursekit"
                                           for a in ALLOWED_COURSEKIT):
             self.flag("calls-reference", f"imports {name}")
@@ -150,6 +171,12 @@ class _Scanner(ast.NodeVisitor):
         if node.attr == "_C" and self._module_of(node) == "torch":
             self.flag("guard-tampering", f"uses {_dotted(node) or 'torch._C'}")
         self._check_switch(node.attr, f"uses {_dotted(node) or node.attr}")
+        if node.attr in INTROSPECTION_ATTRS:
+            self.flag("introspection", f"uses {node.attr}")
+        dotted = _dotted(node) or ""
+        if (_root_name(node) in self.grading or dotted.startswith("coursekit.grading.")) and node.attr != "check" \
+                or node.attr in {"make_case", "_REGISTRY"}:
+            self.flag("grader-internals", f"uses {dotted or node.attr}")
         self.generic_visit(node)
 
     def visit_Name(self, node):
@@ -181,6 +208,10 @@ class _Scanner(ast.NodeVisitor):
                 self.flag("tracing", f"calls {_root_name(node.func)}.{node.func.attr}")
             if (module, node.func.attr) in self.forbidden:
                 self.flag("calls-builtin", f"calls {_dotted(node.func) or node.func.attr}")
+            elif module is None and node.func.attr in self.forbidden_torch_names:
+                self.flag("calls-builtin", f"calls .{node.func.attr}() (torch's {node.func.attr} as a tensor method)")
+            if node.func.attr in INTROSPECTION_CALLS and module in {None, "sys", "inspect", "gc"}:
+                self.flag("introspection", f"calls {_dotted(node.func) or node.func.attr}")
         elif (self.aliases.get(name), name) in self.forbidden:
             self.flag("calls-builtin", f"calls {name}")
         self.generic_visit(node)
