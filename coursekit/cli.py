@@ -67,15 +67,26 @@ def _grading_options(args):
 def cmd_grade(args):
     from coursekit.grading import class_grade, report
 
+    from coursekit.grading.errors import GraderError
+
     root = _root(args)
-    outcomes, csv_path = class_grade.grade_class(
-        root, args.assignment, jobs=args.jobs, dask=args.dask, timeout=args.timeout,
-        memory_mb=args.memory_mb, audit_timeout=args.audit_timeout,
-        audit_memory_mb=args.audit_memory_mb, only=args.student, **_grading_options(args))
+    try:
+        outcomes, csv_path = class_grade.grade_class(
+            root, args.assignment, jobs=args.jobs, dask=args.dask, timeout=args.timeout,
+            memory_mb=args.memory_mb, audit_timeout=args.audit_timeout,
+            audit_memory_mb=args.audit_memory_mb, only=args.student, **_grading_options(args))
+        failure = None
+    except GraderError as err:
+        if not err.outcomes:
+            raise
+        outcomes, csv_path, failure = err.outcomes, err.csv_path, err
     print(report.as_json(outcomes) if args.json else report.table(outcomes))
     if not args.json:
         print(f"\ngrades written to {csv_path.relative_to(root)} (details in "
               f"{csv_path.with_suffix('.json').relative_to(root)}); feedback in feedback/")
+    if failure:
+        print(f"coursekit grade: error: {failure}", file=sys.stderr)
+        return 3
 
 
 def cmd_audit(args):

@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 from coursekit import course
 from coursekit.grading import gradebook, report, sandbox, submission, watchdog
 from coursekit.grading.audit import integrity
+from coursekit.grading.errors import GraderError
 from coursekit.grading.secret import course_secret, submission_key
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20
@@ -33,7 +34,7 @@ class Outcome:
     """One student's grade: the CSV's columns first, then what the report uses."""
 
     student: str
-    status: str  # ok, malformed, crashed, timeout, memory, processes
+    status: str  # ok, malformed, crashed, timeout, memory, processes, threads, disk, grader-error
     score: float = 0.0
     max_score: float = 0.0
     message: str = ""
@@ -140,6 +141,11 @@ def apply(root, assignment, outcome, result, audit_only=False):
     import base64
 
     part, outer = result.get("nbgrader"), result.get("watched", {})
+    failed = result.get("grader_error") or (part or {}).get("status") == submission.GRADER_ERROR
+    if failed:  # no student code ran: nothing about this student is written
+        outcome.status = submission.GRADER_ERROR
+        outcome.message = report.clean(result.get("grader_error") or part.get("message", ""))
+        return outcome
     if audit_only:
         part = {"status": "ok" if outer.get("status") in (None, "ok") else outer["status"],
                 "message": outer.get("message", "")}
@@ -215,9 +221,22 @@ def grade_class(root, assignment_id, *, jobs=None, dask=None, timeout=900, memor
         outcome = Outcome(result["student"], "ok", sha256=hashes[result["student"]])
         outcomes.append(apply(root, assignment, outcome, result))
     outcomes.sort(key=lambda o: o.student)
-    report.feedback(root, assignment_id, outcomes, everyone=not only)
-    report.fill_scores(root, assignment_id, outcomes, sandboxed=sandboxed)
-    return outcomes, report.export(root, assignment_id, outcomes, assignment, sandboxed=sandboxed)
+    failed = [o for o in outcomes if o.status == submission.GRADER_ERROR]
+    written = [o for o in outcomes if o.status != submission.GRADER_ERROR]
+    report.feedback(root, assignment_id, written, everyone=not only and not failed)
+    report.fill_scores(root, assignment_id, written, sandboxed=sandboxed)
+    csv_path = report.export(root, assignment_id, written, assignment, sandboxed=sandboxed)
+    if failed:
+        raise GraderError(grader_failure_message(failed), outcomes, csv_path)
+    return outcomes, csv_path
+
+
+def grader_failure_message(failed):
+    """One sentence for the run: who could not be graded, and the first cause."""
+    names = ", ".join(o.student for o in failed[:10]) + (" …" if len(failed) > 10 else "")
+    return (f"the grader failed for {len(failed)} student(s) before their code ran ({names}): "
+            f"{failed[0].message}. No score was written for them (their earlier grades are "
+            f"kept); fix the cause and grade them again with --student.")
 
 
 def audit_class(root, assignment_id, *, jobs=None, timeout=300, memory_mb=3072, sandboxed=True,

@@ -34,7 +34,8 @@ def grade_remote(assignment, work):
 
 
 def _refused(work, message):
-    return {"student": work.student, "nbgrader": {"status": "crashed", "message": message},
+    return {"student": work.student, "grader_error": message,
+            "nbgrader": {"status": submission.GRADER_ERROR, "message": message},
             "audit": None, "watched": {"status": "ok", "message": message}}
 
 

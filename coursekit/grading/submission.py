@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coursekit.grading import watchdog
+from coursekit.grading.errors import GraderError
+
+GRADER_ERROR = "grader-error"  # the status of a unit in which no student code ran
 
 
 @dataclass(frozen=True)
@@ -134,10 +137,14 @@ def autograde_watched(assignment, submission):
     {"status": ok|crashed|timeout|memory|processes, "message", "seconds", "peak_mb", ...}."""
     workspace = Path(tempfile.mkdtemp(prefix="coursekit-grade-"))
     part, log = workspace / "nbgrader.json", workspace / "nbgrader.log"
+    grader_error = workspace / "grader-error.txt"  # written by nbgrader's side, never the kernel
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
+            from coursekit.grading import kernel
+
+            kernel.GRADER_ERROR_FILE = str(grader_error)
             _redirect_output(log)
             _write(part, autograde(assignment, submission, workspace / "course"))
             code = 0
@@ -150,6 +157,8 @@ def autograde_watched(assignment, submission):
     watched = watchdog.watch(pid, assignment.limits, folder=workspace)
     outcome = {"seconds": round(watched.seconds, 2), "peak_mb": round(watched.peak_mb, 1)}
     try:
+        if grader_error.exists():
+            return {**outcome, "status": GRADER_ERROR, "message": grader_error.read_text()[:1000]}
         if watched.status != "ok":
             return {**outcome, "status": watched.status, "message": watched.message}
         if part.exists():
@@ -167,7 +176,13 @@ def _unit_body(assignment, submission, result_path, audit_only):
         if not audit_only:
             result["nbgrader"] = autograde_watched(assignment, submission)
             _write(result_path, result)
+            if result["nbgrader"]["status"] == GRADER_ERROR:
+                raise GraderError(result["nbgrader"]["message"])
         result["audit"] = audit(assignment, submission, 0.0)
+        _write(result_path, result)
+        code = 0
+    except GraderError as err:
+        result["grader_error"] = str(err)
         _write(result_path, result)
         code = 0
     except BaseException:

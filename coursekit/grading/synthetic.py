@@ -196,3 +196,14 @@ def make_class(root, n, *, seed=0, crash_rate=0.05, blank_rate=0.1):
         expected[student] = Expected(0.0 if crash else score, score - lost, "crashed" if crash else "ok",
                                      answers, conventions)
     return expected
+
+
+def write_submission(root, student, answers, *, crash=False):
+    """Hand in 99_mini for ``student`` with ``answers`` ({exercise: variant or BLANK}, every
+    exercise of :data:`VARIANTS`); returns the notebook's path."""
+    release = json.loads((Path(root) / "notebooks" / ASSIGNMENT / NOTEBOOK).read_text())
+    folder = Path(root) / "submitted" / student / ASSIGNMENT
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / NOTEBOOK
+    path.write_text(json.dumps(_notebook(release, answers, crash)))
+    return path

@@ -25,6 +25,7 @@ from coursekit import grading
 from coursekit.grading.audit import allowlist, extract, scan
 from coursekit.grading.audit.sandboxed import hidden_module_info, run_runner
 from coursekit.grading.check import problems
+from coursekit.grading.errors import GraderError
 from coursekit.grading.exercises import keyed_seed, seed_for
 
 MAX_SOURCE_CHARS = 200_000
@@ -201,6 +202,8 @@ def audit_notebook(notebook_bytes, plan_, *, student, seed, nbgrader_score=0.0, 
     arrays, errors, watched = run_runner(runnable, plan_.calls, specs, plan_.hidden, limits=limits,
                                          cell_seconds=cell_seconds,
                                          sandboxed=sandboxed)
+    if "grader" in errors:
+        raise GraderError(errors["grader"])
     if watched.status != "ok" or "sandbox" in errors:
         flags.append(f"audit-{watched.status}: {errors.get('sandbox') or watched.message}"[:300])
     score, failures, exercises = score_calls(plan_, specs, arrays, errors) if plan_.calls else (0.0, [], {})

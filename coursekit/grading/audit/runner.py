@@ -25,6 +25,7 @@ import traceback
 import warnings
 
 ERRORS_KEY = "__errors__"
+READY = b"coursekit-runner-ready\n"  # written before any student code runs
 
 
 class Blocked(Exception):
@@ -194,6 +195,8 @@ def main(result_fd):
     errors, arrays = {}, {}
     stdout = sys.stdout
     sys.stdout = io.StringIO()
+    result.write(READY)
+    result.flush()
     try:
         namespace = _run_cells(job["cells"], job["cell_seconds"], errors)
         _run_calls(job, namespace, errors, arrays)

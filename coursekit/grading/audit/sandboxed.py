@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from coursekit.grading import sandbox, watchdog
-from coursekit.grading.audit.runner import ERRORS_KEY
+from coursekit.grading.audit.runner import ERRORS_KEY, READY
 
 MAX_RESULT_BYTES = 256 * 2**20
 AUDIT_LIMITS = watchdog.Limits(timeout=300, memory_mb=3072)
@@ -150,10 +150,15 @@ def run_runner(cells, calls, specs, hidden, *, limits=None, cell_seconds=CELL_SE
     watched = watchdog.watch(process.pid, limits, reap=process.poll)
     results.join(timeout=10)
     errs.join(timeout=2)
+    data = _data(result_box)
+    if not data.startswith(READY) and not result_box["overflow"]:
+        tail = (_data(err_box).decode(errors="replace").strip().splitlines() or ["no message"])[-1]
+        reason = watched.message or f"exited with status {watched.exitcode}: {tail[:300]}"
+        return {}, {"grader": f"the audit's runner did not start ({reason})"}, watched
     if result_box["overflow"]:
         return {}, {"sandbox": f"its output was larger than {MAX_RESULT_BYTES >> 20} MB"}, watched
     try:
-        with np.load(io.BytesIO(_data(result_box)), allow_pickle=False) as data:
+        with np.load(io.BytesIO(data[len(READY):]), allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
         errors = json.loads(arrays.pop(ERRORS_KEY).tobytes().decode())
     except Exception:  # no result, or not ours: the runner died, or student code wrote it
