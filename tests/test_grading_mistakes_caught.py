@@ -6,7 +6,8 @@ Each exercise's conventions are the typical mistakes the feedback names. A mista
 happens to agree with the reference on one drawn set would score full marks by luck (a
 softmax without the row maximum on a set with no large logits did, in a synthetic class);
 the case generators make sure that every set holds the inputs that tell each mistake apart.
-The right answers are the independent ones of each topic's test file.
+The right answers are the independent ones of each topic's test file. The visible cases
+catch every known mistake too, so that a student whose ``check`` passes keeps the points.
 """
 
 import copy
@@ -66,6 +67,16 @@ def test_the_topics_register_their_mistakes():
     assert {name.split(".")[0] for name, _ in MISTAKES} >= {
         "layers", "gradcheck", "activations", "init", "batchnorm", "optimizers", "regularization",
         "schedules", "beyond", "training"}
+
+
+@pytest.mark.parametrize("name, mistake", MISTAKES, ids=[f"{n}: {m}" for n, m in MISTAKES])
+def test_a_known_mistake_fails_the_visible_cases(name, mistake):
+    """What ``check`` says predicts the grade: a student whose visible checks pass has no
+    known mistake left (hidden cases defeat tables; they are not traps)."""
+    ex = grading.exercise(name)
+    convention = next(c for c in ex.conventions if c.name == mistake)
+    assert _caught(ex, {**ex.reference, **convention.functions}, grading.cases(ex, False)), (
+        f"{mistake!r} passes {name}'s visible cases: only the hidden cases would catch it")
 
 
 @pytest.mark.parametrize("name, mistake", MISTAKES, ids=[f"{n}: {m}" for n, m in MISTAKES])

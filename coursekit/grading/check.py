@@ -75,7 +75,7 @@ def check(name, *student_functions, hidden=False):
         where = f"{ex.name}, {kind} case {i} of {len(all_cases)} ({describe(case)})"
         got, problem = run_student(ex, functions, case)
         if problem:
-            raise GradingFailure(f"✗ {where}:\n  {' / '.join(ex.roles)} {problem}")
+            raise GradingFailure(f"✗ {where}:\n  {problem}")
         expected = ex.run(ex.reference, copy.deepcopy(case))
         wrong = problems(ex, got, expected)
         if wrong:

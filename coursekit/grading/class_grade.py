@@ -43,6 +43,7 @@ class Outcome:
     flags: list = field(default_factory=list)
     failures: list = field(default_factory=list)
     exercises: dict = field(default_factory=dict)
+    gradebook_audit: dict = field(default_factory=dict)  # manual scores the audit wrote
     sha256: str = ""
     seconds: float = 0.0
     peak_mb: float = 0.0
@@ -136,8 +137,24 @@ def run_local(assignment, todo, jobs, progress=True, audit_only=False):
             time.sleep(0.05)
 
 
-def apply(root, assignment, outcome, result, audit_only=False):
-    """Fill ``outcome`` from a unit's result; write its grades and graded notebook."""
+def _record(root, assignment, outcome, graded, audit, previous):
+    """Autograde's scores and then the audit's verdict into the gradebook."""
+    from coursekit.grading.verdict import audit_verdict
+
+    aid, student = assignment.assignment_id, outcome.student
+    outcome.score = float(sum(g["auto_score"] or 0.0 for g in graded["grades"]))
+    gradebook.merge(root, aid, student, graded, ours=previous.get("gradebook_audit"))
+    verdict, comments = audit_verdict(submission.audit_plan(assignment), graded, audit)
+    notebook = Path(assignment.notebook_name).stem
+    outcome.gradebook_audit = gradebook.record_audit(root, aid, student, notebook, verdict, comments)
+
+
+def apply(root, assignment, outcome, result, audit_only=False, previous=None):
+    """Fill ``outcome`` from a unit's result; write its grades and graded notebook.
+
+    Args:
+        previous: the student's details as the last grading recorded them (grades/<id>.json).
+    """
     import base64
 
     part, outer = result.get("nbgrader"), result.get("watched", {})
@@ -155,7 +172,7 @@ def apply(root, assignment, outcome, result, audit_only=False):
     outcome.status, outcome.message = part["status"], part.get("message", "")
     outcome.seconds, outcome.peak_mb = outer.get("seconds", 0.0), part.get("peak_mb", 0.0)
     if outcome.status == "ok" and not audit_only:
-        gradebook.merge(root, assignment.assignment_id, outcome.student, part["graded"])
+        _record(root, assignment, outcome, part["graded"], result.get("audit"), previous or {})
         target = Path(root) / "autograded" / outcome.student / assignment.assignment_id
         target.mkdir(parents=True, exist_ok=True)
         (target / assignment.notebook_name).write_bytes(base64.b64decode(part["autograded"]))
@@ -217,9 +234,10 @@ def grade_class(root, assignment_id, *, jobs=None, dask=None, timeout=900, memor
         results = cluster.run_dask(dask, assignment, todo, progress=progress)
     else:
         results = run_local(assignment, todo, jobs, progress=progress)
+    previous = report.recorded(root, assignment_id)
     for result in results:
         outcome = Outcome(result["student"], "ok", sha256=hashes[result["student"]])
-        outcomes.append(apply(root, assignment, outcome, result))
+        outcomes.append(apply(root, assignment, outcome, result, previous=previous.get(result["student"])))
     outcomes.sort(key=lambda o: o.student)
     failed = [o for o in outcomes if o.status == submission.GRADER_ERROR]
     written = [o for o in outcomes if o.status != submission.GRADER_ERROR]

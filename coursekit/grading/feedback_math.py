@@ -14,6 +14,7 @@ they are, scripts included. Two preprocessors, run by ``generate_feedback`` (see
 
 import html
 import re
+from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
@@ -66,8 +67,40 @@ class SafeStudentContent(Preprocessor):
         if cell.cell_type == "code":
             for output in cell.get("outputs", []):
                 if "data" in output:
-                    output["data"] = {k: v for k, v in output["data"].items() if k in SAFE_OUTPUTS}
-                    output.setdefault("metadata", {})
+                    output["data"] = {k: _unpathed(v) if k == "text/plain" else v
+                                      for k, v in output["data"].items() if k in SAFE_OUTPUTS}
+                    output["metadata"] = {}  # (a width or height from student code is no attribute of ours)
+                if "text" in output:
+                    output["text"] = _unpathed(output["text"])
+                if "traceback" in output:
+                    output["traceback"] = [_unpathed(line) for line in output["traceback"]]
         elif cell.cell_type == "markdown" and not cell.metadata.get("nbgrader", {}).get("locked"):
             cell.source = html.escape(cell.source)
         return cell, resources
+
+
+def _machine_prefixes():
+    import os
+    import sys
+
+    import coursekit
+
+    found = {str(Path(coursekit.__file__).resolve().parent.parent), sys.prefix, sys.base_prefix,
+             sys.exec_prefix, os.path.expanduser("~")}
+    found |= {os.path.realpath(p) for p in list(found)}
+    return sorted((p.rstrip("/") + "/" for p in found if len(p) > 1), key=len, reverse=True)
+
+
+def _unpathed(text):
+    """Text with the folders of the grading machine taken off the paths it shows (a
+    traceback through coursekit or NumPy reads ``coursekit/training/two_layer.py:63``)."""
+    if isinstance(text, list):
+        return [_unpathed(t) for t in text]
+    if not isinstance(text, str):
+        return text
+    for prefix in _PREFIXES:
+        text = text.replace(prefix, "")
+    return text
+
+
+_PREFIXES = _machine_prefixes()

@@ -67,16 +67,21 @@ def grades_of(root_or_db, assignment_id, student):
         }
 
 
-def merge(root, assignment_id, student, graded):
+AUDIT_COMMENT = "coursekit's audit"  # how the audit's comments begin
+
+
+def merge(root, assignment_id, student, graded, ours=None):
     """Write one student's autograde results into the course's gradebook.
 
     A manual score a grader gave earlier is kept, and the cell is marked for review, as
-    nbgrader's own autograde does.
+    nbgrader's own autograde does; a manual score the audit wrote last time (``ours``:
+    {grade_id: score}, as :func:`record_audit` returned it) is cleared, to be written anew.
     """
     import warnings
 
     from nbgrader.api import Gradebook
 
+    ours = ours or {}
     with Gradebook(url(root)) as gb, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy's notes on nbgrader's own session use
         gb.update_or_create_student(student)
@@ -85,13 +90,55 @@ def merge(root, assignment_id, student, graded):
         for entry in graded["grades"]:
             grade = gb.find_grade(entry["name"], entry["notebook"], assignment_id, student)
             grade.auto_score = entry["auto_score"]
+            if grade.manual_score is not None and ours.get(entry["name"]) == grade.manual_score:
+                grade.manual_score = None
             grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
         for entry in graded["comments"]:
             comment = gb.find_comment(entry["name"], entry["notebook"], assignment_id, student)
             comment.auto_comment = entry["auto_comment"]
+            if (comment.manual_comment or "").startswith(AUDIT_COMMENT):
+                comment.manual_comment = None
         for name, penalty in graded.get("penalties", {}).items():
             gb.find_submission_notebook(name, assignment_id, student).late_submission_penalty = penalty
         gb.db.commit()
+
+
+def record_audit(root, assignment_id, student, notebook, verdict, comments):
+    """Write what the audit confirms into the gradebook, so that formgrader, ``nbgrader
+    export`` and the feedback page show the final score.
+
+    Args:
+        notebook: nbgrader's notebook id (the file name without ``.ipynb``).
+        verdict: {test cell grade_id: points the audit confirms}, for the cells where that is
+            less than autograde gave; each becomes the cell's manual score, marked for review
+            (``needs_manual_grade``) so that an instructor can confirm or override it in
+            formgrader. A cell an instructor already graded by hand is left as it is.
+        comments: {answer cell grade_id: why}, shown beside the answer in formgrader and on
+            the feedback page.
+
+    Returns:
+        {grade_id: score written}, to be kept (grades/<id>.json) and passed to :func:`merge`
+        on the next grading.
+    """
+    import warnings
+
+    from nbgrader.api import Gradebook
+
+    written = {}
+    with Gradebook(url(root)) as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for grade_id, points in verdict.items():
+            grade = gb.find_grade(grade_id, notebook, assignment_id, student)
+            if grade.manual_score is None:
+                grade.manual_score = float(points)
+                grade.needs_manual_grade = True
+                written[grade_id] = float(points)
+        for grade_id, text in comments.items():
+            comment = gb.find_comment(grade_id, notebook, assignment_id, student)
+            if not comment.manual_comment:
+                comment.manual_comment = f"{AUDIT_COMMENT}: {text}"
+        gb.db.commit()
+    return written
 
 
 def scores(root, assignment_id):

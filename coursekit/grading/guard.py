@@ -22,6 +22,7 @@ import copy
 import sys
 import threading
 
+from coursekit.grading import blame
 from coursekit.grading.exercises import StudentError
 
 # Taken at import, before any student code runs: the audit's runner replaces the public ones.
@@ -199,12 +200,14 @@ def run_student(ex, functions, case, *, forbidden=None, torch_names=None):
     try:
         with guard:
             outputs = ex.run(functions, copy.deepcopy(case))
-    except NotImplementedError:
-        problem = "is not implemented yet (it raises NotImplementedError)"
+    except NotImplementedError as err:
+        problem = f"{blame.subject(ex.roles, functions, err)} is not implemented yet (it raises NotImplementedError)"
     except StudentError as err:
-        problem = str(err)
+        problem = f"{' / '.join(ex.roles)} {err}"
     except Exception as err:  # the student's code raised: report it, do not crash the cell
-        problem = f"raised {type(err).__name__}: {err}"
+        where = blame.student_line(err)
+        problem = (f"{blame.subject(ex.roles, functions, err)} raised {type(err).__name__}: {err}"
+                   + (f" (at {where})" if where else ""))
     if guard.hits:
-        return None, f"calls {named(guard.hits)}; this exercise asks you to write it yourself"
+        return None, f"{' / '.join(ex.roles)} calls {named(guard.hits)}; this exercise asks you to write it yourself"
     return outputs, problem

@@ -48,9 +48,18 @@ def feedback(root, assignment_id, outcomes, *, everyone=True):
     """HTML feedback for the students graded: one nbgrader call for the class when
     ``everyone``, else (or if that fails or takes too long) one per student, each with a time
     limit, so one notebook cannot stop everyone's feedback."""
+    from coursekit.grading.feedback_page import harden_all
+
     graded = [o for o in outcomes if o.status == "ok"]
     if not graded:
         return
+    try:
+        _generate_feedback(root, assignment_id, outcomes, graded, everyone)
+    finally:
+        harden_all(root, assignment_id, [o.student for o in graded])
+
+
+def _generate_feedback(root, assignment_id, outcomes, graded, everyone):
 
     def run(timeout, *args):
         try:
@@ -71,13 +80,15 @@ def feedback(root, assignment_id, outcomes, *, everyone=True):
 
 
 def fill_scores(root, assignment_id, outcomes, *, sandboxed=True):
-    """nbgrader's scores from the gradebook, and the final score the audit confirms."""
+    """The final score: the gradebook's, which holds autograde's scores with the audit's
+    verdict written over them where it confirms fewer points (``score`` stays autograde's)."""
     scores = gradebook.scores(root, assignment_id)
     max_score = gradebook.max_score(root, assignment_id)
     for o in outcomes:
         o.max_score = max_score
-        o.score = float(scores.get(o.student, (0.0, max_score))[0] or 0.0) if o.status == "ok" else 0.0
-        o.final_score = min(o.score, o.audit_score)
+        if o.status != "ok":
+            o.score = 0.0
+        o.final_score = float(scores.get(o.student, (0.0, max_score))[0] or 0.0) if o.status == "ok" else 0.0
         if not sandboxed and NO_SANDBOX not in o.flags:
             o.flags.append(NO_SANDBOX)
     return outcomes

@@ -170,9 +170,14 @@ def autograde_watched(assignment, submission):
 
 def _unit_body(assignment, submission, result_path, audit_only):
     """The forked unit: autograde, then audit, writing the result after each step."""
+    import dataclasses
+
+    from coursekit.grading import normalize
+
     result, code = {"student": submission.student}, 1
     try:
         _redirect_output(Path(result_path).with_suffix(".log"))
+        submission = dataclasses.replace(submission, notebook=normalize.notebook_bytes(submission.notebook))
         if not audit_only:
             result["nbgrader"] = autograde_watched(assignment, submission)
             _write(result_path, result)

@@ -43,17 +43,33 @@ def _run_dense_backward(fns, case):
     return {FORWARD_OUT: out, "dx": dx, "dw": dw, "db": db}
 
 
+LARGE = 1000.0  # logits this large overflow exp (float32 at 88, float64 at 709)
+
+
 def _logits_case(rng, hidden, dtype, index):
-    """Logits; every third hidden case (the 1st, 4th, ...) is large enough to overflow exp."""
+    """Logits; the 2nd visible case (a float32 one) and every third hidden case (the 1st, 4th,
+    ...) are large enough to overflow exp, so the visible checks already catch a softmax that
+    skips the row maximum, and every hidden set does too."""
     n, c = int(rng.integers(1 if hidden else 2, 9)), int(rng.integers(2, 7))
-    scale = (1000.0 if index % 3 == 0 else rng.choice([1.0, 30.0, 1000.0])) if hidden else 3.0
+    if hidden:
+        scale = LARGE if index % 3 == 0 else rng.choice([1.0, 30.0, LARGE])
+    else:
+        scale = LARGE if index % 3 == 1 else 3.0
     return {"logits": (scale * rng.standard_normal((n, c))).astype(dtype)}
 
 
 def _labelled_case(rng, hidden, dtype, index):
+    """Labelled logits; in a case of large logits the first example's label is its smallest
+    logit, far below the row's maximum, where a probability underflows to 0 and its log is
+    -inf (the trap of computing log(softmax))."""
     case = _logits_case(rng, hidden, dtype, index)
     n, c = case["logits"].shape
-    return {**case, "y": rng.integers(0, c, size=n)}
+    y = rng.integers(0, c, size=n)
+    logits = case["logits"]
+    if np.abs(logits).max() > 100:
+        y[0] = int(np.argmin(logits[0]))
+        logits[0, y[0]] = logits[0].max() - 2 * LARGE
+    return {"logits": logits, "y": y}
 
 
 def _run_softmax(fns, case):
@@ -75,6 +91,16 @@ def _naive_softmax(z):
 def _columnwise_softmax(z):
     e = np.exp(z - z.max(axis=0, keepdims=True))
     return e / e.sum(axis=0, keepdims=True)
+
+
+def _log_of_softmax(logits, y, *, shift=True):
+    """Cross-entropy as the log of a softmax (with or without the row maximum)."""
+    n = len(y)
+    z = logits - logits.max(axis=1, keepdims=True) if shift else logits
+    probabilities = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    dlogits = probabilities.copy()
+    dlogits[np.arange(n), y] -= 1
+    return -np.log(probabilities[np.arange(n), y]).mean(), dlogits / n
 
 
 def _summed_cross_entropy(logits, y):
@@ -152,6 +178,18 @@ register(Exercise(
             "a gradient not divided by N",
             "The loss is a mean over the batch, so dlogits = (softmax - onehot) / N.",
             {"softmax_cross_entropy": _unscaled_gradient},
+        ),
+        Convention(
+            "the log of a softmax without the row maximum",
+            "exp overflows for large logits; compute log-probabilities as "
+            "shifted - log(sum(exp(shifted))), with shifted = logits - each row's maximum.",
+            {"softmax_cross_entropy": lambda logits, y: _log_of_softmax(logits, y, shift=False)},
+        ),
+        Convention(
+            "the log of a softmax (log of 0 for a far-off label)",
+            "A probability far below the row's maximum underflows to 0 and its log is -inf; "
+            "compute log-probabilities directly: shifted - log(sum(exp(shifted))).",
+            {"softmax_cross_entropy": _log_of_softmax},
         ),
     ),
     forbidden=lambda: [*torch_functions("nn.functional.cross_entropy", "nn.functional.log_softmax",

@@ -39,6 +39,7 @@ class AuditResult:
     flags: list = field(default_factory=list)
     failures: list = field(default_factory=list)
     exercises: dict = field(default_factory=dict)
+    cells: dict = field(default_factory=dict)  # test cell's grade_id -> points the audit confirms
 
     @property
     def needs_review(self):
@@ -56,11 +57,14 @@ class Plan:
     forbidden: dict  # exercise -> ("module:qualname" list, torch names)
     banned: set  # {(top-level module, name)} of the forbidden functions, for the scan
     reference_functions: list
+    solution_cells: dict = field(default_factory=dict)  # function name -> its answer cell's grade_id
 
 
 def plan(solution_nb, release_nb):
     """Everything the audit needs to know about an assignment, from its instructor notebook."""
-    return plan_for(extract.test_cells(solution_nb), release_nb)
+    result = plan_for(extract.test_cells(solution_nb), release_nb)
+    result.solution_cells = extract.solution_cells(solution_nb)
+    return result
 
 
 def plan_for(test_cells, release_nb):
@@ -135,6 +139,13 @@ def scan_flags(cells, plan_):
     return list(dict.fromkeys(flags))
 
 
+def _label(cell):
+    """How feedback names a cell the audit runs."""
+    if cell.kind == "solution":
+        return f"the answer cell {cell.cell_id}"
+    return "the setup cell" if cell.kind == "setup" else "a cell you added"
+
+
 def _judge(ex, name, case_list, offset, call_index, arrays, errors):
     """(passed, failure message, recognised convention) of one call on one group of cases."""
     for i, case in enumerate(case_list):
@@ -175,13 +186,12 @@ def score_calls(plan_, specs, arrays, errors):
         exercises[name] = {"visible": seen["visible"], "hidden": seen["hidden"],
                            "convention": seen.get("convention"), "failure": seen.get("failure")}
         passed[call_index] = seen["visible"] and seen["hidden"]
-    score, index = 0.0, 0
+    cells, index = {}, 0
     for cell in plan_.test_cells:
         cell_calls = range(index, index + len(cell.calls))
         index += len(cell.calls)
-        if cell.calls and all(passed[i] for i in cell_calls):
-            score += cell.points
-    return score, failures, exercises
+        cells[cell.grade_id] = cell.points if cell.calls and all(passed[i] for i in cell_calls) else 0.0
+    return sum(cells.values()), failures, exercises, cells
 
 
 def audit_notebook(notebook_bytes, plan_, *, student, seed, nbgrader_score=0.0, limits=None,
@@ -196,15 +206,16 @@ def audit_notebook(notebook_bytes, plan_, *, student, seed, nbgrader_score=0.0, 
     flags = scan_flags(cells, plan_)
     # The setup, the answers and the cells the student added (helpers an answer may call), in
     # the notebook's order; not the instructor's demonstrations, which can take long.
-    runnable = [extract.without_magics(c.source) for c in cells
-                if c.kind in ("setup", "solution", "added") and len(c.source) <= MAX_SOURCE_CHARS]
+    chosen = [c for c in cells if c.kind in ("setup", "solution", "added") and len(c.source) <= MAX_SOURCE_CHARS]
+    runnable = [extract.without_magics(c.source) for c in chosen]
     specs = exercise_specs(plan_, seed, student)
     arrays, errors, watched = run_runner(runnable, plan_.calls, specs, plan_.hidden, limits=limits,
-                                         cell_seconds=cell_seconds,
-                                         sandboxed=sandboxed)
+                                         cell_seconds=cell_seconds, sandboxed=sandboxed,
+                                         labels=[_label(c) for c in chosen])
     if "grader" in errors:
         raise GraderError(errors["grader"])
     if watched.status != "ok" or "sandbox" in errors:
         flags.append(f"audit-{watched.status}: {errors.get('sandbox') or watched.message}"[:300])
-    score, failures, exercises = score_calls(plan_, specs, arrays, errors) if plan_.calls else (0.0, [], {})
-    return AuditResult(nbgrader_score, float(score), float(max_score), flags, failures, exercises)
+    score, failures, exercises, confirmed = (score_calls(plan_, specs, arrays, errors) if plan_.calls
+                                             else (0.0, [], {}, {}))
+    return AuditResult(nbgrader_score, float(score), float(max_score), flags, failures, exercises, confirmed)

@@ -68,18 +68,24 @@ def test_cells(instructor_notebook):
 
 
 def student_cells(submitted_notebook, instructor_notebook):
-    """The student's code cells, each labelled and compared with the instructor's."""
-    original = {}
+    """The student's code cells, each labelled and compared with the instructor's.
+
+    A cell is matched by its nbgrader identity (``grade_id``), else by its content (an
+    instructor's cell, such as a demonstration, with its id rewritten or gone), else by its
+    id; a cell that matches nothing is the student's own (``added``)."""
+    original, by_source = {}, {}
     for cell in instructor_notebook["cells"]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         original[meta.get("grade_id") or cell.get("id")] = (_source(cell), meta)
+        if cell.get("cell_type") == "code" and not meta.get("grade_id"):
+            by_source.setdefault(_source(cell).strip(), cell.get("id"))
     cells = []
     for cell in submitted_notebook.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        key = meta.get("grade_id") or cell.get("id")
         src = _source(cell)
+        key = meta.get("grade_id") or by_source.get(src.strip()) or cell.get("id")
         if meta.get("solution"):
             kind = "solution"
         elif meta.get("grade"):
@@ -93,3 +99,21 @@ def student_cells(submitted_notebook, instructor_notebook):
         instructor_source = original.get(key, (None, {}))[0]
         cells.append(StudentCell(str(key), kind, src, changed=src != instructor_source))
     return cells
+
+
+def solution_cells(instructor_notebook):
+    """{function name: grade_id of the answer cell that defines it} (where the audit's
+    reason for a lost point goes in nbgrader's gradebook and the feedback)."""
+    found = {}
+    for cell in instructor_notebook["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.get("cell_type") != "code" or not meta.get("solution"):
+            continue
+        try:
+            tree = ast.parse(without_magics(_source(cell)))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                found.setdefault(node.name, meta["grade_id"])
+    return found

@@ -115,18 +115,27 @@ def _resolve(paths):
     return found
 
 
-def _run_cells(cells, seconds, errors):
+def _run_cells(cells, seconds, errors, labels=None):
+    """Run the cells in one namespace; each failure is recorded under ``cell i``, naming the
+    cell (``labels``, e.g. "the answer cell softmax") and the line of it that failed."""
+    import linecache
+
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     for i, source in enumerate(cells):
+        label = labels[i] if labels and i < len(labels) else f"cell {i}"
+        filename = f"<{label}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         signal.alarm(seconds)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                exec(compile(source, f"<cell {i}>", "exec"), namespace)
+                exec(compile(source, filename, "exec"), namespace)
+        except SyntaxError as err:
+            errors[f"cell {i}"] = f"{label} has a SyntaxError on line {err.lineno}: {err.msg}"[:300]
         except (Exception, SystemExit, _Alarm) as err:
             where = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
-            at = f" (at {where.filename}:{where.lineno})" if where else ""
-            errors[f"cell {i}"] = f"{type(err).__name__}: {err}{at}"[:300]
+            at = f" (line {where.lineno}: `{(where.line or '').strip()}`)" if where else ""
+            errors[f"cell {i}"] = f"{label} raised {type(err).__name__}: {err}{at}"[:300]
         finally:
             signal.alarm(0)
     return namespace
@@ -143,8 +152,8 @@ def _run_calls(job, namespace, errors, arrays):
         spec = job["exercises"][name]
         missing = [n for n in names if n not in namespace]
         if missing:
-            stopped = [f"{k}: {v}" for k, v in errors.items() if k.startswith("cell ")]
-            why = f" (a cell of yours stopped early: {stopped[0]})" if stopped else ""
+            stopped = [v for k, v in errors.items() if k.startswith("cell ")]
+            why = f" ({stopped[0]})" if stopped else ""
             errors[f"{call_index}"] = f"not defined: {', '.join(missing)}{why}"
             continue
         functions = dict(zip(ex.roles, (namespace[n] for n in names)))
@@ -198,7 +207,7 @@ def main(result_fd):
     result.write(READY)
     result.flush()
     try:
-        namespace = _run_cells(job["cells"], job["cell_seconds"], errors)
+        namespace = _run_cells(job["cells"], job["cell_seconds"], errors, job.get("labels"))
         _run_calls(job, namespace, errors, arrays)
     finally:
         sys.stdout = stdout

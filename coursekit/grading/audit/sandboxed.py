@@ -126,7 +126,8 @@ def _command(result_fd, hidden, sandboxed):
     return sandbox.command(policy, argv), None
 
 
-def run_runner(cells, calls, specs, hidden, *, limits=None, cell_seconds=CELL_SECONDS, sandboxed=True):
+def run_runner(cells, calls, specs, hidden, *, limits=None, cell_seconds=CELL_SECONDS, sandboxed=True,
+               labels=None):
     """Run the student's cells and the exercises' cases in the runner.
 
     Returns:
@@ -136,7 +137,7 @@ def run_runner(cells, calls, specs, hidden, *, limits=None, cell_seconds=CELL_SE
     limits = limits or AUDIT_LIMITS
     preload = ["torch"] if any("torch" in c for c in cells) or any(s["torch_names"] for s in specs.values()) else []
     job = json.dumps({"cells": cells, "calls": calls, "exercises": specs, "hidden_modules": hidden,
-                      "cell_seconds": cell_seconds, "preload": preload}).encode()
+                      "cell_seconds": cell_seconds, "preload": preload, "labels": labels}).encode()
     result_read, result_write = os.pipe()
     command, env = _command(result_write, hidden, sandboxed)
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
