@@ -107,9 +107,14 @@ def test_check_grades_an_edited_test_cell_as_released(tmp_path):
                               "    return e / e.sum(axis=0, keepdims=True)\n")
         if meta.get("grade_id") == "test_dense_forward":
             cell["source"] = 'print("skipped")'
+    nb["cells"] = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") != "dense_backward"]
     path.write_text(json.dumps(nb))
     result = run("check", str(path), cwd=work)
     assert result.returncode == 1
-    assert "✗ layers.dense_forward" in result.stdout and "you edited this test cell" in result.stdout
+    assert "✓ layers.dense_forward" in result.stdout  # the grader grades the restored test, which passes
+    assert "you edited this test cell; the grader puts it back as released and grades that, and the " \
+           "restored test passes" in result.stdout
+    assert "✗ layers.dense_backward" in result.stdout
+    assert "the answer cell 'dense_backward' is missing from your notebook (deleted?)" in result.stdout
     assert "Your answer matches a column-wise softmax" in result.stdout  # never cut off
     assert "running over TCP" not in result.stdout + result.stderr

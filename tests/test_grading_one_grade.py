@@ -21,7 +21,7 @@ import pytest
 import benign_edits
 import coursekit
 from coursekit import course
-from coursekit.grading import class_grade, feedback_page, gradebook, sandbox, synthetic
+from coursekit.grading import class_grade, class_report, feedback_page, gradebook, sandbox, synthetic
 from conftest import ROOT
 
 AID = "00_backprop"
@@ -135,3 +135,16 @@ def test_an_instructors_override_in_formgrader_survives_a_regrade(graded):
     assert outcomes[0].final_score == 1.0  # the instructor's point, and the audit's 0 elsewhere
     assert gradebook.scores(root, AID)["faker"][0] == 1.0
     assert re.search(r"^faker,10\.0,10\.0,ok,.*,1\.0,", csv_path.read_text(), re.M)
+
+
+def test_the_class_report_lists_everyone_in_notebook_order_after_a_partial_regrade(graded):
+    """Runs after the re-grade of one student above: the report still reads every student."""
+    root, outcomes, _ = graded
+    path, data = class_report.write(root, AID)
+    assert list(data["exercises"]) == ["layers.dense_forward", "layers.dense_backward", "layers.softmax",
+                                       "layers.softmax_cross_entropy", "gradcheck.numerical_gradient"]
+    assert set(data["table"]) == set(outcomes)
+    assert {"faker", "syntax_error", "raises"} <= set(data["review"])
+    assert not {e.__name__ for e in benign_edits.EDITS} & set(data["review"])
+    page = path.read_text()
+    assert "<h2>Students (10)</h2>" in page and "<td>faker</td>" in page

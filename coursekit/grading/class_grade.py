@@ -14,6 +14,7 @@ import json
 import os
 import secrets
 import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +116,12 @@ def cell_timeout(root, default=120):
     return int(value) if value and value > 0 else default
 
 
+def _stage(progress, text):
+    """Say at once what a long step is doing (before the progress bar can move)."""
+    if progress:
+        print(f"{text}…", file=sys.stderr, flush=True)
+
+
 def run_local(assignment, todo, jobs, progress=True, audit_only=False):
     """Grade the units ``jobs`` at a time in watched children; yields results as they end."""
     import nbgrader.apps.autogradeapp  # noqa: F401  imported once, inherited by every unit
@@ -124,7 +131,8 @@ def run_local(assignment, todo, jobs, progress=True, audit_only=False):
     coursekit_view(submission.audit_plan(assignment).hidden)  # made here, once, before any fork
     pending, running = list(todo), []
     verb = "auditing" if audit_only else "grading"
-    with tqdm(total=len(todo), desc=f"{verb} {assignment.assignment_id}", disable=not progress) as bar:
+    with tqdm(total=len(todo), desc=f"{verb} {assignment.assignment_id}", disable=not progress,
+              mininterval=0, miniters=1) as bar:
         while pending or running:
             while pending and len(running) < jobs:
                 running.append(submission.start(assignment, pending.pop(0), audit_only))
@@ -222,8 +230,11 @@ def grade_class(root, assignment_id, *, jobs=None, dask=None, timeout=900, memor
                 progress=True, only=None):
     """Grade, audit, give feedback to and export every submission (or the students ``only``
     names); returns (outcomes, csv path). The CSV keeps the other students' last grades."""
+    _stage(progress, f"grade {assignment_id}: checking the sandbox and coursekit's files")
     root, who, jobs = _begin(root, assignment_id, only=only, jobs=jobs, sandboxed=sandboxed)
     todo, outcomes = collect(root, assignment_id, who)
+    _stage(progress, f"grade {assignment_id}: registering the assignment; {len(todo)} submission(s) "
+                     f"to grade, {jobs} at a time")
     assignment = prepare(root, assignment_id, sandboxed=sandboxed, audit_seed=audit_seed,
                          limits=watchdog.Limits(timeout=timeout, memory_mb=memory_mb),
                          audit_limits=watchdog.Limits(timeout=audit_timeout, memory_mb=audit_memory_mb))

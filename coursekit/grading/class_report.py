@@ -35,9 +35,33 @@ def load(root, assignment_id):
     return details
 
 
-def summarize(details):
-    """The report's numbers, as plain data."""
+def _csv_rows(root, assignment_id):
+    """{student: row} of grades/<id>.csv, the record of every student graded so far."""
+    import csv
+
+    path = Path(root) / "grades" / f"{assignment_id}.csv"
+    if not path.exists():
+        return {}
+    with path.open(newline="") as handle:
+        return {row["student"]: row for row in csv.DictReader(handle)}
+
+
+def _merged(details, csv_rows):
+    """Every student of the CSV or the JSON; the CSV's scores, status and flags win."""
     students = {name: _Row(row) for name, row in details["students"].items()}
+    for name, row in csv_rows.items():
+        entry = students.setdefault(name, _Row(exercises={}, failures=[], seconds=0.0, message=""))
+        for key in ("score", "max_score", "audit_score", "final_score"):
+            entry[key] = float(row.get(key) or 0.0)
+        entry["status"] = row.get("status", "")
+        entry["message"] = row.get("message", entry.get("message", ""))
+        entry["flags"] = [f for f in (row.get("flags") or "").split("; ") if f]
+    return students
+
+
+def summarize(details, csv_rows=None):
+    """The report's numbers, as plain data; exercises in the notebook's order."""
+    students = _merged(details, csv_rows or {})
     exercises = {}
     for row in students.values():
         for name, result in (row.get("exercises") or {}).items():
@@ -57,11 +81,13 @@ def summarize(details):
         "exercises": {name: {"graded": e["graded"], "visible_pass_rate": e["visible"] / e["graded"],
                              "hidden_pass_rate": e["hidden"] / e["graded"],
                              "conventions": e["conventions"].most_common(5)}
-                      for name, e in sorted(exercises.items())},
+                      for name, e in exercises.items()},
         "review": {n: {"score": r.score, "audit_score": r.audit_score, "final_score": r.final_score,
                        "status": r.status, "flags": r.flags, "message": r.message}
                    for n, r in sorted(students.items()) if needs_review(r)},
         "seconds": {n: r.seconds for n, r in sorted(students.items())},
+        "table": {n: {"score": r.score, "final_score": r.final_score, "status": r.status, "flags": r.flags}
+                  for n, r in sorted(students.items())},
     }
 
 
@@ -80,6 +106,7 @@ def figures(data):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     out = {}
     fig, ax = plt.subplots(figsize=(6, 3))
@@ -87,6 +114,7 @@ def figures(data):
     ax.hist(scores, bins=max(1, int(data["max_score"]) + 1), range=(-0.5, data["max_score"] + 0.5),
             color="#4c72b0", edgecolor="white")
     ax.set(xlabel="final score", ylabel="students", title=f"{data['assignment']}: final scores")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole students
     out["scores"] = _png(fig)
     names = list(data["exercises"])
     fig, ax = plt.subplots(figsize=(6, 0.5 + 0.45 * max(1, len(names))))
@@ -99,6 +127,7 @@ def figures(data):
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.hist(list(data["seconds"].values()), bins=20, color="#55a868", edgecolor="white")
     ax.set(xlabel="seconds to grade (nbgrader and audit)", ylabel="students", title="grading time per student")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     out["seconds"] = _png(fig)
     return out
 
@@ -117,6 +146,8 @@ def render(data):
                      for n, e in data["exercises"].items()]
     review_rows = [(n, r["score"], r["audit_score"], r["final_score"], r["status"],
                     "; ".join(r["flags"]) or r["message"]) for n, r in data["review"].items()]
+    student_rows = [(n, r["score"], r["final_score"], r["status"], "; ".join(r["flags"]))
+                    for n, r in data.get("table", {}).items()]
     statuses = ", ".join(f"{k}: {v}" for k, v in sorted(data["statuses"].items()))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(data['assignment'])}: class report</title>
@@ -132,6 +163,8 @@ Status: {html.escape(statuses)}.</p>
 {_table(["exercise", "graded", "visible cases pass", "hidden cases pass", "most frequent recognised mistakes"], exercise_rows)}
 <h2>To review ({len(review_rows)})</h2>
 {_table(["student", "nbgrader", "audit", "final", "status", "flags or message"], review_rows) if review_rows else "<p>Nobody.</p>"}
+<h2>Students ({len(student_rows)})</h2>
+{_table(["student", "nbgrader", "final", "status", "flags"], student_rows)}
 <h2>Grading time</h2><img id="seconds" alt="grading time per student" src="{pictures['seconds']}">
 </body></html>
 """
@@ -139,7 +172,7 @@ Status: {html.escape(statuses)}.</p>
 
 def write(root, assignment_id, *, output=None):
     """Write the report; returns (its path, its data)."""
-    data = summarize(load(root, assignment_id))
+    data = summarize(load(root, assignment_id), _csv_rows(root, assignment_id))
     path = Path(output) if output else Path(root) / "grades" / f"{assignment_id}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render(data))

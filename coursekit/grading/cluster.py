@@ -64,7 +64,7 @@ def run_dask(address, assignment, todo, *, progress=True, client=None):
                                  key=f"coursekit-{assignment.assignment_id}-{work.student}-{run}")
                    for work in todo]
         with tqdm(total=len(futures), desc=f"grading {assignment.assignment_id} on {address}",
-                  disable=not progress) as bar:
+                  disable=not progress, mininterval=0, miniters=1) as bar:
             for future in as_completed(futures):
                 bar.update()
                 yield future.result()

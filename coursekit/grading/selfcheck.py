@@ -44,10 +44,11 @@ def feedback_lines(text):
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[^\n]*\n?", re.DOTALL | re.MULTILINE)
 
 
-def original_cells(path):
+def original_cells(path, *, answers=False):
     """{grade id: locked cell as released} for this notebook's assignment, from the course's
     instructor notebook with its hidden tests removed (as nbgrader removes them), or {} when
-    the notebook is not inside a course folder (fetched through the exchange, say)."""
+    the notebook is not inside a course folder (fetched through the exchange, say); with
+    ``answers``, its answer cells instead."""
     try:
         root = course.find_root(Path(path).resolve().parent)
     except FileNotFoundError:
@@ -58,7 +59,7 @@ def original_cells(path):
             cells = {}
             for cell in read_notebook(source)["cells"]:
                 meta = cell["metadata"].get("nbgrader", {})
-                if meta.get("locked"):
+                if meta.get("solution" if answers else "locked"):
                     text = "".join(cell["source"])
                     cells[meta["grade_id"]] = {**cell, "source": HIDDEN.sub("", text).rstrip("\n")}
             return cells
@@ -133,17 +134,34 @@ def check_notebook(path, *, timeout=120):
                                    for p in validator.preprocessors]
         results = validator.validate(str(copy))
     failed = {r["source"]: r.get("raw_error", "") for r in results.get("failed", [])}
+    missing = missing_answers(notebook, original_cells(path, answers=True))
     rows = []
     for cell in test_cells(notebook):
         names = [name for name, _ in check_calls(cell.source)] or [cell.grade_id]
         error = failed.get(cell.source.strip())
-        passed = error is None and cell.grade_id not in edited
+        passed = error is None
         message = feedback_lines(error) if error else ""
+        lost = [missing[f] for _, functions in check_calls(cell.source) for f in functions if f in missing]
+        if lost:
+            message = (f"the answer cell {lost[0]!r} is missing from your notebook (deleted?): the "
+                       f"grader cannot find your answer there. Copy that cell back from the released "
+                       f"notebook, put your answer in it, and run this check again\n" + message).strip()
         if cell.grade_id in edited:
-            message = ("you edited this test cell; the grader puts it back as released and "
-                       "grades that\n" + message).strip()
-        rows.append(Row(cell.grade_id, names, passed, message))
+            verdict = "passes" if passed else "fails"
+            message = (f"you edited this test cell; the grader puts it back as released and grades "
+                       f"that, and the restored test {verdict}\n" + message).strip()
+        rows.append(Row(cell.grade_id, names, passed and not lost, message))
     return rows, edited
+
+
+def missing_answers(notebook, answer_cells):
+    """{function name: grade id} of the released answer cells that ``notebook`` lacks, for
+    each function such a cell defines."""
+    from coursekit.grading.audit.extract import solution_cells
+
+    present = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in notebook["cells"]}
+    released = {"cells": list(answer_cells.values())}
+    return {name: grade_id for name, grade_id in solution_cells(released).items() if grade_id not in present}
 
 
 def summary(rows, edited):
