@@ -288,7 +288,8 @@ actplots.training_curves(histories, title=f"6 hidden layers of 64 units, Adam, l
 
 # %% [markdown]
 # Over five seeds (thin lines; the thick line is their mean) SELU ends ahead of the others
-# and ELU ahead of ReLU, each by more than the seed-to-seed spread; ReLU and the leaky ReLU
+# and ELU ahead of ReLU, each by more than the seed-to-seed standard deviation (though the
+# ranges, from the worst seed to the best, can overlap); ReLU and the leaky ReLU
 # cannot be told apart. The lecture notes rank ELU above the ReLU variants and those above
 # ReLU: here that holds for ELU, not for the leaky ReLU, whose slope of 0.01 for $z < 0$ is
 # hardly different from ReLU's 0. Differences of a point or two on a few hundred validation

@@ -140,7 +140,9 @@ figures.bias_variance_curve(widths, mlp_bv[:, 0], mlp_bv[:, 1], noise_var=NOISE*
 # | **L2** | $\frac{\lambda}{2} \sum_j w_j^2$ | $\lambda\, w_j$ |
 #
 # The $\frac12$ in L2 is a convention: with it, the gradient is $\lambda w$, exactly what
-# torch's `weight_decay=λ` adds to each gradient, in every `torch.optim` optimizer. (Keras's `l2(λ)` is
+# torch's `weight_decay=λ` adds to each gradient in `SGD`, `Adam`, `RMSprop` and most other
+# `torch.optim` optimizers; not in `AdamW`, nor in `Adam`, `NAdam` or `RAdam` with
+# `decoupled_weight_decay=True`, which shrink the weights directly (topic 10). (Keras's `l2(λ)` is
 # $\lambda\sum w^2$, gradient $2\lambda w$.) $|w|$ has no derivative at 0; any value in
 # $[-\lambda, \lambda]$ is a *subgradient* there, and we take 0, which is what
 # `np.sign` gives (and what torch's autograd uses for `abs`).

@@ -26,6 +26,29 @@ def test_mlp_places_the_normalisation_before_or_after_the_activation():
         nets.mlp([4, 2], norm="group")
 
 
+def test_only_a_linear_layer_followed_by_batchnorm_goes_without_a_bias():
+    biases = lambda model: [m.bias is not None for m in model if isinstance(m, nn.Linear)]  # noqa: E731
+    assert biases(nets.mlp([4, 3, 3, 2], norm="batch", position="before")) == [False, False, True]
+    assert biases(nets.mlp([4, 3, 3, 2], norm="batch", position="after")) == [True, True, True]
+    assert biases(nets.mlp([4, 3, 3, 2], norm="layer", position="before")) == [True, True, True]
+
+
+def test_train_draws_its_dropout_masks_from_its_seed_and_leaves_the_global_generator_alone():
+    x = torch.linspace(-1, 1, 64).reshape(16, 4)
+    y = (x[:, 0] > 0).long()
+
+    def losses(global_seed, seed):
+        torch.manual_seed(global_seed)
+        state = torch.get_rng_state()
+        model = nets.mlp([4, 32, 2], dropout=0.5, seed=3)
+        loss = nets.train(model, x, y, epochs=3, batch_size=8, seed=seed)["loss"]
+        assert torch.equal(torch.get_rng_state(), state)
+        return loss
+
+    assert losses(1, seed=0) == losses(2, seed=0)
+    assert losses(1, seed=0) != losses(1, seed=1)
+
+
 def test_train_runs_after_step_once_per_step_and_learns(digits):
     model, calls = nets.mlp([64, 16, 10]), []
     hist = nets.train(model, digits.x_train[:200], digits.y_train[:200], epochs=3, batch_size=50,

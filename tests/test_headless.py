@@ -8,6 +8,12 @@ under ipykernel 7. A stall therefore shows as a cell that takes its whole timeou
 solution notebook that has a widget runs once with :class:`coursekit.headless.HeadlessClient`,
 and each of its widget cells runs twice more, each well within its timeout; and a hundred
 small cells that display into an ``Output`` run in one kernel, each within seconds.
+
+The same first pass of topics 09 and 10 is then compared with a second run in a fresh kernel
+whose global generators (torch, NumPy, Python) are seeded otherwise: every cell must print
+the same text, times and memory figures aside, and every result their markdown states
+(``<output>`` markers, :mod:`coursekit.claims`) must be in what they printed. Reusing the
+first pass (this module runs on one worker, in order) costs one extra run of each.
 """
 
 import json
@@ -17,7 +23,7 @@ import time
 import nbformat
 import pytest
 
-from coursekit import course
+from coursekit import claims, course
 from coursekit.headless import HeadlessClient, QuietOutputWidget
 from conftest import ROOT
 
@@ -25,6 +31,9 @@ CELL_LIMIT = 120  # seconds: nbgrader_config.py's cell timeout
 WIDGET_CELL_TIMEOUT = 40  # a stalled widget cell takes this long
 WIDGET_CELL_LIMIT = 30  # a widget cell takes a few seconds, a stalled one its whole timeout
 REPEATS = 2  # extra runs of each widget cell
+RERUN = ("09_learning_rate_schedules", "10_beyond_the_notes")  # notebooks run twice, outputs compared
+OTHER_SEEDS = "import random, numpy, torch\nrandom.seed(2029); numpy.random.seed(2029); torch.manual_seed(2029)"
+_first_pass = {}  # notebook path -> printed text of each cell in the widget test's first pass
 
 pytestmark = pytest.mark.notebook
 
@@ -69,6 +78,7 @@ def test_widget_notebook_runs_headless_and_its_widget_cells_again(path):
         for index, cell in enumerate(notebook.cells):
             if cell.cell_type == "code":
                 seconds[index] = [_run(client, cell, index, WIDGET_CELL_TIMEOUT if index in repeat else CELL_LIMIT)]
+        _first_pass[path] = claims.printed_by_cell(notebook)
         for _ in range(REPEATS):
             for index in repeat:
                 seconds[index].append(_run(client, notebook.cells[index], index, WIDGET_CELL_TIMEOUT))
@@ -77,6 +87,31 @@ def test_widget_notebook_runs_headless_and_its_widget_cells_again(path):
     assert all(len(s) == 1 + REPEATS for s in widget_seconds.values())
     slow = {i: s for i, s in widget_seconds.items() if max(s) > WIDGET_CELL_LIMIT}
     assert not slow, f"widget cells that took more than {WIDGET_CELL_LIMIT} s (cell index: seconds per run): {slow}"
+
+
+def _printed(path, *, seeded_otherwise):
+    notebook = nbformat.read(path, as_version=4)
+    if seeded_otherwise:
+        notebook.cells.insert(0, nbformat.v4.new_code_cell(OTHER_SEEDS))
+    HeadlessClient(notebook, timeout=CELL_LIMIT, kernel_name="python3", shutdown_kernel="immediate",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    if seeded_otherwise:
+        del notebook.cells[0]
+    return notebook, claims.printed_by_cell(notebook)
+
+
+@pytest.mark.parametrize("assignment_id", RERUN)
+def test_notebook_prints_the_same_text_in_a_fresh_kernel_and_states_only_what_it_printed(assignment_id):
+    path = ROOT / "solutions" / assignment_id / course.notebook_name(assignment_id)
+    first = _first_pass.get(path) or _printed(path, seeded_otherwise=False)[1]
+    notebook, second = _printed(path, seeded_otherwise=True)
+    differ = [(i, a, b) for i, (a, b) in enumerate(zip(first, second))
+              if a is not None and claims.comparable(a) != claims.comparable(b)]
+    assert not differ, "cells that printed other text on the second run:\n" + "\n".join(
+        f"cell {i}:\n--- first\n{a}--- second\n{b}" for i, a, b in differ)
+    assert claims.stated_results(notebook), "no <output> marker in the markdown"
+    missing = claims.unprinted_results(notebook)
+    assert not missing, f"results stated in the markdown that no cell above printed (cell, number): {missing}"
 
 
 def test_a_hundred_output_widget_cells_run_without_a_stall():

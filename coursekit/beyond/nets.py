@@ -4,7 +4,8 @@
 the normalisation (coursekit's from-scratch BatchNorm1d or LayerNorm) before or after the
 activation; :func:`train` runs minibatch training with any optimizer factory and an
 optional projection after each step (max-norm). Everything is seeded and runs on one
-thread in well under a second per model.
+thread in well under a second per model: the initial weights from :func:`mlp`'s seed, the
+order and the dropout masks from :func:`train`'s, never from torch's global generator.
 """
 
 import numpy as np
@@ -37,7 +38,8 @@ def mlp(sizes, *, activation="relu", norm=None, position="before", dropout=0.0, 
         position: "before" the activation (the notes' placement) or "after" it.
         dropout: drop probability after each hidden block (torch's ``nn.Dropout``).
         seed: seed of the initial weights (torch's default initialisation); the global RNG
-            is left as it was.
+            is left as it was. A Linear layer followed by BatchNorm has no bias (BatchNorm's
+            shift β replaces it, and the mean subtraction would cancel it).
 
     Returns:
         ``nn.Sequential``, float32.
@@ -54,8 +56,9 @@ def mlp(sizes, *, activation="relu", norm=None, position="before", dropout=0.0, 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            layers.append(nn.Linear(fan_in, fan_out))
-            if i == len(sizes) - 2:
+            last = i == len(sizes) - 2
+            layers.append(nn.Linear(fan_in, fan_out, bias=last or not (norm == "batch" and position == "before")))
+            if last:
                 break
             block = [ACTIVATIONS[activation]()]
             if norm is not None:
@@ -88,7 +91,11 @@ def train(model, x, y, *, epochs=10, batch_size=64, optimizer=None, seed=0, afte
     Args:
         model: a torch module (trained in place).
         x, y: training inputs (N, D) and labels (N,), arrays or tensors.
-        epochs, batch_size: as usual; the order is reshuffled each epoch from ``seed``.
+        epochs, batch_size: as usual.
+        seed: the order is reshuffled each epoch from a generator seeded with ``seed``, and the
+            dropout masks come from a second stream seeded with ``seed`` (torch's global
+            generator is forked and left as it was), so a call prints the same numbers on
+            every run.
         optimizer: ``optimizer(params) -> torch.optim.Optimizer``; Adam at lr 1e-3 if None.
         after_step: optional ``after_step(model)`` run after each optimizer step (e.g. a
             max-norm projection).
@@ -105,21 +112,23 @@ def train(model, x, y, *, epochs=10, batch_size=64, optimizer=None, seed=0, afte
     opt = (optimizer or (lambda p: torch.optim.Adam(p, lr=1e-3)))(model.parameters())
     generator = torch.Generator().manual_seed(seed)
     history = {"loss": [], "score": []}
-    for _ in range(epochs):
-        model.train()
-        order, losses = torch.randperm(len(x), generator=generator), []
-        for start in range(0, len(x), batch_size):
-            idx = order[start : start + batch_size]
-            if drop_last and len(idx) < batch_size:
-                continue
-            loss = F.cross_entropy(model(x[idx]), y[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            if after_step is not None:
-                after_step(model)
-            losses.append(loss.detach())
-        history["loss"].append(torch.stack(losses).mean().item())
-        if evaluate is not None:
-            history["score"].append(evaluate(model))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)  # nn.Dropout's masks: a private stream, restored on exit
+        for _ in range(epochs):
+            model.train()
+            order, losses = torch.randperm(len(x), generator=generator), []
+            for start in range(0, len(x), batch_size):
+                idx = order[start : start + batch_size]
+                if drop_last and len(idx) < batch_size:
+                    continue
+                loss = F.cross_entropy(model(x[idx]), y[idx])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                if after_step is not None:
+                    after_step(model)
+                losses.append(loss.detach())
+            history["loss"].append(torch.stack(losses).mean().item())
+            if evaluate is not None:
+                history["score"].append(evaluate(model))
     return history

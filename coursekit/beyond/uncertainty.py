@@ -79,11 +79,13 @@ def calibration(split, *, seeds=(0, 1, 2), samples=30, n_train=300, hidden=(128,
     """Eval-mode against MC-dropout predictions on the test digits, for nets trained with dropout.
 
     Returns:
-        dict "eval"/"mc" -> {"accuracy", "nll", "ece"}: arrays with one value per seed.
+        dict "eval"/"mc" -> {"accuracy", "nll", "ece", "overconfidence"}: arrays with one value
+        per seed; "overconfidence" is the mean confidence (largest probability) minus the
+        accuracy, positive for a net that is surer than it is right (ECE has no sign).
     """
     from tqdm.auto import tqdm
 
-    out = {kind: {"accuracy": [], "nll": [], "ece": []} for kind in ("eval", "mc")}
+    out = {kind: {"accuracy": [], "nll": [], "ece": [], "overconfidence": []} for kind in ("eval", "mc")}
     for seed in tqdm(seeds, desc="MC dropout", disable=not progress):
         model = nets.mlp([split.n_features, *hidden, split.n_classes], dropout=p_drop, seed=seed)
         nets.train(model, split.x_train[:n_train], split.y_train[:n_train], epochs=epochs, batch_size=32,
@@ -94,6 +96,7 @@ def calibration(split, *, seeds=(0, 1, 2), samples=30, n_train=300, hidden=(128,
             out[kind]["accuracy"].append(float(np.mean(probs.argmax(1) == split.y_test)))
             out[kind]["nll"].append(nll(probs, split.y_test))
             out[kind]["ece"].append(expected_calibration_error(probs, split.y_test))
+            out[kind]["overconfidence"].append(float(probs.max(1).mean() - out[kind]["accuracy"][-1]))
     return {kind: {k: np.array(v) for k, v in d.items()} for kind, d in out.items()}
 
 
