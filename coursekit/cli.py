@@ -1,7 +1,8 @@
 """The coursekit command. Run "coursekit COMMAND --help" for each command's options.
 
 Students: lab, check. Instructors: release, grade, audit, report (and build, which only
-rebuilds the instructor notebooks from their sources).
+rebuilds the instructor notebooks from their sources); over a term: export, similarity,
+validate.
 """
 
 import argparse
@@ -106,6 +107,23 @@ def cmd_report(args):
         print(f"report written to {path}")
 
 
+def cmd_export(args):
+    from coursekit.term import export
+
+    root = _root(args)
+    canvas_ids = dict(pair.split("=", 1) for pair in args.canvas_id or [])
+    result = export.export(root, args.assignments, fmt=args.format, roster=args.roster,
+                           canvas_ids=canvas_ids, missing=args.missing)
+    for line in result.problems():
+        print(f"coursekit export: {line}", file=sys.stderr)
+    if args.output:
+        with open(args.output, "w", newline="", encoding="utf-8") as handle:
+            handle.write(result.text)
+        print(f"{args.format} export written to {args.output}")
+    else:
+        sys.stdout.write(result.text)
+
+
 def _add_grading_options(parser, timeout, memory_mb, what):
     parser.add_argument("assignment", help="assignment id, e.g. 00_backprop")
     parser.add_argument("--timeout", type=int, default=timeout, help=f"seconds per submission ({what})")
@@ -172,7 +190,31 @@ def parser():
     rep.add_argument("--output", default=None, help="HTML file to write (default: grades/<id>.html)")
     rep.add_argument("--json", action="store_true", help="print the report's data as JSON")
     rep.set_defaults(func=cmd_report)
+    _add_term_commands(sub, formatter)
     return p
+
+
+def _canvas_pair(text):
+    if "=" not in text or not text.split("=", 1)[1].strip():
+        raise argparse.ArgumentTypeError(f"expected ASSIGNMENT=CANVAS_ID, got {text!r}")
+    return text
+
+
+def _add_term_commands(sub, formatter):
+    from coursekit.term import export
+
+    exp = sub.add_parser("export", formatter_class=formatter,
+                         help="final scores for an LMS: Canvas or Moodle CSV, plain CSV or JSON")
+    exp.add_argument("assignments", nargs="*", help="assignment ids (default: every graded one)")
+    exp.add_argument("--format", choices=export.FORMATS, default="canvas", help="what to write")
+    exp.add_argument("--roster", default=None,
+                     help="CSV with student,lms_id,name,email[,sis_user_id,sis_login_id,section] (default: none)")
+    exp.add_argument("--canvas-id", action="append", type=_canvas_pair, metavar="ASSIGNMENT=ID",
+                     help="Canvas's id of an assignment, so its column updates it (repeatable)")
+    exp.add_argument("--missing", choices=("blank", "zero"), default="blank",
+                     help="score of a roster student with no grade")
+    exp.add_argument("--output", default=None, help="file to write (default: standard output)")
+    exp.set_defaults(func=cmd_export)
 
 
 def main(argv=None):

@@ -1,0 +1,5 @@
+"""The instructor's term, beyond one grading: grades into the LMS (:mod:`.export`, with
+:mod:`.roster`), similar submissions (:mod:`.similarity`), whether the exercises can tell a
+wrong answer from a right one (:mod:`.validate`, :mod:`.mutants`), late work (:mod:`.late`)
+and what a re-grade changed (:mod:`.changes`).
+"""
