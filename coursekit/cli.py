@@ -124,6 +124,18 @@ def cmd_export(args):
         sys.stdout.write(result.text)
 
 
+def cmd_similarity(args):
+    from coursekit.term import similarity
+
+    root = _root(args)
+    pairs, codes = similarity.run(root, args.assignment, threshold=args.threshold,
+                                  min_tokens=args.min_tokens, max_share=args.max_share)
+    for pair in pairs:
+        print(similarity.side_by_side(pair, codes) + "\n")
+    print(f"{len(pairs)} pairs of {len(codes)} students at least {args.threshold:.0%} alike; "
+          f"details in grades/{args.assignment}.similarity.json and in coursekit report {args.assignment}")
+
+
 def _add_grading_options(parser, timeout, memory_mb, what):
     parser.add_argument("assignment", help="assignment id, e.g. 00_backprop")
     parser.add_argument("--timeout", type=int, default=timeout, help=f"seconds per submission ({what})")
@@ -215,6 +227,19 @@ def _add_term_commands(sub, formatter):
                      help="score of a roster student with no grade")
     exp.add_argument("--output", default=None, help="file to write (default: standard output)")
     exp.set_defaults(func=cmd_export)
+
+    from coursekit.term import similarity
+
+    sim = sub.add_parser("similarity", formatter_class=formatter,
+                         help="pairs of students whose own code is unusually alike, side by side")
+    sim.add_argument("assignment", help="assignment id, e.g. 00_backprop")
+    sim.add_argument("--threshold", type=float, default=similarity.THRESHOLD,
+                     help="least share of either student's own code that the pair shares")
+    sim.add_argument("--min-tokens", type=int, default=similarity.MIN_TOKENS,
+                     help="least number of shared tokens")
+    sim.add_argument("--max-share", type=float, default=similarity.MAX_SHARE,
+                     help="code found in more than this share of the class is ignored, as base code")
+    sim.set_defaults(func=cmd_similarity)
 
 
 def main(argv=None):

@@ -109,8 +109,8 @@ def _table(header, rows):
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def render(data):
-    """The report as one self-contained HTML page."""
+def render(data, extra=""):
+    """The report as one self-contained HTML page; ``extra`` is HTML of further sections."""
     pictures = figures(data)
     exercise_rows = [(n, e["graded"], f"{e['visible_pass_rate']:.0%}", f"{e['hidden_pass_rate']:.0%}",
                       "; ".join(f"{c} ({k})" for c, k in e["conventions"]) or "none")
@@ -132,6 +132,7 @@ Status: {html.escape(statuses)}.</p>
 {_table(["exercise", "graded", "visible cases pass", "hidden cases pass", "most frequent recognised mistakes"], exercise_rows)}
 <h2>To review ({len(review_rows)})</h2>
 {_table(["student", "nbgrader", "audit", "final", "status", "flags or message"], review_rows) if review_rows else "<p>Nobody.</p>"}
+{extra}
 <h2>Grading time</h2><img id="seconds" alt="grading time per student" src="{pictures['seconds']}">
 </body></html>
 """
@@ -142,7 +143,9 @@ def write(root, assignment_id, *, output=None):
     data = summarize(load(root, assignment_id))
     path = Path(output) if output else Path(root) / "grades" / f"{assignment_id}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(data))
+    from coursekit.term import sections
+
+    path.write_text(render(data, sections(root, assignment_id)))
     return path, data
 
 

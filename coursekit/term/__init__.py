@@ -3,3 +3,10 @@
 wrong answer from a right one (:mod:`.validate`, :mod:`.mutants`), late work (:mod:`.late`)
 and what a re-grade changed (:mod:`.changes`).
 """
+
+
+def sections(root, assignment_id):
+    """The class report's sections about the term (similar submissions, late work), as HTML."""
+    from coursekit.term import similarity
+
+    return similarity.report_section(root, assignment_id)
