@@ -38,6 +38,10 @@ def cmd_release(args):
             bar.set_postfix_str(assignment_id)
             target = course.release(root, assignment_id)
             bar.write(f"released {target.relative_to(root)}/")
+            from coursekit.term.validate import release_warnings
+
+            for warning in release_warnings(root, assignment_id):
+                bar.write(f"warning: {warning}")
 
 
 def cmd_lab(args, extra):
@@ -134,6 +138,21 @@ def cmd_similarity(args):
         print(similarity.side_by_side(pair, codes) + "\n")
     print(f"{len(pairs)} pairs of {len(codes)} students at least {args.threshold:.0%} alike; "
           f"details in grades/{args.assignment}.similarity.json and in coursekit report {args.assignment}")
+
+
+def cmd_validate(args):
+    from coursekit.term import validate
+
+    root = _root(args)
+    results = []
+    for name in validate.select(args.exercises):
+        results.append(validate.validate(name, seed=args.seed, max_mutants=args.max_mutants, seconds=args.seconds))
+        print(validate.summary(results[-1]), flush=True)
+    validate.record(root, results)
+    weak = [r.exercise for r in results if not r.ok]
+    print(f"\n{len(results) - len(weak)} of {len(results)} exercises pass validation "
+          f"(mutation score at least {validate.MUTATION_THRESHOLD:.0%})" + (f"; to look at: {', '.join(weak)}" if weak else ""))
+    return 1 if weak else 0
 
 
 def _add_grading_options(parser, timeout, memory_mb, what):
@@ -240,6 +259,15 @@ def _add_term_commands(sub, formatter):
     sim.add_argument("--max-share", type=float, default=similarity.MAX_SHARE,
                      help="code found in more than this share of the class is ignored, as base code")
     sim.set_defaults(func=cmd_similarity)
+
+    val = sub.add_parser("validate", formatter_class=formatter,
+                         help="check that exercises tell wrong answers from right ones (mutation testing)")
+    val.add_argument("exercises", nargs="*", help="exercises or topics, e.g. layers.softmax or layers (default: all)")
+    val.add_argument("--seed", type=int, default=0, help="seed of the hidden cases used")
+    val.add_argument("--max-mutants", type=int, default=None,
+                     help="at most this many mutants per function, an even sample (default: all)")
+    val.add_argument("--seconds", type=int, default=20, help="time limit of one case")
+    val.set_defaults(func=cmd_validate)
 
 
 def main(argv=None):
