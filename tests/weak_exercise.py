@@ -1,6 +1,6 @@
 """A deliberately weak exercise and a strong one with the same reference, for
 tests/test_term_validate.py: the weak one's cases are all 1 x 1 arrays with the scale given,
-so an axis swapped, a sum made a mean or a default changed goes unnoticed."""
+so an axis swapped or a sum made a mean goes unnoticed."""
 
 import numpy as np
 
