@@ -70,17 +70,45 @@ def _grading_options(args):
 
 
 def cmd_grade(args):
+    import tempfile
+
     from coursekit.grading import class_grade, report
 
     root = _root(args)
-    outcomes, csv_path = class_grade.grade_class(
-        root, args.assignment, jobs=args.jobs, dask=args.dask, timeout=args.timeout,
-        memory_mb=args.memory_mb, audit_timeout=args.audit_timeout,
-        audit_memory_mb=args.audit_memory_mb, only=args.student, **_grading_options(args))
-    print(report.as_json(outcomes) if args.json else report.table(outcomes))
-    if not args.json:
-        print(f"\ngrades written to {csv_path.relative_to(root)} (details in "
-              f"{csv_path.with_suffix('.json').relative_to(root)}); feedback in feedback/")
+    with tempfile.TemporaryDirectory(prefix="coursekit-dry-run-") as scratch:
+        if args.dry_run:
+            from coursekit.term import changes
+
+            course.check_assignment(root, args.assignment)
+            root = changes.dry_run_copy(root, args.assignment, scratch)
+        outcomes, csv_path = class_grade.grade_class(
+            root, args.assignment, jobs=args.jobs, dask=args.dask, timeout=args.timeout,
+            memory_mb=args.memory_mb, audit_timeout=args.audit_timeout,
+            audit_memory_mb=args.audit_memory_mb, only=args.student, **_grading_options(args))
+        print(report.as_json(outcomes) if args.json else report.table(outcomes))
+        if not args.json:
+            _print_term(root, args.assignment, dry_run=args.dry_run)
+            if not args.dry_run:
+                print(f"\ngrades written to {csv_path.relative_to(root)} (details in "
+                      f"{csv_path.with_suffix('.json').relative_to(root)}); feedback in feedback/")
+
+
+def _print_term(root, assignment_id, dry_run):
+    """Late students and what the re-grade changed, after coursekit grade."""
+    import json
+    from pathlib import Path
+
+    from coursekit.term import changes, late
+
+    grades = Path(root) / "grades"
+    section = late.late_rows(root, assignment_id)
+    for row in section:
+        print(f"late: {row['student']} by {late.describe(float(row['seconds_late']))}, "
+              f"penalty {row['late_penalty']} points")
+    recorded = json.loads((grades / f"{assignment_id}.changes.json").read_text())
+    if recorded["regrade"]:
+        print(("dry run, nothing written: " if dry_run else "") + changes.text(recorded["changes"])
+              + ("" if dry_run else f" (kept in grades/{assignment_id}.changes.json)"))
 
 
 def cmd_audit(args):
@@ -206,6 +234,8 @@ def parser():
     grade.add_argument("--student", action="append", metavar="NAME",
                        help="grade only this student (repeat for several); the others' rows are kept")
     grade.add_argument("--json", action="store_true", help="print the results as JSON")
+    grade.add_argument("--dry-run", action="store_true",
+                       help="grade a copy of the course and show what would change; write nothing here")
     grade.set_defaults(func=cmd_grade)
 
     audit = sub.add_parser("audit", formatter_class=formatter,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from coursekit import course
+from coursekit import course, term
 from coursekit.grading import gradebook, report, sandbox, submission, watchdog
 from coursekit.grading.audit import integrity
 from coursekit.grading.secret import course_secret, submission_key
@@ -200,6 +200,7 @@ def grade_class(root, assignment_id, *, jobs=None, dask=None, timeout=900, memor
     """Grade, audit, give feedback to and export every submission (or the students ``only``
     names); returns (outcomes, csv path). The CSV keeps the other students' last grades."""
     root, who, jobs = _begin(root, assignment_id, only=only, jobs=jobs, sandboxed=sandboxed)
+    before = term.before_grading(root, assignment_id)  # late work and the re-grade diff: coursekit.term
     todo, outcomes = collect(root, assignment_id, who)
     assignment = prepare(root, assignment_id, sandboxed=sandboxed, audit_seed=audit_seed,
                          limits=watchdog.Limits(timeout=timeout, memory_mb=memory_mb),
@@ -217,7 +218,9 @@ def grade_class(root, assignment_id, *, jobs=None, dask=None, timeout=900, memor
     outcomes.sort(key=lambda o: o.student)
     report.feedback(root, assignment_id, outcomes, everyone=not only)
     report.fill_scores(root, assignment_id, outcomes, sandboxed=sandboxed)
-    return outcomes, report.export(root, assignment_id, outcomes, assignment, sandboxed=sandboxed)
+    csv_path = report.export(root, assignment_id, outcomes, assignment, sandboxed=sandboxed)
+    term.after_grading(root, assignment_id, before, who)
+    return outcomes, csv_path
 
 
 def audit_class(root, assignment_id, *, jobs=None, timeout=300, memory_mb=3072, sandboxed=True,
