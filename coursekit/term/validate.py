@@ -145,7 +145,10 @@ def torch_reference(function):
     module = getattr(function, "__module__", "") or ""
     if not module.endswith(".numpy_ref"):
         return None
-    torch_module = importlib.import_module(module[: -len("numpy_ref")] + "torch_ref")
+    try:
+        torch_module = importlib.import_module(module[: -len("numpy_ref")] + "torch_ref")
+    except ModuleNotFoundError:
+        return None
     twin = getattr(torch_module, function.__name__, None)
     if twin is None or ("rng" in inspect.signature(function).parameters
                         and "rng" not in inspect.signature(twin).parameters):
