@@ -46,7 +46,7 @@ class Export:
                 + [f"unknown: {s} was graded but is not on the roster" for s in self.unknown])
 
 
-def _plain(text):
+def plain_cell(text):
     """A cell of grades/<A>.csv as written (the grader prefixes ' to formula-like text)."""
     return text[1:] if text[:2] in ("'=", "'+", "'-", "'@") else text
 
@@ -69,7 +69,7 @@ def read_grades(root, assignment_id):
         rows = list(csv.DictReader(handle))
     if rows and "final_score" not in rows[0]:
         raise ValueError(f"{path} has no final_score column: grade it again with this coursekit")
-    scores = {_plain(r["student"]): exported_score(r) for r in rows}
+    scores = {plain_cell(r["student"]): exported_score(r) for r in rows}
     return scores, max((float(r["max_score"]) for r in rows), default=0.0)
 
 

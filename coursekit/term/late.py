@@ -139,16 +139,16 @@ def annotate(root, assignment_id):
         reader = csv.DictReader(handle)
         header, rows = [c for c in reader.fieldnames if c not in COLUMNS], list(reader)
     policy, _ = load_settings(root)
-    from coursekit.term.export import _plain
+    from coursekit.term.export import plain_cell
 
-    late = lateness(root, assignment_id, [_plain(r["student"]) for r in rows])
+    late = lateness(root, assignment_id, [plain_cell(r["student"]) for r in rows])
     found = {}
     for row in rows:
-        seconds = late[_plain(row["student"])]
+        seconds = late[plain_cell(row["student"])]
         points = policy.penalty(float(row["final_score"]), float(row["max_score"]), seconds)
         row.update(seconds_late=f"{seconds:g}", late_penalty=f"{points:g}")
         if seconds > 0:
-            found[_plain(row["student"])] = (seconds, points)
+            found[plain_cell(row["student"])] = (seconds, points)
     with path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, [*header, *COLUMNS])
         writer.writeheader()
