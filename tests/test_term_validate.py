@@ -56,6 +56,10 @@ def test_argument_checks_are_left_alone():
     assert found and all(m.line != check_line for m in found), [(m.line, m.what) for m in found]
     assert not any("raise" in m.source or "ndim" in m.source for m in found)
     assert not any(m.line == check_line - 2 for m in found)  # nor the signature's default scale=1.0
+    from coursekit.regularization import numpy_ref
+
+    capped = mutants.mutants(numpy_ref.max_norm)  # it checks eps through coursekit._validate
+    assert capped and not any("positive_number" in m.source for m in capped), [m.source for m in capped]
 
 
 def test_a_real_exercise_and_the_release_warning(tmp_path):

@@ -6,7 +6,8 @@ Each mutant changes one place of the function's source: an arithmetic operator (
 swapped, a float doubled or 0.0 made 1.0, True and False swapped: this covers ``axis=``,
 ``keepdims=`` and ``eps=``), or a reduction (``sum`` and ``mean``, ``max`` and ``min``,
 ``argmax`` and ``argmin``, ``maximum`` and ``minimum``). Argument checks are left alone: no
-mutant touches an ``assert``, a ``raise`` or the test of an ``if`` whose body raises, nor the
+mutant touches an ``assert``, a ``raise``, the test of an ``if`` whose body raises, a call whose
+result is unused or a call of a ``_checks``/``_validate`` helper, nor the
 docstring or an f-string (messages); nor the signature's defaults (the released template
 gives them) or a ``copy=`` flag.
 """
@@ -34,12 +35,32 @@ class Mutant:
     function: object = None  # the mutated function
 
 
-def _guarded(tree):
+def _callee(node, namespace):
+    """The object a call's function expression names in ``namespace``, or None."""
+    if isinstance(node, ast.Name):
+        return namespace.get(node.id)
+    if isinstance(node, ast.Attribute):
+        return getattr(_callee(node.value, namespace), node.attr, None)
+    return None
+
+
+def is_check(call, namespace):
+    """A call of an argument-checking helper: a function of a ``_checks`` or ``_validate``
+    module."""
+    module = getattr(_callee(call.func, namespace), "__module__", None) or ""
+    return module.rsplit(".", 1)[-1] in ("_checks", "_validate")
+
+
+def _guarded(tree, namespace):
     """ids of the nodes no mutant may touch (argument checks, docstrings, messages)."""
     skip = set()
     for node in ast.walk(tree):
         roots = []
         if isinstance(node, (ast.Assert, ast.Raise, ast.JoinedStr)):
+            roots = [node]
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            roots = [node]  # a call whose result is unused: a check (or a side effect)
+        elif isinstance(node, ast.Call) and is_check(node, namespace):
             roots = [node]
         elif isinstance(node, ast.If) and any(isinstance(n, ast.Raise) for s in node.body for n in ast.walk(s)):
             roots = [node.test, *node.body]
@@ -98,8 +119,8 @@ def _parse(function):
     return tree, first_line
 
 
-def _sites(tree):
-    skip = _guarded(tree)
+def _sites(tree, namespace):
+    skip = _guarded(tree, namespace)
     sites = []
     for index, node in enumerate(ast.walk(tree)):
         if id(node) not in skip:
@@ -125,7 +146,7 @@ def mutants(function):
     """Every mutant of ``function`` (see the module's docstring), compiled in its globals."""
     tree, first_line = _parse(function)
     result = []
-    for index, what, apply in _sites(tree):
+    for index, what, apply in _sites(tree, function.__globals__):
         copied = copy.deepcopy(tree)
         node = next(n for i, n in enumerate(ast.walk(copied)) if i == index)
         apply(node)
