@@ -1,7 +1,8 @@
 """The coursekit command. Run "coursekit COMMAND --help" for each command's options.
 
 Students: lab, check. Instructors: release, grade, audit, report (and build, which only
-rebuilds the instructor notebooks from their sources).
+rebuilds the instructor notebooks from their sources); over a term: export, similarity,
+validate.
 """
 
 import argparse
@@ -37,6 +38,10 @@ def cmd_release(args):
             bar.set_postfix_str(assignment_id)
             target = course.release(root, assignment_id)
             bar.write(f"released {target.relative_to(root)}/")
+            from coursekit.term.validate import release_warnings
+
+            for warning in release_warnings(root, assignment_id):
+                bar.write(f"warning: {warning}")
 
 
 def cmd_lab(args, extra):
@@ -65,25 +70,36 @@ def _grading_options(args):
 
 
 def cmd_grade(args):
-    from coursekit.grading import class_grade, report
+    import tempfile
 
+    from coursekit.grading import class_grade, report
     from coursekit.grading.errors import GraderError
 
     root = _root(args)
-    try:
-        outcomes, csv_path = class_grade.grade_class(
-            root, args.assignment, jobs=args.jobs, dask=args.dask, timeout=args.timeout,
-            memory_mb=args.memory_mb, audit_timeout=args.audit_timeout,
-            audit_memory_mb=args.audit_memory_mb, only=args.student, **_grading_options(args))
-        failure = None
-    except GraderError as err:
-        if not err.outcomes:
-            raise
-        outcomes, csv_path, failure = err.outcomes, err.csv_path, err
-    print(report.as_json(outcomes) if args.json else report.table(outcomes))
-    if not args.json:
-        print(f"\ngrades written to {csv_path.relative_to(root)} (details in "
-              f"{csv_path.with_suffix('.json').relative_to(root)}); feedback in feedback/")
+    with tempfile.TemporaryDirectory(prefix="coursekit-dry-run-") as scratch:
+        if args.dry_run:
+            from coursekit.term import changes
+
+            course.check_assignment(root, args.assignment)
+            root = changes.dry_run_copy(root, args.assignment, scratch)
+        try:
+            outcomes, csv_path = class_grade.grade_class(
+                root, args.assignment, jobs=args.jobs, dask=args.dask, timeout=args.timeout,
+                memory_mb=args.memory_mb, audit_timeout=args.audit_timeout,
+                audit_memory_mb=args.audit_memory_mb, only=args.student, **_grading_options(args))
+            failure = None
+        except GraderError as err:
+            if not err.outcomes:
+                raise
+            outcomes, csv_path, failure = err.outcomes, err.csv_path, err
+        print(report.as_json(outcomes) if args.json else report.table(outcomes))
+        if not args.json:
+            from coursekit.term.commands import print_after_grading
+
+            print_after_grading(root, args.assignment, dry_run=args.dry_run)
+            if not args.dry_run:
+                print(f"\ngrades written to {csv_path.relative_to(root)} (details in "
+                      f"{csv_path.with_suffix('.json').relative_to(root)}); feedback in feedback/")
     if failure:
         print(f"coursekit grade: error: {failure}", file=sys.stderr)
         return 3
@@ -168,6 +184,8 @@ def parser():
     grade.add_argument("--student", action="append", metavar="NAME",
                        help="grade only this student (repeat for several); the others' rows are kept")
     grade.add_argument("--json", action="store_true", help="print the results as JSON")
+    grade.add_argument("--dry-run", action="store_true",
+                       help="grade a copy of the course and show what would change; write nothing here")
     grade.set_defaults(func=cmd_grade)
 
     audit = sub.add_parser("audit", formatter_class=formatter,
@@ -183,6 +201,9 @@ def parser():
     rep.add_argument("--output", default=None, help="HTML file to write (default: grades/<id>.html)")
     rep.add_argument("--json", action="store_true", help="print the report's data as JSON")
     rep.set_defaults(func=cmd_report)
+    from coursekit.term.commands import add_commands
+
+    add_commands(sub, formatter)  # export, similarity, validate
     return p
 
 

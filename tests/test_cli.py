@@ -11,7 +11,7 @@ import pytest
 from coursekit import course
 from conftest import ROOT
 
-SUBCOMMANDS = ("build", "release", "check", "grade", "audit", "report", "lab")
+SUBCOMMANDS = ("build", "release", "check", "grade", "audit", "report", "lab", "export", "similarity", "validate")
 
 
 def run(*args, cwd=ROOT, timeout=600):

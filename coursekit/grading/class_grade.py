@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import secrets
-import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -21,8 +20,8 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from coursekit import course
-from coursekit.grading import gradebook, report, sandbox, submission, watchdog
+from coursekit import course, term
+from coursekit.grading import gradebook, report, sandbox, submission, untrusted, watchdog
 from coursekit.grading.audit import integrity
 from coursekit.grading.errors import GraderError
 from coursekit.grading.secret import course_secret, submission_key
@@ -56,38 +55,39 @@ def students(root, assignment_id):
     return sorted(p.parent.name for p in base.glob(f"*/{assignment_id}") if p.is_dir())
 
 
-def malformed_reason(folder, assignment_id):
-    """Why a submission folder cannot be graded, or None."""
-    expected = folder / course.notebook_name(assignment_id)
-    if not expected.exists():
-        found = ", ".join(p.name for p in folder.iterdir()) or "nothing"
-        return f"no {expected.name} in the submission (found: {found})"
-    if expected.stat().st_size > MAX_NOTEBOOK_BYTES:
-        return f"{expected.name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MB"
-    try:
-        import nbformat
+def read_submission(root, folder, assignment_id):
+    """(notebook bytes, None), or (None, why it cannot be graded): the notebook is read once,
+    as untrusted input (see :mod:`coursekit.grading.untrusted`)."""
+    import nbformat
 
-        nbformat.validate(nbformat.reads(expected.read_text(), as_version=4))
+    expected = folder / course.notebook_name(assignment_id)
+    try:
+        untrusted.check_folder(folder, Path(root) / "submitted")
+        if not expected.exists() and not expected.is_symlink():
+            found = ", ".join(sorted(p.name for p in folder.iterdir())[:20]) or "nothing"
+            return None, f"no {expected.name} in the submission (found: {found})"
+        data = untrusted.read_regular(expected, MAX_NOTEBOOK_BYTES)
+    except untrusted.Refused as err:
+        return None, str(err)
+    try:
+        nbformat.validate(nbformat.reads(data.decode("utf-8"), as_version=4))
     except Exception as err:  # any parse or schema error makes it malformed
-        return f"{expected.name} is not a valid notebook: {str(err).splitlines()[0][:200]}"
-    return None
+        return None, f"{expected.name} is not a valid notebook: {str(err).splitlines()[0][:200]}"
+    return data, None
 
 
 def collect(root, assignment_id, who):
     """(submissions to grade, outcomes of the malformed ones); each notebook is read once."""
     secret = course_secret(root)
-    name = course.notebook_name(assignment_id)
     todo, done = [], []
     for student in who:
         folder = Path(root) / "submitted" / student / assignment_id
-        reason = malformed_reason(folder, assignment_id)
+        data, reason = read_submission(root, folder, assignment_id)
         if reason:
             done.append(Outcome(student, "malformed", message=reason))
             continue
-        stamp = folder / "timestamp.txt"
-        todo.append(submission.Submission(
-            student, (folder / name).read_bytes(), submission_key(secret, assignment_id, student),
-            stamp.read_text().strip() if stamp.exists() else None))
+        todo.append(submission.Submission(student, data, submission_key(secret, assignment_id, student),
+                                          untrusted.timestamp(folder)))
     return todo, done
 
 
@@ -184,10 +184,9 @@ def apply(root, assignment, outcome, result, audit_only=False, previous=None):
         target = Path(root) / "autograded" / outcome.student / assignment.assignment_id
         target.mkdir(parents=True, exist_ok=True)
         (target / assignment.notebook_name).write_bytes(base64.b64decode(part["autograded"]))
-        collected = Path(root) / "submitted" / outcome.student / assignment.assignment_id
-        for extra in collected.iterdir():  # timestamp.txt, submission_secret.txt...: as autograde
-            if extra.name != assignment.notebook_name and extra.is_file():
-                shutil.copy2(extra, target / extra.name)
+        stamp = untrusted.timestamp(Path(root) / "submitted" / outcome.student / assignment.assignment_id)
+        if stamp is not None:  # (release_feedback reads it); nothing else handed in is copied
+            (target / "timestamp.txt").write_text(stamp + "\n")
     audit = result.get("audit")
     if audit is None:
         outcome.flags.append(f"audit-missing: the audit did not finish ({outer.get('message') or 'it died'})")
@@ -232,6 +231,7 @@ def grade_class(root, assignment_id, *, jobs=None, dask=None, timeout=900, memor
     names); returns (outcomes, csv path). The CSV keeps the other students' last grades."""
     _stage(progress, f"grade {assignment_id}: checking the sandbox and coursekit's files")
     root, who, jobs = _begin(root, assignment_id, only=only, jobs=jobs, sandboxed=sandboxed)
+    before = term.before_grading(root, assignment_id)  # late work and the re-grade diff: coursekit.term
     todo, outcomes = collect(root, assignment_id, who)
     _stage(progress, f"grade {assignment_id}: registering the assignment; {len(todo)} submission(s) "
                      f"to grade, {jobs} at a time")
@@ -252,9 +252,11 @@ def grade_class(root, assignment_id, *, jobs=None, dask=None, timeout=900, memor
     outcomes.sort(key=lambda o: o.student)
     failed = [o for o in outcomes if o.status == submission.GRADER_ERROR]
     written = [o for o in outcomes if o.status != submission.GRADER_ERROR]
-    report.feedback(root, assignment_id, written, everyone=not only and not failed)
     report.fill_scores(root, assignment_id, written, sandboxed=sandboxed)
+    term.record_penalties(root, assignment_id, written, Path(assignment.notebook_name).stem)
+    report.feedback(root, assignment_id, written, everyone=not only and not failed)
     csv_path = report.export(root, assignment_id, written, assignment, sandboxed=sandboxed)
+    term.after_grading(root, assignment_id, before, [o.student for o in written])
     if failed:
         raise GraderError(grader_failure_message(failed), outcomes, csv_path)
     return outcomes, csv_path

@@ -138,8 +138,8 @@ def _table(header, rows):
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def render(data):
-    """The report as one self-contained HTML page."""
+def render(data, extra=""):
+    """The report as one self-contained HTML page; ``extra`` is HTML of further sections."""
     pictures = figures(data)
     exercise_rows = [(n, e["graded"], f"{e['visible_pass_rate']:.0%}", f"{e['hidden_pass_rate']:.0%}",
                       "; ".join(f"{c} ({k})" for c, k in e["conventions"]) or "none")
@@ -165,6 +165,7 @@ Status: {html.escape(statuses)}.</p>
 {_table(["student", "nbgrader", "audit", "final", "status", "flags or message"], review_rows) if review_rows else "<p>Nobody.</p>"}
 <h2>Students ({len(student_rows)})</h2>
 {_table(["student", "nbgrader", "final", "status", "flags"], student_rows)}
+{extra}
 <h2>Grading time</h2><img id="seconds" alt="grading time per student" src="{pictures['seconds']}">
 </body></html>
 """
@@ -175,7 +176,9 @@ def write(root, assignment_id, *, output=None):
     data = summarize(load(root, assignment_id), _csv_rows(root, assignment_id))
     path = Path(output) if output else Path(root) / "grades" / f"{assignment_id}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(data))
+    from coursekit.term import sections
+
+    path.write_text(render(data, sections(root, assignment_id)))
     return path, data
 
 

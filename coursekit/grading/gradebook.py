@@ -141,6 +141,18 @@ def record_audit(root, assignment_id, student, notebook, verdict, comments):
     return written
 
 
+def set_late_penalty(root, assignment_id, student, notebook, points):
+    """Set one student's late penalty (points taken off the notebook's score)."""
+    import warnings
+
+    from nbgrader.api import Gradebook
+
+    with Gradebook(url(root)) as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gb.find_submission_notebook(notebook, assignment_id, student).late_submission_penalty = float(points)
+        gb.db.commit()
+
+
 def scores(root, assignment_id):
     """{student id: (score, max score)} from the course's gradebook."""
     from nbgrader.api import Gradebook
