@@ -100,17 +100,22 @@ def threads(processes):
 
 
 def folder_mb(folder, cap=20000):
-    """Disk used below ``folder`` (at most ``cap`` entries are looked at)."""
-    total, count = 0, 0
-    for base, dirs, files in os.walk(folder):
-        for name in files:
+    """Disk used below ``folder``: iterative (any depth), never following a link, and at most
+    ``cap`` entries (files and folders) looked at."""
+    total, count, stack = 0, 0, [str(folder)]
+    while stack and count <= cap:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
             count += 1
             try:
-                total += os.lstat(os.path.join(base, name)).st_blocks * 512
+                total += entry.stat(follow_symlinks=False).st_blocks * 512
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
             except OSError:
                 pass
-        if count > cap:
-            break
     return total / 2**20
 
 
@@ -202,16 +207,26 @@ def watch(pid, limits, *, reap=None, folder=None):
 
 
 def remove(folder):
-    """Delete a folder the sandboxed work wrote into, whatever permissions it left on it."""
-    import shutil
+    """Delete a folder the sandboxed work wrote into, whatever it left there: any depth
+    (iterative, no recursion limit), any permissions on its folders, and never through a link
+    (a link is removed, not followed, and no chmod goes through one)."""
     import stat
 
-    def unlock(function, path, _):
+    stack = [(os.fspath(folder), False)]
+    while stack:
+        path, emptied = stack.pop()
         try:
-            os.chmod(os.path.dirname(path), stat.S_IRWXU)
-            os.chmod(path, stat.S_IRWXU)
-            function(path)
+            info = os.lstat(path)
+        except OSError:
+            continue
+        try:
+            if not stat.S_ISDIR(info.st_mode):
+                os.unlink(path)
+            elif emptied:
+                os.rmdir(path)
+            else:
+                os.chmod(path, stat.S_IRWXU)  # (a real folder: lstat said so)
+                stack.append((path, True))
+                stack.extend((entry.path, False) for entry in os.scandir(path))
         except OSError:
             pass
-
-    shutil.rmtree(folder, onerror=unlock)
