@@ -22,6 +22,7 @@ IMAGE_CELL = ("from IPython.display import Image, display\n"
               "import base64\n"
               "PNG = base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==')\n"
               f"display(Image(data=PNG, format='png', width={INJECTION!r}))\n")
+LOUD_CELL = "for _ in range(1000):\n    print('x' * 30_000)\n"  # 30 MB in 1,000 lines
 pytestmark = [pytest.mark.notebook,
               pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here")]
 
@@ -51,6 +52,11 @@ def graded(tmp_path_factory):
     nb["cells"].append({"cell_type": "code", "id": "picture", "metadata": {}, "execution_count": None,
                         "outputs": [], "source": IMAGE_CELL})
     image.write_text(json.dumps(nb))
+    loud = synthetic.write_submission(root, "loud", RIGHT)
+    nb = json.loads(loud.read_text())
+    nb["cells"].append({"cell_type": "code", "id": "loud", "metadata": {}, "execution_count": None,
+                        "outputs": [], "source": LOUD_CELL})
+    loud.write_text(json.dumps(nb))
     before = {name: _sha(target) for name, target in targets.items()}
     outcomes, _ = class_grade.grade_class(root, AID, jobs=2, progress=False, audit_seed=2)
     return root, {o.student: o for o in outcomes}, targets, before
@@ -85,3 +91,14 @@ def test_image_metadata_from_student_code_becomes_no_attribute(graded):
     images = re.findall(r"<img[^>]*>", page)
     assert any("data:image/png;base64" in tag for tag in images)  # the picture is shown
     assert not [tag for tag in images if "onerror" in tag or "width" in tag], images
+
+
+def test_output_is_capped_in_bytes_and_flagged(graded):
+    root, outcomes, _, _ = graded
+    loud = outcomes["loud"]
+    assert loud.final_score == synthetic.MAX_SCORE  # its answers are right
+    assert any(flag.startswith("output:") and "over 5 MB" in flag for flag in loud.flags), loud.flags
+    graded_nb = root / "autograded" / "loud" / AID / synthetic.NOTEBOOK
+    assert graded_nb.stat().st_size < 8 * 2**20
+    assert "output cut here: over 5 MB" in graded_nb.read_text()
+    assert (root / "feedback" / "loud" / AID / "mini.html").stat().st_size < 8 * 2**20

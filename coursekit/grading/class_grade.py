@@ -187,6 +187,9 @@ def apply(root, assignment, outcome, result, audit_only=False, previous=None):
         stamp = untrusted.timestamp(Path(root) / "submitted" / outcome.student / assignment.assignment_id)
         if stamp is not None:  # (release_feedback reads it); nothing else handed in is copied
             (target / "timestamp.txt").write_text(stamp + "\n")
+    if (part or {}).get("output_cut"):
+        outcome.flags.append(f"output: {len(part['output_cut'])} cell(s) printed past the cap, cut in the "
+                             f"graded notebook ({part['output_cut'][0]})")
     audit = result.get("audit")
     if audit is None:
         outcome.flags.append(f"audit-missing: the audit did not finish ({outer.get('message') or 'it died'})")

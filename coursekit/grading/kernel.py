@@ -14,6 +14,7 @@ import tempfile
 
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.util import run_sync
+from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Unicode
 
@@ -26,6 +27,10 @@ from coursekit.headless import QuietWidgets
 SOCKETS = "/tmp/.coursekit-kernel"  # inside the sandbox, in its private, size-limited /tmp
 PREFLIGHT = "import coursekit.grading, numpy"
 GRADER_ERROR_FILE = None  # where the unit records a failure of the grader (see submission.py)
+OUTPUT_NOTE_FILE = None  # where it records outputs cut at their cap (a flag on the student)
+MAX_CELL_OUTPUT = 5 * 2**20  # bytes of output one cell may leave in the graded notebook
+MAX_NOTEBOOK_OUTPUT = 20 * 2**20  # and all cells together
+OUTPUT_MESSAGES = ("stream", "display_data", "execute_result", "error", "update_display_data")
 
 
 def record_grader_error(message):
@@ -163,8 +168,46 @@ class SandboxedExecute(QuietWidgets, Execute):
 
     start_new_kernel_client = run_sync(async_start_new_kernel_client)  # nbconvert calls this one
 
+    def process_message(self, msg, cell, cell_index):
+        """Outputs are capped in bytes as they arrive, per cell and per notebook: past a cap,
+        they are dropped and the cell says where it was cut (nbgrader's own limit counts
+        lines, and a line can be megabytes)."""
+        if msg.get("msg_type") in OUTPUT_MESSAGES:
+            size = _size(msg.get("content"))
+            counts = self.__dict__.setdefault("_output_bytes", {"total": 0})
+            counts[cell_index] = counts.get(cell_index, 0) + size
+            counts["total"] += size
+            if counts[cell_index] > MAX_CELL_OUTPUT or counts["total"] > MAX_NOTEBOOK_OUTPUT:
+                if not counts.get(("cut", cell_index)):
+                    counts[("cut", cell_index)] = True
+                    cap = MAX_CELL_OUTPUT if counts[cell_index] > MAX_CELL_OUTPUT else MAX_NOTEBOOK_OUTPUT
+                    note = f"output cut here: over {cap >> 20} MB (coursekit's grading cap)"
+                    cell.setdefault("outputs", []).append(new_output("stream", name="stdout", text=f"\n[{note}]\n"))
+                    _note_output(f"cell {cell_index}: {note}")
+                return None
+        return super().process_message(msg, cell, cell_index)
+
 
 def sandboxed_preprocessors(preprocessors):
     """An autograde preprocessor list with nbgrader's Execute (or a subclass named so, such as
     :func:`coursekit.headless.nbgrader_execute`'s) replaced by the sandboxed one."""
     return [SandboxedExecute if step.__name__ == "Execute" else step for step in preprocessors]
+
+
+def _size(value, depth=0):
+    """Bytes of text and data in a message's content (bounded depth)."""
+    if isinstance(value, (str, bytes)):
+        return len(value)
+    if depth > 20:
+        return 0
+    if isinstance(value, dict):
+        return sum(_size(v, depth + 1) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(_size(v, depth + 1) for v in value)
+    return 8
+
+
+def _note_output(text):
+    if OUTPUT_NOTE_FILE:
+        with open(OUTPUT_NOTE_FILE, "a") as handle:
+            handle.write(text + "\n")

@@ -138,6 +138,7 @@ def autograde_watched(assignment, submission):
     workspace = Path(tempfile.mkdtemp(prefix="coursekit-grade-"))
     part, log = workspace / "nbgrader.json", workspace / "nbgrader.log"
     grader_error = workspace / "grader-error.txt"  # written by nbgrader's side, never the kernel
+    output_notes = workspace / "outputs-cut.txt"  # likewise
     pid = os.fork()
     if pid == 0:
         code = 1
@@ -145,6 +146,7 @@ def autograde_watched(assignment, submission):
             from coursekit.grading import kernel
 
             kernel.GRADER_ERROR_FILE = str(grader_error)
+            kernel.OUTPUT_NOTE_FILE = str(output_notes)
             _redirect_output(log)
             _write(part, autograde(assignment, submission, workspace / "course"))
             code = 0
@@ -161,6 +163,8 @@ def autograde_watched(assignment, submission):
             return {**outcome, "status": GRADER_ERROR, "message": grader_error.read_text()[:1000]}
         if watched.status != "ok":
             return {**outcome, "status": watched.status, "message": watched.message}
+        if output_notes.exists():
+            outcome["output_cut"] = output_notes.read_text()[:2000].splitlines()
         if part.exists():
             return {**outcome, "status": "ok", "message": "", **json.loads(part.read_text())}
         return {**outcome, "status": "crashed", "message": last_error(log.read_text())}
