@@ -132,3 +132,30 @@ def test_the_kernel_holds_no_file_of_ours(tmp_path):
     targets = eval(nb.cells[0].outputs[0]["text"])  # noqa: S307  (our own kernel's printout)
     files = [t for t in targets if t.startswith("/") and t != "/dev/null"]
     assert not [t for t in files if not t.startswith(("/proc", "/tmp/coursekit-kernel-"))], targets
+
+
+SHM_PROBE = r"""
+import ctypes, sys
+sys.stdin.read()  # wait until the grader has set the limits, as the kernel and runner do
+libc = ctypes.CDLL(None, use_errno=True)
+made = 0
+while made < 20 and libc.shmget(0, ctypes.c_size_t(256 * 2**20), 0o1600) >= 0:
+    made += 1
+print(made)
+"""
+
+
+def test_system_v_shared_memory_is_capped_inside_the_sandbox():
+    """5 GB of System V segments (invisible to a memory watchdog once detached) cannot be made:
+    the grader sets the sandbox's own IPC limits from outside before any student code runs."""
+    read, write = os.pipe()
+    process = subprocess.Popen(sandbox.command(sandbox.Policy(), [sys.executable, "-c", SHM_PROBE], info_fd=write),
+                               pass_fds=(write,), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    os.close(write)
+    pid = sandbox.read_pid(read)
+    assert pid is not None
+    limited = sandbox.limit_ipc(pid)
+    out, _ = process.communicate("go", timeout=60)
+    if not limited:
+        pytest.skip("System V limits are set with nsenter, which needs root (CAP_SYS_ADMIN)")
+    assert int(out) == 0  # not one 256 MB segment: the cap is 64 MB

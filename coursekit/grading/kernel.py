@@ -93,11 +93,12 @@ class SandboxedKernelManager(AsyncKernelManager):
             raise
         finally:
             self._close_fds()
-        pid = _sandbox_pid(self._info[0])
+        pid = sandbox.read_pid(self._info[0])
         if pid is None:
             message = "the sandbox around the kernel did not start (bubblewrap gave no pid)"
             record_grader_error(message)
             raise GraderError(message)
+        sandbox.limit_ipc(pid)  # before any cell runs
         self.ip = f"/proc/{pid}/root{SOCKETS}/kernel"
 
     def _close_fds(self):
@@ -113,28 +114,6 @@ class SandboxedKernelManager(AsyncKernelManager):
             shutil.rmtree(self._host_dir, ignore_errors=True)
 
     cleanup_resources = _async_cleanup_resources
-
-
-def _sandbox_pid(fd, seconds=60):
-    """The sandbox's pid (in this pid namespace), as bubblewrap writes it to its info fd."""
-    import json
-    import select
-    import time
-
-    data, deadline = b"", time.monotonic() + seconds
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 1.0)
-            if ready:
-                chunk = os.read(fd, 4096)
-                if not chunk:
-                    break
-                data += chunk
-        return int(json.loads(data.decode())["child-pid"])
-    except (ValueError, KeyError, OSError):
-        return None
-    finally:
-        os.close(fd)
 
 
 class SandboxedExecute(QuietWidgets, Execute):

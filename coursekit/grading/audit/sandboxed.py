@@ -117,13 +117,13 @@ def _data(box):
     return b"".join(box["chunks"])
 
 
-def _command(result_fd, hidden, sandboxed):
+def _command(result_fd, hidden, sandboxed, info_fd):
     argv = [sys.executable, "-m", "coursekit.grading.audit.runner", str(result_fd)]
     if not sandboxed:
         env = {**os.environ, "PYTHONPATH": str(coursekit_view(hidden).parent)}
         return argv, env
     policy = sandbox.Policy(coursekit_view=coursekit_view(hidden), cwd=f"{sandbox.HOME}/work")
-    return sandbox.command(policy, argv), None
+    return sandbox.command(policy, argv, info_fd=info_fd), None
 
 
 def run_runner(cells, calls, specs, hidden, *, limits=None, cell_seconds=CELL_SECONDS, sandboxed=True,
@@ -139,11 +139,19 @@ def run_runner(cells, calls, specs, hidden, *, limits=None, cell_seconds=CELL_SE
     job = json.dumps({"cells": cells, "calls": calls, "exercises": specs, "hidden_modules": hidden,
                       "cell_seconds": cell_seconds, "preload": preload, "labels": labels}).encode()
     result_read, result_write = os.pipe()
-    command, env = _command(result_write, hidden, sandboxed)
+    info_read, info_write = os.pipe()
+    command, env = _command(result_write, hidden, sandboxed, info_write)
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, pass_fds=(result_write,), env=env,
+                               stderr=subprocess.PIPE, pass_fds=(result_write, info_write), env=env,
                                cwd=tempfile.gettempdir())
     os.close(result_write)
+    os.close(info_write)
+    if sandboxed:  # before the job (and so any student code) reaches it
+        pid = sandbox.read_pid(info_read)
+        if pid is not None:
+            sandbox.limit_ipc(pid)
+    else:
+        os.close(info_read)
     results, result_box = _reader(result_read, MAX_RESULT_BYTES)
     errs, err_box = _reader(os.dup(process.stderr.fileno()), 65536, keep_tail=True)
     process.stderr.close()
