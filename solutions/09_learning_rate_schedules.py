@@ -28,6 +28,7 @@ import torch
 from coursekit import data
 from coursekit.grading import check
 from coursekit.plots import schedules as splots
+from coursekit.plots import caption
 from coursekit.plots.optimizers import training_curves
 from coursekit.schedules import experiments
 from coursekit.training import build_mlp, fit
@@ -235,6 +236,7 @@ splots.schedules(curves, ax=axes[0])
 splots.schedules({"1cycle": lrs_1cycle, "1cycle, three phases, linear":
                   one_cycle(0.1, n, three_phase=True, anneal_strategy="linear")[0]},
                  momenta={"1cycle": momenta_1cycle}, ax=axes[1], title="1cycle and its momentum")
+caption()
 plt.show()
 
 # %% [markdown]
@@ -362,6 +364,7 @@ for peak, spread in summaries.items():
 
 # %%
 training_curves(comparison[0.3], keys=("lr", "loss", "val_acc"), title="peak rate 0.3, three seeds each")
+caption()
 plt.show()
 
 # %% [markdown]
@@ -389,6 +392,7 @@ splots.range_test(test)
 plt.show()
 print(f"{len(test.lrs)} steps before the loss diverged; lowest smoothed loss at lr {test.lr_at_min:.3g}; "
       f"a tenth of it: {test.suggestion:.3g}")
+caption()
 
 # %% [markdown]
 # Now 1cycle with each of the two candidates as `max_lr`, against the constant rate and the
@@ -475,6 +479,7 @@ for label, runs in deep.items():
           f"{', '.join(f'{np.nanmax(g):.3g} / {np.nanmedian(g):.3g}' for g in norms)}; "
           f"runs ending with a nan loss: {sum(not np.isfinite(h['loss'][-1]) for h in runs)}")
 splots.clipping({label: runs[1] for label, runs in deep.items()}, clip_norm=1.0, title="seed 1")
+caption()
 plt.show()
 
 # %% [markdown]

@@ -7,11 +7,14 @@ values, scatter plots by their points, images and filled contours by their range
 :func:`caption` prints it beside the figure in a notebook; widgets print it under theirs.
 """
 
+import weakref
+
 import numpy as np
 from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.container import BarContainer
 from matplotlib.image import AxesImage
-from matplotlib.lines import Line2D
+from matplotlib.patches import Polygon
+from matplotlib.ticker import FixedLocator
 
 PREFIX = "Figure: "
 MAX_SERIES = 8
@@ -114,11 +117,8 @@ def _bars(ax):
                            for p in container.patches])
         name = _label(container) or "bars"
         if len(sizes) <= MAX_BARS:
-            ticks = {round(t, 6): l.get_text() for t, l in zip(
-                ax.get_yticks() if horizontal else ax.get_xticks(),
-                ax.get_yticklabels() if horizontal else ax.get_xticklabels())}
-            where = [ticks.get(round(p, 6)) or _num(p) for p in places]
-            parts.append(f"{name}: " + ", ".join(f"{w}: {_num(s)}" for w, s in zip(where, sizes)))
+            names = _categories(ax, "y" if horizontal else "x")
+            parts.append(f"{name}: " + ", ".join(f"{_name(names, p)}: {_num(v)}" for p, v in zip(places, sizes)))
         else:
             top = sizes.argmax()
             parts.append(f"{name}: {len(sizes)} bars from {_num(places[0])} to {_num(places[-1])}, "
@@ -141,6 +141,12 @@ def _others(ax):
             data = np.ma.masked_invalid(np.asarray(image.get_array(), dtype=float))
             parts.append(f"a colour map of {data.shape[0]}×{data.shape[1]} values from {_num(data.min())} "
                          f"to {_num(data.max())}")
+    for patch in ax.patches:
+        if isinstance(patch, Polygon) and len(patch.get_xy()) > 2:  # a step histogram
+            x, y = np.asarray(patch.get_xy(), dtype=float).T
+            top = y.argmax()
+            parts.append(f"histogram {_label(patch) or ''}: from {_num(x.min())} to {_num(x.max())}, "
+                         f"highest bin {_num(y[top])} at {_num(x[top])}".replace("histogram :", "histogram:"))
     levels = [c for c in ax.collections if hasattr(c, "levels") and getattr(c, "filled", False)]
     for c in levels:
         parts.append(f"filled contours from {_num(c.levels[0])} to {_num(c.levels[-1])}")
@@ -152,7 +158,37 @@ def _axis(ax, which):
     low, high = getattr(ax, f"get_{which}lim")()
     scale = getattr(ax, f"get_{which}scale")()
     note = "" if scale == "linear" else f", {scale} scale"
+    names = _categories(ax, which)
+    if names:
+        return f"{which}: {label} ({', '.join(list(names.values())[:MAX_BARS])})"
     return f"{which}: {label} ({_num(min(low, high))} to {_num(max(low, high))}{note})"
+
+
+def _categories(ax, which):
+    """{tick position: name} when an axis names categories (fixed tick labels), else {}."""
+    axis = getattr(ax, f"{which}axis")
+    names = {float(t): l.get_text() for t, l in zip(axis.get_ticklocs(), axis.get_ticklabels()) if l.get_text()}
+    if not isinstance(axis.get_major_locator(), FixedLocator) or all(map(_numeric, names.values())):
+        return {}
+    return names
+
+
+def _numeric(text):
+    try:
+        float(text.replace("\u2212", "-"))
+        return True
+    except ValueError:
+        return False
+
+
+def _name(names, place):
+    """The category nearest a bar's centre (bars in a group sit around their tick)."""
+    if not names:
+        return _num(place)
+    ticks = np.array(list(names))
+    spacing = np.diff(np.sort(ticks)).min() if len(ticks) > 1 else 1.0
+    nearest = ticks[np.abs(ticks - place).argmin()]
+    return names[nearest] if abs(nearest - place) < spacing / 2 else _num(place)
 
 
 def describe_axes(ax):
@@ -175,7 +211,24 @@ def describe(fig):
     return head + count + " ".join(describe_axes(ax) for ax in panels)
 
 
-def caption(fig):
-    """Print the figure's description (``Figure: ...``) beside it; returns nothing, so a
-    notebook cell ending with it shows the figure once."""
-    print(PREFIX + describe(fig))
+_captioned = weakref.WeakSet()
+
+
+def caption(fig=None):
+    """Print a figure's description (``Figure: ...``) beside it; returns nothing, so a notebook
+    cell that ends with it shows each figure once.
+
+    Args:
+        fig: the figure; by default every open pyplot figure not described yet (in a notebook,
+            the figures the cell drew), each on a line of its own.
+    """
+    if fig is None:
+        import matplotlib.pyplot as plt
+
+        figures = [plt.figure(n) for n in plt.get_fignums()]
+    else:
+        figures = [fig]
+    for figure in figures:
+        if fig is not None or figure not in _captioned:
+            _captioned.add(figure)
+            print(PREFIX + describe(figure))

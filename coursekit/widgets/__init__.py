@@ -9,6 +9,9 @@ shows only what the function displays (a returned figure is never shown), and ma
 end-of-cell output does not run when a control moves. :func:`interactive_figure` does that
 for every demo (:func:`displaying` for a layout of one's own, with
 ``ipywidgets.interactive_output``).
+
+Every figure a widget shows is followed by its text alternative (``Figure: ...``, from
+:func:`coursekit.plots.describe`), and every control's ``description`` names what it sets.
 """
 
 
@@ -18,9 +21,12 @@ def displaying(draw):
     import matplotlib.pyplot as plt
     from IPython.display import display
 
+    from coursekit.plots import caption
+
     def show(**values):
         figure, result = draw(**values)
         display(figure)
+        caption(figure)
         plt.close(figure)
         return result
 

@@ -11,6 +11,8 @@ import io
 import numpy as np
 from matplotlib.figure import Figure
 
+from coursekit.plots.describe import PREFIX, describe
+
 RADII = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 SAMPLES = (1, 2, 5, 10, 20, 50, 100)
 
@@ -24,6 +26,7 @@ def _show(output, text, fig):
     output.outputs = ()
     output.append_stdout(text + "\n")
     output.append_display_data(Image(data=buffer.getvalue(), format="png"))
+    output.append_stdout(PREFIX + describe(fig) + "\n")
 
 
 def _box(slider, output, **attributes):

@@ -9,6 +9,7 @@ is remembered after that; results the notebook already has can be passed in as `
 import numpy as np
 from matplotlib.figure import Figure
 
+from coursekit.plots.describe import caption
 from coursekit.plots.regularization import decision_boundary
 from coursekit.regularization import experiments
 
@@ -86,6 +87,7 @@ def _explorer(sweep, values, *, label, log_x, initial):
         with output:
             output.clear_output(wait=True)
             display(fig)
+            caption(fig)
 
     slider.observe(show, names="value")
     show()

@@ -12,6 +12,7 @@ import io
 import numpy as np
 from matplotlib.figure import Figure
 
+from coursekit.plots.describe import PREFIX, describe
 from coursekit.schedules.runs import SCHEDULES, make_schedule
 
 SETTINGS = {
@@ -140,7 +141,7 @@ def schedule_explorer(data, *, epochs=4, initial="warmup_cosine", lr=0.1, train=
         draw_run(fig, schedule, rate.value, hist)
         output.outputs = ()
         output.append_display_data(Image(data=_png(fig), format="png"))
-        output.append_stdout(summary(schedule, rate.value, hist) + "\n")
+        output.append_stdout(summary(schedule, rate.value, hist) + "\n" + PREFIX + describe(fig) + "\n")
 
     quiet = []  # non-empty while the setting slider is being refitted to a new schedule
 
