@@ -11,8 +11,48 @@ for every demo (:func:`displaying` for a layout of one's own, with
 ``ipywidgets.interactive_output``).
 
 Every figure a widget shows is followed by its text alternative (``Figure: ...``, from
-:func:`coursekit.plots.describe`), and every control's ``description`` names what it sets.
+:func:`coursekit.plots.describe`), and every control's ``description`` names what it sets
+(with its unit), shown in full and given to screen readers as the control's name
+(:func:`named`).
 """
+
+# ipywidgets draws a slider's handle (noUiSlider, role "slider") without an accessible name:
+# its description is a separate label. This names each handle after its label, in the page.
+_NAME_SLIDERS = """
+(() => {
+  if (window.coursekitNamesSliders) return;
+  window.coursekitNamesSliders = true;
+  const name = () => document.querySelectorAll('.widget-slider').forEach(slider => {
+    const label = slider.querySelector('.widget-label');
+    const text = label && label.textContent.trim();
+    slider.querySelectorAll('.noUi-handle').forEach(handle => {
+      if (text && handle.getAttribute('aria-label') !== text) handle.setAttribute('aria-label', text);
+    });
+  });
+  new MutationObserver(name).observe(document.body, {childList: true, subtree: true});
+  name();
+})();
+"""
+
+
+def named(*controls):
+    """Show each control's whole description, and in a notebook give every slider handle its
+    description as accessible name (once per kernel; later widgets are named as they appear).
+
+    Returns:
+        the controls, as given.
+    """
+    for control in controls:
+        control.style.description_width = "initial"
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "kernel") and not getattr(shell, "_coursekit_named", False):
+        from IPython.display import Javascript, display
+
+        display(Javascript(_NAME_SLIDERS))
+        shell._coursekit_named = True
+    return controls
 
 
 def displaying(draw):
@@ -47,4 +87,5 @@ def interactive_figure(draw, **controls):
     """
     import ipywidgets as widgets
 
+    named(*controls.values())
     return widgets.interactive(displaying(draw), **controls)
