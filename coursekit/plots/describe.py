@@ -17,6 +17,40 @@ from matplotlib.patches import Polygon
 from matplotlib.ticker import FixedLocator
 
 PREFIX = "Figure: "
+
+# What JupyterLab leaves out, put in the page: an output image gets no alt text (the image
+# renderer ignores the output's metadata), and ipywidgets' slider handles (noUiSlider, role
+# "slider") no accessible name. This gives each image of an output area the description
+# printed beside it (in order), and each handle its slider's description.
+_PAGE_SCRIPT = """
+(() => {
+  if (window.coursekitLabels) return;
+  window.coursekitLabels = true;
+  const prefix = %r;
+  const label = () => {
+    document.querySelectorAll('.jp-OutputArea').forEach(area => {
+      const lines = [...area.querySelectorAll(':scope > .jp-OutputArea-child .jp-RenderedText')]
+        .flatMap(t => t.textContent.split('\\n')).filter(l => l.startsWith(prefix));
+      area.querySelectorAll(':scope > .jp-OutputArea-child .jp-RenderedImage > img').forEach((img, k) => {
+        const alt = k < lines.length ? lines[k].slice(prefix.length).trim() : null;
+        if (alt && img.alt !== alt) img.alt = alt;
+      });
+    });
+    document.querySelectorAll('.widget-slider').forEach(slider => {
+      const name = slider.querySelector('.widget-label');
+      const text = name && name.textContent.trim();
+      slider.querySelectorAll('.noUi-handle').forEach(handle => {
+        if (text && handle.getAttribute('aria-label') !== text) handle.setAttribute('aria-label', text);
+      });
+    });
+  };
+  let queued = false;
+  new MutationObserver(() => {
+    if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; label(); }); }
+  }).observe(document.body, {childList: true, subtree: true, characterData: true});
+  label();
+})();
+""" % PREFIX
 MAX_SERIES = 8
 MAX_BARS = 8
 
@@ -222,6 +256,7 @@ def caption(fig=None):
         fig: the figure; by default every open pyplot figure not described yet (in a notebook,
             the figures the cell drew), each on a line of its own.
     """
+    label_page()
     if fig is None:
         import matplotlib.pyplot as plt
 
@@ -232,3 +267,17 @@ def caption(fig=None):
         if fig is not None or figure not in _captioned:
             _captioned.add(figure)
             print(PREFIX + describe(figure))
+
+
+def label_page():
+    """In a notebook kernel, once: put the script that gives JupyterLab's output images their
+    printed descriptions as alt text, and slider handles their names, into the page."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel") or getattr(shell, "_coursekit_labels", False):
+        return
+    from IPython.display import Javascript, display
+
+    display(Javascript(_PAGE_SCRIPT))
+    shell._coursekit_labels = True

@@ -13,27 +13,8 @@ for every demo (:func:`displaying` for a layout of one's own, with
 Every figure a widget shows is followed by its text alternative (``Figure: ...``, from
 :func:`coursekit.plots.describe`), and every control's ``description`` names what it sets
 (with its unit), shown in full and given to screen readers as the control's name
-(:func:`named`).
+(:func:`named`, :func:`coursekit.plots.describe.label_page`).
 """
-
-# ipywidgets draws a slider's handle (noUiSlider, role "slider") without an accessible name:
-# its description is a separate label. This names each handle after its label, in the page.
-_NAME_SLIDERS = """
-(() => {
-  if (window.coursekitNamesSliders) return;
-  window.coursekitNamesSliders = true;
-  const name = () => document.querySelectorAll('.widget-slider').forEach(slider => {
-    const label = slider.querySelector('.widget-label');
-    const text = label && label.textContent.trim();
-    slider.querySelectorAll('.noUi-handle').forEach(handle => {
-      if (text && handle.getAttribute('aria-label') !== text) handle.setAttribute('aria-label', text);
-    });
-  });
-  new MutationObserver(name).observe(document.body, {childList: true, subtree: true});
-  name();
-})();
-"""
-
 
 def named(*controls):
     """Show each control's whole description, and in a notebook give every slider handle its
@@ -42,16 +23,11 @@ def named(*controls):
     Returns:
         the controls, as given.
     """
+    from coursekit.plots.describe import label_page
+
     for control in controls:
         control.style.description_width = "initial"
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    if shell is not None and hasattr(shell, "kernel") and not getattr(shell, "_coursekit_named", False):
-        from IPython.display import Javascript, display
-
-        display(Javascript(_NAME_SLIDERS))
-        shell._coursekit_named = True
+    label_page()
     return controls
 
 
