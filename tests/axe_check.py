@@ -12,7 +12,15 @@ SERIOUS = ("serious", "critical")
 OWN_IN_LAB = ".jp-OutputArea-output, .jp-RenderedMarkdown"
 
 #: axe rule -> the upstream issue about JupyterLab's (or ipywidgets') own markup.
-UPSTREAM = {}
+UPSTREAM = {
+    "aria-allowed-attr": "jupyterlab/jupyterlab#16891 (aria-pressed on toolbar jp-buttons whose role is none)",
+    "aria-input-field-name": "jupyterlab/jupyterlab#10347 (cell editors have no accessible name; CodeMirror "
+                             "leaves the label to the application: codemirror/dev#1127)",
+    "aria-required-children": "jupyterlab/jupyterlab#14765 (the cells' role=feed, Notebooks for All's ARIA)",
+    "button-name": "jupyterlab/jupyterlab#9399 (WCAG 2.1 umbrella issue; here the headings' collapse buttons)",
+    "scrollable-region-focusable": "jupyterlab/jupyterlab#9399 (WCAG 2.1 umbrella issue; here the cell editors' "
+                                   "scrollers)",
+}
 
 
 def serious_violations(page, own=OWN_IN_LAB):
@@ -47,10 +55,11 @@ def coursekit_violations(found):
 
 
 def upstream_violations(found):
-    """{rule: (number of JupyterLab's elements, its upstream issue)}."""
+    """{rule: {count, upstream issue, examples}} for JupyterLab's elements."""
     out = {}
     for v in found:
-        theirs = sum(not n["own"] for n in v["nodes"])
+        theirs = [n for n in v["nodes"] if not n["own"]]
         if theirs:
-            out[v["rule"]] = (theirs, UPSTREAM.get(v["rule"], "not yet filed upstream"))
+            out[v["rule"]] = {"count": len(theirs), "upstream": UPSTREAM.get(v["rule"], "not yet filed upstream"),
+                              "examples": [f"{n['target'][-80:]} {n['html'][:120]}" for n in theirs[:3]]}
     return out
