@@ -389,10 +389,10 @@ plt.show()
 test = experiments.range_test(digits, build(0), start=1e-4, end=10.0, steps=120, optimizer="momentum",
                               device="cpu")
 splots.range_test(test)
+caption()
 plt.show()
 print(f"{len(test.lrs)} steps before the loss diverged; lowest smoothed loss at lr {test.lr_at_min:.3g}; "
       f"a tenth of it: {test.suggestion:.3g}")
-caption()
 
 # %% [markdown]
 # Now 1cycle with each of the two candidates as `max_lr`, against the constant rate and the

@@ -9,6 +9,7 @@ drawing functions. Widget cells are left out: widgets print their figures' descr
 import re
 
 PLOT_IMPORT = re.compile(r"^from coursekit\.plots(?:\.(\w+))? import (.+)$", re.M)
+PACKAGE_IMPORT = re.compile(r"^from coursekit import (.+)$", re.M)
 PYPLOT_DRAWS = re.compile(r"\bplt\.(subplots|figure|plot|imshow|hist|bar|barh|scatter|contourf?)\(")
 
 
@@ -33,16 +34,22 @@ def plot_names(source):
             alias = item.split(" as ")[-1].strip()
             if module or item.strip().split(" as ")[0] not in ("caption", "describe", "palette"):
                 names.append(alias)
+    for imported in PACKAGE_IMPORT.findall(source):
+        names += [item.split(" as ")[-1].strip() for item in imported.split(",")
+                  if item.split(" as ")[0].strip() == "plots"]
     return names
 
 
 def figure_cells(source):
-    """[(line, code, described)] of the cells that draw a figure."""
+    """[(line, code, described)] of the cells that draw a figure; described when it calls
+    ``caption(`` before each ``plt.show()`` (which shows and closes the figures), or at all."""
     names = [re.escape(n) for n in plot_names(source) if n not in ("caption", "describe")]
     calls = re.compile(r"\b(" + "|".join(names) + r")[.(]") if names else None
     out = []
     for line, code in cells(source):
         body = "\n".join(row for row in code.splitlines() if not row.lstrip().startswith(("#", "from ", "import ")))
         if PYPLOT_DRAWS.search(body) or (calls and calls.search(body)):
-            out.append((line, code, "caption(" in body))
+            shown = body.split("plt.show()")
+            described = "caption(" in body and all("caption(" in part for part in shown[:-1])
+            out.append((line, code, described))
     return out
