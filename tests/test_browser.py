@@ -125,6 +125,8 @@ def run_all(page, sync_api):
         page.get_by_role("button", name="Select", exact=True).click()
     started = "() => [...document.querySelectorAll('.jp-InputPrompt')].some(e => /[*0-9]/.test(e.textContent))"
     for attempt in range(4):  # a Run All sent before the kernel is connected runs nothing
+        if page.locator(".jp-Dialog").count():  # the kernel question can come after the idle status
+            page.get_by_role("button", name="Select", exact=True).click()
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
         try:
