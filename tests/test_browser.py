@@ -33,6 +33,7 @@ import pytest
 from coursekit import course
 from coursekit.jupyter_settings import lab_environment
 from axe_check import coursekit_violations, serious_violations, upstream_violations
+from browser_keyboard import drive_by_keyboard
 from conftest import ROOT, finished_student_notebook
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -164,48 +165,6 @@ def move_a_control(page, widget):
         "s => { s.selectedIndex = (s.selectedIndex + 1) % s.options.length;"
         " s.dispatchEvent(new Event('change', {bubbles: true})); }")
     return "dropdown"
-
-
-CONTROLS = ".noUi-handle, select, button, input"
-KEYS = {"slider": "ArrowRight", "select": "ArrowDown", "button": "Space", "input": "ArrowUp"}
-# In command mode JupyterLab takes ArrowDown for "next cell" before a menu in an output gets
-# it; a keyboard user then opens the menu (Alt+ArrowDown), moves and confirms with Enter.
-FALLBACK = {"select": ["Alt+ArrowDown", "ArrowDown", "Enter"]}
-VALUE = "e => e.matches('.noUi-handle') ? e.getAttribute('aria-valuenow') : (e.value ?? e.className)"
-
-
-def drive_by_keyboard(page, widget):
-    """Tab from a focusable point just before the widget to its first control, then press the
-    key that changes it. Returns the control's kind, accessible name and the keys pressed."""
-    widget.evaluate("root => { const start = document.createElement('span'); start.tabIndex = 0;"
-                    " start.id = 'coursekit-keyboard-start'; root.prepend(start); start.focus(); }")
-    for _ in range(6):  # labels and readouts may come first
-        page.keyboard.press("Tab")
-        focused = page.evaluate(
-            "([root, controls]) => { const e = document.activeElement;"
-            " if (!root.contains(e) || !e.matches(controls)) return null;"
-            " const kind = e.matches('.noUi-handle') ? 'slider' : e.tagName.toLowerCase();"
-            " const label = e.getAttribute('aria-label') || (e.labels && e.labels[0] && e.labels[0].textContent)"
-            "   || e.textContent;"
-            " return [kind, (label || '').trim()]; }", [widget.element_handle(), CONTROLS])
-        if focused:
-            break
-    else:
-        raise AssertionError("Tab did not reach a control of the widget")
-    kind, name = focused
-    control = page.evaluate_handle("() => document.activeElement")
-    before = control.evaluate(VALUE)
-    keys = [KEYS[kind]]
-    page.keyboard.press(KEYS[kind])
-    page.wait_for_timeout(300)
-    if control.evaluate(VALUE) == before and kind in FALLBACK:
-        control.focus()
-        for key in FALLBACK[kind]:
-            page.keyboard.press(key)
-        keys = FALLBACK[kind]
-    page.evaluate("() => document.getElementById('coursekit-keyboard-start').remove()")
-    assert name, f"the focused {kind} has no accessible name"
-    return f"keyboard {kind} '{name}' ({', '.join(keys)})"
 
 
 def check_widgets(page, assignment_id, artefacts, sync_api):
