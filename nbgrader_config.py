@@ -45,3 +45,17 @@ from coursekit.grading.feedback_math import MathToMathML, SafeStudentContent  # 
 
 c.GenerateFeedback.preprocessors = [*GenerateFeedback.class_traits()["preprocessors"].default(),
                                     SafeStudentContent, MathToMathML]
+
+# nbgrader's feedback template with a stated language, link and comment colours that keep
+# their contrast, and wrapped output lines (coursekit/grading/templates/coursekit_feedback).
+import os  # noqa: E402
+
+import nbgrader  # noqa: E402
+
+import coursekit.grading  # noqa: E402
+
+c.HTMLExporter.template_name = "coursekit_feedback"
+c.HTMLExporter.template_file = "feedback.html.j2"
+c.HTMLExporter.extra_template_basedirs = [
+    os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
+    os.path.join(os.path.dirname(coursekit.grading.__file__), "templates")]

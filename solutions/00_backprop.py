@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt
 
 from coursekit.grading import check
 from coursekit import data, plots, training
+from coursekit.plots import caption
 
 rng = np.random.default_rng(0)
 
@@ -207,6 +208,7 @@ mine = {"dense_forward": dense_forward, "dense_backward": dense_backward,
 params, hist = training.train_two_layer(digits, hidden=64, epochs=8, lr=0.1, functions=mine)
 print(f"validation accuracy after {len(hist['val_acc'])} epochs: {hist['val_acc'][-1]:.3f}")
 plots.history(hist, title="two-layer net on digits, your layers");
+caption()
 
 # %% [markdown]
 # ## 7 · The same gradients from torch autograd

@@ -29,6 +29,7 @@ from coursekit.grading import check
 from coursekit import data
 from coursekit.layers import softmax_cross_entropy
 from coursekit.plots import unstable_gradients as ugplots
+from coursekit.plots import caption
 from coursekit.unstable_gradients import deep_forward, init_weights, run_deep_net
 
 rng = np.random.default_rng(0)
@@ -61,6 +62,7 @@ x, y = digits.x_train[:256], digits.y_train[:256]
 weights = init_weights([64] + [32] * 30, init="standard_normal", rng=rng)
 activations, cache = deep_forward(x, weights, "sigmoid")
 ugplots.activation_histograms(activations, title="logistic units, N(0, 1) weights");
+caption()
 
 # %% [markdown]
 # ## 2 · Gradient norms per layer
@@ -123,6 +125,7 @@ norms = gradient_norms(x, weights, dlogits @ w_out.T)
 
 ugplots.per_layer(norms, ylabel="‖dL/dW‖", log=True, title="gradient norm per layer");
 print(f"‖dL/dW‖ at layer 1 / at layer 30: {norms[0] / norms[-1]:.1e}")
+caption()
 
 # %% [markdown]
 # The first layers get gradients thousands of times smaller than the last: an SGD step that
@@ -154,6 +157,7 @@ check("unstable_gradients.saturated_fraction", saturated_fraction, hidden=True)
 saturation = [saturated_fraction(a) for a in activations]
 ugplots.per_layer(saturation, ylabel="fraction saturated", title="saturated logistic units per layer");
 print(f"mean fraction saturated: {np.mean(saturation):.2f}")
+caption()
 
 # %% [markdown]
 # ## 4 · One factor per layer
@@ -174,6 +178,7 @@ runs = {f"width {d}": run_deep_net(x, y, depth=30, width=d, activation="sigmoid"
         for d in (16, 32, 100, 200)}
 ugplots.per_layer({k: r.grad_norms for k, r in runs.items()}, ylabel="‖dL/dW‖", log=True,
                   title="logistic units, N(0, 1) weights");
+caption()
 
 # %% [markdown]
 # ## 5 · The exploding case
@@ -205,6 +210,7 @@ for s in (0.01, 1, 10):
 exploding = run_deep_net(x, y, depth=30, width=32, activation="tanh", rng=rng)
 ugplots.deep_run(exploding);
 print(f"‖dL/dW‖ at layer 1 / at layer 30: {exploding.grad_norms[0] / exploding.grad_norms[-1]:.1e}")
+caption()
 
 # %% [markdown]
 # ## 6 · A preview of the fix
@@ -220,6 +226,7 @@ print(f"‖dL/dW‖ at layer 1 / at layer 30: {exploding.grad_norms[0] / explodi
 # %%
 fixed = run_deep_net(x, y, depth=30, width=32, activation="tanh", init="glorot_uniform", rng=rng)
 ugplots.deep_run(fixed);
+caption()
 
 # %% [markdown]
 # ## 7 · Explore

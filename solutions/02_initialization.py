@@ -29,6 +29,7 @@ from threadpoolctl import threadpool_limits
 from coursekit.grading import check
 from coursekit.activations import FUNCTIONS
 from coursekit.plots import initialization as initplots
+from coursekit.plots import caption
 from coursekit.unstable_gradients import init_weights, run_deep_net
 
 rng = np.random.default_rng(0)
@@ -163,6 +164,7 @@ for name, w in (("uniform", w_uniform), ("normal", w_normal)):
     c = w - w.mean()
     print(f"{name:8s} variance {w.var():.5f}  kurtosis {np.mean(c**4) / np.mean(c**2)**2:.2f}")
 initplots.uniform_vs_normal(w_uniform, w_normal);
+caption()
 
 # %%
 x = rng.standard_normal((100, 100))
@@ -170,6 +172,7 @@ same = {name: run_deep_net(x, depth=50, width=100, activation="tanh", init=init,
         for name, init in (("glorot_uniform", glorot_uniform), ("glorot_normal", glorot_normal))}
 initplots.per_layer({k: r.variances for k, r in same.items()}, ylabel="Var[a]", log=True,
                     title="tanh, 50 layers: uniform and normal Glorot");
+caption()
 
 # %% [markdown]
 # ## 4 · Measuring propagation through 50 layers
@@ -215,6 +218,7 @@ for act in activations:
         weights = init_weights([100] * 51, init=init, rng=np.random.default_rng(2))
         table[act, name] = layer_variances(x, weights, FUNCTIONS[act][0])[-1]
 initplots.variance_grid(table);
+caption()
 
 # %% [markdown]
 # Read the rows: ReLU keeps its variance, up to the finite-width drift, only with He
@@ -252,6 +256,7 @@ for act in ("sigmoid", "tanh"):
         print(f"{act:10s} {g:5.3g} {run.variances[-1]:10.3g} {ratio:30.1e} {run.saturation.mean():10.2f}")
 initplots.per_layer({k: r.delta_variances for k, r in gain_runs.items()}, ylabel="Var[dL/dz]", log=True,
                     title="backward signal, Glorot uniform × gain");
+caption()
 
 # %% [markdown]
 # - **tanh × 4** (the notes' row): about half of the units saturate, and the gradient grows
@@ -328,6 +333,7 @@ fans = {name: run_deep_net(x100, widths=widths, activation="relu", init=init, rn
         for name, init in (("He, fan_in", he_normal), ("notes, fan_avg", he_normal_fan_avg))}
 initplots.per_layer({k: r.variances for k, r in fans.items()}, ylabel="Var[a]", log=True,
                     title="ReLU, widths alternating 400 and 100");
+caption()
 
 # %% [markdown]
 # fan_in preserves the forward signal; fan_out would preserve the backward one instead.

@@ -30,6 +30,7 @@ from coursekit.grading import check
 from coursekit import data
 from coursekit.activations import SELU_ALPHA, SELU_SCALE
 from coursekit.plots import activations as actplots
+from coursekit.plots import caption
 from coursekit.unstable_gradients import run_deep_net
 
 rng = np.random.default_rng(0)
@@ -208,6 +209,7 @@ mine = {"sigmoid": (sigmoid, sigmoid_grad), "tanh": (tanh, tanh_grad), "relu": (
         "leaky_relu (0.1)": (lambda z: leaky_relu(z, 0.1), lambda z: leaky_relu_grad(z, 0.1)),
         "elu": (elu, elu_grad), "selu": (selu, selu_grad)}
 actplots.functions(mine, title="your activation functions");
+caption()
 
 # %% [markdown]
 # ## 5 · Dying ReLUs
@@ -242,6 +244,7 @@ for label, (name, slope) in variants.items():
     counts[label], models[label] = dead_units(model, digits.x_train), model
     print(f"{label:18s} units that never fire, per hidden layer: {[d for d, _ in counts[label]]} of 64")
 actplots.dead_units(counts, title="units that never fire after 3 epochs at lr = 0.05");
+caption()
 
 # %% [markdown]
 # About a third of the ReLU units in the middle layer are gone. The leaky ReLU with the
@@ -285,6 +288,7 @@ for name, acc in final.items():
     print(f"{name:10s} {acc.mean():.3f} ± {acc.std():.3f}   (from {acc.min():.3f} to {acc.max():.3f}; "
           f"mean minus ReLU's {acc.mean() - final['relu'].mean():+.3f})")
 actplots.training_curves(histories, title=f"6 hidden layers of 64 units, Adam, lr = 1e-3, {len(SEEDS)} seeds");
+caption()
 
 # %% [markdown]
 # Over five seeds (thin lines; the thick line is their mean) SELU ends ahead of the others
@@ -317,6 +321,7 @@ actplots.layer_statistics(deep, title="50 layers of 100 units");
 selu_run = deep["selu, lecun_normal"]
 print(f"SELU: mean in [{selu_run.means.min():.3f}, {selu_run.means.max():.3f}], "
       f"variance in [{selu_run.variances.min():.3f}, {selu_run.variances.max():.3f}]")
+caption()
 
 # %% [markdown]
 # SELU stays at mean 0 and variance 1, layer after layer, without BatchNorm (topic 04). The

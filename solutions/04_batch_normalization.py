@@ -320,11 +320,13 @@ print("eval-mode output     largest difference", f"{(ours.eval()(x) - torchs.eva
 # %%
 from coursekit.batchnorm import experiments
 from coursekit.plots import batchnorm as bn_plots
+from coursekit.plots import caption
 
 digits = data.digits(seed=0)
 histories, models = experiments.with_and_without(digits, epochs=5, lr=0.1)
 print(models["with BatchNorm"][:3])
 bn_plots.training_curves(histories, title="8 sigmoid layers, SGD, lr 0.1");
+caption()
 
 # %% [markdown]
 # ### The largest learning rate that still trains
@@ -342,6 +344,7 @@ bn_plots.learning_rate_sweep(lrs, sweep, threshold=0.5)
 for label, accuracies in sweep.items():
     print(f"{label}: largest learning rate reaching 50% accuracy:",
           experiments.largest_trainable_lr(lrs, accuracies, threshold=0.5))
+caption()
 
 # %% [markdown]
 # ### Sensitivity to the initialisation
@@ -356,6 +359,7 @@ for label, accuracies in sweep.items():
 inits = ["standard_normal", "default", "glorot_uniform", "he_normal"]
 by_init = experiments.init_sweep(digits, inits, epochs=3, lr=0.1, activation="relu", depth=6)
 bn_plots.init_sensitivity(inits, by_init);
+caption()
 
 # %% [markdown]
 # ### Forgetting `model.eval()`
@@ -371,6 +375,7 @@ batch_sizes = [2, 4, 8, 16, 64, 360]
 at_test = experiments.train_mode_accuracy(models["with BatchNorm"], digits.x_test, digits.y_test, batch_sizes)
 bn_plots.train_mode_at_test(batch_sizes, at_test)
 print(f"eval mode: {at_test['eval']:.3f}; training mode with batches of 2: {at_test['train'][0]:.3f}")
+caption()
 
 # %% [markdown]
 # ## 7 · Running statistics: batch size against momentum

@@ -27,6 +27,7 @@ from coursekit import data
 from coursekit.optimizers import AdagradState, AdamState, MomentumState, RMSpropState, SGDState
 from coursekit.optimizers import landscapes
 from coursekit.plots import optimizers as oplots
+from coursekit.plots import caption
 
 # %% [markdown]
 # ## 1 · One optimizer, two functions
@@ -322,6 +323,7 @@ for label, step_sizes in first_step.items():
 plt.gca().invert_xaxis()
 plt.gca().set(xlabel="|g|", ylabel="first step / η", title="RMSProp's first step, ε = 1e-8")
 plt.legend()
+caption()
 plt.show()
 print(f"the step falls off where |g| ≈ sqrt(ε / (1 - α)) = {np.sqrt(eps / (1 - alpha)):.0e} (inside), "
       f"ε / sqrt(1 - α) = {eps / np.sqrt(1 - alpha):.0e} (outside)")
@@ -415,6 +417,7 @@ steep = {"SGD, lr 0.18": run("sgd", lr=0.18), "RMSProp, lr 0.05": run("rmsprop",
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
 oplots.contours(bowl, shallow, ax=axes[0], title="claim 1: the shallow direction")
 oplots.contours(bowl, steep, ax=axes[1], title="claims 2 and 3: the steep direction")
+caption()
 plt.show()
 for label, path in {**shallow, **steep}.items():
     summary = landscapes.path_summary(bowl, path)
@@ -449,6 +452,7 @@ curved = {"SGD, lr 1e-3": run("sgd", rosenbrock, 500, lr=1e-3),
           "RMSProp, lr 0.01": run("rmsprop", rosenbrock, 500, lr=0.01),
           "Adam, lr 0.05": run("adam", rosenbrock, 500, lr=0.05)}
 oplots.contours(rosenbrock, curved, title="Rosenbrock, 500 steps")
+caption()
 plt.show()
 for label, path in curved.items():
     print(f"{label:22s} final cost {rosenbrock.value(path[-1]):.3g}")
@@ -478,6 +482,7 @@ plt.figure(figsize=(5, 3))
 plt.semilogx(steps, ratio)
 plt.axhline(10, color="k", ls="--", lw=1)
 plt.gca().set(xlabel="step t", ylabel="typo step / Adam step", title="the typo's step size, constant gradient")
+caption()
 plt.show()
 print(f"ratio after 10, 100, 1000 steps: {ratio[9]:.2f}, {ratio[99]:.2f}, {ratio[999]:.2f}")
 
@@ -496,6 +501,7 @@ typo_runs = train_with(
              "the notes' typo": (torch_ref.Adam, {"lr": 0.01, "second_moment_beta1": True})},
     sizes=[64, 64, 10], epochs=15, batch_size=32)
 oplots.training_curves(typo_runs, keys=("loss", "val_acc"), title="digits, lr 0.01")
+caption()
 plt.show()
 
 # %% [markdown]
@@ -518,6 +524,7 @@ configs = {
 }
 digit_runs = train_with(digits, configs, sizes=[64, 64, 10], epochs=8, batch_size=32)
 oplots.training_curves(digit_runs, keys=("loss", "val_acc"), title="digits")
+caption()
 plt.show()
 
 # %% [markdown]
@@ -572,6 +579,7 @@ configs = {
 noisy_runs = train_with(returns_split, configs, sizes=[8, 32, 2], epochs=10, batch_size=64, seeds=(0, 1, 2))
 oplots.training_curves(noisy_runs, keys=("loss", "val_loss"), baseline=(np.log(2), "ln 2"),
                        title="noisy returns, 3 seeds each")
+caption()
 plt.show()
 for label, (mean, std) in summarise(noisy_runs, "val_loss").items():
     acc_mean, acc_std = summarise(noisy_runs, "val_acc", best=lambda h: h[-1])[label]

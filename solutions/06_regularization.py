@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 
 from coursekit.grading import check
 from coursekit.plots import regularization as figures
+from coursekit.plots import caption
 from coursekit.regularization import ensembles, experiments
 
 rng = np.random.default_rng(0)
@@ -91,6 +92,7 @@ poly = ensembles.polynomial_ensemble(degrees, x_sets, y_sets, x_test)
 poly_bv = np.array([bias_variance(poly[d], f_test) for d in degrees])
 figures.ensemble_fits(x_test, f_test, poly, capacities=[1, 4, 10], label="degree",
                       x_train=x_sets[0], y_train=y_sets[0]);
+caption()
 
 # %% [markdown]
 # Degree 1 is wrong in the same way whatever the data (high bias, low variance). Degree 10
@@ -100,6 +102,7 @@ figures.ensemble_fits(x_test, f_test, poly, capacities=[1, 4, 10], label="degree
 # %%
 figures.bias_variance_curve(degrees, poly_bv[:, 0], poly_bv[:, 1], noise_var=NOISE**2,
                             xlabel="polynomial degree", title="polynomials: 200 training sets");
+caption()
 
 # %% [markdown]
 # ### Small MLPs
@@ -113,6 +116,7 @@ mlp = ensembles.mlp_ensemble(widths, x_sets[:20], y_sets[:20], x_test, steps=100
 mlp_bv = np.array([bias_variance(mlp[w], f_test) for w in widths])
 figures.bias_variance_curve(widths, mlp_bv[:, 0], mlp_bv[:, 1], noise_var=NOISE**2, log_x=True,
                             xlabel="hidden units", title="MLPs: 20 training sets per width");
+caption()
 
 # %% [markdown]
 # From two hidden units on, the bias falls with width as for the polynomials, and the
@@ -255,6 +259,7 @@ fits = {
     "L1, proximal (λ=0.3)": experiments.fit_linear(x_tr, y_tr, lam=0.3, penalty="l1", method="proximal"),
 }
 figures.weight_histograms({"true weights": problem.w_true, **fits}, limit=3.5);
+caption()
 
 # %% [markdown]
 # ### Validation error against λ
@@ -271,6 +276,7 @@ curves = {
 }
 baseline_mse = experiments.validation_mse(problem, [0.0], penalty="l2")[0]
 figures.validation_curves(lams, curves, baseline=baseline_mse);
+caption()
 
 # %% [markdown]
 # ## 3 · Dropout
@@ -367,6 +373,7 @@ settings = {"no regularisation": {}, "dropout p_drop=0.5": {"dropout": 0.5}}
 results = {label: experiments.train_and_grid(moons, steps=300, **kwargs)
            for label, kwargs in tqdm(settings.items(), desc="models")}
 figures.compare_classifiers(moons, results);
+caption()
 
 # %% [markdown]
 # ## 4 · Noise on the inputs
@@ -410,6 +417,7 @@ more = {"input noise σ=0.3": {"input_noise": 0.3}, "L2 through Adam's gradient,
 for label, kwargs in tqdm(more.items(), desc="models"):
     results[label] = experiments.train_and_grid(moons, steps=300, **kwargs)
 figures.compare_classifiers(moons, {k: results[k] for k in ["no regularisation", *more]});
+caption()
 
 # %% [markdown]
 # ## 5 · Try it: λ and the dropout rate

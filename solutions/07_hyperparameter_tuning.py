@@ -29,6 +29,7 @@ import numpy as np
 from coursekit import tuning
 from coursekit.grading import check
 from coursekit.plots import tuning as tuning_plots
+from coursekit.plots import caption
 from coursekit.tuning import Choice, IntUniform, LogUniform, Uniform
 
 rng = np.random.default_rng(0)
@@ -119,6 +120,7 @@ print(f"random search: best error {best_value:.3f} at {best_params}")
 
 # %%
 tuning_plots.search_samples({"grid": grid, "random": random_trials}, x="lr", y="hidden");
+caption()
 
 # %% [markdown]
 # Here the learning rate is the hyperparameter that matters: the error falls from 0.9
@@ -200,6 +202,7 @@ tuning_plots.sampling_histograms(
      "uniform": rng.uniform(1e-5, 10.0, 2000)},
     low=1e-5, high=10.0, threshold=0.1,
 );
+caption()
 
 # %% [markdown]
 # Now tune only the learning rate (width 32), with 16 trials from each sampler:
@@ -211,6 +214,7 @@ for label, sampler in {"log-uniform": LogUniform(1e-5, 10.0), "uniform": Uniform
     diverged = sum(params["lr"] > 1 for params, _ in lr_searches[label])
     print(f"{label:>12}: best error {lr_value:.3f} at lr={lr_best['lr']:.3g}; {diverged} of 16 rates above 1")
 tuning_plots.value_vs_param(lr_searches, "lr");
+caption()
 
 # %% [markdown]
 # Uniform sampling spends most of its trials above 1, where training diverges, and almost
@@ -241,6 +245,7 @@ for label, trials in {"Optuna TPE": tpe.trials, "random search": random_30}.item
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
 tuning_plots.best_so_far(searches, ax=left)
 tuning_plots.param_by_trial(searches, "lr", ax=right);
+caption()
 
 # %% [markdown]
 # After its random start, TPE puts more of its learning rates in the good region than random
@@ -273,6 +278,7 @@ for (params, value), info in zip(shared.trials, shared.attrs):
     print(f"{info['number']:5d}  {info['worker']:6d}  {info['pid']:7d}  {params['lr']:8.3g}"
           f"  {params['hidden']:6d}  {value:5.3f}")
 tuning_plots.worker_trials(shared, "lr");
+caption()
 
 # %% [markdown]
 # The two workers' trials interleave in one numbering: they ran at the same time and wrote to
@@ -298,6 +304,7 @@ configs = tuning.sample_configs(space, 9, rng=rng)
 halving = tuning.successive_halving(objective, configs, min_budget=1, eta=3)
 print(f"best after {halving.rungs[-1].budget} epochs: error {halving.best.value:.3f} at {halving.best.params}")
 tuning_plots.halving(halving);
+caption()
 
 # %% [markdown]
 # ## Summary

@@ -38,6 +38,7 @@ from coursekit.batchnorm.torch_ref import BatchNorm1d
 from coursekit.grading import check
 from coursekit.init.torch_ref import he_normal
 from coursekit.plots import training as training_plots
+from coursekit.plots import caption
 from coursekit.regularization.torch_ref import Dropout
 from coursekit.training import build_numpy_mlp, defaults, fit_numpy, one_thread
 
@@ -184,6 +185,7 @@ print(f"trained on {runs['default'][0]['device']}: {epoch_ms:.0f} ms per epoch "
       f"({len(dataset.x_train)} examples in batches of 64, and the validation set)")
 training_plots.curves({"default (He, ELU, BatchNorm, dropout, Adam)": runs["default"][0],
                        "naive (N(0, 1), sigmoid, SGD)": runs["baseline"][0]}, keys=("loss", "val_acc"))
+caption()
 plt.show()
 
 # %% [markdown]
@@ -200,6 +202,7 @@ spreads = {label: defaults.activation_input_stds(defaults.build_config(config, s
                                  ("naive", defaults.NAIVE_CONFIG))}
 training_plots.per_layer(spreads, ylabel="std of the activation's input", reference=1.0,
                          title="at initialisation")
+caption()
 plt.show()
 
 # %% [markdown]
@@ -261,6 +264,7 @@ rows = defaults.run_ablation(defaults.DEFAULT_CONFIG, defaults.NAIVE_CONFIG, dat
                              seeds=SEEDS, trained=runs, **settings)
 print(defaults.format_table(rows))
 training_plots.ablation(rows)
+caption()
 plt.show()
 
 # %% [markdown]
@@ -325,6 +329,7 @@ print(f"NumPy: validation accuracy {numpy_hist['val_acc'][-1]:.3f}, {numpy_ms:.0
 print(f"torch ({runs['default'][0]['device']}): validation accuracy "
       f"{runs['default'][0]['val_acc'][-1]:.3f}, {epoch_ms:.0f} ms per epoch")
 training_plots.curves({"torch": runs["default"][0], "NumPy": numpy_hist}, keys=("loss", "val_acc"))
+caption()
 plt.show()
 
 # %% [markdown]

@@ -28,6 +28,7 @@ import torch
 from coursekit import data
 from coursekit.grading import check
 from coursekit.plots import schedules as splots
+from coursekit.plots import caption
 from coursekit.plots.optimizers import training_curves
 from coursekit.schedules import experiments
 from coursekit.training import build_mlp, fit
@@ -237,6 +238,7 @@ splots.schedules(curves, ax=axes[0])
 splots.schedules({"1cycle": lrs_1cycle, "1cycle, three phases, linear":
                   one_cycle(0.1, n, three_phase=True, anneal_strategy="linear")[0]},
                  momenta={"1cycle": momenta_1cycle}, ax=axes[1], title="1cycle and its momentum")
+caption()
 plt.show()
 
 # %% [markdown]
@@ -364,6 +366,7 @@ for peak, spread in summaries.items():
 
 # %%
 training_curves(comparison[0.3], keys=("lr", "loss", "val_acc"), title="peak rate 0.3, three seeds each")
+caption()
 plt.show()
 
 # %% [markdown]
@@ -395,6 +398,7 @@ plt.show()
 test = experiments.range_test(digits, build(0), start=1e-4, end=10.0, steps=120, optimizer="momentum",
                               device="cpu")
 splots.range_test(test)
+caption()
 plt.show()
 print(f"{len(test.lrs)} steps before the loss diverged; lowest smoothed loss at lr {test.lr_at_min:.3g}; "
       f"a tenth of it: {test.suggestion:.3g}")
@@ -499,6 +503,7 @@ for lr, runs in deep.items():
               f"steps clipped {np.mean(norms > limit):.0%}; "
               f"runs ending with a nan loss: {sum(not np.isfinite(h['loss'][-1]) for h in histories)}")
 splots.clipping({label: runs[2] for label, runs in deep[0.03].items()}, clip_norm=10.0, title="lr 0.03, seed 2")
+caption()
 plt.show()
 
 # %% [markdown]

@@ -41,6 +41,7 @@ from coursekit.beyond import adaptive, decay, maxnorm, nets, normalisation, tran
 from coursekit.grading import check
 from coursekit.optimizers import AdamState
 from coursekit.plots import beyond as figures
+from coursekit.plots import caption
 from coursekit.plots.activations import functions as plot_functions
 from coursekit.plots.optimizers import contours
 from coursekit.regularization.experiments import moons_split, plane_limits
@@ -142,6 +143,7 @@ for kind, r in sweep.items():
         print(f"{decay.KINDS[kind]:26s} weight_decay={s:<6g} validation accuracy per seed {np.round(acc, 3)} "
               f"(mean {acc.mean():.3f}), weight norm {norm:.2f}")
 figures.decay_sweep(sweep, decay.KINDS);
+caption()
 
 # %%
 chosen = {"adam_l2": 1e-2, "adamw": 1.0}  # one strength of each, seed 0, from the sweep
@@ -154,6 +156,7 @@ for label, (rms, rate) in rates.items():
     low, high = np.percentile(rate, [1, 99])
     print(f"{label:40s} decay per step / |w|, 1st to 99th percentile of the weights: {low:.2g} to {high:.2g}")
 figures.decay_rates(rates);
+caption()
 
 # %% [markdown]
 # With Adam + L2 the decay per step differs from weight to weight, and it is largest for the
@@ -239,6 +242,7 @@ for label, s in summaries.items():
     print(f"{label:36s} steps to cost < 1e-3: {s['steps to cost < 0.001']}, "
           f"travel across the valley (y): {s['y travel']:.2f}, zigzags: {s['y zigzags']}")
 contours(surface, {k: v[:120] for k, v in paths.items()}, title="elongated bowl, lr = 0.3 (first 120 steps)");
+caption()
 
 # %% [markdown]
 # Across the valley, NAdam with torch's schedule travelled less than half of Adam's distance
@@ -263,6 +267,7 @@ for name, steps_over_lr in lengths.items():
     print(f"{name:7s} largest step {steps_over_lr.max():.2f} lr; distance moved in the 100 steps after "
           f"the spike at step 1000: {steps_over_lr[999:1099].sum():.1f} lr")
 figures.step_lengths(lengths, bound=adaptive.adam_step_bound(), window=(980, 1100));
+caption()
 
 # %% [markdown]
 # After the spike, Adam's weight travels <output>25.6</output> lr in 100 steps, with single
@@ -369,6 +374,7 @@ tiny_batches = normalisation.small_batch_accuracy(small, batch_size=2, seeds=(0,
 for label, acc in tiny_batches.items():
     print(f"{label:17s} validation accuracy per seed: {np.round(acc, 3)}, mean {acc.mean():.3f}")
 figures.seeds_by_setting(tiny_batches, ylabel="validation accuracy", title="trained with batches of 2");
+caption()
 
 # %% [markdown]
 # And the reason, for one trained network of each kind: in training mode an example's
@@ -503,6 +509,7 @@ z = np.linspace(-6, 6, 120001)
 for name, f in (("gelu", gelu), ("silu", silu), ("mish", mish)):
     print(f"{name}: smallest value {f(z).min():.4f} at z = {z[np.argmin(f(z))]:.3f}")
 print(f"largest gap between GELU and its tanh approximation on [-6, 6]: {np.abs(gelu(z) - gelu(z, 'tanh')).max():.1e}")
+caption()
 
 # %% [markdown]
 # **Silent units.** Topic 03 trained a 3-hidden-layer net at Adam's lr = 0.05 and counted
@@ -530,6 +537,7 @@ for name, acc in activation_curves.items():
     print(f"{name:5s} validation accuracy after epoch 1: {acc[:, 0].mean():.3f}; after epoch 6, over 4 seeds: "
           f"{mean_spread(acc[:, -1])}")
 figures.mean_curves(activation_curves, title="4 hidden layers of 64 units, Adam 1e-3 (4 seeds)");
+caption()
 
 # %% [markdown]
 # On this small problem, with torch's default initialisation, none of the three new
@@ -600,6 +608,7 @@ best = min(maxnorm_errors, key=lambda k: maxnorm_errors[k].mean())
 print(f"lowest mean error: {best}; lowest error of each seed: "
       f"{[min(maxnorm_errors, key=lambda k: maxnorm_errors[k][i]) for i in range(6)]}")
 figures.boundaries(moons, maxnorm_results);
+caption()
 
 # %% [markdown]
 # Without regularisation the network overfits the 50 points: the highest error
@@ -648,6 +657,7 @@ print(f"the four 10 x 10 corners of the grid: mean spread {spread[corners.ravel(
       f"largest {spread[corners.ravel()].max():.3f}")
 figures.uncertainty_maps(moons_200, xx, yy, p1.mean(0).reshape(xx.shape), spread.reshape(xx.shape),
                          title="MC dropout, T = 50");
+caption()
 
 # %% [markdown]
 # The mean prediction looks like any classifier's. The spread does not: it follows the
@@ -721,6 +731,7 @@ for variant, scores in transfer_scores.items():
     print(f"{variant:27s} accuracy after 5 epochs {scores[:, 4].mean():.3f}, after 30: {mean_spread(scores[:, -1])}; "
           f"epochs to reach 80% per seed: {reach}")
 figures.mean_curves(transfer_scores, title="digits 5-9 from 25 labels (6 seeds)", level=0.8);
+caption()
 
 # %% [markdown]
 # Here, reuse does not pay. After 30 epochs the four variants are within about one standard
@@ -750,6 +761,7 @@ for position, r in placed.items():
           f"(mean {r['val_acc'].mean():.4f}); first-epoch training loss {np.round(r['first_loss'], 2)}")
 figures.seeds_by_setting({f"BN {p} activation": r["first_loss"] for p, r in placed.items()},
                          ylabel="mean training loss, epoch 1", title="five seeds");
+caption()
 
 # %% [markdown]
 # The final accuracies are the same within the spread of the seeds (both means

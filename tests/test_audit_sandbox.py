@@ -85,6 +85,13 @@ def test_honest_answers_get_full_marks(tuning_plan):
     assert (result.audit_score, result.failures, result.flags) == (2.0, [], [])
 
 
+def test_a_setup_that_imports_the_plots_is_audited_as_usual(tuning_plan):
+    # coursekit.plots applies its palette when imported: the audit's sandbox keeps it working
+    setup = "from coursekit.plots import caption\nfrom coursekit.plots import tuning as tuning_plots\n"
+    result = run(tuning_plan, setup + HONEST_LOG_UNIFORM, HONEST_SEARCH)
+    assert (result.audit_score, result.failures, result.flags) == (2.0, [], [])
+
+
 def test_the_sandbox_has_no_reference_files(tuning_plan):
     result = run(tuning_plan, READS_THE_REFERENCE, HONEST_SEARCH)
     failure = result.exercises["tuning.log_uniform"]["failure"]

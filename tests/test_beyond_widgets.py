@@ -16,10 +16,13 @@ PNG_SIGNATURE = b"\x89PNG"
 
 
 def _displayed(box):
-    """(the text lines printed, the number of PNG images) in the widget's Output."""
+    """(the text lines printed, the number of PNG images) in the widget's Output; the
+    figure's description (one ``Figure: ...`` line) is checked and left out."""
     import base64
 
-    text = "".join(o["text"] for o in box.output.outputs if o["output_type"] == "stream")
+    lines = "".join(o["text"] for o in box.output.outputs if o["output_type"] == "stream").splitlines(True)
+    assert sum(line.startswith("Figure: ") for line in lines) == 1, lines
+    text = "".join(line for line in lines if not line.startswith("Figure: "))
     images = [o["data"]["image/png"] for o in box.output.outputs if o["output_type"] == "display_data"]
     assert all(base64.b64decode(i)[:4] == PNG_SIGNATURE for i in images)
     return text, len(images)

@@ -2,8 +2,15 @@
 settings ``coursekit lab`` gives it) serves every finished student notebook that has a widget;
 headless Chromium, driven by Playwright, opens each in a page of its own, runs all cells, and,
 for every widget, moves a control and waits for the image inside *that widget's own output*
-to change. Errors shown on the page (tracebacks, error outputs, "Error displaying widget") and
-JupyterLab's news toast fail the test.
+to change. The first widget of each notebook is driven by keyboard only: Tab from just before
+it reaches its first control, which must have an accessible name, and an arrow key (Space
+for a toggle button) changes it. Errors shown on the page (tracebacks, error outputs, "Error
+displaying widget") and JupyterLab's news toast fail the test.
+
+With its widgets drawn, each page is checked by axe-core (``tests/axe_check.py``), and so is
+the landing page (the file browser ``coursekit lab`` opens): a serious or critical violation
+in coursekit's own content (outputs, markdown) fails; JupyterLab's own are listed in
+``report.json`` with their upstream issue.
 
 Screenshots of every widget after its control moved are kept in ``$COURSEKIT_BROWSER_ARTEFACTS``
 (or the test's tmp folder); ``COURSEKIT_SCREENSHOT=path`` keeps the page of 03_activations,
@@ -25,6 +32,8 @@ import pytest
 
 from coursekit import course
 from coursekit.jupyter_settings import lab_environment
+from axe_check import coursekit_violations, serious_violations, upstream_violations
+from browser_keyboard import drive_by_keyboard
 from conftest import ROOT, finished_student_notebook
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -117,6 +126,8 @@ def run_all(page, sync_api):
         page.get_by_role("button", name="Select", exact=True).click()
     started = "() => [...document.querySelectorAll('.jp-InputPrompt')].some(e => /[*0-9]/.test(e.textContent))"
     for attempt in range(4):  # a Run All sent before the kernel is connected runs nothing
+        if page.locator(".jp-Dialog").count():  # the kernel question can come after the idle status
+            page.get_by_role("button", name="Select", exact=True).click()
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
         try:
@@ -157,7 +168,8 @@ def move_a_control(page, widget):
 
 
 def check_widgets(page, assignment_id, artefacts, sync_api):
-    """Every widget with an Output: move a control, wait for its own image to change.
+    """Every widget with an Output: move a control (the first widget's by keyboard only), wait
+    for its own image to change.
 
     Returns:
         (controls moved, problems).
@@ -174,7 +186,7 @@ def check_widgets(page, assignment_id, artefacts, sync_api):
             problems.append(f"widget {i}: its own output shows no image")
             continue
         before = widget.locator(".widget-output img").first.get_attribute("src")
-        how = move_a_control(page, widget)
+        how = drive_by_keyboard(page, widget) if i == 0 else move_a_control(page, widget)
         try:
             page.wait_for_function(
                 "([root, old]) => { const img = root.querySelector('.widget-output img');"
@@ -184,6 +196,21 @@ def check_widgets(page, assignment_id, artefacts, sync_api):
         widget.screenshot(path=str(artefacts / f"{assignment_id}-widget{i}.png"))
         checked.append(how)
     return checked, problems
+
+
+def check_landing_page(browser, lab, failures):
+    """The file browser that ``coursekit lab`` opens on the notebooks, checked by axe."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{lab.base}/lab/workspaces/landing/tree?reset&token={TOKEN}")
+        page.wait_for_selector(".jp-DirListing-item", timeout=90_000)
+        found = serious_violations(page, own=".jp-RenderedMarkdown, .jp-OutputArea-output")
+        result = {"coursekit": coursekit_violations(found), "jupyterlab": upstream_violations(found)}
+        if result["coursekit"]:
+            failures["landing page"] = result["coursekit"]
+        return result
+    finally:
+        page.close()
 
 
 def test_every_widget_redraws_in_chromium(artefacts, tmp_path):
@@ -197,12 +224,13 @@ def test_every_widget_redraws_in_chromium(artefacts, tmp_path):
     folder.mkdir()
     names = {a: finished_student_notebook(a, folder).name for a in assignments}
     lab = Lab(folder, tmp_path)
-    failures, report = {}, {}
+    failures, report, axe = {}, {}, {}
     try:
         with sync_api.sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run"])
+            axe["landing page"] = check_landing_page(browser, lab, failures)
             for assignment_id in assignments:
                 start = time.monotonic()
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -210,7 +238,9 @@ def test_every_widget_redraws_in_chromium(artefacts, tmp_path):
                     page.goto(lab.url(names[assignment_id]))
                     run_all(page, sync_api)
                     checked, problems = check_widgets(page, assignment_id, artefacts, sync_api)
-                    errors = problems + page_errors(page)
+                    found = serious_violations(page)
+                    axe[assignment_id] = {"coursekit": coursekit_violations(found), "jupyterlab": upstream_violations(found)}
+                    errors = problems + page_errors(page) + axe[assignment_id]["coursekit"]
                     if page.get_by_text(NEWS_TOAST).count():
                         errors.append(f"JupyterLab's news toast is shown ({NEWS_TOAST!r})")
                     if not checked and not problems:
@@ -230,6 +260,7 @@ def test_every_widget_redraws_in_chromium(artefacts, tmp_path):
             browser.close()
     finally:
         lab.close()
-    (artefacts / "report.json").write_text(json.dumps({"checked": report, "failures": failures}, indent=1))
+    (artefacts / "report.json").write_text(json.dumps({"checked": report, "failures": failures, "axe": axe},
+                                                      indent=1, ensure_ascii=False))
     print(f"\nbrowser test: {report}; screenshots in {artefacts}")
     assert not failures, failures

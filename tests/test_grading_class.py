@@ -2,6 +2,7 @@
 time and on a Dask LocalCluster of two worker processes; the results agree with each other and
 with what each student earned; the class report says what happened."""
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import sys
 import pytest
 
 from coursekit.grading import class_grade, class_report, sandbox, synthetic
+from axe_check import coursekit_violations, serious_violations
 from conftest import ROOT
 
 AID = synthetic.ASSIGNMENT
@@ -123,7 +125,8 @@ def test_without_a_sandbox_grade_refuses_and_no_sandbox_is_recorded(graded, monk
 
 
 def test_the_class_report_renders_in_chromium_with_its_figures(graded, tmp_path):
-    """Opened from disk in headless Chromium with the network off, every figure is drawn.
+    """Opened from disk in headless Chromium with the network off, every figure is drawn; axe-core
+    finds no serious or critical violation in it nor in a student's feedback page.
     COURSEKIT_REPORT_SCREENSHOT=path keeps the page (the README's picture)."""
     from pathlib import Path
 
@@ -146,4 +149,10 @@ def test_the_class_report_renders_in_chromium_with_its_figures(graded, tmp_path)
         assert page.locator("table").count() >= 1 and f"{len(expected)} students" in page.inner_text("body")
         page.screenshot(path=str(os.environ.get("COURSEKIT_REPORT_SCREENSHOT") or tmp_path / "report.png"),
                         full_page=True)
+        if importlib.util.find_spec("axe_playwright_python"):  # the dev extra brings it
+            feedback = sorted((root / "feedback").glob(f"*/{AID}/*.html"))
+            assert feedback, "no feedback page was written"
+            for page_path in (path, feedback[0]):
+                page.goto(page_path.as_uri())
+                assert not coursekit_violations(serious_violations(page, own=None)), page_path
         browser.close()

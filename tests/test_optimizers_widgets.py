@@ -158,11 +158,11 @@ def test_race_widget_redraws_when_the_sliders_move():
     widget = race_widget.optimizer_race(steps=30)
     controls = {child.description: child for child in widget.children if hasattr(child, "description")}
     first = dict(widget.result)
-    controls["lr"].value = 0.01
+    controls["learning rate"].value = 0.01
     slower = dict(widget.result)
     assert slower != first and slower["SGD"] > first["SGD"]  # a smaller rate gets less far
-    controls["momentum"].value = 0.0
+    controls["momentum β"].value = 0.0
     assert widget.result["momentum"] == pytest.approx(widget.result["SGD"])  # no momentum: plain SGD
-    controls["surface"].value = "rosenbrock"
+    controls["cost surface"].value = "rosenbrock"
     assert widget.result != slower
     assert plt.get_fignums() == []  # every redraw closes its figure

@@ -16,8 +16,9 @@ from coursekit.widgets import unstable_gradients as ug_widgets  # noqa: E402
 from widget_kernel import assert_redraws  # noqa: E402
 
 
-def _control(widget, description):
-    return next(c for c in widget.children if getattr(c, "description", None) == description)
+def _control(widget, name):
+    """The control whose description starts with ``name`` (then its unit, in brackets)."""
+    return next(c for c in widget.children if getattr(c, "description", "").split(" (")[0] == name)
 
 
 def test_layer_explorer_displays_the_figure_of_its_controls(widget_kernel):
@@ -104,7 +105,7 @@ def test_activation_training_curves_draw_each_seed_and_the_mean():
 
 def test_activation_explorer_draws_the_chosen_function_and_alpha():
     widget = act_widgets.activation_explorer()
-    alpha = _control(widget, "alpha")
+    alpha = _control(widget, "α")
     assert widget.result == "elu (alpha=1)" and not alpha.disabled
     alpha.value = 0.5
     assert widget.result == "elu (alpha=0.5)"

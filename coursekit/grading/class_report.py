@@ -100,36 +100,51 @@ def _png(fig):
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def figures(data):
-    """{name: PNG data URI} of the report's figures."""
+def drawn(data):
+    """{name: matplotlib figure} of the report's figures, in Okabe and Ito's colours."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
+    from coursekit.plots.palette import BLUE, GREEN
+
     out = {}
     fig, ax = plt.subplots(figsize=(6, 3))
     scores = list(data["final_scores"].values())
     ax.hist(scores, bins=max(1, int(data["max_score"]) + 1), range=(-0.5, data["max_score"] + 0.5),
-            color="#4c72b0", edgecolor="white")
+            color=BLUE, edgecolor="white")
     ax.set(xlabel="final score", ylabel="students", title=f"{data['assignment']}: final scores")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole students
-    out["scores"] = _png(fig)
+    out["scores"] = fig
     names = list(data["exercises"])
     fig, ax = plt.subplots(figsize=(6, 0.5 + 0.45 * max(1, len(names))))
     y = range(len(names))
     ax.barh([i + 0.2 for i in y], [data["exercises"][n]["visible_pass_rate"] for n in names], 0.4, label="visible cases")
-    ax.barh([i - 0.2 for i in y], [data["exercises"][n]["hidden_pass_rate"] for n in names], 0.4, label="hidden cases")
+    ax.barh([i - 0.2 for i in y], [data["exercises"][n]["hidden_pass_rate"] for n in names], 0.4, label="hidden cases",
+            hatch="//", edgecolor="white")
     ax.set(yticks=list(y), yticklabels=names, xlim=(0, 1), xlabel="pass rate", title="per exercise")
     ax.legend(loc="lower right", fontsize=8)
-    out["exercises"] = _png(fig)
+    out["exercises"] = fig
     fig, ax = plt.subplots(figsize=(6, 3))
-    ax.hist(list(data["seconds"].values()), bins=20, color="#55a868", edgecolor="white")
+    ax.hist(list(data["seconds"].values()), bins=20, color=GREEN, edgecolor="white")
     ax.set(xlabel="seconds to grade (nbgrader and audit)", ylabel="students", title="grading time per student")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    out["seconds"] = _png(fig)
+    out["seconds"] = fig
     return out
+
+
+def figures(data):
+    """{name: (PNG data URI, text alternative)} of the report's figures."""
+    from coursekit.plots import describe
+
+    return {name: (describe(fig), _png(fig))[::-1] for name, fig in drawn(data).items()}
+
+
+def _image(pictures, name):
+    uri, alt = pictures[name]
+    return f'<img id="{name}" alt="{html.escape(alt)}" src="{uri}">'
 
 
 def _table(header, rows):
@@ -158,15 +173,15 @@ th{{background:#f3f3f3}}img{{max-width:100%}}</style></head><body>
 <p>{data['students']} students, graded {html.escape(str(data['graded_at']))}
 ({'in the sandbox' if data['sandboxed'] else 'WITHOUT the sandbox'}; audit seed {data['audit_seed']}).
 Status: {html.escape(statuses)}.</p>
-<h2>Scores</h2><img id="scores" alt="histogram of final scores" src="{pictures['scores']}">
-<h2>Exercises</h2><img id="exercises" alt="pass rates per exercise" src="{pictures['exercises']}">
+<h2>Scores</h2>{_image(pictures, "scores")}
+<h2>Exercises</h2>{_image(pictures, "exercises")}
 {_table(["exercise", "graded", "visible cases pass", "hidden cases pass", "most frequent recognised mistakes"], exercise_rows)}
 <h2>To review ({len(review_rows)})</h2>
 {_table(["student", "nbgrader", "audit", "final", "status", "flags or message"], review_rows) if review_rows else "<p>Nobody.</p>"}
 <h2>Students ({len(student_rows)})</h2>
 {_table(["student", "nbgrader", "final", "status", "flags"], student_rows)}
 {extra}
-<h2>Grading time</h2><img id="seconds" alt="grading time per student" src="{pictures['seconds']}">
+<h2>Grading time</h2>{_image(pictures, "seconds")}
 </body></html>
 """
 

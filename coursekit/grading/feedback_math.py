@@ -6,7 +6,9 @@ they are, scripts included. Two preprocessors, run by ``generate_feedback`` (see
 ``nbgrader_config.py``):
 
 - :class:`SafeStudentContent` keeps only the plain-text and image form of every output, and
-  shows the markdown cells a student wrote or changed as text (HTML escaped);
+  shows the markdown cells a student wrote or changed as text (HTML escaped); each image gets
+  an alt text: the description the cell printed for it (``Figure: ...``, see
+  :func:`coursekit.plots.caption`), else a sentence saying that a figure is shown;
 - :class:`MathToMathML` converts each formula of the markdown cells to MathML, which
   browsers draw by themselves. A formula the converter cannot read, or a very long one, is
   left as it was.
@@ -21,6 +23,8 @@ from traitlets import Bool
 
 MAX_FORMULA = 1000
 SAFE_OUTPUTS = ("text/plain", "image/png", "image/jpeg")
+IMAGES = ("image/png", "image/jpeg")
+NO_DESCRIPTION = "A figure drawn by this cell, which printed no description of it."
 DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
 INLINE = re.compile(r"(?<![\\$])\$(?!\$)([^$\n]+?)(?<!\\)\$(?!\$)")
 
@@ -58,6 +62,21 @@ class MathToMathML(Preprocessor):
         return cell, resources
 
 
+def _alt_texts(outputs):
+    """Give each image output the alt text nbconvert's template writes: the cell's
+    descriptions, in order, one per image."""
+    from coursekit.plots.describe import PREFIX
+
+    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    descriptions = [line[len(PREFIX):].strip() for line in text.splitlines() if line.startswith(PREFIX)]
+    images = [o for o in outputs if any(m in o.get("data", {}) for m in IMAGES)]
+    for k, output in enumerate(images):
+        alt = descriptions[k] if k < len(descriptions) and descriptions[k] else NO_DESCRIPTION
+        for mime in IMAGES:
+            if mime in output["data"]:
+                output["metadata"][mime] = {**dict(output["metadata"].get(mime) or {}), "alt": alt}
+
+
 class SafeStudentContent(Preprocessor):
     """Outputs as plain text and images only; student-written markdown shown as text."""
 
@@ -74,6 +93,7 @@ class SafeStudentContent(Preprocessor):
                     output["text"] = _unpathed(output["text"])
                 if "traceback" in output:
                     output["traceback"] = [_unpathed(line) for line in output["traceback"]]
+            _alt_texts(cell.get("outputs", []))  # alt text only (escaped by nbconvert's template)
         elif cell.cell_type == "markdown" and not cell.metadata.get("nbgrader", {}).get("locked"):
             cell.source = html.escape(cell.source)
         return cell, resources

@@ -1,8 +1,18 @@
 """Matplotlib figures shared by the notebooks; topic-specific figures live in submodules
-(``coursekit.plots.<topic>``)."""
+(``coursekit.plots.<topic>``).
+
+Importing it makes :mod:`coursekit.plots.palette` matplotlib's default (colours that survive
+colour blindness, paired with line styles); :func:`describe` and :func:`caption` give every
+figure a text alternative (:mod:`coursekit.plots.describe`).
+"""
 
 import matplotlib.pyplot as plt
 import numpy as np
+
+from coursekit.plots import palette
+from coursekit.plots.describe import caption, describe
+
+palette.use()
 
 
 def history(hist, *, title=None, ax=None):

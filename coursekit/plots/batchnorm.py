@@ -4,7 +4,9 @@ and running statistics."""
 import matplotlib.pyplot as plt
 import numpy as np
 
-COLOURS = {"without BatchNorm": "tab:gray", "with BatchNorm": "tab:blue"}
+from coursekit.plots.palette import BLUE, GREEN, GREY, VERMILLION
+
+COLOURS = {"without BatchNorm": GREY, "with BatchNorm": BLUE}
 
 
 def _colour(label):
@@ -74,7 +76,7 @@ def train_mode_at_test(batch_sizes, result):
     ax.semilogx(batch_sizes, result["train"], marker="o", base=2, label="model.train(): batch statistics")
     ax.set_xticks(batch_sizes, [str(b) for b in batch_sizes])
     ax.minorticks_off()
-    ax.axhline(result["eval"], color="tab:green", ls="--", label="model.eval(): running statistics")
+    ax.axhline(result["eval"], color=GREEN, ls="--", label="model.eval(): running statistics")
     ax.set(xlabel="test batch size", ylabel="test accuracy", ylim=(0, 1),
            title="forgetting model.eval() at test time")
     ax.legend(loc="lower right")
@@ -97,14 +99,15 @@ def running_statistics(trace, *, axes=None, title=None):
             ax.clear()
     steps = np.arange(1, len(trace["mean"]) + 1)
     ax_mean, ax_var = axes
-    ax_mean.plot(steps, trace["mean"][:, :8], lw=0.8, alpha=0.7)
+    features = ax_mean.plot(steps, trace["mean"][:, :8], lw=0.8, alpha=0.7, color=BLUE, ls="-")
+    features[0].set_label("each feature")
     ax_mean.axhline(trace["true_mean"], color="k", ls="--", label="population mean")
     ax_mean.set(xlabel="training step", ylabel="running mean", title="running mean (8 features)")
     ax_mean.legend(loc="lower right")
-    for key, label, colour in (("var", "unbiased update (torch)", "tab:blue"),
-                               ("var_biased", "biased update", "tab:red")):
+    for key, label, colour, style in (("var", "unbiased update (torch)", BLUE, "-"),
+                                      ("var_biased", "biased update", VERMILLION, "--")):
         values = trace[key]
-        ax_var.plot(steps, values.mean(axis=1), color=colour, label=label)
+        ax_var.plot(steps, values.mean(axis=1), color=colour, ls=style, label=label)
         low, high = np.percentile(values, [10, 90], axis=1)
         ax_var.fill_between(steps, low, high, color=colour, alpha=0.15)
     ax_var.axhline(trace["true_var"], color="k", ls="--", label="population variance")

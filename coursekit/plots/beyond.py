@@ -5,6 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from coursekit.plots.regularization import decision_boundary
+from coursekit.plots.palette import BLUE, GREY, ORANGE
 
 
 def decay_rates(rates, *, title="decay per step against the gradient's size (first layer)"):
@@ -33,12 +34,12 @@ def decay_sweep(results, labels):
     fig, axes = plt.subplots(1, len(results), figsize=(5 * len(results), 3.4), squeeze=False)
     for ax, (kind, r) in zip(axes[0], results.items()):
         strengths, acc = np.asarray(r["strength"]), r["accuracy"]
-        ax.plot(strengths, acc, "o", color="tab:blue", alpha=0.4)
-        ax.plot(strengths, acc.mean(axis=1), "-", color="tab:blue", label="validation accuracy")
+        ax.plot(strengths, acc, "o", color=BLUE, alpha=0.4)
+        ax.plot(strengths, acc.mean(axis=1), "-", color=BLUE, label="validation accuracy")
         ax.set(xscale="log", xlabel=f"{labels[kind]}: weight_decay", ylabel="validation accuracy")
         twin = ax.twinx()
-        twin.plot(strengths, r["norm"].mean(axis=1), "s--", color="tab:orange", label="weight norm")
-        twin.set_ylabel("norm of all weights", color="tab:orange")
+        twin.plot(strengths, r["norm"].mean(axis=1), "s--", color=ORANGE, label="weight norm")
+        twin.set_ylabel("norm of all weights", color=ORANGE)
         ax.set_title(labels[kind], fontsize=10)
     fig.tight_layout()
     return fig
@@ -52,7 +53,7 @@ def step_lengths(lengths, *, bound=None, window=None, title="step length after a
         ax.plot(steps, values, lw=1.2, label=label)
     if bound is not None:
         ax.axhline(bound, color="k", ls=":", lw=1, label=f"Adam's bound {bound:.2f} lr")
-    ax.axhline(1, color="grey", ls="--", lw=1, label="lr")
+    ax.axhline(1, color=GREY, ls="--", lw=1, label="lr")
     if window is not None:
         ax.set_xlim(*window)
     ax.set(yscale="log", xlabel="step", ylabel="|step| / lr", title=title)
@@ -67,8 +68,8 @@ def seeds_by_setting(values, *, ylabel, title=None, ax=None):
         _, ax = plt.subplots(figsize=(1.6 + 1.5 * len(values), 3.4))
     for i, (label, v) in enumerate(values.items()):
         v = np.asarray(v, dtype=float)
-        ax.bar(i, v.mean(), color="tab:blue", alpha=0.3)
-        ax.plot(np.full(v.shape, i), v, "o", color="tab:blue")
+        ax.bar(i, v.mean(), color=BLUE, alpha=0.3)
+        ax.plot(np.full(v.shape, i), v, "o", color=BLUE)
     ax.set_xticks(range(len(values)), list(values), rotation=15, fontsize=8)
     ax.set(ylabel=ylabel, title=title)
     ax.figure.tight_layout()

@@ -4,7 +4,9 @@ against λ, and decision boundaries with training curves on moons."""
 import matplotlib.pyplot as plt
 import numpy as np
 
-COLOURS = {"bias2": "tab:blue", "variance": "tab:orange", "total": "black", "noise": "tab:gray"}
+from coursekit.plots.palette import BLUE, GREY, ORANGE
+
+COLOURS = {"bias2": BLUE, "variance": ORANGE, "total": "black", "noise": GREY}
 
 
 def _axes(ax, ncols=1, width=5.0, height=3.4):
@@ -60,8 +62,8 @@ def ensemble_fits(x_test, target, predictions, *, capacities, label="degree", x_
                              squeeze=False)
     for ax, capacity in zip(axes[0], capacities):
         preds = predictions[capacity]
-        ax.plot(x_test, preds[:max_curves].T, color="tab:orange", lw=0.7, alpha=0.5)
-        ax.plot(x_test, preds.mean(axis=0), color="tab:blue", lw=2, label="mean model")
+        ax.plot(x_test, preds[:max_curves].T, color=ORANGE, lw=0.7, alpha=0.5)
+        ax.plot(x_test, preds.mean(axis=0), color=BLUE, lw=2, label="mean model")
         ax.plot(x_test, target, "k--", lw=1.5, label="true F*")
         if x_train is not None:
             ax.plot(x_train, y_train, "k.", ms=5)
@@ -82,7 +84,7 @@ def weight_histograms(weights, *, bins=41, limit=None):
     fig, axes = plt.subplots(1, len(weights), figsize=(3.6 * len(weights), 3), sharey=True, squeeze=False)
     for ax, (label, w) in zip(axes[0], weights.items()):
         w = np.asarray(w)
-        ax.hist(w, bins=edges, color="tab:blue", alpha=0.8)
+        ax.hist(w, bins=edges, color=BLUE, alpha=0.8)
         ax.axvline(0, color="k", lw=0.5)
         ax.set(title=f"{label}\n{int(np.sum(w == 0))} of {w.size} exactly 0", xlabel="weight")
     axes[0][0].set_ylabel("count")
@@ -104,7 +106,7 @@ def validation_curves(lams, errors, *, ylabel="validation MSE", baseline=None, a
         best = int(np.nanargmin(err))
         ax.plot(lams[best], err[best], "*", ms=12, color=line.get_color())
     if baseline is not None:
-        ax.axhline(baseline, color="gray", ls="--", label="λ = 0")
+        ax.axhline(baseline, color=GREY, ls="--", label="λ = 0")
     ax.set(xscale="log", xlabel="λ", ylabel=ylabel, title=f"{ylabel} against λ")
     ax.legend(fontsize=8)
     fig.tight_layout()

@@ -4,6 +4,8 @@ and without gradient clipping, step by step."""
 import matplotlib.pyplot as plt
 import numpy as np
 
+from coursekit.plots.palette import GREEN, VERMILLION
+
 
 def _axes(ax, figsize):
     if ax is None:
@@ -52,8 +54,8 @@ def range_test(result, *, ax=None, title="learning-rate range test"):
     ax = _axes(ax, (6, 3.4))
     ax.plot(result.lrs, result.losses, lw=0.8, alpha=0.4, label="loss of each step")
     ax.plot(result.lrs, result.smoothed, lw=2, label="smoothed")
-    ax.axvline(result.lr_at_min, color="r", ls="--", lw=1, label=f"lowest smoothed loss: {result.lr_at_min:.2g}")
-    ax.axvline(result.suggestion, color="g", ls=":", lw=1.5, label=f"one tenth of it: {result.suggestion:.2g}")
+    ax.axvline(result.lr_at_min, color=VERMILLION, ls="--", lw=1, label=f"lowest smoothed loss: {result.lr_at_min:.2g}")
+    ax.axvline(result.suggestion, color=GREEN, ls=":", lw=1.5, label=f"one tenth of it: {result.suggestion:.2g}")
     ax.set_xscale("log")
     top = float(np.nanmax(result.smoothed[: max(3, len(result.smoothed) // 10)]))
     ax.set(xlabel="learning rate (grows every step)", ylabel="training loss", title=title,

@@ -8,6 +8,8 @@ as a dict ``label -> search``.
 import matplotlib.pyplot as plt
 import numpy as np
 
+from coursekit.plots.palette import BLUE, VERMILLION
+
 
 def _pairs(search):
     trials = search.trials if hasattr(search, "trials") else search
@@ -53,7 +55,7 @@ def search_samples(searches, x, y, *, xlog=True, ylog=False, value_label="valida
         top, bottom = axes[0][col], axes[1][col]
         points = sample_layout(trials, x, y, ax=top, norm=norm, title=f"{label}: {len(np.unique(xs))} distinct {x}")
         bottom.scatter(xs, values, c=values, cmap="viridis_r", norm=norm, s=30, edgecolor="k", lw=0.4)
-        bottom.scatter(xs[best], values[best], marker="*", s=200, color="crimson", zorder=3)
+        bottom.scatter(xs[best], values[best], marker="*", s=200, color=VERMILLION, zorder=3)
         bottom.set(xlabel=x, ylabel=value_label, title=f"best {values[best]:.3f} at {x} = {xs[best]:.3g}")
         if xlog:
             bottom.set_xscale("log")
@@ -79,9 +81,9 @@ def sample_layout(search, x, y, *, ax, norm=None, title=None):
     xs, ys, values = _column(trials, x), _column(trials, y), _values(trials)
     best = int(np.nanargmin(values))
     points = ax.scatter(xs, ys, c=values, cmap="viridis_r", norm=norm, s=36, edgecolor="k", lw=0.4)
-    ax.scatter(xs[best], ys[best], marker="*", s=260, facecolor="none", edgecolor="crimson", lw=1.5)
-    ax.plot(xs, np.zeros_like(xs), "|", color="crimson", ms=14, transform=ax.get_xaxis_transform())
-    ax.plot(np.zeros_like(ys), ys, "_", color="crimson", ms=14, transform=ax.get_yaxis_transform())
+    ax.scatter(xs[best], ys[best], marker="*", s=260, facecolor="none", edgecolor=VERMILLION, lw=1.5)
+    ax.plot(xs, np.zeros_like(xs), "|", color=VERMILLION, ms=14, transform=ax.get_xaxis_transform())
+    ax.plot(np.zeros_like(ys), ys, "_", color=VERMILLION, ms=14, transform=ax.get_yaxis_transform())
     ax.set(title=title, ylabel=y)
     return points
 
@@ -102,11 +104,11 @@ def sampling_histograms(samples, *, low, high, bins=30, threshold=None):
                              sharey=True)
     for ax, (label, values) in zip(axes[0], samples.items()):
         values = np.asarray(values, dtype=np.float64).ravel()
-        ax.hist(values, bins=edges, color="steelblue", edgecolor="white")
+        ax.hist(values, bins=edges, color=BLUE, edgecolor="white")
         title = label
         if threshold is not None:
             title += f": {np.mean(values < threshold):.0%} below {threshold:g}"
-            ax.axvline(threshold, color="crimson", ls="--", lw=1)
+            ax.axvline(threshold, color=VERMILLION, ls="--", lw=1)
         ax.set(xscale="log", xlabel="sampled value (log axis)", title=title)
     axes[0][0].set_ylabel("count")
     fig.tight_layout()
@@ -197,7 +199,7 @@ def halving(result, *, value_label="validation error", ax=None):
         budgets, values = zip(*path)
         ax.plot(budgets, values, marker="o", ms=4, lw=1, alpha=0.7, color="C0" if len(path) > 1 else "0.6")
     best = result.best
-    ax.scatter([result.rungs[-1].budget], [best.value], marker="*", s=250, color="crimson", zorder=3,
+    ax.scatter([result.rungs[-1].budget], [best.value], marker="*", s=250, color=VERMILLION, zorder=3,
                label=f"best {best.value:.3f}")
     ax.set(xscale="log", xlabel="budget (epochs)", ylabel=value_label,
            title=f"{len(result.rungs[0].trials)} configs, total budget {result.total_budget:g}")

@@ -9,7 +9,26 @@ shows only what the function displays (a returned figure is never shown), and ma
 end-of-cell output does not run when a control moves. :func:`interactive_figure` does that
 for every demo (:func:`displaying` for a layout of one's own, with
 ``ipywidgets.interactive_output``).
+
+Every figure a widget shows is followed by its text alternative (``Figure: ...``, from
+:func:`coursekit.plots.describe`), and every control's ``description`` names what it sets
+(with its unit), shown in full and given to screen readers as the control's name
+(:func:`named`, :func:`coursekit.plots.describe.label_page`).
 """
+
+def named(*controls):
+    """Show each control's whole description, and in a notebook give every slider handle its
+    description as accessible name (once per kernel; later widgets are named as they appear).
+
+    Returns:
+        the controls, as given.
+    """
+    from coursekit.plots.describe import label_page
+
+    for control in controls:
+        control.style.description_width = "initial"
+    label_page()
+    return controls
 
 
 def displaying(draw):
@@ -18,9 +37,12 @@ def displaying(draw):
     import matplotlib.pyplot as plt
     from IPython.display import display
 
+    from coursekit.plots import caption
+
     def show(**values):
         figure, result = draw(**values)
         display(figure)
+        caption(figure)
         plt.close(figure)
         return result
 
@@ -41,4 +63,5 @@ def interactive_figure(draw, **controls):
     """
     import ipywidgets as widgets
 
+    named(*controls.values())
     return widgets.interactive(displaying(draw), **controls)

@@ -46,7 +46,7 @@ def activation_explorer():
     import ipywidgets as widgets
 
     name = widgets.Dropdown(options=list(FUNCTIONS), value="elu", description="activation")
-    alpha = widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.05, description="alpha")
+    alpha = widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.05, description="α (slope or scale for z < 0)")
 
     def follow(change):
         alpha.disabled = change["new"] not in TAKES_ALPHA

@@ -41,8 +41,8 @@ def running_statistics_widget(steps=200):
     """
     import ipywidgets as w
 
-    batch = w.SelectionSlider(options=BATCH_SIZES, value=8, description="batch size")
-    momentum = w.FloatLogSlider(value=0.1, base=10, min=-3, max=0, step=0.25, description="momentum")
+    batch = w.SelectionSlider(options=BATCH_SIZES, value=8, description="batch size (examples)")
+    momentum = w.FloatLogSlider(value=0.1, base=10, min=-3, max=0, step=0.25, description="momentum (weight of each new batch)")
     return interactive_figure(
         lambda batch_size, momentum: draw_running_statistics(batch_size, momentum, steps=steps),
         batch_size=batch, momentum=momentum)

@@ -11,6 +11,9 @@ import io
 import numpy as np
 from matplotlib.figure import Figure
 
+from coursekit.plots.describe import PREFIX, describe
+from coursekit.widgets import named
+
 RADII = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 SAMPLES = (1, 2, 5, 10, 20, 50, 100)
 
@@ -24,11 +27,13 @@ def _show(output, text, fig):
     output.outputs = ()
     output.append_stdout(text + "\n")
     output.append_display_data(Image(data=buffer.getvalue(), format="png"))
+    output.append_stdout(PREFIX + describe(fig) + "\n")
 
 
 def _box(slider, output, **attributes):
     import ipywidgets as widgets
 
+    named(slider)
     box = widgets.VBox([slider, output])
     box.slider, box.output = slider, output
     for name, value in attributes.items():
@@ -73,7 +78,7 @@ def mc_dropout_explorer(model, split, *, samples=SAMPLES, resolution=50, seed=0,
     probabilities = uncertainty.mc_probabilities(model, points, max(samples), seed=seed)[:, :, 1]
     distance = np.sqrt(((points[:, None, :] - split.x_train[None]) ** 2).sum(-1)).min(axis=1)
     slider = widgets.SelectionSlider(options=list(samples), value=samples[len(samples) // 2],
-                                     description="masks T", continuous_update=False)
+                                     description="dropout masks T (samples)", continuous_update=False)
     output = widgets.Output()
 
     def show(_=None):
@@ -112,7 +117,7 @@ def max_norm_explorer(split, *, radii=RADII, known=None, train=None, initial=Non
     if initial not in radii:
         raise ValueError(f"initial must be one of {radii}, got {initial}")
     slider = widgets.SelectionSlider(options=[(f"{r:g}", r) for r in radii], value=initial,
-                                     description="radius r", continuous_update=False)
+                                     description="max-norm radius r", continuous_update=False)
     output = widgets.Output()
 
     def show(_=None):

@@ -9,7 +9,7 @@ draws (a plain function the tests call); :func:`configuration_explorer` wraps it
 
 from coursekit.plots import training as training_plots
 from coursekit.training import defaults, one_thread
-from coursekit.widgets import displaying
+from coursekit.widgets import displaying, named
 
 NAMES = {"he_normal": "He init", "standard_normal": "N(0, 1) init", "elu": "ELU", "sigmoid": "sigmoid",
          "adam": "Adam", "sgd": "SGD"}
@@ -111,6 +111,6 @@ def configuration_explorer(data, *, known=(), **train_args):
         toggles[key] = toggle
     output = widgets.interactive_output(
         displaying(lambda **switches: draw_configuration(runs, switched(switches))), toggles)
-    box = widgets.VBox([widgets.HBox(list(toggles.values())), output])
+    box = widgets.VBox([widgets.HBox(named(*toggles.values())), output])
     box.toggles, box.runs = toggles, runs
     return box

@@ -55,5 +55,5 @@ def propagation_explorer(depth=50, width=100):
         lambda activation, init, gain: draw_propagation(activation, init, gain, depth=depth, width=width),
         activation=widgets.Dropdown(options=ACTIVATION_CHOICES, value="tanh", description="activation"),
         init=widgets.Dropdown(options=list(INITIALISERS), value="glorot_uniform", description="init"),
-        gain=widgets.FloatLogSlider(value=1.0, base=2, min=-2, max=2.5, step=0.05, description="gain"),
+        gain=widgets.FloatLogSlider(value=1.0, base=2, min=-2, max=2.5, step=0.05, description="gain (× the init's std)"),
     )

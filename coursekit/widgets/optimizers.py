@@ -64,7 +64,7 @@ def optimizer_race(steps=60):
 
     return interactive_figure(
         lambda lr, momentum, surface: draw_race(lr, momentum, surface, steps),
-        lr=widgets.FloatLogSlider(value=0.05, base=10, min=-3.5, max=0, step=0.05, description="lr"),
-        momentum=widgets.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="momentum"),
-        surface=widgets.Dropdown(options=list(landscapes.SURFACES), value="bowl", description="surface"),
+        lr=widgets.FloatLogSlider(value=0.05, base=10, min=-3.5, max=0, step=0.05, description="learning rate"),
+        momentum=widgets.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="momentum β"),
+        surface=widgets.Dropdown(options=list(landscapes.SURFACES), value="bowl", description="cost surface"),
     )

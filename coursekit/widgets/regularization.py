@@ -9,6 +9,8 @@ is remembered after that; results the notebook already has can be passed in as `
 import numpy as np
 from matplotlib.figure import Figure
 
+from coursekit.plots.describe import caption
+from coursekit.widgets import named
 from coursekit.plots.regularization import decision_boundary
 from coursekit.regularization import experiments
 
@@ -38,6 +40,8 @@ class Sweep:
             self.results[value] = self.train(self.split, **{self.parameter: value}, **self.train_args)
         return self.results[value]
 
+
+NAMES = {"λ": "L2 strength λ", "p_drop": "dropout rate p_drop"}  # the sliders' accessible names
 
 def draw_sweep(fig, split, results, current, *, label, log_x=False):
     """Draw the boundary for ``current`` and the errors of every computed value into ``fig``.
@@ -76,7 +80,7 @@ def _explorer(sweep, values, *, label, log_x, initial):
     if initial not in values:
         raise ValueError(f"initial must be one of {values}, got {initial}")
     slider = widgets.SelectionSlider(options=[(f"{v:g}", v) for v in values], value=initial,
-                                     description=label, continuous_update=False)
+                                     description=NAMES.get(label, label), continuous_update=False)
     output = widgets.Output()
     fig = Figure(figsize=(9.5, 3.8))
 
@@ -86,7 +90,9 @@ def _explorer(sweep, values, *, label, log_x, initial):
         with output:
             output.clear_output(wait=True)
             display(fig)
+            caption(fig)
 
+    named(slider)
     slider.observe(show, names="value")
     show()
     box = widgets.VBox([slider, output])

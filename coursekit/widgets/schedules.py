@@ -12,6 +12,8 @@ import io
 import numpy as np
 from matplotlib.figure import Figure
 
+from coursekit.plots.describe import PREFIX, describe
+from coursekit.widgets import named
 from coursekit.schedules.runs import SCHEDULES, make_schedule
 
 SETTINGS = {
@@ -113,7 +115,7 @@ def schedule_explorer(data, *, epochs=4, initial="warmup_cosine", lr=0.1, train=
         raise ValueError(f"unknown schedule {initial!r}; choose from {', '.join(SCHEDULES)}")
     train = train or train_on_schedule
     menu = widgets.Dropdown(options=list(SCHEDULES), value=initial, description="schedule")
-    rate = widgets.FloatLogSlider(value=lr, base=10, min=-3, max=0, step=0.05, description="peak lr",
+    rate = widgets.FloatLogSlider(value=lr, base=10, min=-3, max=0, step=0.05, description="peak learning rate",
                                   continuous_update=False)
     setting = widgets.FloatSlider(continuous_update=False)
     output, fig, results = widgets.Output(), Figure(figsize=(10, 3.4)), {}
@@ -140,7 +142,7 @@ def schedule_explorer(data, *, epochs=4, initial="warmup_cosine", lr=0.1, train=
         draw_run(fig, schedule, rate.value, hist)
         output.outputs = ()
         output.append_display_data(Image(data=_png(fig), format="png"))
-        output.append_stdout(summary(schedule, rate.value, hist) + "\n")
+        output.append_stdout(summary(schedule, rate.value, hist) + "\n" + PREFIX + describe(fig) + "\n")
 
     quiet = []  # non-empty while the setting slider is being refitted to a new schedule
 
@@ -157,6 +159,7 @@ def schedule_explorer(data, *, epochs=4, initial="warmup_cosine", lr=0.1, train=
     rate.observe(show, names="value")
     setting.observe(lambda change: None if quiet or setting.disabled else show(), names="value")
     show()
+    named(menu, rate, setting)
     box = widgets.VBox([widgets.HBox([menu, rate, setting]), output])
     box.controls = {"schedule": menu, "lr": rate, "setting": setting}
     box.output, box.figure, box.results = output, fig, results

@@ -115,9 +115,9 @@ def search_explorer(objective, space, *, known=(), budget=16, seed=0):
     memo = Memo(objective, known)
     box = interactive_figure(
         lambda trials, seed: draw_searches(searches(memo, space, trials, seed), x, y),
-        trials=widgets.SelectionSlider(options=BUDGETS, value=budget, description="trials",
+        trials=widgets.SelectionSlider(options=BUDGETS, value=budget, description="trials (budget)",
                                        continuous_update=False),
-        seed=widgets.IntSlider(value=seed, min=0, max=19, description="seed", continuous_update=False),
+        seed=widgets.IntSlider(value=seed, min=0, max=19, description="random seed", continuous_update=False),
     )
     box.memo = memo
     return box

@@ -44,8 +44,8 @@ def layer_explorer(x=None):
 
     return interactive_figure(
         lambda depth, width, activation, init: draw_layers(depth, width, activation, init, x=x),
-        depth=widgets.IntSlider(value=30, min=2, max=60, description="depth"),
-        width=widgets.IntSlider(value=32, min=8, max=256, step=8, description="width"),
+        depth=widgets.IntSlider(value=30, min=2, max=60, description="depth (layers)"),
+        width=widgets.IntSlider(value=32, min=8, max=256, step=8, description="width (units per layer)"),
         activation=widgets.Dropdown(options=ACTIVATION_CHOICES, value="sigmoid", description="activation"),
         init=widgets.Dropdown(options=list(INITIALISERS), value="standard_normal", description="init"),
     )
