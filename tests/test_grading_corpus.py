@@ -124,7 +124,7 @@ def test_grading_the_class_completes_and_records_failures(graded):
         assert outcome.status == "memory" and "MB of memory" in outcome.message, outcome
         assert outcome.final_score == 0
     rows = csv_path.read_text().splitlines()
-    assert rows[0] == "student,score,max_score,status,message,audit_score,final_score,flags"
+    assert rows[0] == "student,score,max_score,status,message,audit_score,final_score,flags,seconds_late,late_penalty"
     assert len(rows) == len(outcomes) + 1
     assert (root / "feedback" / "solution" / AID / NAME.replace(".ipynb", ".html")).exists()
 

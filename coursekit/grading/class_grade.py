@@ -184,9 +184,7 @@ def apply(root, assignment, outcome, result, audit_only=False, previous=None):
         target = Path(root) / "autograded" / outcome.student / assignment.assignment_id
         target.mkdir(parents=True, exist_ok=True)
         (target / assignment.notebook_name).write_bytes(base64.b64decode(part["autograded"]))
-        stamp = untrusted.timestamp(Path(root) / "submitted" / outcome.student / assignment.assignment_id)
-        if stamp is not None:  # (release_feedback reads it); nothing else handed in is copied
-            (target / "timestamp.txt").write_text(stamp + "\n")
+        untrusted.copy_allowed(Path(root) / "submitted" / outcome.student / assignment.assignment_id, target)
     if (part or {}).get("output_cut"):
         outcome.flags.append(f"output: {len(part['output_cut'])} cell(s) printed past the cap, cut in the "
                              f"graded notebook ({part['output_cut'][0]})")

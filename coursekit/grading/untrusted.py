@@ -2,7 +2,7 @@
 
 Files are opened without following symbolic links and without blocking (a FIFO would stall
 the grader), only regular files are accepted, and only up to a size cap; folders on the way
-that are links are refused. Only the notebook and ``timestamp.txt`` are ever read.
+that are links are refused. Only the notebook, ``timestamp.txt`` and ``submission_secret.txt`` are ever read.
 """
 
 import os
@@ -10,6 +10,9 @@ import stat
 from pathlib import Path
 
 MAX_TIMESTAMP_BYTES = 200
+# what nbgrader's exchange keeps beside the notebook, and nbgrader needs later (release_feedback
+# names the feedback after the submission's secret); nothing else handed in is copied anywhere
+ALLOWED_EXTRAS = ("timestamp.txt", "submission_secret.txt")
 
 
 class Refused(ValueError):
@@ -57,3 +60,13 @@ def timestamp(folder):
         return read_regular(Path(folder) / "timestamp.txt", MAX_TIMESTAMP_BYTES).decode("utf-8", "replace").strip()
     except Refused:
         return None
+
+
+def copy_allowed(folder, target):
+    """Copy :data:`ALLOWED_EXTRAS` that are small regular files from ``folder`` to ``target``."""
+    for name in ALLOWED_EXTRAS:
+        try:
+            data = read_regular(Path(folder) / name, MAX_TIMESTAMP_BYTES)
+        except Refused:
+            continue
+        (Path(target) / name).write_bytes(data)
