@@ -142,6 +142,9 @@ def test_a_grader_that_cannot_start_python_writes_no_score_and_keeps_earlier_gra
     assert cli.returncode == 3, cli.stderr[-2000:]
     assert "the grader failed for 1 student(s) before their code ran (other)" in cli.stderr
     assert "grader-error" in cli.stdout
+    assert "grade 99_mini: checking the sandbox" in cli.stderr  # said at once, before the bar
+    assert "registering the assignment; 1 submission(s) to grade" in cli.stderr
+    assert "1/1" in cli.stderr  # the bar moved when the student finished
     assert _fingerprint(root)["gradebook.db"] == before["gradebook.db"]
 
 

@@ -108,3 +108,26 @@ def test_switching_the_guard_off_counts_as_a_forbidden_call(switch):
     exec(GUARD_OFF.format(switch=switch), namespace)
     with pytest.raises(GradingFailure, match="switch"):
         check("layers.softmax", namespace["softmax"])
+
+
+@pytest.mark.parametrize("call", ["F.softmax(torch.as_tensor(z), dim=1)", "torch.softmax(torch.as_tensor(z), dim=1)",
+                                  "torch.as_tensor(z).softmax(dim=1)"])
+def test_a_forbidden_call_is_named_the_same_by_check_and_by_the_audits_scan(call):
+    """What the student sees in ``check`` is what the instructor sees in the grade table."""
+    import re
+
+    import torch
+    import torch.nn.functional as F
+
+    from coursekit.grading import audit
+    from coursekit.grading.audit import extract, scan
+
+    source = f"def softmax(z):\n    return {call}.numpy()\n"
+    namespace = {"torch": torch, "F": F}
+    exec(source, namespace)
+    with pytest.raises(GradingFailure) as failure:
+        check("layers.softmax", namespace["softmax"])
+    named = re.search(r"calls (\S+);", str(failure.value)).group(1)
+    plan = audit.plan_for([extract.TestCell("t", 2, "", [("layers.softmax", ["softmax"])])], {"cells": []})
+    flags = scan.scan_source("import torch\nimport torch.nn.functional as F\n" + source, plan.banned)
+    assert f"calls-builtin: calls {named}" in flags, (named, flags)

@@ -186,7 +186,19 @@ def named(hits):
     api = sorted({h for h in hits if h.startswith("torch ")
                   if not any(q.endswith("." + h[6:]) for q in qualified)})
     operators = sorted({h for h in hits if h.startswith("aten.")})
-    return ", ".join(qualified + api + (operators if not (qualified or api) else []))
+    names = [public_name(h) for h in qualified + api + (operators if not (qualified or api) else [])]
+    return ", ".join(dict.fromkeys(names))
+
+
+def public_name(hit):
+    """A forbidden call as the student would write it, the same in ``check`` and in the
+    audit's scan: ``torch.softmax`` (not torch's private ``_VariableFunctionsClass``),
+    ``torch.nn.functional.softmax``."""
+    if hit.startswith("torch "):
+        return "torch." + hit[len("torch "):]
+    for private in ("._VariableFunctionsClass", "._C._VariableFunctions", "._C._nn", "._C._special"):
+        hit = hit.replace(private, "")
+    return hit
 
 
 def run_student(ex, functions, case, *, forbidden=None, torch_names=None):

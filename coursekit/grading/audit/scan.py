@@ -42,6 +42,17 @@ ALLOWED_COURSEKIT = {"coursekit", "coursekit.grading", "coursekit.data", "course
                      "coursekit.training", "coursekit.widgets"}
 
 
+def _dotted_resolved(node, paths):
+    """``F.softmax`` as ``torch.nn.functional.softmax``: the call's root alias replaced by the
+    module path it stands for (so the scan names a call as ``check`` does)."""
+    dotted = _dotted(node)
+    if not dotted:  # e.g. torch.as_tensor(z).softmax: named by the module it starts from
+        root = _root_name(node)
+        return f"{paths.get(root, root)}.{node.attr}" if root else getattr(node, "attr", "?")
+    root, _, rest = dotted.partition(".")
+    return f"{paths.get(root, root)}.{rest}" if rest else paths.get(root, root)
+
+
 def _root_name(node):
     while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
         node = node.value if not isinstance(node, ast.Call) else node.func
@@ -63,10 +74,14 @@ class _Scanner(ast.NodeVisitor):
     def __init__(self, forbidden):
         # local name -> module it is bound to; the notebooks' setup cells import these
         self.aliases = {"np": "numpy", "F": "torch", "nn": "torch", "plt": "matplotlib"}
+        self.paths = {"np": "numpy", "F": "torch.nn.functional", "nn": "torch.nn", "plt": "matplotlib.pyplot"}
         self.flags = []
         self.forbidden = forbidden  # {(top-level module, function name)}, e.g. ("torch", "softmax")
         self.forbidden_torch_names = {name for module, name in forbidden if module == "torch"}
         self.grading = set()  # local names bound to coursekit.grading
+
+    def _resolved(self, node):
+        return _dotted_resolved(node, self.paths)
 
     def flag(self, kind, detail):
         entry = f"{kind}: {detail}"
@@ -82,6 +97,7 @@ class _Scanner(ast.NodeVisitor):
             if alias.name.startswith("coursekit.grading"):
                 self.flag("grader-internals", f"imports {alias.name}")
             self.aliases[alias.asname or alias.name.split(".")[0]] = alias.name.split(".")[0]
+            self.paths[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
             self._check_import(alias.name)
         self.generic_visit(node)
 
@@ -90,6 +106,7 @@ class _Scanner(ast.NodeVisitor):
         for alias in node.names:
             full = f"{module}.{alias.name}"
             self.aliases[alias.asname or alias.name] = module.split(".")[0]
+            self.paths[alias.asname or alias.name] = full
             if alias.name in INTROSPECTION_CALLS and module in {"sys", "inspect", "gc"}:
                 self.flag("introspection", f"imports {full}")
             if full == "coursekit.grading":
@@ -207,13 +224,13 @@ class _Scanner(ast.NodeVisitor):
             if (_root_name(node.func), node.func.attr) in TRACING:  # the call guard uses a profiler
                 self.flag("tracing", f"calls {_root_name(node.func)}.{node.func.attr}")
             if (module, node.func.attr) in self.forbidden:
-                self.flag("calls-builtin", f"calls {_dotted(node.func) or node.func.attr}")
+                self.flag("calls-builtin", f"calls {self._resolved(node.func)}")
             elif module is None and node.func.attr in self.forbidden_torch_names:
-                self.flag("calls-builtin", f"calls .{node.func.attr}() (torch's {node.func.attr} as a tensor method)")
+                self.flag("calls-builtin", f"calls torch.{node.func.attr} (as the tensor method .{node.func.attr}())")
             if node.func.attr in INTROSPECTION_CALLS and module in {None, "sys", "inspect", "gc"}:
                 self.flag("introspection", f"calls {_dotted(node.func) or node.func.attr}")
         elif (self.aliases.get(name), name) in self.forbidden:
-            self.flag("calls-builtin", f"calls {name}")
+            self.flag("calls-builtin", f"calls {self.paths.get(name, name)}")
         self.generic_visit(node)
 
 
