@@ -7,7 +7,6 @@ no path, name or import reaches reference code. The runner serves those modules 
 """
 
 import atexit
-import io
 import json
 import os
 import shutil
@@ -20,6 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from coursekit.grading import sandbox, watchdog
+from coursekit.grading.audit import result_archive
+from coursekit.grading.audit.result_archive import ForgedResult
 from coursekit.grading.audit.runner import ERRORS_KEY, READY
 
 MAX_RESULT_BYTES = 256 * 2**20
@@ -167,9 +168,12 @@ def run_runner(cells, calls, specs, hidden, *, limits=None, cell_seconds=CELL_SE
     if result_box["overflow"]:
         return {}, {"sandbox": f"its output was larger than {MAX_RESULT_BYTES >> 20} MB"}, watched
     try:
-        with np.load(io.BytesIO(data[len(READY):]), allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
+        if watched.exitcode != 0:
+            raise ForgedResult(f"the runner exited with status {watched.exitcode}")
+        arrays = result_archive.load(data[len(READY):], MAX_RESULT_BYTES)
         errors = json.loads(arrays.pop(ERRORS_KEY).tobytes().decode())
+    except ForgedResult as forged:  # not the one archive the runner writes: a flag, never data
+        return {}, {"sandbox": f"the audit's result was refused ({forged})"}, watched
     except Exception:  # no result, or not ours: the runner died, or student code wrote it
         tail = (_data(err_box).decode(errors="replace").strip().splitlines() or ["no message"])[-1]
         reason = watched.message or f"exited with status {watched.exitcode}: {tail[:200]}"
