@@ -15,7 +15,7 @@ times and memory figures masked, to check that a notebook prints the same on eve
 import re
 
 RESULT = re.compile(r"<output>(.*?)</output>", re.S)
-NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?")
+NUMBER = re.compile(r"(?:(?<![\w.])[-−])?\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?")
 MEASURED = re.compile(r"\d+(?:\.\d+)?\s?(?:s|ms|µs|us|seconds?|min|[kMG]i?B)\b")
 
 
@@ -69,7 +69,8 @@ def unprinted_results(notebook):
     missing = []
     for index, number in stated_results(notebook):
         above = "\n".join(text for text in printed[:index] if text)
-        if not re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", above):
+        # the whole number: not 3 inside 3.5, 0.25 inside -0.25, nor 2.5 inside 2.5e-3
+        if not re.search(rf"(?<![\d.])(?<!(?<![\w.])[-−]){re.escape(number)}(?!\d|\.\d|[eE][-+]?\d)", above):
             missing.append((index, number))
     return missing
 

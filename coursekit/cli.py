@@ -112,6 +112,10 @@ def cmd_audit(args):
     results = class_grade.audit_class(root, args.assignment, jobs=args.jobs, timeout=args.timeout,
                                       memory_mb=args.memory_mb, **_grading_options(args))
     print(report.audit_json(results) if args.json else report.table(list(results.values())))
+    failed = [o for o in results.values() if o.status == "grader-error"]
+    if failed:  # the grader's failure, not the students': an error of the run
+        print(f"coursekit audit: error: {class_grade.grader_failure_message(failed)}", file=sys.stderr)
+        return 3
 
 
 def cmd_check(args):

@@ -4,7 +4,7 @@ term commands' tests (no grading runs)."""
 import csv
 from pathlib import Path
 
-from coursekit.grading.report import COLUMNS, _cell
+from coursekit.grading.report import COLUMNS, spreadsheet_cell as _cell
 
 ASSIGNMENTS = ("00_backprop", "01_unstable_gradients")
 

@@ -36,6 +36,18 @@ def test_a_result_not_printed_as_written_above_is_reported(stated):
     assert claims.unprinted_results(nb) == [(1, stated)]
 
 
+@pytest.mark.parametrize("printed, stated", [("lr 3.5", "3"), ("shift -0.25", "0.25"), ("step 2.5e-3", "2.5"),
+                                             ("1e-3", "1")])
+def test_a_number_is_matched_whole_not_inside_another(printed, stated):
+    nb = notebook(("code", printed + "\n"), ("md", f"it is <output>{stated}</output>"))
+    assert claims.unprinted_results(nb) == [(1, stated)]
+
+
+def test_a_negative_result_and_a_range_are_matched_as_printed():
+    nb = notebook(("code", "shift -0.25, range 0.1-0.2\n"), ("md", "<output>-0.25</output>, <output>0.1-0.2</output>"))
+    assert claims.unprinted_results(nb) == []
+
+
 def test_a_result_printed_only_below_its_text_is_reported_and_parameters_are_not_checked():
     nb = notebook(("md", "at lr 0.05 the error is <output>0.102</output>"), ("code", "0.102\n"))
     assert claims.unprinted_results(nb) == [(0, "0.102")]

@@ -97,3 +97,24 @@ def test_feedback_images_get_the_cells_description_as_alt_text():
     body, _ = exporter.from_notebook_node(nbformat.v4.new_notebook(cells=[described, bare]))
     alts = [ALT.search(img).group(1) if ALT.search(img) else "" for img in IMG.findall(body)]
     assert alts == ["loss falls from 2 to 1.", NO_DESCRIPTION]
+
+
+@pytest.mark.parametrize("bad", [None, "figure", 3])
+def test_describe_names_its_argument_when_given_no_figure(bad):
+    from coursekit.plots.describe import caption, describe
+
+    with pytest.raises(TypeError, match="fig must be a matplotlib Figure"):
+        describe(bad)
+    if bad is not None:  # (caption() with no figure describes every open one)
+        with pytest.raises(TypeError, match="fig must be a matplotlib Figure"):
+            caption(bad)
+
+
+def test_a_line_over_text_categories_is_described():
+    import matplotlib.pyplot as plt
+
+    from coursekit.plots.describe import describe
+
+    fig, ax = plt.subplots()
+    ax.plot(["sgd", "adam", "nadam"], [3.0, 1.0, 2.0], label="loss")
+    assert "loss: " in describe(fig) and "lowest 1" in describe(fig)

@@ -145,6 +145,10 @@ def test_a_grader_that_cannot_start_python_writes_no_score_and_keeps_earlier_gra
     assert "grade 99_mini: checking the sandbox" in cli.stderr  # said at once, before the bar
     assert "registering the assignment; 1 submission(s) to grade" in cli.stderr
     assert "1/1" in cli.stderr  # the bar moved when the student finished
+    if marker == "coursekit.grading.audit.runner":  # the audit alone fails the same way
+        audit = subprocess.run([sys.executable, "-m", "coursekit.cli", "--root", str(root), "audit", AID],
+                               capture_output=True, text=True, env=os.environ)
+        assert audit.returncode == 3 and "before their code ran" in audit.stderr, audit.stderr[-2000:]
     assert _fingerprint(root)["gradebook.db"] == before["gradebook.db"]
 
 

@@ -23,6 +23,11 @@ IMAGE_CELL = ("from IPython.display import Image, display\n"
               "PNG = base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==')\n"
               f"display(Image(data=PNG, format='png', width={INJECTION!r}))\n")
 LOUD_CELL = "for _ in range(1000):\n    print('x' * 30_000)\n"  # 30 MB in 1,000 lines
+LYING_SOFTMAX = ("def softmax(z):\n"  # prints the success lines, then floods past the cap, and is wrong
+                 "    print('✓ layers.softmax: all 3 visible cases pass')\n"
+                 "    print('✓ layers.softmax: all 6 hidden cases pass')\n"
+                 "    for _ in range(200):\n        print('x' * 30_000)\n"
+                 "    return z\n")
 pytestmark = [pytest.mark.notebook,
               pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here")]
 
@@ -57,6 +62,12 @@ def graded(tmp_path_factory):
     nb["cells"].append({"cell_type": "code", "id": "loud", "metadata": {}, "execution_count": None,
                         "outputs": [], "source": LOUD_CELL})
     loud.write_text(json.dumps(nb))
+    liar = synthetic.write_submission(root, "loud_liar", RIGHT)
+    nb = json.loads(liar.read_text())
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "softmax":
+            cell["source"] = LYING_SOFTMAX
+    liar.write_text(json.dumps(nb))
     before = {name: _sha(target) for name, target in targets.items()}
     outcomes, _ = class_grade.grade_class(root, AID, jobs=2, progress=False, audit_seed=2)
     return root, {o.student: o for o in outcomes}, targets, before
@@ -102,3 +113,12 @@ def test_output_is_capped_in_bytes_and_flagged(graded):
     assert graded_nb.stat().st_size < 8 * 2**20
     assert "output cut here: over 5 MB" in graded_nb.read_text()
     assert (root / "feedback" / "loud" / AID / "mini.html").stat().st_size < 8 * 2**20
+
+
+def test_a_failed_test_stays_failed_when_its_output_is_cut(graded):
+    """The error of a failing check is never dropped with the output past the cap."""
+    root, outcomes, _, _ = graded
+    liar = outcomes["loud_liar"]
+    assert liar.score == synthetic.MAX_SCORE - synthetic.POINTS  # nbgrader: softmax's points lost
+    assert liar.final_score == synthetic.MAX_SCORE - synthetic.POINTS
+    assert any(flag.startswith("output:") for flag in liar.flags), liar.flags

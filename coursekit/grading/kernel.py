@@ -2,8 +2,8 @@
 
 nbgrader itself (trusted: it holds the gradebook and the hidden tests) runs outside; only the
 kernel that executes the notebook runs in the sandbox. The kernel talks to nbgrader over
-ZeroMQ on Unix sockets in a private folder, the one folder it can write outside its own
-memory, so it needs no network. It sees a private copy of its own notebook in its working
+ZeroMQ on Unix sockets in its own private, size-limited ``/tmp`` (reached from outside through
+``/proc/<pid>/root``), so it needs no network and no folder of the host is writable to it. It sees a private copy of its own notebook in its working
 folder and, as ``COURSEKIT_HIDDEN_KEY``, the key its hidden cases are drawn from.
 """
 
@@ -30,7 +30,7 @@ GRADER_ERROR_FILE = None  # where the unit records a failure of the grader (see 
 OUTPUT_NOTE_FILE = None  # where it records outputs cut at their cap (a flag on the student)
 MAX_CELL_OUTPUT = 5 * 2**20  # bytes of output one cell may leave in the graded notebook
 MAX_NOTEBOOK_OUTPUT = 20 * 2**20  # and all cells together
-OUTPUT_MESSAGES = ("stream", "display_data", "execute_result", "error", "update_display_data")
+OUTPUT_MESSAGES = ("stream", "display_data", "execute_result", "update_display_data")
 
 
 def record_grader_error(message):
@@ -151,7 +151,11 @@ class SandboxedExecute(QuietWidgets, Execute):
         """Outputs are capped in bytes as they arrive, per cell and per notebook: past a cap,
         they are dropped and the cell says where it was cut (nbgrader's own limit counts
         lines, and a line can be megabytes)."""
-        if msg.get("msg_type") in OUTPUT_MESSAGES:
+        if msg.get("msg_type") == "error":  # never dropped (a failed test must stay failed), only trimmed
+            content = msg.get("content") or {}
+            content["traceback"] = [str(line)[:2000] for line in (content.get("traceback") or [])[-50:]]
+            content["evalue"] = str(content.get("evalue", ""))[:2000]
+        elif msg.get("msg_type") in OUTPUT_MESSAGES:
             size = _size(msg.get("content"))
             counts = self.__dict__.setdefault("_output_bytes", {"total": 0})
             counts[cell_index] = counts.get(cell_index, 0) + size

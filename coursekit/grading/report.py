@@ -29,7 +29,7 @@ def clean(text, limit=2000):
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _cell(value):
+def spreadsheet_cell(value):
     """A CSV cell that a spreadsheet will not read as a formula."""
     text = str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text) else text
@@ -106,7 +106,7 @@ def export(root, assignment_id, outcomes, assignment=None, *, sandboxed=True):
         writer.writerow(COLUMNS)
         for student in sorted(rows):
             row = rows[student]
-            writer.writerow([_cell(row[c] if c != "flags" else "; ".join(row[c])) for c in COLUMNS])
+            writer.writerow([spreadsheet_cell(row[c] if c != "flags" else "; ".join(row[c])) for c in COLUMNS])
     details = {"assignment": assignment_id, "graded_at": time.strftime("%Y-%m-%d %H:%M:%S %z"),
                "sandboxed": sandboxed, "audit_seed": getattr(assignment, "audit_seed", None),
                "students": dict(sorted(rows.items()))}

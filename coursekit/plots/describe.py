@@ -78,9 +78,14 @@ def _trend(y):
     return word
 
 
+def _xy(line):
+    """A line's data as floats (text categories converted, masked points NaN)."""
+    xy = np.ma.filled(np.ma.asarray(line.get_xydata(), dtype=float), np.nan)
+    return xy[:, 0], xy[:, 1]
+
+
 def _line(line):
-    x = np.asarray(line.get_xdata(), dtype=float)
-    y = np.asarray(line.get_ydata(), dtype=float)
+    x, y = _xy(line)
     finite = np.isfinite(x) & np.isfinite(y)
     if not finite.any():
         return "no finite values"
@@ -95,7 +100,7 @@ def _line(line):
 
 def _bundle(lines):
     """Many unlabelled lines (one per feature, per seed) in one clause."""
-    ys = [np.asarray(line.get_ydata(), dtype=float) for line in lines]
+    ys = [_xy(line)[1] for line in lines]
     ys = [y[np.isfinite(y)] for y in ys if np.isfinite(y).any()]
     if not ys:
         return f"{len(lines)} lines with no finite values"
@@ -106,7 +111,7 @@ def _bundle(lines):
 
 def _is_reference(line):
     """An axhline/axvline (or any straight line across a constant value)."""
-    x, y = np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float)
+    x, y = _xy(line)
     return len(x) == 2 and (x[0] == x[1] or y[0] == y[1])
 
 
@@ -119,7 +124,7 @@ def _lines(ax):
         if _is_reference(line):
             if not label:  # an axis at zero, a guide: not data
                 continue
-            x, y = line.get_xdata(), line.get_ydata()
+            x, y = _xy(line)
             where = f"x={_num(float(x[0]))}" if x[0] == x[1] else f"y={_num(float(y[0]))}"
             references.append(f"{label} at {where}")
         elif label:
@@ -238,11 +243,20 @@ def describe(fig):
     Returns:
         str: the figure's title, then one sentence per panel (colour bars are left out).
     """
+    _check_figure(fig)
     panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>" and ax.get_visible()]
     suptitle = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) else ""
     head = f"{suptitle}. " if suptitle else ""
     count = f"{len(panels)} panels. " if len(panels) > 1 else ""
     return head + count + " ".join(describe_axes(ax) for ax in panels)
+
+
+def _check_figure(fig):
+    from matplotlib.figure import FigureBase
+
+    if not isinstance(fig, FigureBase):
+        raise TypeError(f"fig must be a matplotlib Figure (plt.subplots() returns (fig, ax)), "
+                        f"got {type(fig).__name__}")
 
 
 _captioned = weakref.WeakSet()
@@ -262,6 +276,7 @@ def caption(fig=None):
 
         figures = [plt.figure(n) for n in plt.get_fignums()]
     else:
+        _check_figure(fig)
         figures = [fig]
     for figure in figures:
         if fig is not None or figure not in _captioned:

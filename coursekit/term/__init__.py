@@ -14,8 +14,10 @@ def sections(root, assignment_id):
 
 def before_grading(root, assignment_id):
     """What ``coursekit grade`` keeps before it grades (see :mod:`.changes`)."""
-    from coursekit.term import changes
+    from coursekit.term import changes, late
 
+    late.load_settings(root)  # a mistake in late.toml or extensions.csv stops grade here, before
+    late.extensions(root, assignment_id)  # anyone is graded, not after the whole class
     return changes.snapshot(root, assignment_id)
 
 

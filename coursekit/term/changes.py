@@ -158,6 +158,16 @@ def dry_run_copy(root, assignment_id, destination):
     for rel in ("gradebook.db", "late.toml", "extensions.csv"):
         if (root / rel).exists():
             shutil.copy2(root / rel, destination / rel)
-    for folder in (root / "submitted").glob(f"*/{assignment_id}"):
-        shutil.copytree(folder, destination / folder.relative_to(root), dirs_exist_ok=True)
+    from coursekit.grading import untrusted
+    from coursekit.grading.class_grade import read_submission, students
+
+    name = course.notebook_name(assignment_id)
+    for student in students(root, assignment_id):  # as the real run reads them: no links, no FIFOs
+        folder = root / "submitted" / student / assignment_id
+        target = destination / "submitted" / student / assignment_id
+        target.mkdir(parents=True, exist_ok=True)
+        data, _ = read_submission(root, folder, assignment_id)
+        if data is not None:  # (a refused notebook stays out: the dry run calls it malformed too)
+            (target / name).write_bytes(data)
+            untrusted.copy_allowed(folder, target)
     return destination

@@ -22,7 +22,7 @@ in ``csv``/``json``; both are always reported.
 import csv
 import io
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from coursekit import course
@@ -123,6 +123,14 @@ def _number(value):
     return "" if value == "" else f"{value:g}"
 
 
+def _text(value):
+    """A free-text cell (a name, a section) that a spreadsheet will not run as a formula; the
+    identity columns an LMS matches on are written as they are."""
+    from coursekit.grading.report import spreadsheet_cell
+
+    return spreadsheet_cell(value) if value else value
+
+
 def _write(rows):
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)  # RFC 4180, as both LMSs read
@@ -136,22 +144,23 @@ def canvas_column(assignment_id, canvas_id=None):
 def _canvas(table, ids, maxima, canvas_ids, roster_given):
     header = [*CANVAS_IDENTITY, *(canvas_column(a, canvas_ids.get(a)) for a in ids)]
     points = [CANVAS_POINTS_ROW, "", "", "", "", *(_number(maxima[a]) for a in ids)]
-    rows = [[p.name or p.student, p.lms_id, p.sis_user_id,
-             p.sis_login_id if roster_given else p.student, p.section,
+    rows = [[_text(p.name or p.student), p.lms_id, p.sis_user_id,
+             p.sis_login_id if roster_given else p.student, _text(p.section),
              *(_number(scores[a]) for a in ids)] for p, scores in table]
     return _write([header, points, *rows])
 
 
 def _moodle(table, ids, maxima, canvas_ids, roster_given):
     header = [*MOODLE_IDENTITY, *ids]
-    rows = [[p.email, p.lms_id or p.student, p.name or p.student, *(_number(scores[a]) for a in ids)]
+    rows = [[p.email, p.lms_id or p.student, _text(p.name or p.student), *(_number(scores[a]) for a in ids)]
             for p, scores in table]
     return _write([header, *rows])
 
 
 def _csv(table, ids):
     header = [*rosters.COLUMNS, *ids]
-    rows = [[*asdict(p).values(), *(_number(scores[a]) for a in ids)] for p, scores in table]
+    rows = [[*asdict(replace(p, name=_text(p.name), section=_text(p.section))).values(),
+             *(_number(scores[a]) for a in ids)] for p, scores in table]
     return _write([header, *rows])
 
 

@@ -75,8 +75,16 @@ def load_settings(root):
     unknown = set(data) - {"policy", "duedates"}
     if unknown:
         raise ValueError(f"{path}: unknown sections {sorted(unknown)}; allowed: policy, duedates")
-    return Policy(**data.get("policy", {})), {a: parse_time(t, f"{path} duedates.{a}")
-                                             for a, t in data.get("duedates", {}).items()}
+    policy = data.get("policy", {})
+    fields = {"method", "rate", "grace_minutes"}
+    if not isinstance(policy, dict) or set(policy) - fields:
+        raise ValueError(f"{path}: [policy] takes only {', '.join(sorted(fields))}")
+    for key in ("rate", "grace_minutes"):
+        value = policy.get(key, 0.0)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValueError(f"{path}: policy.{key} must be a finite number, got {value!r}")
+    return Policy(**policy), {a: parse_time(t, f"{path} duedates.{a}")
+                              for a, t in data.get("duedates", {}).items()}
 
 
 def extensions(root, assignment_id):
@@ -91,8 +99,10 @@ def extensions(root, assignment_id):
                 raise ValueError(f"{path}: the columns must be student,assignment,extra_hours")
             try:
                 hours = float(row["extra_hours"])
-            except ValueError:
-                raise ValueError(f"{path}, line {line}: extra_hours {row['extra_hours']!r} is not a number") from None
+            except (TypeError, ValueError):
+                hours = math.nan
+            if not math.isfinite(hours):
+                raise ValueError(f"{path}, line {line}: extra_hours {row['extra_hours']!r} is not a finite number")
             if row["assignment"] == assignment_id:
                 out[row["student"]] = out.get(row["student"], 0.0) + hours
     return out

@@ -134,12 +134,18 @@ def class_codes(root, assignment_id):
         raise ValueError(f"no released notebook {release_path}; run: coursekit release {assignment_id}")
     release = json.loads(release_path.read_text())
     template = template_lines(release)
+    from coursekit.grading.class_grade import read_submission, students
+
     codes = {}
-    for path in sorted((Path(root) / "submitted").glob(f"*/{assignment_id}/{name}")):
+    for student in students(root, assignment_id):
+        # read as the grader reads it: untrusted input, no links, no FIFOs, a size cap
+        data, why = read_submission(root, Path(root) / "submitted" / student / assignment_id, assignment_id)
+        if why:
+            continue  # a malformed submission: coursekit grade reports it
         try:
-            codes[path.parent.parent.name] = own_code(json.loads(path.read_text()), template)
-        except (ValueError, UnicodeDecodeError):
-            continue  # a malformed notebook: coursekit grade reports it
+            codes[student] = own_code(json.loads(data), template)
+        except (ValueError, TypeError, AttributeError, KeyError):
+            continue
     if not codes:
         raise ValueError(f"no submissions of {assignment_id} under {Path(root) / 'submitted'}/<student>/")
     return codes, "\n".join(code for _, code in _code_cells(release))
@@ -159,7 +165,9 @@ def run(root, assignment_id, **options):
 
 def side_by_side(pair, codes, width=60, limit=12):
     """The pair's matching lines as text, a's on the left and b's on the right."""
-    a_lines, b_lines = codes[pair.a].splitlines(), codes[pair.b].splitlines()
+    from coursekit.grading.report import clean
+
+    a_lines, b_lines = clean(codes[pair.a], 10**6).splitlines(), clean(codes[pair.b], 10**6).splitlines()
     out = [f"{pair.a} ~ {pair.b}: {pair.similarity:.0%} alike, {pair.tokens} tokens shared"]
     for (a0, a1), (b0, b1) in pair.lines[:limit]:
         left, right = a_lines[a0 - 1:a1], b_lines[b0 - 1:b1]

@@ -25,8 +25,10 @@ def named(*controls):
     """
     from coursekit.plots.describe import label_page
 
-    for control in controls:
-        control.style.description_width = "initial"
+    for control in controls:  # (fixed values and Outputs have no style)
+        style = getattr(control, "style", None)
+        if style is not None and hasattr(style, "description_width"):
+            style.description_width = "initial"
     label_page()
     return controls
 
