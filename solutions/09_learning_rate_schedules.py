@@ -362,7 +362,9 @@ def print_table(results, title):
 summaries = {peak: print_table(runs, f"peak rate {peak}") for peak, runs in comparison.items()}
 for peak, spread in summaries.items():
     best = max(spread, key=lambda label: spread[label][0])
-    print(f"peak {peak}: best mean is {best}; constant minus best: {spread['constant'][0] - spread[best][0]:+.3f}")
+    gap = spread["constant"][0] - spread[best][0]
+    print(f"peak {peak}: best mean is {best}; constant minus best: {gap:+.3f} "
+          f"(the constant rate ends {abs(gap):.3f} {'below' if gap < 0 else 'at'} the best mean)")
 
 # %%
 training_curves(comparison[0.3], keys=("lr", "loss", "val_acc"), title="peak rate 0.3, three seeds each")
