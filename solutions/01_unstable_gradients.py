@@ -18,6 +18,9 @@
 # Glorot & Bengio's one-line fix, which topic 02 develops.
 #
 # Run the cell below first.
+#
+# **What your answers may use:** NumPy and Python's standard library, in every graded
+# exercise; `check` and the grader refuse torch, SciPy and scikit-learn inside them.
 
 # %% locked="setup"
 # %matplotlib inline

@@ -17,6 +17,9 @@
 # 5. see why He et al. divide by fan_in where the notes average the fans.
 #
 # Run the cell below first.
+#
+# **What your answers may use:** NumPy and Python's standard library, in every graded
+# exercise; `check` and the grader refuse torch, SciPy and scikit-learn inside them.
 
 # %% locked="setup"
 # %matplotlib inline

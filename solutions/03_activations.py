@@ -19,6 +19,9 @@
 # are what you are re-implementing, so the grader refuses them.
 #
 # Run the cell below first.
+#
+# **What your answers may use:** NumPy and Python's standard library, in every graded
+# exercise; `check` and the grader refuse torch, SciPy and scikit-learn inside them.
 
 # %% locked="setup"
 # %matplotlib inline

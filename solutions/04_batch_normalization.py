@@ -19,6 +19,9 @@
 # Run the cell below first. Each exercise has a cell with `# YOUR CODE HERE`, followed by
 # a test cell you can run as often as you like. The grader runs more, hidden, cases with
 # other shapes.
+#
+# **What your answers may use:** NumPy and Python's standard library, in every graded
+# exercise; `check` and the grader refuse torch, SciPy and scikit-learn inside them.
 
 # %% locked="setup"
 # %matplotlib inline

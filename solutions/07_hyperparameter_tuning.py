@@ -18,6 +18,9 @@
 #
 # Every trial trains coursekit's NumPy two-layer network on the 8×8 digits for one epoch
 # (about 30 ms), so the notebook can afford a few hundred trials.
+#
+# **What your answers may use:** NumPy and Python's standard library, in every graded
+# exercise; `check` and the grader refuse torch, SciPy and scikit-learn inside them.
 
 # %% locked="setup"
 # %matplotlib inline

@@ -24,6 +24,10 @@
 # 4. train the same network written by hand in NumPy.
 #
 # Everything runs on the bundled digits in a few seconds, on a GPU when there is one.
+#
+# **What your answers may use:** `default_network`: NumPy and torch; every other graded
+# exercise: NumPy. Python's standard library is always allowed; `check` and the grader
+# refuse any other package inside them.
 
 # %% locked="setup"
 # %matplotlib inline

@@ -23,6 +23,10 @@
 # Run the cell below first. Each exercise has a cell with `### YOUR CODE HERE` and a test
 # cell you can run as often as you like; the grader runs more, hidden, cases. Every
 # experiment is small: the whole notebook runs in well under a minute on a laptop's CPU.
+#
+# **What your answers may use:** `gelu`: NumPy and SciPy; every other graded exercise:
+# NumPy. Python's standard library is always allowed; `check` and the grader refuse any
+# other package inside them.
 
 # %% locked="setup"
 # %matplotlib inline

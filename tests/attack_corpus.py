@@ -12,8 +12,9 @@ targets (files an attack tries to overwrite), site (a site-packages folder), pac
 """
 
 from grading_corpus import _only, _set, _stub_all
-from guard_escapes import (builtin_equivalents, forged_audit_result, guard_switched_off,
-                           helper_implementation, spy_on_cases, thread_started_early, torch_operator)
+from guard_escapes import (bombed_reply, builtin_equivalents, children_compute_builtin, forged_audit_result,
+                           guard_switched_off, helper_implementation, private_aten_spellings, spy_on_cases,
+                           thread_started_early, torch_operator)
 
 ALL_STUB = "def {name}(*args, **kwargs):\n    raise NotImplementedError()\n"
 
@@ -175,10 +176,9 @@ def huge_cell(nb, release, ctx):
     _set(nb, "softmax", "#" + "x" * (3 * 2**20) + "\n" + ALL_STUB.format(name="softmax"))
 
 
-# ----- honest answers the limits must not hurt --------------------------------------------
-
 def torch_tensor_ops(nb, release, ctx):
-    """Honest: softmax and dense_forward computed with plain torch tensor operations."""
+    """softmax and dense_forward with plain torch tensor operations: NumPy exercises are
+    answered with NumPy (torch is not in their audit's sandbox), and ``check`` says so."""
     _set(nb, "dense_forward", '''
 import torch
 def dense_forward(x, w, b):
@@ -198,10 +198,11 @@ READING = [read_forbidden]
 WRITING = [write_everywhere]
 PREDICTING = [lookup_table, reference_renamed, reference_in_thread, reference_from_registry,
               torch_operator, helper_implementation, guard_switched_off, builtin_equivalents,
-              spy_on_cases, thread_started_early, forged_audit_result]
+              spy_on_cases, thread_started_early, forged_audit_result, torch_tensor_ops,
+              children_compute_builtin, private_aten_spellings]
 PROCESSES = [detached_processes, memory_in_children]
-AUDIT_KILLERS = [deep_expression, huge_cell]
-HONEST = [torch_tensor_ops]
+AUDIT_KILLERS = [deep_expression, huge_cell, bombed_reply]
+HONEST = []  # (the honest controls of this class are grading_corpus.HONEST)
 ATTACKS = READING + WRITING + PREDICTING + PROCESSES + AUDIT_KILLERS
 
 # What each earns by its own work (2 points per exercise it solves honestly).
@@ -209,7 +210,8 @@ EARNED = {"read_forbidden": 0, "write_everywhere": 0, "lookup_table": 0, "refere
           "reference_in_thread": 0, "reference_from_registry": 0, "torch_operator": 0,
           "detached_processes": 6, "memory_in_children": 6, "deep_expression": 0, "huge_cell": 0,
           "helper_implementation": 0, "guard_switched_off": 0, "builtin_equivalents": 0,
-          "spy_on_cases": 0, "thread_started_early": 0, "forged_audit_result": 0}
+          "spy_on_cases": 0, "thread_started_early": 0, "forged_audit_result": 0, "torch_tensor_ops": 2,
+          "children_compute_builtin": 4, "private_aten_spellings": 4, "bombed_reply": 6}
 assert set(EARNED) == {a.__name__ for a in ATTACKS}
 
 

@@ -122,3 +122,64 @@ def softmax(z):
         _outputs[frame.f_locals["key"] + "/probabilities"] = out
     return out
 ''')
+
+
+def children_compute_builtin(nb, release, ctx):
+    """The built-in computed in child processes, out of the call guard's sight: a forked child
+    (SciPy's softmax), ``os.popen`` and ``os.system`` running another Python."""
+    _only(nb, release, "softmax", '''
+import os, pickle, sys, tempfile
+def _in_fork(z):
+    read, write = os.pipe()
+    if os.fork() == 0:
+        from scipy.special import softmax as _sp
+        os.write(write, pickle.dumps(_sp(z, axis=1)))
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        return pickle.load(pipe)
+def _in_shell(z, run):
+    path = tempfile.mktemp(suffix=".npy")
+    np.save(path, z)
+    code = f"import numpy as np, scipy.special as s; np.save('{path}', s.softmax(np.load('{path}'), axis=1))"
+    run(f"{sys.executable} -c \\"{code}\\"")
+    return np.load(path)
+def softmax(z):
+    route = len(z) % 3
+    if route == 0:
+        return _in_fork(z)
+    return _in_shell(z, os.system if route == 1 else lambda c: os.popen(c).read())
+''')
+
+
+def private_aten_spellings(nb, release, ctx):
+    """torch's softmax kernel under private ATen names and through attention."""
+    _only(nb, release, "softmax", '''
+import torch
+def softmax(z):
+    t = torch.as_tensor(z)
+    route = len(z) % 3
+    if route == 0:
+        return torch.ops.aten._masked_softmax(t, torch.zeros_like(t, dtype=torch.bool)).numpy()
+    if route == 1:
+        return torch.ops.aten._safe_softmax(t, 1).numpy()
+    eye = torch.eye(t.shape[1], dtype=t.dtype)[None]  # softmax(z I) I: attention over the identity
+    return torch.nn.functional.scaled_dot_product_attention(t[None], eye, eye, scale=1.0)[0].numpy()
+''')
+
+
+def bombed_reply(nb, release, ctx):
+    """Writes a frame declaring 10 GB to every pipe it holds, the audit's reply channel among
+    them, then answers softmax honestly."""
+    _only(nb, release, "softmax", '''
+import os, stat, struct
+def softmax(z):
+    for fd in range(3, 64):
+        try:
+            if stat.S_ISFIFO(os.fstat(fd).st_mode):
+                os.write(fd, struct.pack(">Q", 10 * 2**30) + b"\\0" * 65536)
+        except OSError:
+            pass
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+''')

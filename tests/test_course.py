@@ -30,6 +30,22 @@ def test_solution_notebook_is_built_from_its_source(assignment_id):
     assert committed.read_text() == built, f"run: coursekit release {assignment_id}"
 
 
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_each_released_notebook_says_what_its_answers_may_use(assignment_id):
+    """The sentence comes from the exercises' ``packages``, which ``check`` and the audit enforce."""
+    from coursekit import grading
+    from coursekit.grading.audit import extract
+    from coursekit.grading.guard import may_use_sentence
+
+    name = course.notebook_name(assignment_id)
+    calls = extract.test_cells(json.loads((ROOT / "solutions" / assignment_id / name).read_text()))
+    expected = may_use_sentence([grading.exercise(n) for cell in calls for n, _ in cell.calls])
+    release = json.loads((ROOT / "notebooks" / assignment_id / name).read_text())
+    text = " ".join(" ".join(c["source"] if isinstance(c["source"], str) else "".join(c["source"])
+                             for c in release["cells"] if c["cell_type"] == "markdown").split())
+    assert expected in text
+
+
 def _all_notebooks():
     return sorted(p for folder in ("solutions", "notebooks") for p in (ROOT / folder).glob("*/*.ipynb"))
 

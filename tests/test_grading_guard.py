@@ -1,5 +1,7 @@
 """The in-notebook layer: hidden cases from a key nobody can compute, and a call guard that a
-thread, a Tensor method or an ATen operator does not get around."""
+thread, a Tensor method or an ATen operator does not get around: a NumPy exercise refuses
+torch, SciPy and scikit-learn as a whole, a torch exercise every ATen operator outside its
+allowlist."""
 
 import threading
 
@@ -10,8 +12,8 @@ import torch
 from coursekit import grading
 from coursekit.grading import GradingFailure, check
 from coursekit.grading.exercises import HIDDEN_KEY_ENV
-from coursekit.grading.guard import aten_names, forbidden_torch_names
 from coursekit.layers import numpy_ref
+from honest_network import default_network_with
 
 
 def _first_hidden_x(name="layers.dense_forward"):
@@ -58,24 +60,51 @@ def test_a_thread_does_not_escape_the_guard():
     lambda t: torch.special.softmax(t, 1),
 ], ids=["Tensor.softmax", "aten._softmax", "aten._softmax.default", "special.softmax"])
 def test_every_route_to_the_builtin_is_caught(route):
-    with pytest.raises(GradingFailure, match="write it yourself"):
+    with pytest.raises(GradingFailure, match="write it yourself|answered with NumPy only"):
         check("layers.softmax", lambda z: route(torch.as_tensor(z)).numpy())
 
 
-def test_plain_tensor_operations_are_allowed(capsys):
+def test_a_numpy_exercise_refuses_torch_even_for_plain_tensor_operations():
     def softmax(z):
         t = torch.as_tensor(z)
         e = torch.exp(t - t.max(dim=1, keepdim=True).values)
         return (e / e.sum(dim=1, keepdim=True)).numpy()
 
-    check("layers.softmax", softmax)
-    assert "✓ layers.softmax" in capsys.readouterr().out
+    with pytest.raises(GradingFailure, match=r"softmax uses torch \(torch.*answered with NumPy only"):
+        check("layers.softmax", softmax)
 
 
-def test_forbidden_names_reach_the_operators():
-    names = forbidden_torch_names(grading.exercise("layers.softmax").forbidden())
-    assert "softmax" in names and {"_softmax", "softmax"} <= aten_names(names)
-    assert "native_batch_norm" in aten_names({"batch_norm"})
+def test_a_numpy_exercise_refuses_torch_imported_inside_the_answer(capsys):
+    def softmax(z):
+        import torch as late  # the guard's torch modes were not set: the profiler sees it
+
+        return late.as_tensor(z).exp().numpy() / late.as_tensor(z).exp().sum(1, keepdim=True).numpy()
+
+    with pytest.raises(GradingFailure, match="uses torch"):
+        check("layers.softmax", softmax)
+
+
+def test_a_numpy_exercise_refuses_scipy_by_package_not_only_its_softmax():
+    from scipy.special import logsumexp
+
+    with pytest.raises(GradingFailure, match="uses scipy .*answered with NumPy only"):
+        check("layers.softmax", lambda z: np.exp(z - logsumexp(z, axis=1, keepdims=True)))
+
+
+@pytest.mark.parametrize("extra", [
+    "torch.ops.aten._masked_softmax(torch.ones(2, 3), torch.zeros(2, 3, dtype=torch.bool))",
+    "torch.ops.aten._safe_softmax(torch.ones(2, 3), 1)",
+    "x = torch.ones(1, 2, 3); torch.nn.functional.scaled_dot_product_attention(x, x, x)",
+    "torch.ops.aten._softmax(torch.ones(2, 3), 1, False)",
+], ids=["_masked_softmax", "_safe_softmax", "scaled_dot_product_attention", "_softmax"])
+def test_a_torch_exercise_refuses_any_operator_outside_its_allowlist(extra):
+    with pytest.raises(GradingFailure, match=r"calls aten\._?\w+.*write it yourself"):
+        check("training.default_network", default_network_with(extra))
+
+
+def test_a_torch_exercise_allows_its_operators(capsys):
+    check("training.default_network", default_network_with("x = torch.ones(2, 3) * 2 + 1"))
+    assert "✓ training.default_network" in capsys.readouterr().out
 
 
 def test_scipys_equivalents_are_forbidden_too():

@@ -106,7 +106,7 @@ MISH_CONVENTIONS = (
 )
 
 
-def _register(name, forms, conventions):
+def _register(name, forms, conventions, packages=()):
     register(Exercise(
         name=f"beyond.{name}",
         roles=(name, f"{name}_grad"),
@@ -116,9 +116,10 @@ def _register(name, forms, conventions):
         conventions=conventions,
         forbidden=_builtins,
         reference_modules=REFERENCE_MODULES,
+        packages=packages,
     ))
 
 
-_register("gelu", ("none", "tanh"), GELU_CONVENTIONS)
+_register("gelu", ("none", "tanh"), GELU_CONVENTIONS, packages=("scipy",))  # scipy.special.erf
 _register("silu", (None,), SILU_CONVENTIONS)
 _register("mish", (None,), MISH_CONVENTIONS)

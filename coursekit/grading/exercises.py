@@ -58,8 +58,15 @@ class Exercise:
         checked_first: output -> (role, exercise) for an output of an earlier function (the
             forward pass a backward exercise runs): when it is wrong, the feedback says to fix
             that function first, instead of listing the errors that follow from it.
-        answers_use: coursekit modules an answer may use besides numpy and torch (types such
-            as the optimizers' states); the audit's sandbox keeps them.
+        answers_use: coursekit modules an answer may use besides numpy (types such as the
+            optimizers' states); the audit's sandbox keeps them.
+        packages: the third-party packages an answer may use besides NumPy, from
+            :data:`OPTIONAL_PACKAGES` (e.g. ``("torch",)``). The others are refused: ``check``
+            counts any call into them as a forbidden call, and the audit runs the answer where
+            they cannot be imported at all (see :mod:`coursekit.grading.audit.sandboxed`).
+        torch_ops: with "torch" in ``packages``, the ATen operators the answer (and the
+            exercise's own ``run``) may reach; any other operator is a forbidden call, however
+            it is spelled (an allowlist, not a list of names to refuse).
     """
 
     name: str
@@ -77,6 +84,14 @@ class Exercise:
     )
     checked_first: Mapping[str, tuple] = field(default_factory=dict)
     answers_use: tuple = ()
+    packages: tuple = ()
+    torch_ops: frozenset = frozenset()
+
+
+# Packages an answer may use only where its exercise lists them (Exercise.packages), with the
+# top-level modules each brings.
+OPTIONAL_PACKAGES = {"torch": ("torch", "functorch", "torchgen"), "scipy": ("scipy",),
+                     "sklearn": ("sklearn",)}
 
 
 _REGISTRY = {}
@@ -84,6 +99,9 @@ _REGISTRY = {}
 
 def register(exercise):
     """Add an exercise to the registry (called by each topic's ``exercises.py``)."""
+    unknown = set(exercise.packages) - set(OPTIONAL_PACKAGES)
+    if unknown:
+        raise ValueError(f"packages: {sorted(unknown)} of {exercise.name} are not among {sorted(OPTIONAL_PACKAGES)}")
     if not exercise.reference_modules:
         topic = exercise.name.split(".", 1)[0]
         modules = (f"coursekit.{topic}.numpy_ref", f"coursekit.{topic}.torch_ref")
@@ -135,11 +153,18 @@ def cases(ex, hidden, seed=None):
     return [ex.make_case(rng, hidden) for _ in range(count)]
 
 
+def imported_torch():
+    """torch, if it has been imported, and is torch (not the audit's stand-in for a package
+    that is not there, which has no file)."""
+    torch = sys.modules.get("torch")
+    return torch if getattr(torch, "__file__", None) else None
+
+
 def torch_functions(*names):
     """The torch functions with these dotted names ("softmax", "nn.functional.elu"), for an
     exercise's ``forbidden``. Empty while torch is not imported: code that has not imported
     torch cannot be calling it."""
-    torch = sys.modules.get("torch")
+    torch = imported_torch()
     if torch is None:
         return []
     found = []

@@ -7,8 +7,14 @@ While student code runs, three hooks watch it:
   whatever name or alias reaches them, and of forbidden C functions by identity;
 - a ``TorchFunctionMode`` sees torch's Python API by name, so ``Tensor.softmax``,
   ``torch.softmax`` and ``F.softmax`` all count;
-- a ``TorchDispatchMode`` sees the ATen operators underneath, so ``torch.ops.aten._softmax``
-  and any other route to the same kernel count too.
+- a ``TorchDispatchMode`` sees the ATen operators underneath and holds them against the
+  exercise's allowlist (``Exercise.torch_ops``; empty for a NumPy exercise), so
+  ``torch.ops.aten._softmax``, ``_masked_softmax``, attention or any other route to a kernel
+  the exercise does not list counts, however it is spelled.
+
+A package the exercise does not list (``Exercise.packages``: torch, SciPy, scikit-learn) is
+refused as a whole: any call into it counts. The audit goes further and runs the answer where
+those packages cannot be imported at all.
 
 Student code runs in the same process, so it could try to switch the guard off. Calls that
 would (``sys.setprofile``, torch's helpers that pop or disable modes) count as forbidden calls
@@ -23,7 +29,7 @@ import sys
 import threading
 
 from coursekit.grading import blame
-from coursekit.grading.exercises import StudentError
+from coursekit.grading.exercises import OPTIONAL_PACKAGES, StudentError, imported_torch
 
 # Taken at import, before any student code runs: the audit's runner replaces the public ones.
 _set_profile, _set_thread_profile, _get_profile = sys.setprofile, threading.setprofile, sys.getprofile
@@ -33,9 +39,7 @@ _TAMPERING_PYTHON = ("torch.utils._python_dispatch:_disable_current_modes",
 _TAMPERING_BUILTINS = ("setprofile", "settrace", "_pop_torch_function_stack", "_pop_torch_dispatch_stack",
                        "_unset_dispatch_mode")
 
-# How the ATen operator behind a torch function may be spelled.
-_ATEN_FORMS = ("{}", "_{}", "native_{}", "_native_{}_legit", "_native_{}_legit_no_training",
-               "_{}_impl_index", "cudnn_{}", "miopen_{}", "_{}_with_update", "_{}_no_update")
+PACKAGE_HIT = "package "  # how a call into a refused package is recorded
 
 
 def forbidden_torch_names(forbidden):
@@ -49,24 +53,17 @@ def forbidden_torch_names(forbidden):
     return names
 
 
-def aten_names(names):
-    """ATen operator names that implement the torch functions called ``names``."""
-    found = set()
-    for name in names:
-        base = name.removeprefix("native_").removeprefix("_")
-        found.update(form.format(base) for form in _ATEN_FORMS)
-    return found
-
-
-def _torch_modes(torch_names, hits):
-    """A function mode and a dispatch mode that record forbidden torch calls, or ()."""
-    torch = sys.modules.get("torch")
-    if torch is None or not torch_names:
+def _torch_modes(torch_names, allowed_ops, hits):
+    """A function mode that records forbidden torch functions by name, and a dispatch mode
+    that records every ATen operator outside ``allowed_ops``; () while torch is not imported
+    (a call into it would then import it, which the profiler sees)."""
+    torch = imported_torch()
+    if torch is None:
         return ()
     from torch.overrides import TorchFunctionMode
     from torch.utils._python_dispatch import TorchDispatchMode
 
-    api, operators = set(torch_names), aten_names(torch_names)
+    api, refused = set(torch_names), set()
 
     class FunctionWatch(TorchFunctionMode):
         def __torch_function__(self, func, types, args=(), kwargs=None):
@@ -78,7 +75,8 @@ def _torch_modes(torch_names, hits):
     class OperatorWatch(TorchDispatchMode):
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
             name = func._schema.name.split("::")[-1]
-            if name in operators:
+            if name not in allowed_ops and name not in refused:
+                refused.add(name)
                 hits.append(f"aten.{name}")
             return func(*args, **(kwargs or {}))
 
@@ -94,7 +92,7 @@ def _tampering():
         code = getattr(getattr(f, "__wrapped__", f), "__code__", None)
         if code is not None:
             codes.add(code)
-    for module in (sys, threading, getattr(sys.modules.get("torch"), "_C", None)):
+    for module in (sys, threading, getattr(imported_torch(), "_C", None)):
         builtins += [getattr(module, n) for n in _TAMPERING_BUILTINS if module is not None and hasattr(module, n)]
     return codes, builtins
 
@@ -115,15 +113,25 @@ class CallGuard:
     identity; torch functions and operators by name (see the module docstring).
     """
 
-    def __init__(self, forbidden, modules, torch_names=None):
+    def __init__(self, forbidden, modules, torch_names=None, packages=tuple(OPTIONAL_PACKAGES), torch_ops=()):
         forbidden = list(forbidden)
         self.codes = {f.__code__: f for f in forbidden if hasattr(f, "__code__")}
         self.builtins = [f for f in forbidden if not hasattr(f, "__code__")]
         self.modules = frozenset(modules)
         self.torch_names = forbidden_torch_names(forbidden) if torch_names is None else set(torch_names)
-        self.hits = []
+        self.refused = frozenset(m for p, tops in OPTIONAL_PACKAGES.items() if p not in packages for m in tops)
+        self.allowed_ops = frozenset(torch_ops) if "torch" in packages else frozenset()
+        self.hits, self._refused_seen = [], set()
         self._modes = ()
         self._tamper_codes, self._tamper_builtins = _tampering()
+
+    def _refused(self, module, caller):
+        """Record a call into a package the exercise does not allow (once per module) from
+        outside it: the package's own calls and the guard's torch modes do not count."""
+        if ((module or "").partition(".")[0] in self.refused and module not in self._refused_seen
+                and (caller or "").partition(".")[0] not in self.refused and caller != __name__):
+            self._refused_seen.add(module)
+            self.hits.append(f"{PACKAGE_HIT}{module}")
 
     def _profile(self, frame, event, arg):
         if event == "call":
@@ -134,17 +142,22 @@ class CallGuard:
                 self.hits.append(f"{frame.f_globals['__name__']}.{code.co_name}")
             elif code in self._tamper_codes and _from_student(frame):
                 self.hits.append(f"{code.co_name} (which switches the call guard off)")
+            else:
+                caller = frame.f_back.f_globals.get("__name__") if frame.f_back else None
+                self._refused(frame.f_globals.get("__name__"), caller)
         elif event == "c_call":
             if any(arg is f for f in self.builtins):
                 self.hits.append(_qualname(arg))
             elif any(arg is f for f in self._tamper_builtins) and frame.f_globals.get("__name__") == "__main__":
                 self.hits.append(f"{_qualname(arg)} (which switches the call guard off)")
+            else:
+                self._refused(getattr(arg, "__module__", None), frame.f_globals.get("__name__"))
 
     def __enter__(self):
         self._previous = _get_profile()
         _set_thread_profile(self._profile)
         _set_profile(self._profile)
-        self._modes = _torch_modes(self.torch_names, self.hits)
+        self._modes = _torch_modes(self.torch_names, self.allowed_ops, self.hits)
         for mode in self._modes:
             mode.__enter__()
         return self
@@ -153,7 +166,7 @@ class CallGuard:
         """Whether every hook of the guard is still in place."""
         if _get_profile() != self._profile:
             return False
-        torch = sys.modules.get("torch")
+        torch = imported_torch()
         if not self._modes or torch is None:
             return True
         from torch.utils._python_dispatch import _get_current_dispatch_mode_stack
@@ -182,7 +195,7 @@ def _qualname(f):
 def named(hits):
     """The forbidden calls seen, each named once, by its most specific name: a Python
     function's qualified name, else the torch function's, else the ATen operator's."""
-    qualified = sorted({h for h in hits if not h.startswith(("torch ", "aten."))})
+    qualified = sorted({h for h in hits if not h.startswith(("torch ", "aten.", PACKAGE_HIT))})
     api = sorted({h for h in hits if h.startswith("torch ")
                   if not any(q.endswith("." + h[6:]) for q in qualified)})
     operators = sorted({h for h in hits if h.startswith("aten.")})
@@ -201,13 +214,44 @@ def public_name(hit):
     return hit
 
 
+def may_use(ex):
+    """What an exercise's answer may use, in words (the feedback and the notebooks say it)."""
+    extra = {"torch": "torch", "scipy": "SciPy", "sklearn": "scikit-learn"}
+    return " and ".join(["NumPy", *(extra[p] for p in ex.packages)])
+
+
+def may_use_sentence(exercises):
+    """What a notebook says its graded answers may use (``tests/test_course.py`` holds every
+    notebook to it)."""
+    special = [f"`{ex.roles[0]}`: {may_use(ex)}" for ex in {e.name: e for e in exercises}.values() if ex.packages]
+    if not special:
+        return ("**What your answers may use:** NumPy and Python's standard library, in every graded "
+                "exercise; `check` and the grader refuse torch, SciPy and scikit-learn inside them.")
+    return (f"**What your answers may use:** {'; '.join(special)}; every other graded exercise: NumPy. "
+            "Python's standard library is always allowed; `check` and the grader refuse any other "
+            "package inside them.")
+
+
+def refusal(ex, hits):
+    """The feedback for forbidden calls: by name where one is known (``torch.softmax``), else
+    the refused package, else the ATen operators outside the exercise's allowlist."""
+    roles = " / ".join(ex.roles)
+    packages = sorted({h[len(PACKAGE_HIT):].partition(".")[0] for h in hits if h.startswith(PACKAGE_HIT)})
+    by_name = [h for h in hits if not h.startswith(("aten.", PACKAGE_HIT))]
+    if packages and not by_name:
+        where = [h[len(PACKAGE_HIT):] for h in hits if h.startswith(PACKAGE_HIT)]
+        return (f"{roles} uses {', '.join(packages)} ({', '.join(where[:3])}); this exercise is "
+                f"answered with {may_use(ex)} only")
+    return f"{roles} calls {named(hits)}; this exercise asks you to write it yourself"
+
+
 def run_student(ex, functions, case, *, forbidden=None, torch_names=None):
     """Run student functions on a case under the exercise's guard; returns (outputs, problem).
 
     A call to a forbidden function is reported first, even when the run then failed.
     """
     forbidden = ex.forbidden() if forbidden is None else forbidden
-    guard = CallGuard(forbidden, ex.reference_modules, torch_names)
+    guard = CallGuard(forbidden, ex.reference_modules, torch_names, ex.packages, ex.torch_ops)
     outputs, problem = None, None
     try:
         with guard:
@@ -221,5 +265,5 @@ def run_student(ex, functions, case, *, forbidden=None, torch_names=None):
         problem = (f"{blame.subject(ex.roles, functions, err)} raised {type(err).__name__}: {err}"
                    + (f" (at {where})" if where else ""))
     if guard.hits:
-        return None, f"{' / '.join(ex.roles)} calls {named(guard.hits)}; this exercise asks you to write it yourself"
+        return None, refusal(ex, guard.hits)
     return outputs, problem

@@ -62,6 +62,8 @@ class Policy:
         cwd: working folder inside the sandbox (created in the private home).
         tmpfs_mb: size of each private in-memory file system (home and /tmp).
         shm_mb: size of ``/dev/shm``.
+        hidden_dirs: host folders (inside the read-only Python installation) covered by an
+            empty read-only file system: packages the process may not import at all.
     """
 
     env: dict = field(default_factory=dict)
@@ -72,6 +74,7 @@ class Policy:
     cwd: str = HOME
     tmpfs_mb: int = 256
     shm_mb: int = 64
+    hidden_dirs: tuple = ()
 
 
 def bwrap_binary():
@@ -164,6 +167,23 @@ def _python_paths():
     return found | {Path(os.path.abspath(sys.executable)).parent}
 
 
+_DISTRIBUTIONS = {"sklearn": "scikit_learn"}  # where a wheel's name differs from its module's
+
+
+def package_dirs(top_level):
+    """The folders of these top-level modules in the Python installation (resolved), and the
+    folders of shared libraries their wheels bring beside them (``scipy.libs``, ...)."""
+    found = set()
+    for name in top_level:
+        spec = importlib.util.find_spec(name)
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            folder = Path(location).resolve()
+            found.add(folder)
+            for stem in {name, _DISTRIBUTIONS.get(name, name)}:
+                found.update(p.resolve() for p in folder.parent.glob(f"{stem}*.libs") if p.is_dir())
+    return sorted(f for f in found if f.is_dir())
+
+
 def python_dirs():
     """What of the Python installation student code may read, resolved (bound read only)."""
     return sorted({p.resolve() for p in _python_paths() if p.exists()})
@@ -218,6 +238,8 @@ def command(policy, argv, fds=None, info_fd=None):
              "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", HOME]
     args += _ro(SYSTEM_DIRS) + _ro(f"/etc/{name}" for name in ETC_FILES) + _ro(python_dirs())
     args += ["--ro-bind", str(policy.coursekit_view or package), str(package)]
+    for folder in policy.hidden_dirs:
+        args += ["--size", "4096", "--tmpfs", str(folder), "--remount-ro", str(folder)]
     for link, target in python_links():
         args += ["--symlink", str(target), str(link)]
     for folder in (policy.cwd, *policy.private_dirs):

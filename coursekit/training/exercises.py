@@ -23,6 +23,21 @@ from coursekit.training import defaults
 
 # ----- the default network -------------------------------------------------------------
 
+# The ATen operators that building and running a network of Linear, BatchNorm1d, ELU (or
+# ReLU) and Dropout layers reaches, in the course's parts or torch's (so that a network built
+# from torch's parts is named in the feedback), and the basic tensor operations around them.
+# Any other operator is a forbidden call.
+NETWORK_OPS = frozenset({
+    "_local_scalar_dense", "_to_copy", "_unsafe_view", "add", "add_", "addcmul", "addmm", "alias",
+    "any", "as_strided", "bernoulli_", "clamp", "clone", "copy_", "detach", "div", "div_", "elu",
+    "empty", "empty_like", "empty_strided", "equal", "expand", "expm1", "fill_", "gt", "lift_fresh",
+    "mean", "mm", "mul", "mul_", "native_batch_norm", "_native_batch_norm_legit",
+    "_native_batch_norm_legit_no_training", "native_dropout", "normal_", "ones", "ones_like",
+    "permute", "pow", "rand", "randn", "relu", "reshape", "rsqrt", "rsqrt_", "sqrt", "std", "sub",
+    "sub_", "sum", "t", "transpose", "uniform_", "unsqueeze", "var", "view", "where", "zero_",
+    "zeros", "zeros_like",
+})
+
 MODULE_CODES = ("Linear", "coursekit BatchNorm1d", "ELU", "coursekit Dropout", "torch's BatchNorm1d",
                 "torch's Dropout", "another activation", "another module")
 _TYPES_KEY = "module types, in order (" + ", ".join(f"{i} {n}" for i, n in enumerate(MODULE_CODES)) + ")"
@@ -211,6 +226,8 @@ register(Exercise(
     reference_modules=("coursekit.training.defaults", "coursekit.training.torch_mlp"),
     visible_cases=2,
     hidden_cases=4,
+    packages=("torch",),
+    torch_ops=NETWORK_OPS,
 ))
 
 

@@ -58,6 +58,7 @@ class Plan:
     banned: set  # {(top-level module, name)} of the forbidden functions, for the scan
     reference_functions: list
     solution_cells: dict = field(default_factory=dict)  # function name -> its answer cell's grade_id
+    packages: tuple = ()  # the optional packages the exercises list (the others are not in the sandbox)
 
 
 def plan(solution_nb, release_nb):
@@ -86,7 +87,7 @@ def plan_for(test_cells, release_nb):
     banned = {(path.split(".")[0], path.rsplit(".", 1)[-1].split(":")[-1])
               for paths, _ in forbidden.values() for path in paths}
     return Plan(test_cells, calls, release_nb, hidden_module_info(modules), forbidden, banned,
-                _reference_functions(exercises))
+                _reference_functions(exercises), packages=tuple(sorted({p for ex in exercises for p in ex.packages})))
 
 
 def _reference_functions(exercises):
@@ -211,7 +212,7 @@ def audit_notebook(notebook_bytes, plan_, *, student, seed, nbgrader_score=0.0, 
     specs = exercise_specs(plan_, seed, student)
     arrays, errors, watched = run_runner(runnable, plan_.calls, specs, plan_.hidden, limits=limits,
                                          cell_seconds=cell_seconds, sandboxed=sandboxed,
-                                         labels=[_label(c) for c in chosen])
+                                         labels=[_label(c) for c in chosen], packages=plan_.packages)
     if "grader" in errors:
         raise GraderError(errors["grader"])
     if watched.status != "ok" or "sandbox" in errors:

@@ -21,8 +21,11 @@ class ForgedResult(ValueError):
     """The result is not the one archive the runner writes."""
 
 
-def load(payload, max_bytes):
-    """{key: array} from the runner's ``.npz`` bytes, or :class:`ForgedResult`."""
+def load(payload, max_bytes, keys=KEY):
+    """{key: array} from the runner's ``.npz`` bytes, or :class:`ForgedResult`.
+
+    ``keys``: the names the archive may hold, a set (without ``.npy``) or a pattern of them
+    (with it, for :data:`KEY`)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(payload))
     except (zipfile.BadZipFile, ValueError, OSError) as err:
@@ -38,13 +41,24 @@ def load(payload, max_bytes):
     for entry in entries:
         if entry.compress_type != zipfile.ZIP_STORED:
             raise ForgedResult(f"{entry.filename!r} is compressed")
-        if not KEY.match(entry.filename):
+        if not _allowed(entry.filename, keys):
             raise ForgedResult(f"unexpected key {entry.filename[:80]!r}")
         total += entry.file_size
         if entry.file_size != entry.compress_size or total > max_bytes:
             raise ForgedResult(f"declared sizes over {max_bytes >> 20} MB")
-    with np.load(io.BytesIO(payload), allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
+    try:
+        with np.load(io.BytesIO(payload), allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:  # an object array, a bad header
+        raise ForgedResult(f"an entry is not a plain array ({str(err)[:120]})") from err
+
+
+def _allowed(filename, keys):
+    if isinstance(keys, (set, frozenset)):
+        return filename.endswith(".npy") and filename[:-4] in keys
+    if keys is KEY:
+        return bool(KEY.match(filename))
+    return filename.endswith(".npy") and bool(keys.match(filename[:-4]))
 
 
 def _end_record(payload):

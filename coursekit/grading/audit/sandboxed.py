@@ -3,7 +3,11 @@
 The runner's view of coursekit is a copy of the package without the files of the reference
 modules (and without any ``__pycache__``), mounted read only where the package lives, so that
 no path, name or import reaches reference code. The runner serves those modules as stubs
-(:class:`coursekit.grading.audit.runner.StubModules`) from :func:`hidden_module_info`.
+(:class:`coursekit.grading.audit.stubs.StubModules`) from :func:`hidden_module_info`.
+
+The packages that none of the notebook's exercises lists (``Exercise.packages``: torch, SciPy,
+scikit-learn) are not in the sandbox at all: an empty read-only file system covers each of
+their folders (:func:`coursekit.grading.sandbox.package_dirs`).
 """
 
 import atexit
@@ -21,9 +25,12 @@ import numpy as np
 from coursekit.grading import sandbox, watchdog
 from coursekit.grading.audit import result_archive
 from coursekit.grading.audit.result_archive import ForgedResult
-from coursekit.grading.audit.runner import ERRORS_KEY, READY
+from coursekit.grading.audit import frames
+from coursekit.grading.audit.collector import ERRORS_KEY, READY
+from coursekit.grading.audit.runner import MAX_RESULT_BYTES as RUNNER_BUDGET
+from coursekit.grading.exercises import OPTIONAL_PACKAGES
 
-MAX_RESULT_BYTES = 256 * 2**20
+MAX_RESULT_BYTES = RUNNER_BUDGET + 16 * 2**20  # the outputs, and the archive's own headers
 AUDIT_LIMITS = watchdog.Limits(timeout=300, memory_mb=3072)
 CELL_SECONDS = 120  # as nbgrader's cell timeout in nbgrader_config.py
 _VIEWS = {}
@@ -118,30 +125,49 @@ def _data(box):
     return b"".join(box["chunks"])
 
 
-def _command(result_fd, hidden, sandboxed, info_fd):
+def refused_modules(packages):
+    """The top-level modules of the optional packages that ``packages`` does not name."""
+    return sorted(m for p, tops in OPTIONAL_PACKAGES.items() if p not in packages for m in tops)
+
+
+def _command(result_fd, hidden, sandboxed, info_fd, refused):
     argv = [sys.executable, "-m", "coursekit.grading.audit.runner", str(result_fd)]
     if not sandboxed:
         env = {**os.environ, "PYTHONPATH": str(coursekit_view(hidden).parent)}
         return argv, env
-    policy = sandbox.Policy(coursekit_view=coursekit_view(hidden), cwd=f"{sandbox.HOME}/work")
+    policy = sandbox.Policy(coursekit_view=coursekit_view(hidden), cwd=f"{sandbox.HOME}/work",
+                            hidden_dirs=tuple(sandbox.package_dirs(refused)))
     return sandbox.command(policy, argv, info_fd=info_fd), None
 
 
+def _job(cells, calls, specs, hidden, cell_seconds, labels, packages):
+    """The runner's stdin: the setup frame, then the seeds' frame (read after the fork)."""
+    refused = refused_modules(packages)
+    uses_torch = any("torch" in c for c in cells) or any(s["torch_names"] for s in specs.values())
+    setup = {"cells": cells, "calls": calls, "hidden_modules": hidden, "cell_seconds": cell_seconds,
+             "labels": labels, "refused": refused,
+             "preload": ["torch"] if uses_torch and "torch" not in refused else [],
+             "exercises": {n: {"forbidden": s["forbidden"], "torch_names": s["torch_names"]} for n, s in specs.items()}}
+    secret = {n: {"visible_seed": s["visible_seed"], "hidden_seed": s["hidden_seed"]} for n, s in specs.items()}
+    return frames.pack(json.dumps(setup).encode()) + frames.pack(json.dumps(secret).encode()), refused
+
+
 def run_runner(cells, calls, specs, hidden, *, limits=None, cell_seconds=CELL_SECONDS, sandboxed=True,
-               labels=None):
+               labels=None, packages=()):
     """Run the student's cells and the exercises' cases in the runner.
+
+    ``packages``: the optional packages the exercises list (``Exercise.packages``); the others
+    are not in the sandbox.
 
     Returns:
         (arrays, errors, watched): outputs by "call/case/output", error messages by key, and
         how the runner ended (:class:`coursekit.grading.watchdog.Watched`).
     """
     limits = limits or AUDIT_LIMITS
-    preload = ["torch"] if any("torch" in c for c in cells) or any(s["torch_names"] for s in specs.values()) else []
-    job = json.dumps({"cells": cells, "calls": calls, "exercises": specs, "hidden_modules": hidden,
-                      "cell_seconds": cell_seconds, "preload": preload, "labels": labels}).encode()
+    job, refused = _job(cells, calls, specs, hidden, cell_seconds, labels, packages)
     result_read, result_write = os.pipe()
     info_read, info_write = os.pipe()
-    command, env = _command(result_write, hidden, sandboxed, info_write)
+    command, env = _command(result_write, hidden, sandboxed, info_write, refused)
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, pass_fds=(result_write, info_write), env=env,
                                cwd=tempfile.gettempdir())

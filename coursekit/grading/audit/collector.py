@@ -1,0 +1,125 @@
+"""The audit's collector: asks the worker for each case's outputs and writes the one result.
+
+It is the runner's process after the fork (:mod:`coursekit.grading.audit.runner`). No student
+code ever runs in it. It reads the seeds only after the worker has been forked, so the worker
+never holds them; it draws each case itself and sends it to the worker when it asks for that
+case's outputs; it accepts a reply only as one uncompressed archive of plain arrays under
+names of the form the exercises use, within the byte budget left, checked before anything is
+decoded (:mod:`.result_archive`); a reply it did not ask for, or a malformed one, ends the
+audit with a flag and never becomes data. Only it holds the result's descriptor.
+"""
+
+import json
+import os
+import pickle
+import re
+import select
+
+import numpy as np
+
+from coursekit.grading.audit import frames, result_archive
+from coursekit.grading.audit.result_archive import ForgedResult
+from coursekit.grading.audit.worker import ERROR_KEY
+
+ERRORS_KEY = "__errors__"
+READY = b"coursekit-runner-ready\n"  # written once the worker is about to run student code
+OUTPUT_NAME = re.compile(r"^[^\x00]{1,300}$", re.S)
+
+
+class WorkerFailed(Exception):
+    """The worker ended, or stopped answering as it should."""
+
+
+def _pending(fd):
+    """Whether the worker has written something nobody asked for yet."""
+    return bool(select.select([fd], [], [], 0)[0])
+
+
+def _decode_errors(array, allowed):
+    errors = json.loads(array.tobytes().decode())
+    if not isinstance(errors, dict) or not all(isinstance(k, str) and allowed(k) and isinstance(v, str)
+                                               for k, v in errors.items()):
+        raise ForgedResult("the cells' errors are not the worker's")
+    return {k: v[:300] for k, v in errors.items()}
+
+
+class Collector:
+    def __init__(self, requests_fd, replies_fd, budget):
+        self.requests_fd, self.replies_fd, self.left = requests_fd, replies_fd, budget
+
+    def reply(self, keys=None):
+        """The worker's next frame as arrays (``keys``: the names it may hold, else outputs)."""
+        try:
+            data = frames.read(self.replies_fd, self.left)
+        except frames.FrameTooLarge as err:
+            raise ForgedResult(str(err)) from err
+        except frames.FrameError as err:
+            raise WorkerFailed(str(err)) from err
+        self.left -= len(data)
+        arrays = result_archive.load(data, self.left + len(data), keys=keys or OUTPUT_NAME)
+        if _pending(self.replies_fd):
+            raise ForgedResult("a second reply to one request")
+        return arrays
+
+    def ask(self, request):
+        frames.write(self.requests_fd, pickle.dumps(request))
+
+
+def collect(setup, secret, collector, errors, arrays):
+    """Ask for every case of every call; fills ``errors`` and ``arrays`` (keys "call/case/name")."""
+    from coursekit import grading
+
+    cells = collector.reply({ERRORS_KEY})
+    errors.update(_decode_errors(cells[ERRORS_KEY], lambda k: re.fullmatch(r"cell \d+", k)))
+    for call_index, (name, _) in enumerate(setup["calls"]):
+        ex, seeds = grading.exercise(name), secret[name]
+        all_cases = (grading.cases(ex, False, seed=seeds["visible_seed"])
+                     + grading.cases(ex, True, seed=seeds["hidden_seed"]))
+        for case_index, case in enumerate(all_cases):
+            collector.ask((call_index, case))
+            got = collector.reply()
+            key = f"{call_index}/{case_index}"
+            if ERROR_KEY in got:
+                errors[key] = got.pop(ERROR_KEY).tobytes().decode(errors="replace")[:300]
+            arrays.update({f"{key}/{out}": value for out, value in got.items()})
+    collector.ask(None)
+
+
+def finish(worker_pid, collector, errors):
+    """Wait for the worker; anything it wrote after its last reply, or an unclean end, is a
+    flag (``errors["sandbox"]``)."""
+    extra = b""
+    try:
+        extra = os.read(collector.replies_fd, 1)  # EOF once the worker has exited
+    except OSError:
+        pass
+    _, status = os.waitpid(worker_pid, 0)
+    if extra and "sandbox" not in errors:
+        errors["sandbox"] = "the audit's result was refused (data after the worker's last reply)"
+    elif os.waitstatus_to_exitcode(status) != 0 and "sandbox" not in errors:
+        errors["sandbox"] = f"the audit's worker ended with status {os.waitstatus_to_exitcode(status)}"
+
+
+def run(setup, secret, worker_pid, requests_fd, replies_fd, result, budget):
+    """The collector's whole life: wait for the worker's ready frame, collect, write, exit."""
+    collector = Collector(requests_fd, replies_fd, budget)
+    errors, arrays = {}, {}
+    try:
+        if frames.read(replies_fd, 16) != b"ready":
+            raise WorkerFailed("no ready frame")
+    except (frames.FrameError, WorkerFailed):
+        os.waitpid(worker_pid, 0)
+        os._exit(3)  # the worker never reached student code: the grader's failure
+    result.write(READY)
+    result.flush()
+    try:
+        collect(setup, secret, collector, errors, arrays)
+    except (ForgedResult, WorkerFailed, BrokenPipeError) as err:
+        kind = "refused" if isinstance(err, ForgedResult) else "cut short"
+        errors["sandbox"] = f"the audit's result was {kind} ({err})"[:300]
+        os.kill(worker_pid, 9)
+    finish(worker_pid, collector, errors)
+    arrays[ERRORS_KEY] = np.frombuffer(json.dumps(errors).encode(), dtype=np.uint8)
+    np.savez(result, **arrays)
+    result.flush()
+    os._exit(0)

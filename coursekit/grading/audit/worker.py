@@ -1,0 +1,137 @@
+"""The audit's worker: the only process that runs student code, and the one that holds least.
+
+Forked by :mod:`coursekit.grading.audit.runner` once the imports are done, it
+
+- installs a seccomp filter (:mod:`.no_processes`): from here on it cannot start a process;
+- never holds the seeds of the cases nor the result: it runs the setup, answer and added cells,
+  then answers the collector's requests, one case at a time, each under the exercise's call
+  guard, with a frame of that case's outputs (an ``.npz`` of plain arrays) on its pipe;
+- holds no descriptor but its two pipes and stderr (stdin is closed before any student code).
+"""
+
+import builtins
+import io
+import json
+import linecache
+import os
+import pickle
+import signal
+import sys
+import traceback
+import warnings
+
+from coursekit.grading.audit import frames, no_processes
+from coursekit.grading.audit.stubs import Blocked, on_alarm, stub, take_away_the_switches
+
+ERROR_KEY = "__error__"
+MAX_REQUEST_BYTES = 64 * 2**20
+
+
+class Alarm(BaseException):
+    pass
+
+
+def run_cells(cells, seconds, errors, labels=None):
+    """Run the cells in one namespace; each failure is recorded under ``cell i``, naming the
+    cell (``labels``, e.g. "the answer cell softmax") and the line of it that failed."""
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    for i, source in enumerate(cells):
+        label = labels[i] if labels and i < len(labels) else f"cell {i}"
+        filename = f"<{label}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        signal.alarm(seconds)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                exec(compile(source, filename, "exec"), namespace)
+        except SyntaxError as err:
+            errors[f"cell {i}"] = f"{label} has a SyntaxError on line {err.lineno}: {err.msg}"[:300]
+        except (Exception, SystemExit, Alarm) as err:
+            where = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
+            at = f" (line {where.lineno}: `{(where.line or '').strip()}`)" if where else ""
+            errors[f"cell {i}"] = f"{label} raised {type(err).__name__}: {err}{at}"[:300]
+        finally:
+            signal.alarm(0)
+    return namespace
+
+
+def _resolve(paths):
+    """The forbidden functions ("module:qualname") whose modules the answer has imported."""
+    found = []
+    for path in paths:
+        module_name, _, qualname = path.partition(":")
+        obj = sys.modules.get(module_name)
+        for part in qualname.split(".") if obj else ():
+            obj = getattr(obj, part, None)
+        if obj is not None:
+            found.append(obj)
+    return found
+
+
+def run_case(setup, namespace, cell_errors, call_index, case):
+    """({output: array}, error or None) of one case of one ``check`` call."""
+    import numpy as np
+
+    from coursekit import grading
+    from coursekit.grading.guard import run_student
+
+    name, names = setup["calls"][call_index]
+    ex, spec = grading.exercise(name), setup["exercises"][name]
+    missing = [n for n in names if n not in namespace]
+    if missing:
+        stopped = [v for k, v in cell_errors.items() if k.startswith("cell ")]
+        return {}, f"not defined: {', '.join(missing)}" + (f" ({stopped[0]})" if stopped else "")
+    functions = dict(zip(ex.roles, (namespace[n] for n in names)))
+    arrays = {}
+    signal.alarm(setup["cell_seconds"])
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            outputs, problem = run_student(ex, functions, case, forbidden=_resolve(spec["forbidden"]),
+                                           torch_names=spec["torch_names"])
+        if problem:
+            raise Blocked(problem)
+        for out_name, value in outputs.items():
+            if hasattr(value, "detach"):
+                value = value.detach().cpu().numpy()
+            array = np.array(value, copy=True, subok=False)
+            if array.dtype != object:
+                arrays[out_name] = array
+    except (Exception, SystemExit, Alarm) as err:
+        return {}, (str(err) if isinstance(err, Blocked) else f"{type(err).__name__}: {err}")[:300]
+    finally:
+        signal.alarm(0)
+    return arrays, None
+
+
+def serve(setup, requests_fd, replies_fd):
+    """Run the student's cells, then answer the collector's requests; never returns."""
+    import numpy as np
+
+    real_exit, savez, dumps, loads, send = os._exit, np.savez, json.dumps, pickle.loads, frames.write
+    read = frames.read
+
+    def pack(arrays):
+        buffer = io.BytesIO()
+        savez(buffer, **arrays)
+        return buffer.getvalue()
+
+    try:
+        no_processes.forbid()
+    except (OSError, ValueError) as err:
+        sys.stderr.write(f"coursekit audit: the worker could not forbid new processes: {err}\n")
+        real_exit(3)
+    take_away_the_switches()
+    os._exit = stub("os._exit")  # a student's os._exit must not end the audit early
+    signal.signal(signal.SIGALRM, on_alarm(Alarm))
+    sys.stdout = io.StringIO()
+    send(replies_fd, b"ready")
+    errors = {}
+    namespace = run_cells(setup["cells"], setup["cell_seconds"], errors, setup.get("labels"))
+    send(replies_fd, pack({"__errors__": np.frombuffer(dumps(errors).encode(), dtype=np.uint8)}))
+    while (request := loads(read(requests_fd, MAX_REQUEST_BYTES))) is not None:
+        arrays, error = run_case(setup, namespace, errors, *request)
+        if error is not None:
+            arrays = {ERROR_KEY: np.frombuffer(error.encode(), dtype=np.uint8)}
+        send(replies_fd, pack(arrays))
+    real_exit(0)
