@@ -17,6 +17,7 @@ conventions (Keras's, the lecture notes') sit behind keyword flags that default 
 
 import numpy as np
 
+from coursekit import _validate as v
 from coursekit.optimizers import _checks as c
 from coursekit.optimizers.numpy_adam_variants import (  # topic 10; kept apart to keep files short
     adamax_init,
@@ -54,7 +55,7 @@ def sgd_step(w, dw, state, *, lr=0.001):
         (w_new, state): w_new shaped like w, the state unchanged.
     """
     c.step_inputs(w, dw, state, SGDState, "sgd_init", _BACKEND)
-    lr = c.non_negative("lr", lr)
+    lr = v.non_negative("lr", lr)
     return w - lr * dw, state
 
 
@@ -81,8 +82,8 @@ def momentum_step(w, dw, state, *, lr=0.001, momentum=0.9, ema=False):
         (w_new, MomentumState(velocity_new)).
     """
     c.step_inputs(w, dw, state, MomentumState, "momentum_init", _BACKEND)
-    lr, momentum = c.non_negative("lr", lr), c.decay("momentum", momentum)
-    dw_weight = 1.0 - momentum if c.flag("ema", ema) else 1.0
+    lr, momentum = v.non_negative("lr", lr), c.decay("momentum", momentum)
+    dw_weight = 1.0 - momentum if v.flag("ema", ema) else 1.0
     velocity = momentum * state.velocity + dw_weight * dw
     return w - lr * velocity, MomentumState(velocity)
 
@@ -108,7 +109,7 @@ def nesterov_step(w, dw, state, *, lr=0.001, momentum=0.9):
         (w_new, MomentumState(velocity_new)).
     """
     c.step_inputs(w, dw, state, MomentumState, "nesterov_init", _BACKEND)
-    lr, momentum = c.non_negative("lr", lr), c.decay("momentum", momentum)
+    lr, momentum = v.non_negative("lr", lr), c.decay("momentum", momentum)
     velocity = momentum * state.velocity + dw
     return w - lr * (dw + momentum * velocity), MomentumState(velocity)
 
@@ -132,9 +133,9 @@ def adagrad_step(w, dw, state, *, lr=0.01, eps=1e-10, eps_inside=False):
         (w_new, AdagradState(sum_sq_new)).
     """
     c.step_inputs(w, dw, state, AdagradState, "adagrad_init", _BACKEND)
-    lr, eps = c.non_negative("lr", lr), c.non_negative("eps", eps)
+    lr, eps = v.non_negative("lr", lr), v.non_negative("eps", eps)
     sum_sq = state.sum_sq + dw * dw
-    denom = np.sqrt(sum_sq + eps) if c.flag("eps_inside", eps_inside) else np.sqrt(sum_sq) + eps
+    denom = np.sqrt(sum_sq + eps) if v.flag("eps_inside", eps_inside) else np.sqrt(sum_sq) + eps
     return w - lr * dw / denom, AdagradState(sum_sq)
 
 
@@ -157,9 +158,9 @@ def rmsprop_step(w, dw, state, *, lr=0.01, alpha=0.99, eps=1e-8, eps_inside=Fals
         (w_new, RMSpropState(square_avg_new)).
     """
     c.step_inputs(w, dw, state, RMSpropState, "rmsprop_init", _BACKEND)
-    lr, alpha, eps = c.non_negative("lr", lr), c.decay("alpha", alpha), c.non_negative("eps", eps)
+    lr, alpha, eps = v.non_negative("lr", lr), c.decay("alpha", alpha), v.non_negative("eps", eps)
     square_avg = alpha * state.square_avg + (1.0 - alpha) * (dw * dw)
-    inside = c.flag("eps_inside", eps_inside)
+    inside = v.flag("eps_inside", eps_inside)
     denom = np.sqrt(square_avg + eps) if inside else np.sqrt(square_avg) + eps
     return w - lr * dw / denom, RMSpropState(square_avg)
 
@@ -193,14 +194,14 @@ def adam_step(w, dw, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8,
         (w_new, AdamState(count + 1, mu_new, nu_new)).
     """
     c.step_inputs(w, dw, state, AdamState, "adam_init", _BACKEND)
-    lr, eps = c.non_negative("lr", lr), c.non_negative("eps", eps)
+    lr, eps = v.non_negative("lr", lr), v.non_negative("eps", eps)
     beta1, beta2 = c.decay("beta1", beta1), c.decay("beta2", beta2)
-    bias_correction, eps_hat = c.flag("bias_correction", bias_correction), c.flag("eps_hat", eps_hat)
+    bias_correction, eps_hat = v.flag("bias_correction", bias_correction), v.flag("eps_hat", eps_hat)
     if eps_hat and not bias_correction:
         raise ValueError("eps_hat folds the bias correction into the step size; "
                          "it cannot be combined with bias_correction=False")
     t = state.count + 1
-    nu_decay = beta1 if c.flag("second_moment_beta1", second_moment_beta1) else beta2
+    nu_decay = beta1 if v.flag("second_moment_beta1", second_moment_beta1) else beta2
     mu = beta1 * state.mu + (1.0 - beta1) * dw
     nu = nu_decay * state.nu + (1.0 - beta2) * (dw * dw)
     correction1, correction2 = (1.0 - beta1**t, 1.0 - beta2**t) if bias_correction else (1.0, 1.0)

@@ -8,6 +8,7 @@ reads a value back from the device. No autograd is involved.
 
 import torch
 
+from coursekit import _validate as v
 from coursekit.optimizers import _checks as c
 from coursekit.optimizers.numpy_adam_variants import nadam_momentum, nadam_momentum_product
 from coursekit.optimizers.state import AdamaxState, AdamState, NadamState
@@ -31,13 +32,13 @@ def adamw_step(w, dw, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weig
     ``schedule_multiplier``, the paper's convention).
     """
     c.step_inputs(w, dw, state, AdamState, "adamw_init", _BACKEND)
-    lr, eps, weight_decay = c.non_negative("lr", lr), c.non_negative("eps", eps), c.non_negative(
+    lr, eps, weight_decay = v.non_negative("lr", lr), v.non_negative("eps", eps), v.non_negative(
         "weight_decay", weight_decay)
     beta1, beta2 = c.decay("beta1", beta1), c.decay("beta2", beta2)
     if schedule_multiplier is None:
         step_lr, decay = lr, lr * weight_decay
     else:
-        eta = c.non_negative("schedule_multiplier", schedule_multiplier)
+        eta = v.non_negative("schedule_multiplier", schedule_multiplier)
         step_lr, decay = eta * lr, eta * weight_decay
     from coursekit.optimizers.torch_ref import adam_step  # here: torch_ref imports this module
 
@@ -56,9 +57,9 @@ def nadam_step(w, dw, state, *, lr=0.002, beta1=0.9, beta2=0.999, eps=1e-8, mome
     See :func:`coursekit.optimizers.numpy_adam_variants.nadam_step`.
     """
     c.step_inputs(w, dw, state, NadamState, "nadam_init", _BACKEND)
-    lr, eps = c.non_negative("lr", lr), c.non_negative("eps", eps)
+    lr, eps = v.non_negative("lr", lr), v.non_negative("eps", eps)
     beta1, beta2 = c.decay("beta1", beta1), c.decay("beta2", beta2)
-    momentum_decay = c.non_negative("momentum_decay", momentum_decay)
+    momentum_decay = v.non_negative("momentum_decay", momentum_decay)
     t = state.count + 1
     mu_t, mu_next = nadam_momentum(t, beta1, momentum_decay), nadam_momentum(t + 1, beta1, momentum_decay)
     mu_product = nadam_momentum_product(state.mu_product, mu_t)
@@ -83,9 +84,9 @@ def adamax_step(w, dw, state, *, lr=0.002, beta1=0.9, beta2=0.999, eps=1e-8, eps
     convention, ``eps_inside_max=False``).
     """
     c.step_inputs(w, dw, state, AdamaxState, "adamax_init", _BACKEND)
-    lr, eps = c.non_negative("lr", lr), c.non_negative("eps", eps)
+    lr, eps = v.non_negative("lr", lr), v.non_negative("eps", eps)
     beta1, beta2 = c.decay("beta1", beta1), c.decay("beta2", beta2)
-    inside = c.flag("eps_inside_max", eps_inside_max)
+    inside = v.flag("eps_inside_max", eps_inside_max)
     t = state.count + 1
     mu = beta1 * state.mu + (1.0 - beta1) * dw
     u = torch.maximum(beta2 * state.u, dw.abs() + eps) if inside else torch.maximum(beta2 * state.u, dw.abs())
