@@ -1,7 +1,8 @@
-"""SGD, momentum, Nesterov, AdaGrad, RMSProp and Adam in NumPy, one ``init``/``step`` pair each.
+"""SGD, momentum, Nesterov, AdaGrad, RMSProp and Adam in NumPy, one ``init``/``step`` pair each,
+and topic 10's AdamW (Adam with decoupled weight decay) beside Adam.
 
-AdamW, NAdam and AdaMax (topic 10) live in :mod:`coursekit.optimizers.numpy_adam_variants`
-and are re-exported here.
+NAdam and AdaMax (topic 10) live in :mod:`coursekit.optimizers.numpy_adam_variants` and are
+re-exported here.
 
 Every optimizer is a pair, in the style of optax but without closures:
 
@@ -22,8 +23,6 @@ from coursekit.optimizers import _checks as c
 from coursekit.optimizers.numpy_adam_variants import (  # topic 10; kept apart to keep files short
     adamax_init,
     adamax_step,
-    adamw_init,
-    adamw_step,
     nadam_init,
     nadam_step,
 )
@@ -210,3 +209,42 @@ def adam_step(w, dw, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8,
     else:
         step = lr * (mu / correction1) / (np.sqrt(nu / correction2) + eps)
     return w - step, AdamState(t, mu, nu)
+
+
+def adamw_init(w):
+    """Adam's zero moments and count (:func:`adam_init`): ``AdamState(0, mu, nu)``."""
+    return adam_init(w)
+
+
+def adamw_step(w, dw, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01,
+               schedule_multiplier=None):
+    """Adam with decoupled weight decay (Loshchilov & Hutter), as torch.optim.AdamW computes it.
+
+    ``w <- w * (1 - lr * weight_decay)``, then the Adam step of :func:`adam_step` with the
+    gradient dw. The decay never
+    enters the moments, so every weight shrinks by the same factor whatever its gradient
+    history. (Adam with an L2 penalty adds ``weight_decay * w`` to dw instead; the moments
+    then divide it by ``sqrt(nu)``, and weights with large gradients are hardly decayed.)
+
+    Args:
+        w, dw: weights and gradient, one shape. state: from :func:`adamw_init`.
+        lr: learning rate (>= 0). beta1, beta2: in [0, 1). eps: >= 0.
+        weight_decay: >= 0. In torch's convention the decay per step is ``lr * weight_decay``.
+        schedule_multiplier: None for torch's convention. A number eta_t >= 0 gives the
+            paper's (Algorithm 2): ``w <- w - eta_t * (lr * adam_direction + weight_decay * w)``,
+            where the decay per step is ``eta_t * weight_decay``, not scaled by lr. torch at
+            ``lr * eta_t`` with ``weight_decay / lr`` takes the same step.
+
+    Returns:
+        (w_new, AdamState(count + 1, mu_new, nu_new)).
+    """
+    c.step_inputs(w, dw, state, AdamState, "adamw_init", _BACKEND)
+    lr, eps, weight_decay = v.non_negative("lr", lr), v.non_negative("eps", eps), v.non_negative(
+        "weight_decay", weight_decay)
+    beta1, beta2 = c.decay("beta1", beta1), c.decay("beta2", beta2)
+    if schedule_multiplier is None:
+        step_lr, decay = lr, lr * weight_decay
+    else:
+        eta = v.non_negative("schedule_multiplier", schedule_multiplier)
+        step_lr, decay = eta * lr, eta * weight_decay
+    return adam_step(w * (1.0 - decay), dw, state, lr=step_lr, beta1=beta1, beta2=beta2, eps=eps)

@@ -1,4 +1,4 @@
-"""AdamW, NAdam and AdaMax in torch, from tensor operations (re-exported by ``torch_ref``).
+"""NAdam and AdaMax in torch, from tensor operations (re-exported by ``torch_ref``).
 
 Same names, signatures, states and flags as :mod:`coursekit.optimizers.numpy_adam_variants`
 (see it for the formulas). Tensors stay on the caller's device and keep their dtype, inputs
@@ -11,38 +11,11 @@ import torch
 from coursekit import _validate as v
 from coursekit.optimizers import _checks as c
 from coursekit.optimizers.numpy_adam_variants import nadam_momentum, nadam_momentum_product
-from coursekit.optimizers.state import AdamaxState, AdamState, NadamState
+from coursekit.optimizers.state import AdamaxState, NadamState
 
-__all__ = ["adamw_init", "adamw_step", "nadam_init", "nadam_step", "adamax_init", "adamax_step"]
+__all__ = ["nadam_init", "nadam_step", "adamax_init", "adamax_step"]
 
 _BACKEND = "torch"
-
-
-def adamw_init(w):
-    """Zero moments like w and a zero count. Returns ``AdamState(0, mu, nu)``."""
-    c.weights(w, _BACKEND)
-    return AdamState(0, torch.zeros_like(w), torch.zeros_like(w))
-
-
-def adamw_step(w, dw, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01,
-               schedule_multiplier=None):
-    """``w <- w (1 - lr weight_decay)``, then Adam's step (torch.optim.AdamW).
-
-    See :func:`coursekit.optimizers.numpy_adam_variants.adamw_step` (and its
-    ``schedule_multiplier``, the paper's convention).
-    """
-    c.step_inputs(w, dw, state, AdamState, "adamw_init", _BACKEND)
-    lr, eps, weight_decay = v.non_negative("lr", lr), v.non_negative("eps", eps), v.non_negative(
-        "weight_decay", weight_decay)
-    beta1, beta2 = c.decay("beta1", beta1), c.decay("beta2", beta2)
-    if schedule_multiplier is None:
-        step_lr, decay = lr, lr * weight_decay
-    else:
-        eta = v.non_negative("schedule_multiplier", schedule_multiplier)
-        step_lr, decay = eta * lr, eta * weight_decay
-    from coursekit.optimizers.torch_ref import adam_step  # here: torch_ref imports this module
-
-    return adam_step(w * (1.0 - decay), dw, state, lr=step_lr, beta1=beta1, beta2=beta2, eps=eps)
 
 
 def nadam_init(w):

@@ -4,8 +4,8 @@ Same names, signatures and states as the NumPy reference: tensors stay on the ca
 device and keep their dtype, inputs are never changed, and ``AdamState.count`` is a Python
 int, so no step reads a number back from the device. No autograd is involved.
 
-AdamW, NAdam and AdaMax (topic 10) live in :mod:`coursekit.optimizers.torch_adam_variants`
-and are re-exported here.
+AdamW (topic 10) stands beside Adam; NAdam and AdaMax (topic 10) live in
+:mod:`coursekit.optimizers.torch_adam_variants` and are re-exported here.
 
 The from-scratch ``torch.optim.Optimizer`` subclasses :class:`SGD`, :class:`Adagrad`,
 :class:`RMSprop` and :class:`Adam` (in :mod:`coursekit.optimizers.torch_optim`) are
@@ -20,8 +20,6 @@ from coursekit.optimizers.state import AdagradState, AdamState, MomentumState, R
 from coursekit.optimizers.torch_adam_variants import (  # topic 10; kept apart to keep files short
     adamax_init,
     adamax_step,
-    adamw_init,
-    adamw_step,
     nadam_init,
     nadam_step,
 )
@@ -151,3 +149,27 @@ def adam_step(w, dw, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8,
     else:
         step = lr * (mu / correction1) / (torch.sqrt(nu / correction2) + eps)
     return w - step, AdamState(t, mu, nu)
+
+
+def adamw_init(w):
+    """Adam's zero moments and count (:func:`adam_init`): ``AdamState(0, mu, nu)``."""
+    return adam_init(w)
+
+
+def adamw_step(w, dw, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01,
+               schedule_multiplier=None):
+    """``w <- w (1 - lr weight_decay)``, then Adam's step (torch.optim.AdamW).
+
+    See :func:`coursekit.optimizers.numpy_ref.adamw_step` (and its
+    ``schedule_multiplier``, the paper's convention).
+    """
+    c.step_inputs(w, dw, state, AdamState, "adamw_init", _BACKEND)
+    lr, eps, weight_decay = v.non_negative("lr", lr), v.non_negative("eps", eps), v.non_negative(
+        "weight_decay", weight_decay)
+    beta1, beta2 = c.decay("beta1", beta1), c.decay("beta2", beta2)
+    if schedule_multiplier is None:
+        step_lr, decay = lr, lr * weight_decay
+    else:
+        eta = v.non_negative("schedule_multiplier", schedule_multiplier)
+        step_lr, decay = eta * lr, eta * weight_decay
+    return adam_step(w * (1.0 - decay), dw, state, lr=step_lr, beta1=beta1, beta2=beta2, eps=eps)
