@@ -60,12 +60,45 @@ def shape_equal(name, value, shape):
         raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(value.shape)}")
 
 
-def positive_number(name, value, *, allow_zero=False):
+def _number(name, value):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+    return float(value)
+
+
+def real(name, value):
+    """``value`` as a finite Python float (so a NumPy scalar cannot upcast float32 arrays)."""
+    number = _number(name, value)
+    if not np.isfinite(number):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return number
+
+
+def positive_number(name, value, *, allow_zero=False):
+    """``value`` as a finite Python float > 0 (>= 0 with ``allow_zero``)."""
+    number = _number(name, value)
+    if not np.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be finite and {bound}, got {value}")
+    return number
+
+
+def non_negative(name, value):
+    """A finite real >= 0 (a learning rate, an eps), as a Python float."""
+    return positive_number(name, value, allow_zero=True)
+
+
+def flag(name, value):
+    """``value``, checked to be True or False."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return value
+
+
+def choice(name, value, options):
+    """``value``, checked to be one of ``options`` (a sequence, or a dict's keys)."""
+    if value not in options:
+        raise ValueError(f"unknown {name} {value!r}; choose from {', '.join(map(str, options))}")
     return value
 
 

@@ -230,7 +230,7 @@ caption()
 # %%
 import torch
 
-from coursekit.activations.dying import dead_units, set_negative_slope
+from coursekit.experiments.activations import dead_units, set_negative_slope
 from coursekit.training import build_mlp, fit
 
 torch.set_num_threads(1)  # nets this small run fastest on one thread, and share the CPU well

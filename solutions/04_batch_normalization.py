@@ -321,7 +321,7 @@ print("eval-mode output     largest difference", f"{(ours.eval()(x) - torchs.eva
 # bias added before it, and its shift $\beta$ takes the bias's place (Ioffe & Szegedy, §3.2).
 
 # %%
-from coursekit.batchnorm import experiments
+from coursekit.experiments import batchnorm as experiments
 from coursekit.plots import batchnorm as bn_plots
 from coursekit.plots import caption
 

@@ -496,7 +496,7 @@ print(f"ratio after 10, 100, 1000 steps: {ratio[9]:.2f}, {ratio[99]:.2f}, {ratio
 
 # %%
 from coursekit.optimizers import torch_ref
-from coursekit.optimizers.experiments import train_with, summarise
+from coursekit.experiments.optimizers import train_with, summarise
 
 digits = data.digits(seed=0)
 typo_runs = train_with(

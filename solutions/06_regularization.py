@@ -27,10 +27,11 @@
 import numpy as np
 from tqdm.auto import tqdm
 
+from coursekit.experiments import regularization as experiments
 from coursekit.grading import check
 from coursekit.plots import regularization as figures
 from coursekit.plots import caption
-from coursekit.regularization import ensembles, experiments
+from coursekit.regularization import ensembles
 
 rng = np.random.default_rng(0)
 

@@ -29,11 +29,11 @@ import numpy as np
 import torch
 
 from coursekit import data
+from coursekit.experiments import schedules as experiments
 from coursekit.grading import check
 from coursekit.plots import schedules as splots
 from coursekit.plots import caption
 from coursekit.plots.optimizers import training_curves
-from coursekit.schedules import experiments
 from coursekit.training import build_mlp, fit
 
 torch.set_num_threads(1)  # the networks here are tiny: one thread is faster than several

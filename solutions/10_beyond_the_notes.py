@@ -42,13 +42,13 @@ from coursekit import data
 from coursekit.claims import mean_spread
 from coursekit.beyond import activations as act_experiments
 from coursekit.beyond import adaptive, decay, maxnorm, nets, normalisation, transfer, uncertainty
+from coursekit.experiments.regularization import moons_split, plane_limits
 from coursekit.grading import check
 from coursekit.optimizers import AdamState
 from coursekit.plots import beyond as figures
 from coursekit.plots import caption
 from coursekit.plots.activations import functions as plot_functions
 from coursekit.plots.optimizers import contours
-from coursekit.regularization.experiments import moons_split, plane_limits
 
 threadpool_limits(1)  # the models here are tiny: one thread is fastest and leaves the other cores free
 torch.set_num_threads(1)

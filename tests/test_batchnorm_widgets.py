@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from coursekit.batchnorm import experiments
+from coursekit.experiments import batchnorm as experiments
 from coursekit.plots import batchnorm as plots
 from coursekit.widgets import batchnorm as widgets
 from widget_kernel import assert_redraws

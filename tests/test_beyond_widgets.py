@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from coursekit.beyond import nets, uncertainty  # noqa: E402
-from coursekit.regularization.experiments import moons_split  # noqa: E402
+from coursekit.experiments.regularization import moons_split  # noqa: E402
 from coursekit.widgets import beyond as demo  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG"

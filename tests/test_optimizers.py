@@ -287,7 +287,7 @@ def test_bad_hyperparameters_get_clear_errors(backend):
     ref = numpy_ref if backend == "numpy" else torch_ref
     conv = np.asarray if backend == "numpy" else torch.tensor
     w = conv(np.ones(3))
-    with pytest.raises(ValueError, match="lr must be >= 0, got -0.1"):
+    with pytest.raises(ValueError, match="lr must be finite and >= 0, got -0.1"):
         ref.sgd_step(w, w, ref.sgd_init(w), lr=-0.1)
     with pytest.raises(ValueError, match=r"momentum must lie in \[0, 1\), got 1.0"):
         ref.momentum_step(w, w, ref.momentum_init(w), momentum=1.0)
@@ -295,7 +295,7 @@ def test_bad_hyperparameters_get_clear_errors(backend):
         ref.adam_step(w, w, ref.adam_init(w), beta1=-0.1)
     with pytest.raises(ValueError, match=r"beta2 must lie in \[0, 1\), got 1.0"):
         ref.adam_step(w, w, ref.adam_init(w), beta2=1.0)
-    with pytest.raises(ValueError, match="eps must be >= 0, got -1e-08"):
+    with pytest.raises(ValueError, match="eps must be finite and >= 0, got -1e-08"):
         ref.rmsprop_step(w, w, ref.rmsprop_init(w), eps=-1e-8)
     with pytest.raises(ValueError, match=r"alpha must lie in \[0, 1\)"):
         ref.rmsprop_step(w, w, ref.rmsprop_init(w), alpha=1.5)

@@ -217,17 +217,17 @@ def test_nadam_momentum_schedule_is_dozats():
 def test_bad_hyperparameters_name_the_argument(backend):
     ref = numpy_ref if backend == "numpy" else torch_ref
     w = np.ones(3) if backend == "numpy" else torch.ones(3, dtype=torch.float64)
-    with pytest.raises(ValueError, match="weight_decay must be >= 0, got -0.1"):
+    with pytest.raises(ValueError, match="weight_decay must be finite and >= 0, got -0.1"):
         ref.adamw_step(w, w, ref.adamw_init(w), weight_decay=-0.1)
-    with pytest.raises(ValueError, match="schedule_multiplier must be >= 0"):
+    with pytest.raises(ValueError, match="schedule_multiplier must be finite and >= 0"):
         ref.adamw_step(w, w, ref.adamw_init(w), schedule_multiplier=-1.0)
-    with pytest.raises(ValueError, match="momentum_decay must be >= 0, got -0.004"):
+    with pytest.raises(ValueError, match="momentum_decay must be finite and >= 0, got -0.004"):
         ref.nadam_step(w, w, ref.nadam_init(w), momentum_decay=-0.004)
     with pytest.raises(ValueError, match="momentum_decay must be finite"):
         ref.nadam_step(w, w, ref.nadam_init(w), momentum_decay=float("inf"))
     with pytest.raises(ValueError, match=r"beta2 must lie in \[0, 1\), got 1.0"):
         ref.adamax_step(w, w, ref.adamax_init(w), beta2=1.0)
-    with pytest.raises(ValueError, match="lr must be >= 0"):
+    with pytest.raises(ValueError, match="lr must be finite and >= 0"):
         ref.nadam_step(w, w, ref.nadam_init(w), lr=-1e-3)
     with pytest.raises(TypeError, match="eps_inside_max must be True or False"):
         ref.adamax_step(w, w, ref.adamax_init(w), eps_inside_max="yes")

@@ -132,7 +132,7 @@ def test_step_returns_the_closures_loss():
 
 def test_optimizer_classes_reject_bad_hyperparameters():
     p = [torch.zeros(2, requires_grad=True)]
-    with pytest.raises(ValueError, match="lr must be >= 0"):
+    with pytest.raises(ValueError, match="lr must be finite and >= 0"):
         torch_ref.SGD(p, lr=-1.0)
     with pytest.raises(ValueError, match="nesterov=True needs momentum > 0"):
         torch_ref.SGD(p, lr=0.1, nesterov=True)
@@ -140,7 +140,7 @@ def test_optimizer_classes_reject_bad_hyperparameters():
         torch_ref.Adam(p, betas=(0.9, 1.0))
     with pytest.raises(TypeError, match="betas must be a pair"):
         torch_ref.Adam(p, betas=0.9)
-    with pytest.raises(ValueError, match="eps must be >= 0"):
+    with pytest.raises(ValueError, match="eps must be finite and >= 0"):
         torch_ref.Adagrad(p, eps=-1e-10)
     with pytest.raises(ValueError, match=r"alpha must lie in \[0, 1\)"):
         torch_ref.RMSprop(p, alpha=-0.5)

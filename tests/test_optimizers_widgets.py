@@ -107,7 +107,7 @@ def test_training_curves_one_panel_per_key_and_a_baseline():
 def test_train_with_trains_one_model_per_optimizer_and_seed():
     from coursekit import data
     from coursekit.optimizers import torch_ref
-    from coursekit.optimizers.experiments import summarise, train_with
+    from coursekit.experiments.optimizers import summarise, train_with
     from coursekit.training import build_mlp, fit
 
     digits = data.digits(seed=0)

@@ -10,8 +10,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
+from coursekit.experiments import regularization as experiments  # noqa: E402
 from coursekit.plots import regularization as figures  # noqa: E402
-from coursekit.regularization import bias_variance, ensembles, experiments, torch_ref  # noqa: E402
+from coursekit.regularization import bias_variance, ensembles, torch_ref  # noqa: E402
 from coursekit.widgets import regularization as demo  # noqa: E402
 from widget_kernel import assert_redraws  # noqa: E402
 
@@ -69,7 +70,7 @@ def test_slider_trains_once_per_value_and_redraws(moons, explorer, parameter):
                                                     ("dropout_explorer", "p_drop", False)])
 def test_explorers_display_the_boundary_of_the_chosen_value(widget_kernel, explorer, label, log_x):
     create = ("from matplotlib.figure import Figure\n"
-              "from coursekit.regularization.experiments import moons_split\n"
+              "from coursekit.experiments.regularization import moons_split\n"
               f"from coursekit.widgets.regularization import draw_sweep, {explorer}\n"
               "moons = moons_split(n_train=30, n_val=60, seed=0)\n"
               f"reg = {explorer}(moons, values=(0.0, 0.1, 0.5), steps=5, hidden=(8,), record_every=5)\nreg")

@@ -260,15 +260,15 @@ def test_warmup_cosine_shape():
 # ----- bad arguments ---------------------------------------------------------------------
 
 BAD = [
-    (numpy_ref.exponential_decay, (-0.1, 10), {"gamma": 0.9}, "lr0 must be >= 0"),
+    (numpy_ref.exponential_decay, (-0.1, 10), {"gamma": 0.9}, "lr0 must be finite and >= 0"),
     (numpy_ref.exponential_decay, (0.1, 0), {"gamma": 0.9}, "n_steps must be an int >= 1"),
-    (numpy_ref.exponential_decay, (0.1, 10), {"gamma": 0.0}, "gamma must be > 0"),
+    (numpy_ref.exponential_decay, (0.1, 10), {"gamma": 0.0}, "gamma must be finite and > 0"),
     (numpy_ref.step_decay, (0.1, 10), {"step_size": 0}, "step_size must be an int >= 1"),
     (numpy_ref.multi_step_decay, (0.1, 10), {"milestones": [3, -1]}, "milestones"),
-    (numpy_ref.power_decay, (0.1, 10), {"s": 0.0}, "s must be > 0"),
-    (numpy_ref.power_decay, (0.1, 10), {"s": 5, "c": -1}, "c must be >= 0"),
+    (numpy_ref.power_decay, (0.1, 10), {"s": 0.0}, "s must be finite and > 0"),
+    (numpy_ref.power_decay, (0.1, 10), {"s": 5, "c": -1}, "c must be finite and >= 0"),
     (numpy_ref.cosine_annealing, (0.1, 10), {"t_max": 0}, "t_max must be an int >= 1"),
-    (numpy_ref.cosine_annealing, (0.1, 10), {"t_max": 5, "eta_min": -1e-3}, "eta_min must be >= 0"),
+    (numpy_ref.cosine_annealing, (0.1, 10), {"t_max": 5, "eta_min": -1e-3}, "eta_min must be finite and >= 0"),
     (numpy_ref.cosine_annealing, (float("nan"), 10), {"t_max": 5}, "lr0 must be finite"),
     (numpy_ref.warmup_cosine, (0.1, 10), {"warmup_steps": 10}, "warmup_steps must be < n_steps"),
     (numpy_ref.warmup_cosine, (0.1, 10), {"warmup_steps": -1}, "warmup_steps must be an int >= 0"),
@@ -276,16 +276,16 @@ BAD = [
     (numpy_ref.linear_anneal, (0.1, 10), {"end_factor": 1.5}, r"end_factor must lie in \[0, 1\]"),
     (numpy_ref.cosine_warm_restarts, (0.1, 10), {"t_0": 5, "t_mult": 0}, "t_mult must be an int >= 1"),
     (numpy_ref.one_cycle, (0.1, 0), {}, "n_steps must be an int >= 1"),
-    (numpy_ref.one_cycle, (-0.1, 10), {}, "max_lr must be > 0"),
+    (numpy_ref.one_cycle, (-0.1, 10), {}, "max_lr must be finite and > 0"),
     (numpy_ref.one_cycle, (0.1, 100), {"pct_start": 1.3}, r"pct_start must lie in \[0, 1\]"),
     (numpy_ref.one_cycle, (0.1, 100), {"pct_start": 0.6, "three_phase": True}, r"pct_start must lie in \[0, 0.5\]"),
     (numpy_ref.one_cycle, (0.1, 10), {"pct_start": 0.1}, "leaves phase 1 of the cycle without a step"),
-    (numpy_ref.one_cycle, (0.1, 100), {"anneal_strategy": "cosine"}, "anneal_strategy must be one of"),
+    (numpy_ref.one_cycle, (0.1, 100), {"anneal_strategy": "cosine"}, "unknown anneal_strategy 'cosine'; choose from cos, linear"),
     (numpy_ref.reduce_on_plateau, (0.1, [1.0, 2.0]), {"factor": 1.0}, r"factor must lie in \[0, 1\)"),
     (numpy_ref.reduce_on_plateau, (0.1, []), {}, "metrics must be a non-empty 1-D sequence"),
-    (numpy_ref.reduce_on_plateau, (0.1, [1.0]), {"mode": "lowest"}, "mode must be one of"),
+    (numpy_ref.reduce_on_plateau, (0.1, [1.0]), {"mode": "lowest"}, "unknown mode 'lowest'; choose from min, max"),
     (numpy_ref.reduce_on_plateau, (0.1, [1.0]), {"patience": -1}, "patience must be an int >= 0"),
-    (numpy_ref.reduce_on_plateau, (-0.1, [1.0]), {}, "lr0 must be >= 0"),
+    (numpy_ref.reduce_on_plateau, (-0.1, [1.0]), {}, "lr0 must be finite and >= 0"),
 ]
 
 

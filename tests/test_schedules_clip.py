@@ -151,9 +151,9 @@ def test_bad_arguments_are_named(ref, wrap):
             ref.clip_grad_norm(grads, 1.0)
         with pytest.raises(ValueError, match=rf"grads\[{index}\] holds 1 non-finite"):
             ref.clip_grad_value(grads, 1.0)
-    with pytest.raises(ValueError, match="max_norm must be >= 0"):
+    with pytest.raises(ValueError, match="max_norm must be finite and >= 0"):
         ref.clip_grad_norm(good, -1.0)
-    with pytest.raises(ValueError, match="clip_value must be >= 0"):
+    with pytest.raises(ValueError, match="clip_value must be finite and >= 0"):
         ref.clip_grad_value(good, -0.5)
     for norm_type in (0, -2.0, float("nan"), "two"):
         with pytest.raises(ValueError, match="norm_type must be a real > 0 or inf"):

@@ -10,8 +10,8 @@ import base64  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from coursekit.experiments import schedules as experiments  # noqa: E402
 from coursekit.plots import schedules as figures  # noqa: E402
-from coursekit.schedules import experiments  # noqa: E402
 from coursekit.schedules.runs import make_schedule  # noqa: E402
 from coursekit.training import build_mlp  # noqa: E402
 from coursekit.widgets import schedules as explorer  # noqa: E402

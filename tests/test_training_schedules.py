@@ -172,7 +172,7 @@ def test_make_schedule_and_resolve():
     assert lrs[10] == 1.0 and lrs[9] < 1.0
     assert resolve(None, 0.3, 4) == ([0.3] * 4, None)
     assert resolve([0.1, 0.2, 0.3], 9.0, 2) == ([0.1, 0.2], None)
-    with pytest.raises(ValueError, match="name must be one of"):
+    with pytest.raises(ValueError, match="unknown schedule 'cyclic'"):
         make_schedule("cyclic")
     with pytest.raises(ValueError, match="unknown setting"):
         make_schedule("cosine", t_max=10)

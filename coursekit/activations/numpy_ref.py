@@ -149,10 +149,8 @@ GELU_TANH_COEF = 0.044715
 """The cubic coefficient of GELU's tanh approximation (Hendrycks & Gimpel, 2016)."""
 
 
-def _approximate(approximate):
-    if approximate not in ("none", "tanh"):
-        raise ValueError(f"approximate must be 'none' or 'tanh' (torch's names), got {approximate!r}")
-    return approximate
+APPROXIMATIONS = ("none", "tanh")
+"""GELU's two forms, by torch's names: exact (``"none"``) and the tanh approximation."""
 
 
 def _gelu_tanh_inner(z):
@@ -180,7 +178,7 @@ def gelu(z, approximate="none"):
     from scipy.special import erfc  # scipy comes with scikit-learn
 
     _z(z)
-    if _approximate(approximate) == "tanh":
+    if v.choice("approximate", approximate, APPROXIMATIONS) == "tanh":
         return (0.5 * z * (1 + np.tanh(_gelu_tanh_inner(z)))).astype(z.dtype, copy=False)
     return (z * (0.5 * erfc(-z / math.sqrt(2)))).astype(z.dtype, copy=False)
 
@@ -192,7 +190,7 @@ def gelu_grad(z, approximate="none"):
     from scipy.special import erfc
 
     _z(z)
-    if _approximate(approximate) == "tanh":
+    if v.choice("approximate", approximate, APPROXIMATIONS) == "tanh":
         a = _gelu_tanh_inner(z)
         da = math.sqrt(2 / math.pi) * (1 + 3 * GELU_TANH_COEF * z * z)
         return (0.5 * (1 + np.tanh(a)) + 0.5 * z * _sech2(a) * da).astype(z.dtype, copy=False)

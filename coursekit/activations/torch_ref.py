@@ -10,7 +10,7 @@ import math
 import torch
 
 from coursekit import _validate as v
-from coursekit.activations.numpy_ref import GELU_TANH_COEF, SELU_ALPHA, SELU_SCALE, _approximate
+from coursekit.activations.numpy_ref import APPROXIMATIONS, GELU_TANH_COEF, SELU_ALPHA, SELU_SCALE
 
 
 def _z(z):
@@ -118,7 +118,7 @@ def gelu(z, approximate="none"):
     See :func:`coursekit.activations.numpy_ref.gelu`.
     """
     _z(z)
-    if _approximate(approximate) == "tanh":
+    if v.choice("approximate", approximate, APPROXIMATIONS) == "tanh":
         return 0.5 * z * (1 + torch.tanh(_gelu_tanh_inner(z)))
     return z * (0.5 * torch.erfc(-z / math.sqrt(2)))
 
@@ -126,7 +126,7 @@ def gelu(z, approximate="none"):
 def gelu_grad(z, approximate="none"):
     """``Phi(z) + z * phi(z)``, or the derivative of the tanh approximation."""
     _z(z)
-    if _approximate(approximate) == "tanh":
+    if v.choice("approximate", approximate, APPROXIMATIONS) == "tanh":
         a = _gelu_tanh_inner(z)
         da = math.sqrt(2 / math.pi) * (1 + 3 * GELU_TANH_COEF * z * z)
         return 0.5 * (1 + torch.tanh(a)) + 0.5 * z * _sech2(a) * da

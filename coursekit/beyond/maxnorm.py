@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from coursekit.beyond import nets
-from coursekit.regularization import experiments as moons_experiments
+from coursekit.experiments import regularization as moons_experiments
 from coursekit.training import one_thread
 
 SETTINGS = {

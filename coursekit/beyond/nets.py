@@ -13,6 +13,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from coursekit import _validate as v
 from coursekit.training import one_thread
 
 ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU, "silu": nn.SiLU, "mish": nn.Mish,
@@ -44,8 +45,7 @@ def mlp(sizes, *, activation="relu", norm=None, position="before", dropout=0.0, 
     Returns:
         ``nn.Sequential``, float32.
     """
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; choose from {', '.join(ACTIVATIONS)}")
+    v.choice("activation", activation, ACTIVATIONS)
     if norm is not None and norm not in NORMS:
         raise ValueError(f"norm must be None, 'batch' or 'layer', got {norm!r}")
     if position not in POSITIONS:

@@ -28,6 +28,8 @@ import numbers
 
 import numpy as np
 
+from coursekit import _validate as v
+
 MODES = ("fan_in", "fan_out", "fan_avg")
 DISTRIBUTIONS = ("uniform", "normal")
 
@@ -40,12 +42,6 @@ def _fan(name, value):
     return int(value)
 
 
-def _choice(name, value, options):
-    if value not in options:
-        raise ValueError(f"unknown {name} {value!r}; choose from {', '.join(options)}")
-    return value
-
-
 def variance_and_limit(fan_in, fan_out, *, scale=1.0, mode="fan_avg"):
     """The target variance ``scale / n`` and the uniform bound ``r = sqrt(3 * variance)``.
 
@@ -55,14 +51,11 @@ def variance_and_limit(fan_in, fan_out, *, scale=1.0, mode="fan_avg"):
         (variance, r) as floats.
     """
     fan_in, fan_out = _fan("fan_in", fan_in), _fan("fan_out", fan_out)
-    if isinstance(scale, bool) or not isinstance(scale, numbers.Real):
-        raise TypeError(f"scale must be a real number, got {type(scale).__name__}")
-    if not math.isfinite(scale) or scale <= 0:
-        raise ValueError(f"scale must be finite and > 0, got {scale}")
+    scale = v.positive_number("scale", scale)
     n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[
-        _choice("mode", mode, MODES)
+        v.choice("mode", mode, MODES)
     ]
-    variance = float(scale) / n
+    variance = scale / n
     return variance, math.sqrt(3.0 * variance)
 
 
@@ -88,7 +81,7 @@ def variance_scaling(fan_in, fan_out, *, scale=1.0, mode="fan_avg", distribution
         TypeError: rng is not a Generator.
     """
     variance, limit = variance_and_limit(fan_in, fan_out, scale=scale, mode=mode)
-    _choice("distribution", distribution, DISTRIBUTIONS)
+    v.choice("distribution", distribution, DISTRIBUTIONS)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     if np.dtype(dtype).kind != "f":

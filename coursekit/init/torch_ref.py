@@ -13,7 +13,8 @@ import math
 
 import torch
 
-from coursekit.init.numpy_ref import DISTRIBUTIONS, _choice, variance_and_limit
+from coursekit import _validate as v
+from coursekit.init.numpy_ref import DISTRIBUTIONS, variance_and_limit
 from coursekit.init.numpy_ref import gain  # the same table for both backends (pure Python)
 
 __all__ = [
@@ -54,7 +55,7 @@ def variance_scaling(fan_in, fan_out, *, scale=1.0, mode="fan_avg", distribution
         tensor of shape (fan_in, fan_out).
     """
     variance, limit = variance_and_limit(fan_in, fan_out, scale=scale, mode=mode)
-    _choice("distribution", distribution, DISTRIBUTIONS)
+    v.choice("distribution", distribution, DISTRIBUTIONS)
     dtype, device = _placement(generator, dtype, device)
     shape = (int(fan_in), int(fan_out))
     if distribution == "uniform":

@@ -4,7 +4,7 @@
 ``torch_ref`` adds from-scratch ``torch.optim.Optimizer`` subclasses. The package re-exports
 the NumPy reference and the state types, so ``from coursekit.optimizers import adam_step``
 works without importing torch. :mod:`coursekit.optimizers.landscapes` has the 2-D cost
-surfaces of the notebook and a trajectory runner; :mod:`coursekit.optimizers.experiments`
+surfaces of the notebook and a trajectory runner; :mod:`coursekit.experiments.optimizers`
 trains one MLP per optimizer and seed (torch).
 """
 

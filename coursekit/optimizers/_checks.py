@@ -1,41 +1,16 @@
-"""Argument checks shared by the optimizer references (NumPy, torch and the Optimizers)."""
+"""Argument checks shared by the optimizer references (NumPy, torch and the Optimizers); the
+checks every reference shares (``non_negative``, ``flag``...) are :mod:`coursekit._validate`'s."""
 
 import numbers
-
-import numpy as np
 
 from coursekit import _validate as v
 
 
-def real(name, value):
-    """``value`` as a Python float (so a NumPy scalar cannot upcast float32 arrays)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value
-
-
-def non_negative(name, value):
-    """A finite real >= 0 (learning rates and eps), as a Python float."""
-    value = real(name, value)
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
-    return value
-
-
 def decay(name, value):
     """A decay rate in [0, 1) (momentum, alpha, beta1, beta2), as a Python float."""
-    value = real(name, value)
+    value = v.real(name, value)
     if not 0 <= value < 1:
         raise ValueError(f"{name} must lie in [0, 1), got {value}")
-    return value
-
-
-def flag(name, value):
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
     return value
 
 

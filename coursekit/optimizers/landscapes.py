@@ -10,6 +10,7 @@ from typing import Callable
 
 import numpy as np
 
+from coursekit import _validate as v
 from coursekit.optimizers import numpy_ref
 
 
@@ -77,8 +78,7 @@ def optimizer(name, module=numpy_ref):
     """``(init, step)`` of a course optimizer ("sgd", "momentum", ... "adam") from ``module``."""
     from coursekit.optimizers import NAMES
 
-    if name not in NAMES:
-        raise ValueError(f"unknown optimizer {name!r}; choose from {', '.join(NAMES)}")
+    v.choice("optimizer", name, NAMES)
     return getattr(module, f"{name}_init"), getattr(module, f"{name}_step")
 
 

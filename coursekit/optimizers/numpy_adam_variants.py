@@ -1,65 +1,24 @@
-"""AdamW, NAdam and AdaMax in NumPy: three more ``<name>_init`` / ``<name>_step`` pairs.
+"""NAdam and AdaMax in NumPy: two more ``<name>_init`` / ``<name>_step`` pairs (AdamW, Adam
+with decoupled weight decay, stands beside Adam in :mod:`coursekit.optimizers.numpy_ref`).
 
 They follow :mod:`coursekit.optimizers.numpy_ref` (which re-exports them): states are the
 named tuples of :mod:`coursekit.optimizers.state`, a step never changes its inputs and keeps
 their floating dtype, and hyperparameter names and defaults are torch.optim's. With the same
-hyperparameters the trajectories equal ``torch.optim.AdamW``, ``NAdam`` and ``Adamax`` (tested
-to 1e-10 in float64). Other conventions (the AdamW paper's, Keras's) are keyword flags that
-default to torch's.
+hyperparameters the trajectories equal ``torch.optim.NAdam`` and ``Adamax`` (tested to 1e-10 in
+float64). Other conventions (Keras's) are keyword flags that default to torch's.
 """
 
 import sys
 
 import numpy as np
 
+from coursekit import _validate as v
 from coursekit.optimizers import _checks as c
-from coursekit.optimizers.state import AdamaxState, AdamState, NadamState
+from coursekit.optimizers.state import AdamaxState, NadamState
 
-__all__ = ["adamw_init", "adamw_step", "nadam_init", "nadam_step", "adamax_init", "adamax_step"]
+__all__ = ["nadam_init", "nadam_step", "adamax_init", "adamax_step"]
 
 _BACKEND = "numpy"
-
-
-def adamw_init(w):
-    """Zero moments shaped like w and a zero count. Returns ``AdamState(0, mu, nu)``."""
-    c.weights(w, _BACKEND)
-    return AdamState(0, np.zeros_like(w), np.zeros_like(w))
-
-
-def adamw_step(w, dw, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01,
-               schedule_multiplier=None):
-    """Adam with decoupled weight decay (Loshchilov & Hutter), as torch.optim.AdamW computes it.
-
-    ``w <- w * (1 - lr * weight_decay)``, then the Adam step of
-    :func:`~coursekit.optimizers.numpy_ref.adam_step` with the gradient dw. The decay never
-    enters the moments, so every weight shrinks by the same factor whatever its gradient
-    history. (Adam with an L2 penalty adds ``weight_decay * w`` to dw instead; the moments
-    then divide it by ``sqrt(nu)``, and weights with large gradients are hardly decayed.)
-
-    Args:
-        w, dw: weights and gradient, one shape. state: from :func:`adamw_init`.
-        lr: learning rate (>= 0). beta1, beta2: in [0, 1). eps: >= 0.
-        weight_decay: >= 0. In torch's convention the decay per step is ``lr * weight_decay``.
-        schedule_multiplier: None for torch's convention. A number eta_t >= 0 gives the
-            paper's (Algorithm 2): ``w <- w - eta_t * (lr * adam_direction + weight_decay * w)``,
-            where the decay per step is ``eta_t * weight_decay``, not scaled by lr. torch at
-            ``lr * eta_t`` with ``weight_decay / lr`` takes the same step.
-
-    Returns:
-        (w_new, AdamState(count + 1, mu_new, nu_new)).
-    """
-    c.step_inputs(w, dw, state, AdamState, "adamw_init", _BACKEND)
-    lr, eps, weight_decay = c.non_negative("lr", lr), c.non_negative("eps", eps), c.non_negative(
-        "weight_decay", weight_decay)
-    beta1, beta2 = c.decay("beta1", beta1), c.decay("beta2", beta2)
-    if schedule_multiplier is None:
-        step_lr, decay = lr, lr * weight_decay
-    else:
-        eta = c.non_negative("schedule_multiplier", schedule_multiplier)
-        step_lr, decay = eta * lr, eta * weight_decay
-    from coursekit.optimizers.numpy_ref import adam_step  # here: numpy_ref imports this module
-
-    return adam_step(w * (1.0 - decay), dw, state, lr=step_lr, beta1=beta1, beta2=beta2, eps=eps)
 
 
 def nadam_init(w):
@@ -116,9 +75,9 @@ def nadam_step(w, dw, state, *, lr=0.002, beta1=0.9, beta2=0.999, eps=1e-8, mome
         (w_new, NadamState(count + 1, mu_product_new, mu_new, nu_new)).
     """
     c.step_inputs(w, dw, state, NadamState, "nadam_init", _BACKEND)
-    lr, eps = c.non_negative("lr", lr), c.non_negative("eps", eps)
+    lr, eps = v.non_negative("lr", lr), v.non_negative("eps", eps)
     beta1, beta2 = c.decay("beta1", beta1), c.decay("beta2", beta2)
-    momentum_decay = c.non_negative("momentum_decay", momentum_decay)
+    momentum_decay = v.non_negative("momentum_decay", momentum_decay)
     t = state.count + 1
     mu_t, mu_next = nadam_momentum(t, beta1, momentum_decay), nadam_momentum(t + 1, beta1, momentum_decay)
     mu_product = nadam_momentum_product(state.mu_product, mu_t)
@@ -153,9 +112,9 @@ def adamax_step(w, dw, state, *, lr=0.002, beta1=0.9, beta2=0.999, eps=1e-8, eps
         (w_new, AdamaxState(count + 1, mu_new, u_new)).
     """
     c.step_inputs(w, dw, state, AdamaxState, "adamax_init", _BACKEND)
-    lr, eps = c.non_negative("lr", lr), c.non_negative("eps", eps)
+    lr, eps = v.non_negative("lr", lr), v.non_negative("eps", eps)
     beta1, beta2 = c.decay("beta1", beta1), c.decay("beta2", beta2)
-    inside = c.flag("eps_inside_max", eps_inside_max)
+    inside = v.flag("eps_inside_max", eps_inside_max)
     t = state.count + 1
     mu = beta1 * state.mu + (1.0 - beta1) * dw
     u = np.maximum(beta2 * state.u, np.abs(dw) + eps) if inside else np.maximum(beta2 * state.u, np.abs(dw))

@@ -1,7 +1,8 @@
-"""SGD, momentum, Nesterov, AdaGrad, RMSProp and Adam in NumPy, one ``init``/``step`` pair each.
+"""SGD, momentum, Nesterov, AdaGrad, RMSProp and Adam in NumPy, one ``init``/``step`` pair each,
+and topic 10's AdamW (Adam with decoupled weight decay) beside Adam.
 
-AdamW, NAdam and AdaMax (topic 10) live in :mod:`coursekit.optimizers.numpy_adam_variants`
-and are re-exported here.
+NAdam and AdaMax (topic 10) live in :mod:`coursekit.optimizers.numpy_adam_variants` and are
+re-exported here.
 
 Every optimizer is a pair, in the style of optax but without closures:
 
@@ -17,12 +18,11 @@ conventions (Keras's, the lecture notes') sit behind keyword flags that default 
 
 import numpy as np
 
+from coursekit import _validate as v
 from coursekit.optimizers import _checks as c
 from coursekit.optimizers.numpy_adam_variants import (  # topic 10; kept apart to keep files short
     adamax_init,
     adamax_step,
-    adamw_init,
-    adamw_step,
     nadam_init,
     nadam_step,
 )
@@ -54,7 +54,7 @@ def sgd_step(w, dw, state, *, lr=0.001):
         (w_new, state): w_new shaped like w, the state unchanged.
     """
     c.step_inputs(w, dw, state, SGDState, "sgd_init", _BACKEND)
-    lr = c.non_negative("lr", lr)
+    lr = v.non_negative("lr", lr)
     return w - lr * dw, state
 
 
@@ -81,8 +81,8 @@ def momentum_step(w, dw, state, *, lr=0.001, momentum=0.9, ema=False):
         (w_new, MomentumState(velocity_new)).
     """
     c.step_inputs(w, dw, state, MomentumState, "momentum_init", _BACKEND)
-    lr, momentum = c.non_negative("lr", lr), c.decay("momentum", momentum)
-    dw_weight = 1.0 - momentum if c.flag("ema", ema) else 1.0
+    lr, momentum = v.non_negative("lr", lr), c.decay("momentum", momentum)
+    dw_weight = 1.0 - momentum if v.flag("ema", ema) else 1.0
     velocity = momentum * state.velocity + dw_weight * dw
     return w - lr * velocity, MomentumState(velocity)
 
@@ -108,7 +108,7 @@ def nesterov_step(w, dw, state, *, lr=0.001, momentum=0.9):
         (w_new, MomentumState(velocity_new)).
     """
     c.step_inputs(w, dw, state, MomentumState, "nesterov_init", _BACKEND)
-    lr, momentum = c.non_negative("lr", lr), c.decay("momentum", momentum)
+    lr, momentum = v.non_negative("lr", lr), c.decay("momentum", momentum)
     velocity = momentum * state.velocity + dw
     return w - lr * (dw + momentum * velocity), MomentumState(velocity)
 
@@ -132,9 +132,9 @@ def adagrad_step(w, dw, state, *, lr=0.01, eps=1e-10, eps_inside=False):
         (w_new, AdagradState(sum_sq_new)).
     """
     c.step_inputs(w, dw, state, AdagradState, "adagrad_init", _BACKEND)
-    lr, eps = c.non_negative("lr", lr), c.non_negative("eps", eps)
+    lr, eps = v.non_negative("lr", lr), v.non_negative("eps", eps)
     sum_sq = state.sum_sq + dw * dw
-    denom = np.sqrt(sum_sq + eps) if c.flag("eps_inside", eps_inside) else np.sqrt(sum_sq) + eps
+    denom = np.sqrt(sum_sq + eps) if v.flag("eps_inside", eps_inside) else np.sqrt(sum_sq) + eps
     return w - lr * dw / denom, AdagradState(sum_sq)
 
 
@@ -157,9 +157,9 @@ def rmsprop_step(w, dw, state, *, lr=0.01, alpha=0.99, eps=1e-8, eps_inside=Fals
         (w_new, RMSpropState(square_avg_new)).
     """
     c.step_inputs(w, dw, state, RMSpropState, "rmsprop_init", _BACKEND)
-    lr, alpha, eps = c.non_negative("lr", lr), c.decay("alpha", alpha), c.non_negative("eps", eps)
+    lr, alpha, eps = v.non_negative("lr", lr), c.decay("alpha", alpha), v.non_negative("eps", eps)
     square_avg = alpha * state.square_avg + (1.0 - alpha) * (dw * dw)
-    inside = c.flag("eps_inside", eps_inside)
+    inside = v.flag("eps_inside", eps_inside)
     denom = np.sqrt(square_avg + eps) if inside else np.sqrt(square_avg) + eps
     return w - lr * dw / denom, RMSpropState(square_avg)
 
@@ -193,14 +193,14 @@ def adam_step(w, dw, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8,
         (w_new, AdamState(count + 1, mu_new, nu_new)).
     """
     c.step_inputs(w, dw, state, AdamState, "adam_init", _BACKEND)
-    lr, eps = c.non_negative("lr", lr), c.non_negative("eps", eps)
+    lr, eps = v.non_negative("lr", lr), v.non_negative("eps", eps)
     beta1, beta2 = c.decay("beta1", beta1), c.decay("beta2", beta2)
-    bias_correction, eps_hat = c.flag("bias_correction", bias_correction), c.flag("eps_hat", eps_hat)
+    bias_correction, eps_hat = v.flag("bias_correction", bias_correction), v.flag("eps_hat", eps_hat)
     if eps_hat and not bias_correction:
         raise ValueError("eps_hat folds the bias correction into the step size; "
                          "it cannot be combined with bias_correction=False")
     t = state.count + 1
-    nu_decay = beta1 if c.flag("second_moment_beta1", second_moment_beta1) else beta2
+    nu_decay = beta1 if v.flag("second_moment_beta1", second_moment_beta1) else beta2
     mu = beta1 * state.mu + (1.0 - beta1) * dw
     nu = nu_decay * state.nu + (1.0 - beta2) * (dw * dw)
     correction1, correction2 = (1.0 - beta1**t, 1.0 - beta2**t) if bias_correction else (1.0, 1.0)
@@ -209,3 +209,42 @@ def adam_step(w, dw, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8,
     else:
         step = lr * (mu / correction1) / (np.sqrt(nu / correction2) + eps)
     return w - step, AdamState(t, mu, nu)
+
+
+def adamw_init(w):
+    """Adam's zero moments and count (:func:`adam_init`): ``AdamState(0, mu, nu)``."""
+    return adam_init(w)
+
+
+def adamw_step(w, dw, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01,
+               schedule_multiplier=None):
+    """Adam with decoupled weight decay (Loshchilov & Hutter), as torch.optim.AdamW computes it.
+
+    ``w <- w * (1 - lr * weight_decay)``, then the Adam step of :func:`adam_step` with the
+    gradient dw. The decay never
+    enters the moments, so every weight shrinks by the same factor whatever its gradient
+    history. (Adam with an L2 penalty adds ``weight_decay * w`` to dw instead; the moments
+    then divide it by ``sqrt(nu)``, and weights with large gradients are hardly decayed.)
+
+    Args:
+        w, dw: weights and gradient, one shape. state: from :func:`adamw_init`.
+        lr: learning rate (>= 0). beta1, beta2: in [0, 1). eps: >= 0.
+        weight_decay: >= 0. In torch's convention the decay per step is ``lr * weight_decay``.
+        schedule_multiplier: None for torch's convention. A number eta_t >= 0 gives the
+            paper's (Algorithm 2): ``w <- w - eta_t * (lr * adam_direction + weight_decay * w)``,
+            where the decay per step is ``eta_t * weight_decay``, not scaled by lr. torch at
+            ``lr * eta_t`` with ``weight_decay / lr`` takes the same step.
+
+    Returns:
+        (w_new, AdamState(count + 1, mu_new, nu_new)).
+    """
+    c.step_inputs(w, dw, state, AdamState, "adamw_init", _BACKEND)
+    lr, eps, weight_decay = v.non_negative("lr", lr), v.non_negative("eps", eps), v.non_negative(
+        "weight_decay", weight_decay)
+    beta1, beta2 = c.decay("beta1", beta1), c.decay("beta2", beta2)
+    if schedule_multiplier is None:
+        step_lr, decay = lr, lr * weight_decay
+    else:
+        eta = v.non_negative("schedule_multiplier", schedule_multiplier)
+        step_lr, decay = eta * lr, eta * weight_decay
+    return adam_step(w * (1.0 - decay), dw, state, lr=step_lr, beta1=beta1, beta2=beta2, eps=eps)

@@ -1,4 +1,4 @@
-"""AdamW, NAdam and AdaMax in torch, from tensor operations (re-exported by ``torch_ref``).
+"""NAdam and AdaMax in torch, from tensor operations (re-exported by ``torch_ref``).
 
 Same names, signatures, states and flags as :mod:`coursekit.optimizers.numpy_adam_variants`
 (see it for the formulas). Tensors stay on the caller's device and keep their dtype, inputs
@@ -8,40 +8,14 @@ reads a value back from the device. No autograd is involved.
 
 import torch
 
+from coursekit import _validate as v
 from coursekit.optimizers import _checks as c
 from coursekit.optimizers.numpy_adam_variants import nadam_momentum, nadam_momentum_product
-from coursekit.optimizers.state import AdamaxState, AdamState, NadamState
+from coursekit.optimizers.state import AdamaxState, NadamState
 
-__all__ = ["adamw_init", "adamw_step", "nadam_init", "nadam_step", "adamax_init", "adamax_step"]
+__all__ = ["nadam_init", "nadam_step", "adamax_init", "adamax_step"]
 
 _BACKEND = "torch"
-
-
-def adamw_init(w):
-    """Zero moments like w and a zero count. Returns ``AdamState(0, mu, nu)``."""
-    c.weights(w, _BACKEND)
-    return AdamState(0, torch.zeros_like(w), torch.zeros_like(w))
-
-
-def adamw_step(w, dw, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01,
-               schedule_multiplier=None):
-    """``w <- w (1 - lr weight_decay)``, then Adam's step (torch.optim.AdamW).
-
-    See :func:`coursekit.optimizers.numpy_adam_variants.adamw_step` (and its
-    ``schedule_multiplier``, the paper's convention).
-    """
-    c.step_inputs(w, dw, state, AdamState, "adamw_init", _BACKEND)
-    lr, eps, weight_decay = c.non_negative("lr", lr), c.non_negative("eps", eps), c.non_negative(
-        "weight_decay", weight_decay)
-    beta1, beta2 = c.decay("beta1", beta1), c.decay("beta2", beta2)
-    if schedule_multiplier is None:
-        step_lr, decay = lr, lr * weight_decay
-    else:
-        eta = c.non_negative("schedule_multiplier", schedule_multiplier)
-        step_lr, decay = eta * lr, eta * weight_decay
-    from coursekit.optimizers.torch_ref import adam_step  # here: torch_ref imports this module
-
-    return adam_step(w * (1.0 - decay), dw, state, lr=step_lr, beta1=beta1, beta2=beta2, eps=eps)
 
 
 def nadam_init(w):
@@ -56,9 +30,9 @@ def nadam_step(w, dw, state, *, lr=0.002, beta1=0.9, beta2=0.999, eps=1e-8, mome
     See :func:`coursekit.optimizers.numpy_adam_variants.nadam_step`.
     """
     c.step_inputs(w, dw, state, NadamState, "nadam_init", _BACKEND)
-    lr, eps = c.non_negative("lr", lr), c.non_negative("eps", eps)
+    lr, eps = v.non_negative("lr", lr), v.non_negative("eps", eps)
     beta1, beta2 = c.decay("beta1", beta1), c.decay("beta2", beta2)
-    momentum_decay = c.non_negative("momentum_decay", momentum_decay)
+    momentum_decay = v.non_negative("momentum_decay", momentum_decay)
     t = state.count + 1
     mu_t, mu_next = nadam_momentum(t, beta1, momentum_decay), nadam_momentum(t + 1, beta1, momentum_decay)
     mu_product = nadam_momentum_product(state.mu_product, mu_t)
@@ -83,9 +57,9 @@ def adamax_step(w, dw, state, *, lr=0.002, beta1=0.9, beta2=0.999, eps=1e-8, eps
     convention, ``eps_inside_max=False``).
     """
     c.step_inputs(w, dw, state, AdamaxState, "adamax_init", _BACKEND)
-    lr, eps = c.non_negative("lr", lr), c.non_negative("eps", eps)
+    lr, eps = v.non_negative("lr", lr), v.non_negative("eps", eps)
     beta1, beta2 = c.decay("beta1", beta1), c.decay("beta2", beta2)
-    inside = c.flag("eps_inside_max", eps_inside_max)
+    inside = v.flag("eps_inside_max", eps_inside_max)
     t = state.count + 1
     mu = beta1 * state.mu + (1.0 - beta1) * dw
     u = torch.maximum(beta2 * state.u, dw.abs() + eps) if inside else torch.maximum(beta2 * state.u, dw.abs())

@@ -75,7 +75,7 @@ def dead_units(counts, *, title="units that never fire"):
 
     Args:
         counts: label -> list of (never firing, width) per hidden layer, as returned by
-            :func:`coursekit.activations.dying.dead_units`.
+            :func:`coursekit.experiments.activations.dead_units`.
 
     Returns:
         The figure.

@@ -88,7 +88,7 @@ def running_statistics(trace, *, axes=None, title=None):
     """Running mean and running variance over the steps, against the population values.
 
     Args:
-        trace: from :func:`coursekit.batchnorm.experiments.running_statistics_trace`.
+        trace: from :func:`coursekit.experiments.batchnorm.running_statistics_trace`.
         axes: optional pair of axes to draw on (they are cleared).
     """
     if axes is None:

@@ -119,7 +119,7 @@ def decision_boundary(split, grid, *, ax=None, title=None):
     Args:
         split: a :class:`coursekit.data.Split` of 2-D points.
         grid: ``(xx, yy, prob)`` from
-            :func:`coursekit.regularization.experiments.class_probability_grid`.
+            :func:`coursekit.experiments.regularization.class_probability_grid`.
     """
     xx, yy, prob = grid
     fig, ax = _axes(ax, width=3.6, height=3.4)
@@ -138,7 +138,7 @@ def compare_classifiers(split, results):
 
     Args:
         results: dict label -> (grid, history), where grid is ``(xx, yy, prob)`` and history
-            comes from :func:`coursekit.regularization.experiments.train_classifier`.
+            comes from :func:`coursekit.experiments.regularization.train_classifier`.
     """
     n = len(results)
     fig, axes = plt.subplots(2, n, figsize=(3.6 * n, 6.6), squeeze=False)

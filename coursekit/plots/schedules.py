@@ -49,7 +49,7 @@ def range_test(result, *, ax=None, title="learning-rate range test"):
     of the lowest smoothed loss and the suggested maximum rate marked.
 
     Args:
-        result: a :class:`coursekit.schedules.experiments.RangeTest`.
+        result: a :class:`coursekit.experiments.schedules.RangeTest`.
     """
     ax = _axes(ax, (6, 3.4))
     ax.plot(result.lrs, result.losses, lw=0.8, alpha=0.4, label="loss of each step")

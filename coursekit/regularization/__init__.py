@@ -3,8 +3,9 @@
 
 NumPy (``numpy_ref``) and torch (``torch_ref``, with ``Dropout`` and ``GaussianNoise``
 modules). The package re-exports the NumPy reference, so ``from coursekit.regularization
-import dropout_forward`` works without importing torch. ``ensembles`` and
-``experiments`` hold the notebook's small training experiments.
+import dropout_forward`` works without importing torch. ``ensembles`` holds the
+bias-variance experiment; the notebook's training experiments are
+:mod:`coursekit.experiments.regularization`.
 """
 
 from coursekit.regularization.numpy_ref import (

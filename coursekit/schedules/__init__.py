@@ -8,7 +8,7 @@ array, equal to stepping the matching ``torch.optim.lr_scheduler`` once per step
 by global norm and by value over a list of arrays (tensors). The package re-exports the
 NumPy reference, so ``from coursekit.schedules import one_cycle`` does not import torch.
 :mod:`~coursekit.schedules.runs` sizes schedules to a training run (for the training
-loops), and :mod:`~coursekit.schedules.experiments` holds the notebook's experiments.
+loops); the notebook's experiments are :mod:`coursekit.experiments.schedules`.
 """
 
 from coursekit.schedules.numpy_ref import (

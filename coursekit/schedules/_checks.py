@@ -1,24 +1,17 @@
 """Argument checks of the schedules and the clipping references: every bad argument gets a
-``ValueError`` (or ``TypeError`` for a wrong type) that names it."""
+``ValueError`` (or ``TypeError`` for a wrong type) that names it. The checks every reference
+shares (``non_negative``, ``positive_number``, ``flag``, ``choice``) are
+:mod:`coursekit._validate`'s."""
 
 import math
 import numbers
 
 from coursekit import _validate as v
-from coursekit.optimizers._checks import flag, non_negative, real  # noqa: F401  (flag, non_negative: shared)
-
-
-def positive(name, value):
-    """A finite real > 0, as a Python float."""
-    value = real(name, value)
-    if value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value}")
-    return value
 
 
 def in_range(name, value, low, high, *, low_open=False, high_open=False):
     """A finite real in [low, high] (either end open), as a Python float."""
-    value = real(name, value)
+    value = v.real(name, value)
     if value < low or value > high or (low_open and value == low) or (high_open and value == high):
         interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
         raise ValueError(f"{name} must lie in {interval}, got {value}")
@@ -36,13 +29,6 @@ def integer(name, value, *, minimum):
 
 def n_steps(value):
     return integer("n_steps", value, minimum=1)
-
-
-def choice(name, value, options):
-    if value not in options:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}, got {value!r}")
-    return value
-
 
 
 def norm_type(value):

@@ -4,8 +4,9 @@ per step (chained where torch chains: see :mod:`coursekit.schedules.rates`)."""
 
 import math
 
+from coursekit import _validate as v
 from coursekit.schedules import _checks as check
-from coursekit.schedules.rates import _array, _linear_rates
+from coursekit.schedules.rates import as_rates, linear_rates
 
 
 def _cosine_next(lr, k, base, t_max, eta_min):
@@ -29,13 +30,13 @@ def cosine_annealing(lr0, n_steps, *, t_max, eta_min=0.0):
     Args:
         t_max: steps from lr0 down to eta_min (int >= 1). eta_min: the lowest rate (>= 0).
     """
-    lr, n = check.non_negative("lr0", lr0), check.n_steps(n_steps)
-    t_max, eta_min = check.integer("t_max", t_max, minimum=1), check.non_negative("eta_min", eta_min)
+    lr, n = v.non_negative("lr0", lr0), check.n_steps(n_steps)
+    t_max, eta_min = check.integer("t_max", t_max, minimum=1), v.non_negative("eta_min", eta_min)
     rates, base = [lr], lr
     for k in range(1, n):
         lr = _cosine_next(lr, k, base, t_max, eta_min)
         rates.append(lr)
-    return _array(rates)
+    return as_rates(rates)
 
 
 def cosine_warm_restarts(lr0, n_steps, *, t_0, t_mult=1, eta_min=0.0):
@@ -45,16 +46,16 @@ def cosine_warm_restarts(lr0, n_steps, *, t_0, t_mult=1, eta_min=0.0):
     Args:
         t_0: steps of the first period (int >= 1). t_mult: growth of the period (int >= 1).
     """
-    lr0, n = check.non_negative("lr0", lr0), check.n_steps(n_steps)
+    lr0, n = v.non_negative("lr0", lr0), check.n_steps(n_steps)
     t_i = check.integer("t_0", t_0, minimum=1)
-    t_mult, eta_min = check.integer("t_mult", t_mult, minimum=1), check.non_negative("eta_min", eta_min)
+    t_mult, eta_min = check.integer("t_mult", t_mult, minimum=1), v.non_negative("eta_min", eta_min)
     rates, t_cur = [], 0
     for _ in range(n):
         rates.append(eta_min + (lr0 - eta_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2)
         t_cur += 1
         if t_cur >= t_i:
             t_cur, t_i = t_cur % t_i, t_i * t_mult
-    return _array(rates)
+    return as_rates(rates)
 
 
 
@@ -74,24 +75,24 @@ def warmup_cosine(lr0, n_steps, *, warmup_steps, start_factor=1 / 3, eta_min=0.0
         start_factor: the first step's fraction of lr0, in (0, 1].
         eta_min: the rate the cosine decays towards (>= 0).
     """
-    lr0, n = check.non_negative("lr0", lr0), check.n_steps(n_steps)
+    lr0, n = v.non_negative("lr0", lr0), check.n_steps(n_steps)
     warmup = check.integer("warmup_steps", warmup_steps, minimum=0)
     if warmup >= n:
         raise ValueError(f"warmup_steps must be < n_steps: a warm-up of {warmup} steps leaves no "
                          f"step of a {n}-step run for the cosine")
     start = check.in_range("start_factor", start_factor, 0, 1, low_open=True)
-    eta_min = check.non_negative("eta_min", eta_min)
+    eta_min = v.non_negative("eta_min", eta_min)
     t_max = n - warmup
     if warmup == 0:
         rates = [lr0]
     else:
-        rates = _linear_rates(lr0, warmup, start, 1.0, warmup)
+        rates = linear_rates(lr0, warmup, start, 1.0, warmup)
         rates.append(eta_min + (lr0 - eta_min) * (1 + math.cos(math.pi * 0 / t_max)) / 2)
     lr = rates[-1]
     for k in range(1, n - warmup):
         lr = _cosine_next(lr, k, lr0, t_max, eta_min)
         rates.append(lr)
-    return _array(rates)
+    return as_rates(rates)
 
 
 def _anneal(start, end, pct, strategy):
@@ -144,12 +145,12 @@ def one_cycle(max_lr, n_steps, *, pct_start=0.3, div_factor=25.0, final_div_fact
         ValueError: a bad argument, or a pct_start that leaves a phase without any step
             (torch divides by zero there).
     """
-    peak, n = check.positive("max_lr", max_lr), check.n_steps(n_steps)
-    three_phase = check.flag("three_phase", three_phase)
+    peak, n = v.positive_number("max_lr", max_lr), check.n_steps(n_steps)
+    three_phase = v.flag("three_phase", three_phase)
     pct_start = check.in_range("pct_start", pct_start, 0, 0.5 if three_phase else 1)
-    initial = peak / check.positive("div_factor", div_factor)
-    lowest = initial / check.positive("final_div_factor", final_div_factor)
-    strategy = check.choice("anneal_strategy", anneal_strategy, ("cos", "linear"))
+    initial = peak / v.positive_number("div_factor", div_factor)
+    lowest = initial / v.positive_number("final_div_factor", final_div_factor)
+    strategy = v.choice("anneal_strategy", anneal_strategy, ("cos", "linear"))
     momenta = (check.in_range("base_momentum", base_momentum, 0, 1),
                check.in_range("max_momentum", max_momentum, 0, 1))
     phases = _one_cycle_phases(n, pct_start, three_phase, (initial, peak, lowest), momenta)
@@ -166,4 +167,4 @@ def one_cycle(max_lr, n_steps, *, pct_start=0.3, div_factor=25.0, final_div_fact
                 moments.append(_anneal(*momentum_ends, pct, strategy))
                 break
             start_step = end_step
-    return _array(rates), _array(moments)
+    return as_rates(rates), as_rates(moments)

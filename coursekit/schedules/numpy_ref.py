@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from coursekit import _validate as v
 from coursekit.schedules import _checks as check
 from coursekit.schedules.cosine import cosine_annealing, cosine_warm_restarts, one_cycle, warmup_cosine
 from coursekit.schedules.plateau import PlateauState, plateau_init, plateau_step, reduce_on_plateau
@@ -90,7 +91,7 @@ def clip_grad_norm(grads, max_norm, *, norm_type=2.0):
     Raises:
         ValueError: a non-finite gradient (naming it), a negative max_norm, a bad norm_type.
     """
-    max_norm = check.non_negative("max_norm", max_norm)
+    max_norm = v.non_negative("max_norm", max_norm)
     norm = total_norm(grads, norm_type=norm_type)
     factor = np.minimum(max_norm / (norm + NORM_EPS), 1.0)
     return [g * factor for g in grads], norm
@@ -109,5 +110,5 @@ def clip_grad_value(grads, clip_value):
     Returns:
         list of new arrays shaped and typed like grads.
     """
-    clip_value = check.non_negative("clip_value", clip_value)
+    clip_value = v.non_negative("clip_value", clip_value)
     return [np.clip(g, -clip_value, clip_value) for g in _checked(grads)]

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from coursekit import _validate as v
 from coursekit.schedules import _checks as check
 
 
@@ -26,8 +27,8 @@ class PlateauState(NamedTuple):
 
 def plateau_init(lr0, *, mode="min"):
     """The state before the first epoch: rate lr0, and the worst possible best metric."""
-    check.choice("mode", mode, ("min", "max"))
-    return PlateauState(check.non_negative("lr0", lr0), math.inf if mode == "min" else -math.inf, 0, 0)
+    v.choice("mode", mode, ("min", "max"))
+    return PlateauState(v.non_negative("lr0", lr0), math.inf if mode == "min" else -math.inf, 0, 0)
 
 
 def _improves(metric, best, mode, threshold, threshold_mode):
@@ -37,13 +38,13 @@ def _improves(metric, best, mode, threshold, threshold_mode):
 
 
 def _hyperparameters(mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps):
-    return {"mode": check.choice("mode", mode, ("min", "max")),
+    return {"mode": v.choice("mode", mode, ("min", "max")),
             "factor": check.in_range("factor", factor, 0, 1, high_open=True),
             "patience": check.integer("patience", patience, minimum=0),
-            "threshold": check.non_negative("threshold", threshold),
-            "threshold_mode": check.choice("threshold_mode", threshold_mode, ("rel", "abs")),
+            "threshold": v.non_negative("threshold", threshold),
+            "threshold_mode": v.choice("threshold_mode", threshold_mode, ("rel", "abs")),
             "cooldown": check.integer("cooldown", cooldown, minimum=0),
-            "min_lr": check.non_negative("min_lr", min_lr), "eps": check.non_negative("eps", eps)}
+            "min_lr": v.non_negative("min_lr", min_lr), "eps": v.non_negative("eps", eps)}
 
 
 def _step(state, metric, h):

@@ -28,16 +28,18 @@ from collections import Counter
 
 import numpy as np
 
+from coursekit import _validate as v
 from coursekit.schedules import _checks as check
 
 
-def _array(values):
+def as_rates(values):
+    """A schedule's rates as the float64 array every schedule returns."""
     return np.array(values, dtype=np.float64)
 
 
 def constant(lr0, n_steps):
     """The same rate at every step (no scheduler; the lecture notes' "schedule: none")."""
-    return np.full(check.n_steps(n_steps), check.non_negative("lr0", lr0), dtype=np.float64)
+    return np.full(check.n_steps(n_steps), v.non_negative("lr0", lr0), dtype=np.float64)
 
 
 def step_decay(lr0, n_steps, *, step_size, gamma=0.1):
@@ -50,14 +52,14 @@ def step_decay(lr0, n_steps, *, step_size, gamma=0.1):
     Returns:
         (n_steps,) float64 array.
     """
-    lr, n = check.non_negative("lr0", lr0), check.n_steps(n_steps)
-    step_size, gamma = check.integer("step_size", step_size, minimum=1), check.positive("gamma", gamma)
+    lr, n = v.non_negative("lr0", lr0), check.n_steps(n_steps)
+    step_size, gamma = check.integer("step_size", step_size, minimum=1), v.positive_number("gamma", gamma)
     rates = []
     for t in range(n):
         if t > 0 and t % step_size == 0:
             lr = lr * gamma
         rates.append(lr)
-    return _array(rates)
+    return as_rates(rates)
 
 
 def multi_step_decay(lr0, n_steps, *, milestones, gamma=0.1):
@@ -67,7 +69,7 @@ def multi_step_decay(lr0, n_steps, *, milestones, gamma=0.1):
     Args:
         milestones: iterable of step indices (ints >= 0), in any order.
     """
-    lr, n, gamma = check.non_negative("lr0", lr0), check.n_steps(n_steps), check.positive("gamma", gamma)
+    lr, n, gamma = v.non_negative("lr0", lr0), check.n_steps(n_steps), v.positive_number("gamma", gamma)
     try:
         marks = [check.integer("milestones[]", m, minimum=0) for m in milestones]
     except TypeError as err:
@@ -78,7 +80,7 @@ def multi_step_decay(lr0, n_steps, *, milestones, gamma=0.1):
         if t in counts:
             lr = lr * gamma ** counts[t]
         rates.append(lr)
-    return _array(rates)
+    return as_rates(rates)
 
 
 def exponential_decay(lr0, n_steps, *, gamma):
@@ -91,12 +93,12 @@ def exponential_decay(lr0, n_steps, *, gamma):
     Args:
         gamma: factor per step (> 0; above 1 the rate grows, as in the range test).
     """
-    lr, n, gamma = check.non_negative("lr0", lr0), check.n_steps(n_steps), check.positive("gamma", gamma)
+    lr, n, gamma = v.non_negative("lr0", lr0), check.n_steps(n_steps), v.positive_number("gamma", gamma)
     rates = [lr]
     for _ in range(1, n):
         lr = lr * gamma
         rates.append(lr)
-    return _array(rates)
+    return as_rates(rates)
 
 
 def power_decay(lr0, n_steps, *, s, c=1.0):
@@ -106,14 +108,13 @@ def power_decay(lr0, n_steps, *, s, c=1.0):
         s: steps until the rate has fallen to ``lr0 / 2 ** c`` (> 0).
         c: the power (>= 0; Géron: typically 1). Keras's ``InverseTimeDecay`` is c = 1.
     """
-    lr0, n = check.non_negative("lr0", lr0), check.n_steps(n_steps)
-    s, power = check.positive("s", s), check.non_negative("c", c)
+    lr0, n = v.non_negative("lr0", lr0), check.n_steps(n_steps)
+    s, power = v.positive_number("s", s), v.non_negative("c", c)
     t = np.arange(n, dtype=np.float64)
     return lr0 / (1.0 + t / s) ** power
 
 
-
-def _linear_rates(lr, n, start_factor, end_factor, total_iters):
+def linear_rates(lr, n, start_factor, end_factor, total_iters):
     """``LinearLR``'s chained rates for steps 0 ... n-1 (lr is the base rate)."""
     rates, lr = [lr * start_factor], lr * start_factor
     slope = end_factor - start_factor
@@ -133,8 +134,8 @@ def linear_anneal(lr0, n_steps, *, start_factor=1 / 3, end_factor=1.0, total_ite
         start_factor: in (0, 1], as torch requires. end_factor: in [0, 1].
         total_iters: steps of the ramp (int >= 1).
     """
-    lr0, n = check.non_negative("lr0", lr0), check.n_steps(n_steps)
+    lr0, n = v.non_negative("lr0", lr0), check.n_steps(n_steps)
     start = check.in_range("start_factor", start_factor, 0, 1, low_open=True)
     end = check.in_range("end_factor", end_factor, 0, 1)
     total = check.integer("total_iters", total_iters, minimum=1)
-    return _array(_linear_rates(lr0, n, start, end, total))
+    return as_rates(linear_rates(lr0, n, start, end, total))

@@ -12,7 +12,7 @@ The learning rate given to the training loop is lr0 (1cycle's max_lr).
 
 import math
 
-from coursekit.schedules import _checks as check
+from coursekit import _validate as v
 from coursekit.schedules.cosine import cosine_annealing, cosine_warm_restarts, one_cycle, warmup_cosine
 from coursekit.schedules.rates import constant, exponential_decay, power_decay, step_decay
 
@@ -67,7 +67,7 @@ def make_schedule(name, **settings):
         ``schedule(lr0, n_steps) -> (lrs, momenta)``, with ``.name`` and ``.settings``;
         momenta is None except for "one_cycle".
     """
-    check.choice("name", name, tuple(SCHEDULES))
+    v.choice("schedule", name, SCHEDULES)
     build, defaults = SCHEDULES[name]
     unknown = sorted(set(settings) - set(defaults))
     if unknown:

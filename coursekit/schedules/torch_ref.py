@@ -15,6 +15,7 @@ import math
 
 import torch
 
+from coursekit import _validate as v
 from coursekit.schedules import _checks as check
 from coursekit.schedules.cosine import cosine_annealing, cosine_warm_restarts, one_cycle, warmup_cosine
 from coursekit.schedules.numpy_ref import NORM_EPS
@@ -76,7 +77,7 @@ def clip_grad_norm(grads, max_norm, *, norm_type=2.0):
         (clipped, total_norm): new tensors shaped like grads, and the 0-d total norm before
         clipping.
     """
-    max_norm = check.non_negative("max_norm", max_norm)
+    max_norm = v.non_negative("max_norm", max_norm)
     p = check.norm_type(norm_type)
     grads = _checked(grads)
     norm = _total(grads, p)
@@ -86,7 +87,7 @@ def clip_grad_norm(grads, max_norm, *, norm_type=2.0):
 
 def clip_grad_value(grads, clip_value):
     """Clamp every entry to [-clip_value, clip_value]: torch's ``clip_grad_value_`` on copies."""
-    clip_value = check.non_negative("clip_value", clip_value)
+    clip_value = v.non_negative("clip_value", clip_value)
     return [torch.clamp(g, -clip_value, clip_value) for g in _checked(grads)]
 
 

@@ -14,6 +14,7 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
+from coursekit._validate import choice, positive_number
 from coursekit.optimizers import numpy_ref as optim_ref
 from coursekit.schedules import numpy_ref as clip_ref
 from coursekit.training.numpy_fast import cross_entropy
@@ -39,8 +40,7 @@ class FlatOptimizer:
     """
 
     def __init__(self, name, w, *, lr, fast=True, **hyper):
-        if name not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {name!r}; choose from {', '.join(OPTIMIZERS)}")
+        choice("optimizer", name, OPTIMIZERS)
         self.name, self.w, self.lr, self.hyper = name, w, float(lr), hyper
         self.fast = fast and set(hyper) <= set(_FAST_DEFAULTS[name])
         if not self.fast:
@@ -200,8 +200,7 @@ def fit_numpy(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=6
     """
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
-    if not (lr > 0 and math.isfinite(lr)):
-        raise ValueError(f"lr must be finite and > 0, got {lr}")
+    positive_number("lr", lr)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     if dtype is not None:

@@ -16,6 +16,7 @@ training loops.
 
 import numpy as np
 
+from coursekit import _validate as v
 from coursekit import activations as act_ref
 from coursekit import init as init_ref
 from coursekit.batchnorm import numpy_ref as bn_ref
@@ -49,12 +50,6 @@ def _draw(init, fan_in, fan_out, rng):
     if init == "standard_normal":
         return rng.standard_normal((fan_in, fan_out)), np.zeros(fan_out)
     return getattr(init_ref, init)(fan_in, fan_out, rng=rng), np.zeros(fan_out)
-
-
-def _choice(name, value, options):
-    if value not in options:
-        raise ValueError(f"unknown {name} {value!r}; choose from {', '.join(options)}")
-    return value
 
 
 class NumpyMLP:
@@ -220,8 +215,8 @@ def build_numpy_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=Fal
     sizes = [int(s) for s in sizes]
     if len(sizes) < 2 or min(sizes) < 1:
         raise ValueError(f"sizes must list at least two positive widths, got {sizes}")
-    _choice("activation", activation, ACTIVATIONS)
-    _choice("init", init, INITIALISERS)
+    v.choice("activation", activation, ACTIVATIONS)
+    v.choice("init", init, INITIALISERS)
     if not 0 <= dropout < 1:
         raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
     if input_noise < 0:

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from torch.autograd.function import once_differentiable
 
+from coursekit import _validate as v
 from coursekit.activations import torch_ref as act_ref
 from coursekit.init import torch_ref as init_ref
 from coursekit.regularization.torch_ref import Dropout, GaussianNoise
@@ -48,9 +49,7 @@ class Activation(nn.Module):
 
     def __init__(self, name):
         super().__init__()
-        if name not in act_ref.FUNCTIONS and name != "identity":
-            known = ", ".join([*sorted(act_ref.FUNCTIONS), "identity"])
-            raise ValueError(f"unknown activation {name!r}; choose from {known}")
+        v.choice("activation", name, [*sorted(act_ref.FUNCTIONS), "identity"])
         self.name = name
 
     def forward(self, z):

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from coursekit import _validate as v
 from coursekit.training.torch_steps import clipper, run_epoch
 
 ACTIVATIONS = {
@@ -34,12 +35,6 @@ OPTIMIZERS = {
 }
 
 PARTS = {"torch": "torch's built-in modules", "coursekit": "coursekit's from-scratch parts"}
-
-
-def _choice(name, value, options):
-    if value not in options:
-        raise ValueError(f"unknown {name} {value!r}; choose from {', '.join(sorted(options))}")
-    return options[value]
 
 
 def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dropout=0.0,
@@ -73,9 +68,9 @@ def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dr
         raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
     if input_noise < 0:
         raise ValueError(f"input_noise must be >= 0, got {input_noise}")
-    _choice("parts", parts, PARTS)
-    _choice("activation", activation, ACTIVATIONS)
-    _choice("init", init, INITIALISERS)
+    v.choice("parts", parts, PARTS)
+    v.choice("activation", activation, ACTIVATIONS)
+    v.choice("init", init, INITIALISERS)
     if parts == "coursekit":
         from coursekit.training import parts as ck
 
@@ -129,8 +124,8 @@ def make_optimizer(params, name="adam", *, parts="torch", **hyper):
             :mod:`coursekit.optimizers.torch_optim`, same hyperparameters).
         **hyper: the optimizer's hyperparameters (lr, betas, eps, ...).
     """
-    cls = _choice("optimizer", name, OPTIMIZERS)
-    _choice("parts", parts, PARTS)
+    cls = OPTIMIZERS[v.choice("optimizer", name, OPTIMIZERS)]
+    v.choice("parts", parts, PARTS)
     if parts == "coursekit":
         from coursekit.optimizers import torch_optim
 
@@ -223,9 +218,8 @@ def fit(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=64, dev
 
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
-    if lr <= 0 or not math.isfinite(lr):
-        raise ValueError(f"lr must be finite and > 0, got {lr}")
-    _choice("parts", parts, PARTS)
+    v.positive_number("lr", lr)
+    v.choice("parts", parts, PARTS)
     clip = clipper(*clip_settings(clip_norm, clip_value), parts)
     device = torch.device(device) if device is not None else pick_device()
     model.to(device=device, dtype=dtype)

@@ -14,6 +14,7 @@ import contextlib
 
 from tqdm.auto import tqdm
 
+from coursekit import _validate as v
 from coursekit.tuning.checks import check_count, check_objective, check_space
 from coursekit.tuning.search import SearchResult, Trial, evaluate
 
@@ -22,8 +23,7 @@ SAMPLERS = ("tpe", "random")
 
 def make_sampler(name, seed=None):
     """An Optuna sampler by name: "tpe" (Bergstra et al. 2011) or "random"."""
-    if name not in SAMPLERS:
-        raise ValueError(f"unknown sampler {name!r}; choose from {', '.join(SAMPLERS)}")
+    v.choice("sampler", name, SAMPLERS)
     import optuna
 
     if name == "tpe":

@@ -39,8 +39,7 @@ SATURATION_BOUNDS = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 def _activation(activation):
     if callable(activation):
         return activation, None
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; choose from {', '.join(ACTIVATIONS)}")
+    v.choice("activation", activation, ACTIVATIONS)
     return ACTIVATIONS[activation]
 
 
@@ -72,8 +71,8 @@ def init_weights(sizes, *, init="standard_normal", gain=1.0, rng):
     sizes = [int(s) for s in sizes]
     if len(sizes) < 2 or min(sizes) < 1:
         raise ValueError(f"sizes must list at least two positive widths, got {sizes}")
-    if not callable(init) and init not in INITIALISERS:
-        raise ValueError(f"unknown init {init!r}; choose from {', '.join(INITIALISERS)}")
+    if not callable(init):
+        v.choice("init", init, INITIALISERS)
     v.positive_number("gain", gain)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")

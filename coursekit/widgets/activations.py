@@ -6,6 +6,7 @@ wraps it in controls.
 
 import functools
 
+from coursekit import _validate as v
 from coursekit.activations import FUNCTIONS
 from coursekit.plots.activations import functions
 from coursekit.widgets import interactive_figure
@@ -15,8 +16,7 @@ TAKES_ALPHA = ("leaky_relu", "elu")
 
 def chosen(name, alpha=None):
     """(f, f') for an activation name, with ``alpha`` bound for leaky ReLU and ELU."""
-    if name not in FUNCTIONS:
-        raise ValueError(f"unknown activation {name!r}; choose from {', '.join(FUNCTIONS)}")
+    v.choice("activation", name, FUNCTIONS)
     f, f_grad = FUNCTIONS[name]
     if name in TAKES_ALPHA and alpha is not None:
         return functools.partial(f, alpha=alpha), functools.partial(f_grad, alpha=alpha)

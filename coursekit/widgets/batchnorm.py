@@ -16,7 +16,7 @@ def draw_running_statistics(batch_size=8, momentum=0.1, *, steps=200, seed=0):
         variance over the last quarter of the steps, ``{"unbiased": float, "biased": float}``
         (the figure's suptitle gives both).
     """
-    from coursekit.batchnorm import experiments
+    from coursekit.experiments import batchnorm as experiments
     from coursekit.plots import batchnorm as plots
 
     trace = experiments.running_statistics_trace(batch_size, momentum, steps=steps,

@@ -72,7 +72,7 @@ def mc_dropout_explorer(model, split, *, samples=SAMPLES, resolution=50, seed=0,
 
     from coursekit.beyond import uncertainty
     from coursekit.plots.beyond import uncertainty_maps
-    from coursekit.regularization.experiments import plane_limits
+    from coursekit.experiments.regularization import plane_limits
 
     xx, yy, points = uncertainty.grid(*plane_limits(split), resolution)
     probabilities = uncertainty.mc_probabilities(model, points, max(samples), seed=seed)[:, :, 1]

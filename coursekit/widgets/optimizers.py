@@ -5,6 +5,7 @@ wraps both in sliders for the learning rate and the momentum (the momentum slide
 the momentum of heavy-ball and Nesterov; RMSProp and Adam keep torch's defaults).
 """
 
+from coursekit import _validate as v
 from coursekit.optimizers import landscapes
 from coursekit.plots.optimizers import contours
 from coursekit.widgets import interactive_figure
@@ -24,8 +25,7 @@ def race(lr, momentum, surface="bowl", steps=60):
     Returns:
         (surface, paths): the Surface, and racer label -> (k, 2) path (shorter if it diverged).
     """
-    if surface not in landscapes.SURFACES:
-        raise ValueError(f"unknown surface {surface!r}; choose from {', '.join(landscapes.SURFACES)}")
+    v.choice("surface", surface, landscapes.SURFACES)
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr}")
     chosen = landscapes.SURFACES[surface]()

@@ -12,6 +12,7 @@ import io
 import numpy as np
 from matplotlib.figure import Figure
 
+from coursekit import _validate as v
 from coursekit.plots.describe import PREFIX, describe
 from coursekit.widgets import named
 from coursekit.schedules.runs import SCHEDULES, make_schedule
@@ -49,8 +50,7 @@ def train_on_schedule(data, name, lr, value=None, *, epochs=4, sizes=(64, 32, 10
     """
     from coursekit.training import build_mlp, fit
 
-    if name not in SCHEDULES:
-        raise ValueError(f"unknown schedule {name!r}; choose from {', '.join(SCHEDULES)}")
+    v.choice("schedule", name, SCHEDULES)
     schedule = make_schedule(name, **({} if value is None else _settings(name, value)))
     model = build_mlp(list(sizes), generator_seed=seed)
     hist = fit(model, data, optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size, seed=seed,
@@ -111,8 +111,7 @@ def schedule_explorer(data, *, epochs=4, initial="warmup_cosine", lr=0.1, train=
     import ipywidgets as widgets
     from IPython.display import Image
 
-    if initial not in SCHEDULES:
-        raise ValueError(f"unknown schedule {initial!r}; choose from {', '.join(SCHEDULES)}")
+    v.choice("schedule", initial, SCHEDULES)
     train = train or train_on_schedule
     menu = widgets.Dropdown(options=list(SCHEDULES), value=initial, description="schedule")
     rate = widgets.FloatLogSlider(value=lr, base=10, min=-3, max=0, step=0.05, description="peak learning rate",

@@ -1,6 +1,5 @@
-"""Counting dead units in a trained torch MLP (03_activations).
-
-Kept apart from the references: it imports torch, and ``coursekit.activations`` must not.
+"""Counting dead units in a trained torch MLP (03_activations), and the leaky ReLU's slope of
+a trained model (torch).
 """
 
 import torch
