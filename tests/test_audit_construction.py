@@ -95,6 +95,16 @@ FORGERIES = {
 }
 
 
+EXTRA_OUTPUT = HONEST_SOFTMAX + '''
+import coursekit.grading.guard as _guard
+_run = _guard.run_student
+def _with_extra(*args, **kwargs):
+    outputs, problem = _run(*args, **kwargs)
+    return {**(outputs or {}), "an output nobody asked for": np.zeros(3)}, problem
+_guard.run_student = _with_extra
+'''
+
+
 def _plan(name, role, setup=None):
     """The audit's plan for one exercise, and a release notebook: its setup cell (locked), if
     any, and its test cell."""
@@ -156,6 +166,12 @@ def test_a_forged_reply_is_a_flag_never_data(softmax_audit, forgery):
     assert result.audit_score == 0
     assert any(f.startswith("audit-ok: the audit's result was refused") for f in result.flags), result.flags
     assert parent.memory_info().rss < 2 * 2**30  # nothing of the declared 10 GB was read
+
+
+def test_an_output_the_case_does_not_have_is_a_flag_never_data(softmax_audit):
+    result = softmax_audit(EXTRA_OUTPUT)
+    assert result.audit_score == 0
+    assert any("outputs it did not ask for" in f for f in result.flags), result.flags
 
 
 @pytest.fixture(scope="module")

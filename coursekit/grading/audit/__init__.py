@@ -156,6 +156,11 @@ def _judge(ex, name, case_list, offset, call_index, arrays, errors):
         if not problem:
             expected = ex.run(ex.reference, case)
             got = {k[len(key) + 1:]: v for k, v in arrays.items() if k.startswith(key + "/")}
+            unknown = sorted(set(got) - set(expected))
+            if unknown:  # the worker's reply held outputs this case does not have: never data
+                problem = f"the audit's result was refused (outputs it did not ask for: {unknown[:3]})"
+                errors.setdefault("sandbox", problem)
+                return False, f"{name} {'hidden' if offset else 'visible'} case {i + 1}: {problem}", None
             problem = "; ".join(problems(ex, got, expected))
             if problem and "fix the forward pass first" not in problem:
                 match = grading.matching_convention(ex, got, case, ex.tolerances)
@@ -219,4 +224,6 @@ def audit_notebook(notebook_bytes, plan_, *, student, seed, nbgrader_score=0.0, 
         flags.append(f"audit-{watched.status}: {errors.get('sandbox') or watched.message}"[:300])
     score, failures, exercises, confirmed = (score_calls(plan_, specs, arrays, errors) if plan_.calls
                                              else (0.0, [], {}, {}))
+    if "sandbox" in errors and not any(f.startswith("audit-") for f in flags):
+        flags.append(f"audit-{watched.status}: {errors['sandbox']}"[:300])
     return AuditResult(nbgrader_score, float(score), float(max_score), flags, failures, exercises, confirmed)
