@@ -30,6 +30,7 @@ def test_every_survivor_is_a_wrong_answer_that_telling_cases_catch():
     telling = [weak_exercise.strong_case(rng, False) for _ in range(8)]
     by_what = {m.what: m for m in mutants.mutants(weak_exercise.column_sums)}
     weak = validate.validate("weakfix.column_sums")
+    assert len(weak.survivors) == 2  # (an empty list would make the loop below prove nothing)
     for survivor in weak.survivors:
         mutant = by_what[survivor.split(": ")[1]]
         differs = False
