@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from coursekit.term import export
+from coursekit.term import roster as roster_file
 from term_fixtures import course_root, write_grades
 
 A, B = "00_backprop", "01_unstable_gradients"
@@ -122,6 +123,11 @@ def test_errors_name_the_problem(root, tmp_path):
     bad.write_text("student,email\nann,a@x\nann,b@x\n")
     with pytest.raises(ValueError, match="appears twice"):
         export.export(root, [A], roster=bad)
+    bad.write_bytes("student,name\nann,Zoë\n".encode("cp1252"))  # Excel's "CSV" on Windows
+    with pytest.raises(ValueError, match=r"not UTF-8 text \(byte 19: b'\\xeb'\); save it as 'CSV UTF-8'"):
+        export.export(root, [A], roster=bad)
+    bad.write_bytes("\ufeffstudent,name\nann,Zoë\n".encode("utf-8"))  # Excel's "CSV UTF-8": a BOM
+    assert roster_file.load(bad)["ann"].name == "Zoë"
 
 
 def test_the_command_writes_the_file_and_reports_on_stderr(root, tmp_path):

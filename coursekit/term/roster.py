@@ -29,6 +29,14 @@ def load(path):
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no roster at {path}")
+    try:
+        return _read(path)
+    except UnicodeDecodeError as err:
+        raise ValueError(f"roster {path} is not UTF-8 text (byte {err.start}: {err.object[err.start:err.start + 1]!r}); "
+                         "save it as 'CSV UTF-8' (Excel) or UTF-8 text") from None
+
+
+def _read(path):
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         header = [h.strip() for h in (reader.fieldnames or [])]
