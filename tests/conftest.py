@@ -1,6 +1,6 @@
 """Shared fixtures and helpers: the course root, torch devices (cpu, plus cuda when available),
 smooth_problem, the non-quadratic test loss that both optimizer test files use, the digits
-data, and closing the figures a test leaves open.
+data, closing the figures a test leaves open, and the markers of the solution notebooks' cells.
 """
 
 import os
@@ -59,6 +59,16 @@ def finished_student_notebook(assignment_id, target):
     path = Path(target) / course.notebook_name(assignment_id)
     path.write_text(json.dumps(finished_notebook(ROOT, assignment_id)))
     return path
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items):
+    """nbval's cells of the solution notebooks cannot carry decorators: mark them here."""
+    solutions = ROOT / "solutions"
+    for item in items:
+        if item.path.suffix == ".ipynb" and item.path.resolve().is_relative_to(solutions):
+            item.add_marker(pytest.mark.notebook)
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ from coursekit.grading import audit, sandbox
 from coursekit.grading.audit import extract
 from coursekit.grading.audit.scan import scan_source
 
-pytestmark = pytest.mark.skipif(sandbox.unavailable_reason() is not None,
-                                reason=f"no sandbox here: {sandbox.unavailable_reason()}")
+pytestmark = [pytest.mark.sandbox,
+              pytest.mark.skipif(sandbox.unavailable_reason() is not None,
+                                 reason=f"no sandbox here: {sandbox.unavailable_reason()}")]
 
 HONEST_SEARCH = '''
 def random_search(objective, space, n_trials, *, rng):

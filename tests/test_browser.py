@@ -44,6 +44,8 @@ ERROR_TEXT = re.compile(r"Traceback|\w+Error\b")
 
 pytestmark = [
     pytest.mark.notebook,
+    pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed (apt-get install chromium)"),
 ]
 

@@ -46,6 +46,7 @@ def test_grade_and_audit_without_submissions_say_so(tmp_path):
 
 
 @pytest.mark.notebook
+@pytest.mark.slow
 def test_release_shows_progress_and_names_each_assignment(tmp_path):
     from coursekit.grading import synthetic
 
@@ -76,6 +77,7 @@ def test_lab_opens_the_release_folder_and_passes_options_on():
 
 
 @pytest.mark.notebook
+@pytest.mark.slow
 def test_check_passes_a_finished_notebook_and_fails_a_blank_one(tmp_path):
     name = course.notebook_name("00_backprop")
     solution = ROOT / "solutions" / "00_backprop" / name
@@ -91,6 +93,7 @@ def test_check_passes_a_finished_notebook_and_fails_a_blank_one(tmp_path):
 
 
 @pytest.mark.notebook
+@pytest.mark.slow
 def test_check_grades_an_edited_test_cell_as_released(tmp_path):
     from coursekit.grading.synthetic import finished_notebook
 

@@ -77,6 +77,8 @@ def _submit(course_dir, assignment_id, student, notebook):
 
 
 @pytest.mark.notebook
+@pytest.mark.sandbox
+@pytest.mark.slow
 @pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here")
 @pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
 def test_round_trip_solution_full_marks_blank_zero(assignment_id, tmp_path):

@@ -23,7 +23,7 @@ from conftest import ROOT
 
 AID = synthetic.ASSIGNMENT
 CAN_RUN = os.name == "posix" and os.geteuid() == 0 and shutil.which("useradd") and shutil.which("setpriv")
-pytestmark = [pytest.mark.notebook,
+pytestmark = [pytest.mark.notebook, pytest.mark.sandbox, pytest.mark.slow,
               pytest.mark.skipif(not CAN_RUN, reason="needs root, useradd and setpriv to create the "
                                                      "two student accounts (CI runs as root)"),
               pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here")]

@@ -30,7 +30,7 @@ from conftest import ROOT
 AID = synthetic.ASSIGNMENT
 RIGHT = {exercise: "right" for exercise in synthetic.VARIANTS}
 BLANK = {exercise: synthetic.BLANK for exercise in synthetic.VARIANTS}
-pytestmark = [pytest.mark.notebook,
+pytestmark = [pytest.mark.notebook, pytest.mark.sandbox, pytest.mark.slow,
               pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here")]
 
 GRADE_SCRIPT = """

@@ -15,7 +15,7 @@ from conftest import ROOT
 
 AID = synthetic.ASSIGNMENT
 SEED = 20261130
-pytestmark = [pytest.mark.notebook,
+pytestmark = [pytest.mark.notebook, pytest.mark.sandbox, pytest.mark.slow,
               pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here")]
 
 
@@ -124,6 +124,7 @@ def test_without_a_sandbox_grade_refuses_and_no_sandbox_is_recorded(graded, monk
     assert "no-sandbox" in row
 
 
+@pytest.mark.browser
 def test_the_class_report_renders_in_chromium_with_its_figures(graded, tmp_path):
     """Opened from disk in headless Chromium with the network off, every figure is drawn; axe-core
     finds no serious or critical violation in it nor in a student's feedback page.

@@ -27,7 +27,7 @@ AID = corpus.ASSIGNMENT
 NAME = course.notebook_name(AID)
 FULL = corpus.MAX_SCORE
 VARIANTS = corpus.CHEATS + corpus.CRASHES + corpus.HONEST
-pytestmark = [pytest.mark.notebook,
+pytestmark = [pytest.mark.notebook, pytest.mark.sandbox, pytest.mark.slow,
               pytest.mark.skipif(sandbox.unavailable_reason() is not None,
                                  reason=f"no sandbox here: {sandbox.unavailable_reason()}")]
 

@@ -32,7 +32,7 @@ SYNTAX_ERROR = ("def softmax(z):\n    e = np.exp(z - z.max(axis=1, keepdims=True
                 "    return e / e.sum(axis=1, keepdims=True)\n")
 RAISES = ("def softmax(z):\n    e = np.exp(z - z.max(axis=1, keepdims=True))\n"
           "    return e / e.sum(axis=2, keepdims=True)\n")
-pytestmark = [pytest.mark.notebook,
+pytestmark = [pytest.mark.notebook, pytest.mark.sandbox, pytest.mark.slow,
               pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here")]
 
 

@@ -28,7 +28,7 @@ LYING_SOFTMAX = ("def softmax(z):\n"  # prints the success lines, then floods pa
                  "    print('✓ layers.softmax: all 6 hidden cases pass')\n"
                  "    for _ in range(200):\n        print('x' * 30_000)\n"
                  "    return z\n")
-pytestmark = [pytest.mark.notebook,
+pytestmark = [pytest.mark.notebook, pytest.mark.sandbox, pytest.mark.slow,
               pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here")]
 
 

@@ -35,7 +35,7 @@ RERUN = ("09_learning_rate_schedules", "10_beyond_the_notes")  # notebooks run t
 OTHER_SEEDS = "import random, numpy, torch\nrandom.seed(2029); numpy.random.seed(2029); torch.manual_seed(2029)"
 _first_pass = {}  # notebook path -> printed text of each cell in the widget test's first pass
 
-pytestmark = pytest.mark.notebook
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
 
 def widget_notebooks(root=ROOT):

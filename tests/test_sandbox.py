@@ -12,8 +12,9 @@ import pytest
 
 from coursekit.grading import sandbox, watchdog
 
-pytestmark = pytest.mark.skipif(sandbox.unavailable_reason() is not None,
-                                reason=f"no sandbox here: {sandbox.unavailable_reason()}")
+pytestmark = [pytest.mark.sandbox,
+              pytest.mark.skipif(sandbox.unavailable_reason() is not None,
+                                 reason=f"no sandbox here: {sandbox.unavailable_reason()}")]
 
 PROBE = r'''
 import json, os, socket

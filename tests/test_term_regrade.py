@@ -13,7 +13,7 @@ from coursekit.grading import sandbox, synthetic
 from conftest import ROOT
 
 AID = synthetic.ASSIGNMENT
-pytestmark = [pytest.mark.notebook,
+pytestmark = [pytest.mark.notebook, pytest.mark.sandbox, pytest.mark.slow,
               pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here")]
 
 
