@@ -21,8 +21,9 @@ from coursekit.grading import audit, sandbox
 from coursekit.grading.audit import extract
 from honest_network import NETWORK, NETWORK_SETUP
 
-pytestmark = pytest.mark.skipif(sandbox.unavailable_reason() is not None,
-                                reason=f"no sandbox here: {sandbox.unavailable_reason()}")
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow,
+              pytest.mark.skipif(sandbox.unavailable_reason() is not None,
+                                 reason=f"no sandbox here: {sandbox.unavailable_reason()}")]
 
 HONEST_SOFTMAX = '''
 import numpy as np
