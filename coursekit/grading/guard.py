@@ -27,6 +27,7 @@ its sandbox contains no reference code at all (see :mod:`coursekit.grading.audit
 import copy
 import sys
 import threading
+import types
 
 from coursekit.grading import blame
 from coursekit.grading.exercises import OPTIONAL_PACKAGES, StudentError, imported_torch
@@ -74,7 +75,8 @@ def _torch_modes(torch_names, allowed_ops, hits):
 
     class OperatorWatch(TorchDispatchMode):
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            name = func._schema.name.split("::")[-1]
+            namespace, _, name = func._schema.name.partition("::")
+            name = name if namespace == "aten" else func._schema.name  # a custom operator: never allowed
             if name not in allowed_ops and name not in refused:
                 refused.add(name)
                 hits.append(f"aten.{name}")
@@ -95,6 +97,22 @@ def _tampering():
     for module in (sys, threading, getattr(imported_torch(), "_C", None)):
         builtins += [getattr(module, n) for n in _TAMPERING_BUILTINS if module is not None and hasattr(module, n)]
     return codes, builtins
+
+
+def _grader_codes():
+    """The code of the module-level functions of the grader's own modules imported so far
+    (the exercises' helpers, whose conventions can compute an answer, and grading's): no
+    answer calls them. (Functions an exercise hands to an answer, such as an objective, are
+    made inside its ``run`` or ``make_case``, not at module level.)"""
+    codes, handed = set(), set()
+    for name, module in list(sys.modules.items()):
+        if name.startswith("coursekit.") and (name.startswith("coursekit.grading") or ".exercises" in name):
+            for value in vars(module).values():
+                if isinstance(value, types.FunctionType) and value.__module__ == name:
+                    codes.add(value.__code__)
+                elif isinstance(value, dict):  # a table of functions a case names ({"sigmoid": _sig})
+                    handed.update(getattr(v, "__code__", None) for v in value.values())
+    return codes - handed
 
 
 def _from_student(frame):
@@ -124,6 +142,7 @@ class CallGuard:
         self.hits, self._refused_seen = [], set()
         self._modes = ()
         self._tamper_codes, self._tamper_builtins = _tampering()
+        self._grader_codes = _grader_codes()
 
     def _refused(self, module, caller):
         """Record a call into a package the exercise does not allow (once per module) from
@@ -132,6 +151,12 @@ class CallGuard:
                 and (caller or "").partition(".")[0] not in self.refused and caller != __name__):
             self._refused_seen.add(module)
             self.hits.append(f"{PACKAGE_HIT}{module}")
+
+    def hand_in(self, case):
+        """The functions a case hands to the answer (an activation ``f``) are the answer's to call."""
+        values = list(case.values()) if isinstance(case, dict) else []
+        for value in values + [v for c in values if isinstance(c, (list, tuple)) for v in c]:
+            self._grader_codes.discard(getattr(value, "__code__", None))
 
     def _profile(self, frame, event, arg):
         if event == "call":
@@ -142,6 +167,8 @@ class CallGuard:
                 self.hits.append(f"{frame.f_globals['__name__']}.{code.co_name}")
             elif code in self._tamper_codes and _from_student(frame):
                 self.hits.append(f"{code.co_name} (which switches the call guard off)")
+            elif code in self._grader_codes and _from_student(frame):
+                self.hits.append(f"{frame.f_globals['__name__']}.{code.co_name} (the grader's own code)")
             else:
                 caller = frame.f_back.f_globals.get("__name__") if frame.f_back else None
                 self._refused(frame.f_globals.get("__name__"), caller)
@@ -252,6 +279,7 @@ def run_student(ex, functions, case, *, forbidden=None, torch_names=None):
     """
     forbidden = ex.forbidden() if forbidden is None else forbidden
     guard = CallGuard(forbidden, ex.reference_modules, torch_names, ex.packages, ex.torch_ops)
+    guard.hand_in(case)
     outputs, problem = None, None
     try:
         with guard:

@@ -171,17 +171,28 @@ _DISTRIBUTIONS = {"sklearn": "scikit_learn"}  # where a wheel's name differs fro
 
 
 def package_dirs(top_level):
-    """The folders of these top-level modules in the Python installation (resolved), and the
-    folders of shared libraries their wheels bring beside them (``scipy.libs``, ...)."""
+    """The folders of these top-level modules in every site-packages or dist-packages folder
+    the sandbox shows (the venv's and the base interpreter's alike, resolved), and the folders
+    of shared libraries their wheels bring beside them (``scipy.libs``, ...)."""
+    sites = {Path(p).resolve() for p in (*sys.path, *_base_sites()) if Path(p or ".").name in ("site-packages", "dist-packages")}
     found = set()
-    for name in top_level:
-        spec = importlib.util.find_spec(name)
-        for location in (spec.submodule_search_locations or []) if spec else []:
-            folder = Path(location).resolve()
-            found.add(folder)
+    for site in sorted(s for s in sites if s.is_dir()):
+        for name in top_level:
             for stem in {name, _DISTRIBUTIONS.get(name, name)}:
-                found.update(p.resolve() for p in folder.parent.glob(f"{stem}*.libs") if p.is_dir())
-    return sorted(f for f in found if f.is_dir())
+                found.update(p.resolve() for p in site.glob(f"{stem}*.libs") if p.is_dir())
+            if (site / name).is_dir():
+                found.add((site / name).resolve())
+    return sorted(found)
+
+
+def _base_sites():
+    """The base interpreter's site folders (a venv without system site-packages still shows
+    its base's ``lib``)."""
+    import sysconfig
+
+    paths = [sysconfig.get_paths(vars={"base": prefix, "platbase": prefix})[key]
+             for prefix in {sys.base_prefix, sys.prefix} for key in ("purelib", "platlib")]
+    return paths + ["/usr/lib/python3/dist-packages", f"/usr/local/lib/python{sys.version_info.major}.{sys.version_info.minor}/dist-packages"]
 
 
 def python_dirs():

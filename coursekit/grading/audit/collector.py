@@ -43,12 +43,23 @@ def _decode_errors(array, allowed):
     return {k: v[:300] for k, v in errors.items()}
 
 
+def _threads(pid):
+    try:
+        return len(os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return 0
+
+
 class Collector:
-    def __init__(self, requests_fd, replies_fd, budget):
+    def __init__(self, requests_fd, replies_fd, budget, seconds, worker_pid):
         self.requests_fd, self.replies_fd, self.left = requests_fd, replies_fd, budget
+        self.seconds = seconds  # a reply's time limit (the worker's own alarm can be cancelled)
+        self.worker_pid, self.threads = worker_pid, _threads(worker_pid)  # its imports' pools
 
     def reply(self, keys=None):
         """The worker's next frame as arrays (``keys``: the names it may hold, else outputs)."""
+        if not select.select([self.replies_fd], [], [], self.seconds)[0]:
+            raise WorkerFailed(f"no reply within {self.seconds} s")
         try:
             data = frames.read(self.replies_fd, self.left)
         except frames.FrameTooLarge as err:
@@ -59,17 +70,19 @@ class Collector:
         arrays = result_archive.load(data, self.left + len(data), keys=keys or OUTPUT_NAME)
         if _pending(self.replies_fd):
             raise ForgedResult("a second reply to one request")
+        started = _threads(self.worker_pid) - self.threads
+        if started > 0:
+            raise ForgedResult(f"the answer started {started} thread(s), which the call guard does not watch")
         return arrays
 
     def ask(self, request):
         frames.write(self.requests_fd, pickle.dumps(request))
 
 
-def collect(setup, secret, collector, errors, arrays):
+def collect(setup, secret, collector, errors, arrays, cells):
     """Ask for every case of every call; fills ``errors`` and ``arrays`` (keys "call/case/name")."""
     from coursekit import grading
 
-    cells = collector.reply({ERRORS_KEY})
     errors.update(_decode_errors(cells[ERRORS_KEY], lambda k: re.fullmatch(r"cell \d+", k)))
     for call_index, (name, _) in enumerate(setup["calls"]):
         ex, seeds = grading.exercise(name), secret[name]
@@ -102,7 +115,7 @@ def finish(worker_pid, collector, errors):
 
 def run(setup, secret, worker_pid, requests_fd, replies_fd, result, budget):
     """The collector's whole life: wait for the worker's ready frame, collect, write, exit."""
-    collector = Collector(requests_fd, replies_fd, budget)
+    seconds = sum(setup["cell_seconds"] for _ in setup["cells"]) + 30  # the cells run before the first reply
     errors, arrays = {}, {}
     try:
         if frames.read(replies_fd, 16) != b"ready":
@@ -110,10 +123,13 @@ def run(setup, secret, worker_pid, requests_fd, replies_fd, result, budget):
     except (frames.FrameError, WorkerFailed):
         os.waitpid(worker_pid, 0)
         os._exit(3)  # the worker never reached student code: the grader's failure
+    collector = Collector(requests_fd, replies_fd, budget, seconds, worker_pid)
     result.write(READY)
     result.flush()
     try:
-        collect(setup, secret, collector, errors, arrays)
+        cells = collector.reply({ERRORS_KEY})
+        collector.seconds = setup["cell_seconds"] + 10
+        collect(setup, secret, collector, errors, arrays, cells)
     except (ForgedResult, WorkerFailed, BrokenPipeError) as err:
         kind = "refused" if isinstance(err, ForgedResult) else "cut short"
         errors["sandbox"] = f"the audit's result was {kind} ({err})"[:300]

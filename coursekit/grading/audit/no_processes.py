@@ -1,15 +1,18 @@
-"""A seccomp filter that stops a process from starting others: no fork, no exec, no clone
-but a thread's.
+"""A seccomp filter that stops a process from starting another process, and from reaching
+into another process's memory.
 
-The audit's runner installs it in the process that runs student code, after its imports and
-before the first student cell (:func:`forbid`). From then on the kernel refuses, whatever
-library or spelling asks: ``fork``, ``vfork`` and ``clone`` without ``CLONE_THREAD`` fail with
-``EPERM`` (so ``os.fork``, ``os.system``, ``os.popen``, ``subprocess``, ``multiprocessing`` and
-``posix_spawn`` all fail), ``execve`` and ``execveat`` too; ``clone3``, whose flags a filter
-cannot read, answers ``ENOSYS``, on which the C library falls back to ``clone`` for threads,
-which stay allowed. A system call of another ABI (32-bit, x32) is refused too. The filter is
-applied to every thread of the process at once (``SECCOMP_FILTER_FLAG_TSYNC``) and cannot be
-removed; ``no_new_privs`` is set first, as the kernel asks of an unprivileged process.
+The audit's worker installs it after its imports and before the first student cell
+(:func:`forbid`). From then on the kernel refuses, whatever library or spelling asks:
+``fork``, ``vfork`` and every ``clone`` but a thread's (so ``os.fork``, ``os.system``,
+``os.popen``, ``subprocess``, ``multiprocessing`` and ``posix_spawn`` fail), ``execve`` and
+``execveat``, and ``ptrace``, ``process_vm_readv``/``writev``, ``kcmp`` and ``pidfd_getfd``
+(the collector's memory and descriptors), each with ``EPERM``; ``clone3``, whose flags a
+filter cannot read, answers ``ENOSYS``, on which the C library falls back to ``clone`` for
+threads. (Threads stay allowed: the libraries' pools grow and shrink with their settings;
+the collector counts the worker's threads instead.) A system call of another ABI (32-bit,
+x32) is refused too. The filter applies to every thread of the process at once
+(``SECCOMP_FILTER_FLAG_TSYNC``) and cannot be removed; ``no_new_privs`` is set first, as the
+kernel asks of an unprivileged process.
 """
 
 import ctypes
@@ -23,10 +26,13 @@ _ALLOW, _ERRNO = 0x7FFF0000, 0x00050000
 _NR, _ARCH, _ARG0 = 0, 4, 16  # offsets in struct seccomp_data (little-endian low word of args[0])
 CLONE_THREAD = 0x00010000
 
-# machine: (audit arch, seccomp syscall, refused syscalls, clone, clone3, first number of another ABI)
+# machine: (audit arch, the seccomp syscall, refused syscalls, clone, clone3, first number of another ABI)
 _ABI = {
-    "x86_64": (0xC000003E, 317, {"fork": 57, "vfork": 58, "execve": 59, "execveat": 322}, 56, 435, 0x40000000),
-    "aarch64": (0xC00000B7, 277, {"execve": 221, "execveat": 281}, 220, 435, None),
+    "x86_64": (0xC000003E, 317, {"fork": 57, "vfork": 58, "execve": 59, "ptrace": 101, "process_vm_readv": 310,
+                                 "process_vm_writev": 311, "kcmp": 312, "execveat": 322, "pidfd_getfd": 438},
+               56, 435, 0x40000000),
+    "aarch64": (0xC00000B7, 277, {"ptrace": 117, "execve": 221, "process_vm_readv": 270, "process_vm_writev": 271,
+                                  "kcmp": 272, "execveat": 281, "pidfd_getfd": 438}, 220, 435, None),
 }
 
 
@@ -40,34 +46,17 @@ def program(machine=None):
     if machine not in _ABI:
         raise ValueError(f"machine: no seccomp filter for {machine!r} (known: {sorted(_ABI)})")
     arch, _, refused, clone, clone3, other_abi = _ABI[machine]
-    deny, nosys = _ERRNO | errno.EPERM, _ERRNO | errno.ENOSYS
-    body = [_insn(_LD_W_ABS, _ARCH), ("arch", arch), _insn(_LD_W_ABS, _NR)]
-    if other_abi is not None:
-        body.append(("ge", other_abi))
-    body += [("eq", nr) for nr in refused.values()]
-    body += [("eq3", clone3), ("eqclone", clone), _insn(_RET_K, _ALLOW),
-             # clone: a thread (CLONE_THREAD set) is allowed, anything else refused
-             _insn(_LD_W_ABS, _ARG0), _insn(_JSET_K, CLONE_THREAD, 0, 1), _insn(_RET_K, _ALLOW)]
-    tail = [_insn(_RET_K, deny), _insn(_RET_K, nosys)]  # the jump targets, at the very end
-    out = []
-    for i, item in enumerate(body):
-        if isinstance(item, bytes):
-            out.append(item)
-            continue
-        kind, k = item
-        to_end = len(body) - i - 1  # instructions between this one and the tail
-        if kind == "arch":  # another ABI's arch: refuse
-            out.append(_insn(_JEQ_K, k, 0, to_end))
-        elif kind == "ge":
-            out.append(_insn(_JGE_K, k, to_end, 0))
-        elif kind == "eq":
-            out.append(_insn(_JEQ_K, k, to_end, 0))
-        elif kind == "eq3":
-            out.append(_insn(_JEQ_K, k, to_end + 1, 0))
-        else:  # "eqclone": on to the flags check after the ALLOW, else allow
-            out.append(_insn(_JEQ_K, k, 1, 0))
-    # the flags check falls through to the tail's first instruction (refuse) when unset
-    return b"".join(out + tail)
+    deny, nosys = _insn(_RET_K, _ERRNO | errno.EPERM), _insn(_RET_K, _ERRNO | errno.ENOSYS)
+    tests = ([(_JGE_K, other_abi)] if other_abi is not None else []) + [(_JEQ_K, nr) for nr in refused.values()]
+    n = len(tests)
+    # [0] arch  [1] another arch: to deny  [2] nr  [3..3+n) refused: to deny
+    # [3+n] clone3: to nosys  [4+n] clone: to the flags check  [5+n] allow
+    # [6+n] load the flags  [7+n] CLONE_THREAD?  [8+n] a thread: allow  [9+n] deny  [10+n] nosys
+    out = [_insn(_LD_W_ABS, _ARCH), _insn(_JEQ_K, arch, 0, n + 7), _insn(_LD_W_ABS, _NR)]
+    out += [_insn(code, k, n - i + 5, 0) for i, (code, k) in enumerate(tests)]
+    out += [_insn(_JEQ_K, clone3, 6, 0), _insn(_JEQ_K, clone, 1, 0), _insn(_RET_K, _ALLOW),
+            _insn(_LD_W_ABS, _ARG0), _insn(_JSET_K, CLONE_THREAD, 0, 1), _insn(_RET_K, _ALLOW), deny, nosys]
+    return b"".join(out)
 
 
 class _Fprog(ctypes.Structure):
@@ -86,3 +75,11 @@ def forbid():
     # seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fprog)
     if libc.syscall(ctypes.c_long(seccomp_nr), ctypes.c_uint(1), ctypes.c_uint(1), ctypes.byref(fprog)) != 0:
         raise OSError(ctypes.get_errno(), "seccomp(SECCOMP_SET_MODE_FILTER) failed")
+
+
+def not_dumpable():
+    """Make this process undumpable: no process without CAP_SYS_PTRACE may ptrace it or read
+    its memory through ``/proc/<pid>/mem`` (the collector, against its worker)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE) failed")

@@ -22,12 +22,12 @@ import os
 import sys
 import warnings
 
-from coursekit.grading.audit import frames
+from coursekit.grading.audit import frames, no_processes
 from coursekit.grading.audit.collector import ERRORS_KEY, READY  # noqa: F401  (the result's markers)
 from coursekit.grading.audit.stubs import StubModules, Unavailable
 
 MAX_JOB_BYTES = 64 * 2**20
-MAX_RESULT_BYTES = 256 * 2**20
+MAX_RESULT_BYTES = 64 * 2**20  # the outputs of every case; honest ones take a few MB
 
 
 def main(result_fd):
@@ -61,6 +61,7 @@ def main(result_fd):
         worker.serve(setup, requests_read, replies_write)
     os.close(requests_read)
     os.close(replies_write)
+    no_processes.not_dumpable()  # before the seeds: no ptrace or /proc/<pid>/mem from the worker
     secret = json.loads(frames.read(0, MAX_JOB_BYTES))
     collector.run(setup, secret, pid, requests_write, replies_read, result, MAX_RESULT_BYTES)
 

@@ -24,7 +24,9 @@ DANGEROUS_IMPORTS = {"importlib", "ctypes", "subprocess", "signal", "marshal", "
 GUARD_SWITCHES = {"setprofile", "settrace", "DisableTorchFunction", "DisableTorchFunctionSubclass",
                   "_DisableTorchDispatch", "_disable_current_modes", "_pop_mode", "_pop_mode_temporarily",
                   "_pop_torch_function_stack", "_pop_torch_dispatch_stack", "_unset_dispatch_mode",
-                  "_python_dispatch", "TorchDispatchMode", "TorchFunctionMode", "overrides"}
+                  "_python_dispatch", "TorchDispatchMode", "TorchFunctionMode", "overrides",
+                  "_ExcludeDispatchKeyGuard", "_IncludeDispatchKeyGuard", "_ForceDispatchKeyGuard",
+                  "_EnablePythonDispatcher", "custom_op", "register_kernel", "register_fake"}
 # Assignments that configure a library rather than patch it.
 SETTINGS = ("os.environ", "torch.backends", "np.random.seed", "warnings.filters")
 ARRAY_HOOKS = {"__eq__", "__ne__", "__array__", "__array_ufunc__", "__array_function__",
@@ -32,7 +34,8 @@ ARRAY_HOOKS = {"__eq__", "__ne__", "__array__", "__array_ufunc__", "__array_func
 # Code that reads other frames or the heap can rewrite the grader's results from inside.
 INTROSPECTION_ATTRS = {"f_locals", "f_globals", "f_back", "f_code", "gi_frame", "tb_frame", "cr_frame"}
 INTROSPECTION_CALLS = {"_getframe", "currentframe", "stack", "getouterframes", "get_referrers",
-                       "get_referents", "get_objects"}
+                       "get_referents", "get_objects", "walk_stack", "walk_tb", "extract_stack",
+                       "getargvalues", "getinnerframes", "getframeinfo"}
 # A thread started before the call guard is not watched by it (nor by torch's modes).
 THREAD_IMPORTS = {"threading", "_thread", "concurrent", "multiprocessing", "asyncio"}
 # The grader's own machinery: an answer needs check() at most.
@@ -107,13 +110,13 @@ class _Scanner(ast.NodeVisitor):
             full = f"{module}.{alias.name}"
             self.aliases[alias.asname or alias.name] = module.split(".")[0]
             self.paths[alias.asname or alias.name] = full
-            if alias.name in INTROSPECTION_CALLS and module in {"sys", "inspect", "gc"}:
+            if alias.name in INTROSPECTION_CALLS and module in {"sys", "inspect", "gc", "traceback"}:
                 self.flag("introspection", f"imports {full}")
             if full == "coursekit.grading":
                 self.grading.add(alias.asname or alias.name)
             elif module.startswith("coursekit.grading") and alias.name != "check":
                 self.flag("grader-internals", f"imports {full}")
-            self._check_import(full if module == "coursekit" else module)
+            self._check_import(full if module in ("coursekit", "torch") else module)
             self._check_switch(alias.name, f"imports {full}")
         self.generic_visit(node)
 
@@ -122,7 +125,7 @@ class _Scanner(ast.NodeVisitor):
             self.flag("guard-tampering", detail)
 
     def _check_import(self, name):
-        if name.startswith(("torch._C", "torch.utils._python_dispatch", "torch.overrides")):
+        if name.startswith(("torch._C", "torch.utils._python_dispatch", "torch.overrides", "torch.library")):
             self.flag("guard-tampering", f"imports {name}")
         top = name.split(".")[0]
         if top in DANGEROUS_IMPORTS:
@@ -227,7 +230,7 @@ class _Scanner(ast.NodeVisitor):
                 self.flag("calls-builtin", f"calls {self._resolved(node.func)}")
             elif module is None and node.func.attr in self.forbidden_torch_names:
                 self.flag("calls-builtin", f"calls torch.{node.func.attr} (as the tensor method .{node.func.attr}())")
-            if node.func.attr in INTROSPECTION_CALLS and module in {None, "sys", "inspect", "gc"}:
+            if node.func.attr in INTROSPECTION_CALLS and module in {None, "sys", "inspect", "gc", "traceback"}:
                 self.flag("introspection", f"calls {_dotted(node.func) or node.func.attr}")
         elif (self.aliases.get(name), name) in self.forbidden:
             self.flag("calls-builtin", f"calls {self.paths.get(name, name)}")

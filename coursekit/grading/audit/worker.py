@@ -2,7 +2,8 @@
 
 Forked by :mod:`coursekit.grading.audit.runner` once the imports are done, it
 
-- installs a seccomp filter (:mod:`.no_processes`): from here on it cannot start a process;
+- installs a seccomp filter (:mod:`.no_processes`): from here on it cannot start a process
+  or a thread, nor reach into another process;
 - never holds the seeds of the cases nor the result: it runs the setup, answer and added cells,
   then answers the collector's requests, one case at a time, each under the exercise's call
   guard, with a frame of that case's outputs (an ``.npz`` of plain arrays) on its pipe;
@@ -15,6 +16,7 @@ import json
 import linecache
 import os
 import pickle
+import resource
 import signal
 import sys
 import traceback
@@ -22,9 +24,11 @@ import warnings
 
 from coursekit.grading.audit import frames, no_processes
 from coursekit.grading.audit.stubs import Blocked, on_alarm, stub, take_away_the_switches
+from coursekit.grading.exercises import imported_torch
 
 ERROR_KEY = "__error__"
 MAX_REQUEST_BYTES = 64 * 2**20
+MAX_OPEN_FILES = 256  # (pipes the worker could fill sit in kernel memory no watchdog sees)
 
 
 class Alarm(BaseException):
@@ -68,6 +72,20 @@ def _resolve(paths):
     return found
 
 
+def _written_here(fn):
+    """Whether ``fn`` is the student's own: a function (or class, or object of a class)
+    defined in the notebook's namespace, not one of a module's."""
+    target = fn if hasattr(fn, "__globals__") else getattr(fn, "__func__", None)
+    if target is not None and hasattr(target, "__globals__"):
+        return target.__globals__.get("__name__") == "__main__"
+    owner = fn if isinstance(fn, type) else type(fn)
+    return getattr(owner, "__module__", None) == "__main__"
+
+
+def _origin(fn):
+    return f"{getattr(fn, '__module__', None) or 'elsewhere'}.{getattr(fn, '__qualname__', type(fn).__name__)}"
+
+
 def run_case(setup, namespace, cell_errors, call_index, case):
     """({output: array}, error or None) of one case of one ``check`` call."""
     import numpy as np
@@ -81,6 +99,10 @@ def run_case(setup, namespace, cell_errors, call_index, case):
     if missing:
         stopped = [v for k, v in cell_errors.items() if k.startswith("cell ")]
         return {}, f"not defined: {', '.join(missing)}" + (f" ({stopped[0]})" if stopped else "")
+    foreign = [n for n in names if not _written_here(namespace[n])]
+    if foreign:  # e.g. a convention or helper taken from coursekit and handed in as the answer
+        return {}, (f"{', '.join(foreign)} is not defined in your notebook (it is "
+                    f"{_origin(namespace[foreign[0]])}); this exercise asks you to write it yourself")
     functions = dict(zip(ex.roles, (namespace[n] for n in names)))
     arrays = {}
     signal.alarm(setup["cell_seconds"])
@@ -104,6 +126,29 @@ def run_case(setup, namespace, cell_errors, call_index, case):
     return arrays, None
 
 
+def _start_the_pools():
+    """The libraries' thread pools, started now (the collector counts the worker's threads
+    from here: a thread started later is the answer's): BLAS through a product large enough to
+    use them, SciPy's own BLAS where SciPy is there; torch computes on one thread."""
+    import numpy as np
+
+    block = np.ones((256, 256))
+    block @ block
+    try:
+        import scipy.linalg.blas as blas
+    except ImportError:
+        blas = None
+    if getattr(blas, "__file__", None):  # (not the stand-in of a package this sandbox lacks)
+        blas.dgemm(1.0, block, block)
+    torch = imported_torch()
+    if torch is not None:
+        torch.set_num_threads(1)
+        try:
+            torch.set_num_interop_threads(1)
+        except RuntimeError:  # already set (or used) in this process
+            pass
+
+
 def serve(setup, requests_fd, replies_fd):
     """Run the student's cells, then answer the collector's requests; never returns."""
     import numpy as np
@@ -117,6 +162,8 @@ def serve(setup, requests_fd, replies_fd):
         return buffer.getvalue()
 
     try:
+        _start_the_pools()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (MAX_OPEN_FILES, MAX_OPEN_FILES))
         no_processes.forbid()
     except (OSError, ValueError) as err:
         sys.stderr.write(f"coursekit audit: the worker could not forbid new processes: {err}\n")
