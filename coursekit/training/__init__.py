@@ -10,6 +10,9 @@
   modules or from coursekit's from-scratch parts (``parts="coursekit"``).
 - :mod:`~coursekit.training.defaults`: the lecture notes' default configuration, the naive
   network and the ablation of the 08 notebook.
+- :mod:`~coursekit.training.loop`: the loop skeleton both backends share (argument checks,
+  one history layout, early stopping, the learning-rate plumbing); :func:`evaluate` and
+  :func:`evaluate_numpy` both return (loss, accuracy) as Python floats.
 - Both training loops take a learning-rate ``schedule`` (or ``plateau`` for performance
   scheduling) and gradient clipping (``clip_norm``, ``clip_value``), see
   :mod:`~coursekit.training.scheduling`; by default the rate is constant and nothing is clipped.

@@ -4,15 +4,13 @@ The loop keeps everything on the device: losses and accuracies are accumulated a
 and read back once per epoch, so there is no host synchronisation per batch.
 """
 
-import copy
-import math
-
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from coursekit import _validate as v
-from coursekit.training.torch_steps import clipper, run_epoch
+from coursekit.training import loop
+from coursekit.training.scheduling import RunRates, clip_settings, steps_per_epoch
+from coursekit.training.torch_steps import TorchTrainer, clipper, loss_and_accuracy, run_epoch
 
 ACTIVATIONS = {
     "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "leaky_relu": nn.LeakyReLU,
@@ -141,12 +139,17 @@ def _tensor(a, device, dtype=None):
     return t.to(device=device, dtype=dtype if dtype is not None and t.is_floating_point() else t.dtype)
 
 
-def evaluate(model, x, y, batch_size=1024):
-    """(mean loss, accuracy) as tensors on the model's device.
+def evaluate(model, x, y, batch_size=1024, *, as_tensors=False):
+    """(mean loss, accuracy) of ``model`` in eval mode, as Python floats, like
+    :func:`~coursekit.training.evaluate_numpy`.
 
     x and y may be arrays or tensors on any device: they are moved to the model's device
     (and x to its dtype), which costs nothing when they are there already. The model is put
     in eval mode and restored.
+
+    Args:
+        as_tensors: return 0-d tensors on the model's device instead, without a host
+            synchronisation (what this function returned before it returned floats).
     """
     if not isinstance(model, nn.Module) or next(model.parameters(), None) is None:
         raise TypeError(f"model must be a torch.nn.Module with parameters, got {type(model).__name__}")
@@ -157,17 +160,8 @@ def evaluate(model, x, y, batch_size=1024):
     if x.dim() < 1 or y.dim() != 1 or len(x) != len(y):
         raise ValueError(f"x and y must hold the same number of examples, with y of shape (N,); "
                          f"got x {tuple(x.shape)} and y {tuple(y.shape)}")
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        losses, correct = [], []
-        for start in range(0, len(x), batch_size):
-            logits = model(x[start : start + batch_size])
-            target = y[start : start + batch_size]
-            losses.append(nn.functional.cross_entropy(logits, target, reduction="sum"))
-            correct.append((logits.argmax(1) == target).sum())
-    model.train(was_training)
-    return torch.stack(losses).sum() / len(x), torch.stack(correct).sum() / len(x)
+    loss, accuracy = loss_and_accuracy(model, x, y, batch_size)
+    return (loss, accuracy) if as_tensors else tuple(torch.stack([loss, accuracy]).tolist())
 
 
 def fit(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=64, device=None,
@@ -207,24 +201,19 @@ def fit(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=64, dev
             clipping) as "step_lr", "step_loss", "step_grad_norm".
 
     Returns:
-        history dict: "loss" (mean training loss per epoch), "val_loss", "train_acc",
-        "val_acc", "lr" (the rate of each epoch's last step), "epoch_seconds", "device";
-        "grad_norms" (epochs x layers) and the step entries if asked.
+        the history dict of :func:`coursekit.training.loop.new_history`, the same layout as
+        :func:`fit_numpy`'s: "loss", "val_loss", "train_acc", "val_acc", "lr",
+        "epoch_seconds", "steps", "device"; "grad_norms" (epochs x layers) and the step
+        entries if asked.
     """
-    import time
-
     from coursekit import device as pick_device
-    from coursekit.training.scheduling import RunRates, clip_settings, steps_per_epoch
 
-    if epochs < 1 or batch_size < 1:
-        raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
-    v.positive_number("lr", lr)
+    loop.check_run(epochs=epochs, batch_size=batch_size, lr=lr)
     v.choice("parts", parts, PARTS)
     clip = clipper(*clip_settings(clip_norm, clip_value), parts)
     device = torch.device(device) if device is not None else pick_device()
     model.to(device=device, dtype=dtype)
     x, y = _tensor(data.x_train, device, dtype), _tensor(data.y_train, device).long()
-    xv, yv = _tensor(data.x_val, device, dtype), _tensor(data.y_val, device).long()
     factory = optimizer_factory or (lambda p, **k: make_optimizer(p, optimizer, parts=parts, **k))
     opt = factory(model.parameters(), lr=lr, **optimizer_args)
     has_batchnorm = any(hasattr(m, "running_mean") for m in model.modules())
@@ -233,48 +222,10 @@ def fit(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=64, dev
     if run_rates.momenta is not None and not any(k in opt.defaults for k in ("momentum", "betas")):
         raise ValueError(f"the schedule cycles the momentum, but {type(opt).__name__} has neither "
                          "momentum nor betas")
-    generator = torch.Generator(device=device).manual_seed(seed)
-    hist = {"loss": [], "val_loss": [], "train_acc": [], "val_acc": [], "lr": [], "epoch_seconds": [],
-            "device": str(device)}
-    if grad_norms:
-        hist["grad_norms"] = []
-    if step_stats:
-        hist.update(step_lr=[], step_loss=[], step_grad_norm=[])
-    best, best_loss, since_best = None, math.inf, 0
-    bar = tqdm(range(epochs), desc=f"training on {device.type}", disable=not progress)
-    for epoch in bar:
-        start_time = time.perf_counter()
-        model.train()
-        rates, momenta = run_rates.epoch(epoch)
-        steps = {} if step_stats else None
-        loss, norms = run_epoch(model, opt, x, y, batch_size=batch_size, generator=generator, grad_norms=grad_norms,
-                                rates=None if run_rates.constant else rates, momenta=momenta, clip=clip, steps=steps)
-        val_loss, val_acc = evaluate(model, xv, yv)
-        measured = [loss, val_loss, val_acc] + ([evaluate(model, x, y)[1]] if train_accuracy else [])
-        if grad_norms:
-            measured = [torch.cat([torch.stack(measured), norms])]
-        values = torch.stack(measured).flatten().tolist()  # the epoch's one read-back
-        for key, value in zip(("loss", "val_loss", "val_acc"), values):
-            hist[key].append(value)
-        if train_accuracy:
-            hist["train_acc"].append(values[3])
-        if grad_norms:
-            hist["grad_norms"].append(values[len(values) - len(norms) :])
-        if step_stats:
-            hist["step_lr"] += rates
-            hist["step_loss"] += torch.stack(steps["loss"]).tolist()
-            hist["step_grad_norm"] += torch.stack(steps["grad_norm"]).tolist()
-        hist["lr"].append(opt.param_groups[0]["lr"] if run_rates.constant else run_rates.last_rate(epoch))
-        run_rates.end_epoch(epoch, values[1])
-        hist["epoch_seconds"].append(time.perf_counter() - start_time)
-        bar.set_postfix(loss=f"{values[0]:.3f}", val_acc=f"{values[2]:.3f}", lr=f"{hist['lr'][-1]:.3g}")
-        if patience is not None:
-            if values[1] < best_loss:
-                best, best_loss, since_best = copy.deepcopy(model.state_dict()), values[1], 0
-            else:
-                since_best += 1
-                if since_best > patience:
-                    break
-    if patience is not None and best is not None:
-        model.load_state_dict(best)
-    return hist
+    trainer = TorchTrainer(model, opt, (x, y), (_tensor(data.x_val, device, dtype), _tensor(data.y_val, device).long()),
+                           constant=run_rates.constant, train_accuracy=train_accuracy, step_stats=step_stats,
+                           batch_size=batch_size, generator=torch.Generator(device=device).manual_seed(seed),
+                           grad_norms=grad_norms, clip=clip)
+    history = loop.new_history(device, grad_norms=grad_norms, step_stats=step_stats)
+    return loop.run(trainer, run_rates, history, epochs=epochs, patience=patience, progress=progress,
+                    desc=f"training on {device.type}")
