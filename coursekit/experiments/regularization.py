@@ -103,8 +103,8 @@ def build_classifier(*, hidden=(128, 128), dropout=0.0, input_noise=0.0, seed=0)
     generator = torch.Generator().manual_seed(seed)
     layers = {"dropout": lambda p: Dropout(p, generator=generator),
               "noise": lambda s: GaussianNoise(s, generator=generator)}
-    return build_mlp([2, *hidden, 2], dropout=dropout, input_noise=input_noise, layers=layers,
-                     init="he_normal", generator_seed=seed)
+    return build_mlp([2, *hidden, 2], p_drop=dropout, input_noise=input_noise, layers=layers,
+                     init="he_normal", seed=seed)
 
 
 def train_classifier(split, *, dropout=0.0, input_noise=0.0, weight_decay=0.0, steps=300, lr=0.01,

@@ -35,8 +35,9 @@ OPTIMIZERS = {
 PARTS = {"torch": "torch's built-in modules", "coursekit": "coursekit's from-scratch parts"}
 
 
-def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dropout=0.0,
-              input_noise=0.0, layers=None, generator_seed=0, parts="torch", bias_before_batchnorm=False):
+@v.renamed_keywords(dropout="p_drop", generator_seed="seed")
+def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, p_drop=0.0,
+              input_noise=0.0, layers=None, seed=0, parts="torch", bias_before_batchnorm=False):
     """An MLP ``sizes[0] -> ... -> sizes[-1]``: dense, [BatchNorm], activation, [dropout].
 
     Args:
@@ -46,13 +47,15 @@ def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dr
         batchnorm: add BatchNorm before each hidden activation. The Linear layers just before
             it have no bias: BatchNorm subtracts the batch mean, which cancels any bias, and its
             shift beta takes the bias's place (Ioffe & Szegedy, 2015, section 3.2).
-        dropout: drop probability after each hidden activation (0 disables).
+        p_drop: drop probability after each hidden activation (0 disables); the old keyword
+            ``dropout`` still works, with a DeprecationWarning.
         input_noise: stddev of Gaussian noise added to the inputs in training (0 disables).
         layers: optional dict of module factories overriding "batchnorm" (called with the
             width), "dropout" (with p), "noise" (with stddev) and "activation" (with the
             name), e.g. coursekit's from-scratch modules.
-        generator_seed: seed of the initial weights (and, with ``parts="coursekit"``, of
-            the dropout masks and input noise). The global RNG is left as it was.
+        seed: seed of the initial weights (and, with ``parts="coursekit"``, of the dropout
+            masks and input noise). The global RNG is left as it was. The old keyword
+            ``generator_seed`` still works, with a DeprecationWarning.
         parts: "torch" (torch's built-in modules and ``nn.init``) or "coursekit" (the
             from-scratch parts of :mod:`coursekit.training.parts`: coursekit's
             activations, BatchNorm1d, Dropout, GaussianNoise and initialisers).
@@ -62,8 +65,8 @@ def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dr
     sizes = [int(s) for s in sizes]
     if len(sizes) < 2 or min(sizes) < 1:
         raise ValueError(f"sizes must list at least two positive widths, got {sizes}")
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
+    if not 0 <= p_drop < 1:
+        raise ValueError(f"p_drop must lie in [0, 1), got {p_drop}")
     if input_noise < 0:
         raise ValueError(f"input_noise must be >= 0, got {input_noise}")
     v.choice("parts", parts, PARTS)
@@ -72,8 +75,8 @@ def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dr
     if parts == "coursekit":
         from coursekit.training import parts as ck
 
-        base = ck.factories(generator_seed)
-        generator = torch.Generator().manual_seed(generator_seed)
+        base = ck.factories(seed)
+        generator = torch.Generator().manual_seed(seed)
         initialise = lambda linear: ck.initialise_(linear, init, generator)  # noqa: E731
     else:
         base = {"batchnorm": nn.BatchNorm1d, "dropout": nn.Dropout, "noise": None,
@@ -86,7 +89,7 @@ def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dr
             raise ValueError("input_noise needs layers={'noise': <module factory>} or parts='coursekit'")
         modules.append(factories["noise"](input_noise))
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(generator_seed)
+        torch.manual_seed(seed)
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             normalised = batchnorm and i < len(sizes) - 2
             modules.append(initialise(nn.Linear(fan_in, fan_out, bias=bias_before_batchnorm or not normalised)))
@@ -94,8 +97,8 @@ def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dr
                 if batchnorm:
                     modules.append(factories["batchnorm"](fan_out))
                 modules.append(factories["activation"](activation))
-                if dropout > 0:
-                    modules.append(factories["dropout"](dropout))
+                if p_drop > 0:
+                    modules.append(factories["dropout"](p_drop))
     return nn.Sequential(*modules)
 
 
