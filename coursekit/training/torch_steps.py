@@ -4,6 +4,7 @@ without a host synchronisation; and :class:`TorchTrainer`, the torch side of the
 loop (:mod:`coursekit.training.loop`), which reads the device back once per epoch."""
 
 import copy
+import itertools
 
 import torch
 from torch import nn
@@ -143,21 +144,16 @@ class TorchTrainer:
         measured = [loss, *loss_and_accuracy(self.model, *self.val)]
         if self.train_accuracy:
             measured.append(loss_and_accuracy(self.model, *self.train)[1])
-        n_measured = len(measured)
-        measured = torch.stack(measured)
+        parts = {"measured": torch.stack(measured)}
         if norms is not None:
-            measured = torch.cat([measured, norms])
+            parts["grad_norms"] = norms
         if steps:
-            measured = torch.cat([measured, torch.stack(steps["loss"]), torch.stack(steps["grad_norm"])])
-        values = measured.tolist()  # the epoch's one read-back
-        n_norms = 0 if norms is None else len(norms)
-        n_steps = (len(values) - n_measured - n_norms) // 2
-        rest = values[n_measured + n_norms :]
-        return Epoch(loss=values[0], val_loss=values[1], val_acc=values[2],
-                     train_acc=values[3] if self.train_accuracy else None,
-                     grad_norms=values[n_measured : n_measured + n_norms] if norms is not None else None,
-                     step_loss=rest[:n_steps], step_grad_norm=rest[n_steps:],
-                     lr=self.opt.param_groups[0]["lr"])
+            parts.update(step_loss=torch.stack(steps["loss"]), step_grad_norm=torch.stack(steps["grad_norm"]))
+        values = iter(torch.cat(list(parts.values())).tolist())  # the epoch's one read-back
+        read = {name: list(itertools.islice(values, len(part))) for name, part in parts.items()}
+        loss, val_loss, val_acc, *train_acc = read.pop("measured")
+        return Epoch(loss=loss, val_loss=val_loss, val_acc=val_acc, train_acc=train_acc[0] if train_acc else None,
+                     lr=self.opt.param_groups[0]["lr"], **read)
 
     def snapshot(self):
         """A copy of the model's state."""
