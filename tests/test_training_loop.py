@@ -67,7 +67,7 @@ def test_evaluate_and_evaluate_numpy_return_the_same_floats(digits):
     assert all(type(value) is float for value in (*numpy_result, *torch_result))
     assert numpy_result[0] == pytest.approx(torch_result[0], rel=1e-12)
     assert numpy_result[1] == pytest.approx(torch_result[1], rel=1e-7)  # torch counts in float32
-    loss, accuracy = evaluate(torch_model, digits.x_val, digits.y_val, as_tensors=True)
+    loss, _ = evaluate(torch_model, digits.x_val, digits.y_val, as_tensors=True)
     assert isinstance(loss, torch.Tensor) and loss.item() == pytest.approx(torch_result[0], rel=1e-12)
 
 

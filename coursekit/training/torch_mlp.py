@@ -10,7 +10,7 @@ from torch import nn
 from coursekit import _validate as v
 from coursekit.training import loop
 from coursekit.training.scheduling import RunRates, clip_settings, steps_per_epoch
-from coursekit.training.torch_steps import TorchTrainer, clipper, loss_and_accuracy, run_epoch
+from coursekit.training.torch_steps import TorchTrainer, clipper, loss_and_accuracy
 
 ACTIVATIONS = {
     "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "leaky_relu": nn.LeakyReLU,
