@@ -4,7 +4,9 @@ Every public reference validates its inputs here, so that a wrong shape or dtype
 reported with the argument's name instead of failing deep inside NumPy or torch.
 """
 
+import functools
 import numbers
+import warnings
 
 import numpy as np
 
@@ -120,3 +122,27 @@ def integer_labels(name, y, n, n_classes):
             f"{name} must lie in [0, {n_classes}) for {n_classes} classes, "
             f"got labels from {int(y.min())} to {int(y.max())}"
         )
+
+
+def renamed_keywords(**old_to_new):
+    """Decorator: each old keyword still works, with a ``DeprecationWarning`` naming the new one.
+
+    ``@renamed_keywords(dropout="p_drop")`` passes ``dropout=0.5`` on as ``p_drop=0.5``;
+    giving both is a TypeError.
+    """
+
+    def rename(function):
+        @functools.wraps(function)
+        def renaming(*args, **kwargs):
+            for old, new in old_to_new.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise TypeError(f"{function.__name__}() got {new!r} and its old name {old!r}; give {new!r}")
+                    warnings.warn(f"{function.__name__}(): the keyword {old!r} is deprecated, use {new!r}",
+                                  DeprecationWarning, stacklevel=2)
+                    kwargs[new] = kwargs.pop(old)
+            return function(*args, **kwargs)
+
+        return renaming
+
+    return rename

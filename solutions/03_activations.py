@@ -281,7 +281,7 @@ names = ("relu", "leaky_relu", "elu", "selu")
 histories = {name: [] for name in names}
 for name, seed in tqdm([(name, seed) for name in names for seed in SEEDS], desc="training runs"):
     init = "lecun_normal" if name == "selu" else "he_normal"
-    model = build_mlp([64] + [64] * 6 + [10], activation=name, init=init, generator_seed=seed)
+    model = build_mlp([64] + [64] * 6 + [10], activation=name, init=init, seed=seed)
     histories[name].append(fit(model, digits, optimizer="adam", lr=1e-3, epochs=8, device="cpu", seed=seed,
                                progress=False, train_accuracy=False))
 final = {name: np.array([h["val_acc"][-1] for h in runs]) for name, runs in histories.items()}

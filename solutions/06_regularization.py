@@ -373,7 +373,7 @@ for p in (0.2, 0.5, 0.8):
 
 # %%
 moons = experiments.moons_split(n_train=50, n_val=300, noise=0.3, seed=2)
-settings = {"no regularisation": {}, "dropout p_drop=0.5": {"dropout": 0.5}}
+settings = {"no regularisation": {}, "dropout p_drop=0.5": {"p_drop": 0.5}}
 results = {label: experiments.train_and_grid(moons, steps=300, **kwargs)
            for label, kwargs in tqdm(settings.items(), desc="models")}
 figures.compare_classifiers(moons, results);

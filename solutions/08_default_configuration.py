@@ -324,7 +324,7 @@ configuration_explorer(dataset, known=[(row["config"], row["histories"][0]) for 
 
 # %%
 with one_thread():
-    numpy_net = build_numpy_mlp(sizes, activation="elu", init="he_normal", batchnorm=True, dropout=0.2,
+    numpy_net = build_numpy_mlp(sizes, activation="elu", init="he_normal", batchnorm=True, p_drop=0.2,
                                 rng=np.random.default_rng(0), dtype=np.float32)
     numpy_hist = fit_numpy(numpy_net, dataset, optimizer="adam", lr=defaults.LEARNING_RATES["adam"],
                            epochs=EPOCHS, rng=np.random.default_rng(0))

@@ -343,7 +343,7 @@ SCHEDULE_NAMES = ("constant", "step", "exponential", "cosine", "warmup_cosine", 
 
 
 def build(seed):
-    return build_mlp([64, 64, 10], generator_seed=seed)
+    return build_mlp([64, 64, 10], seed=seed)
 
 
 fit_settings = dict(optimizer="momentum", batch_size=64, train_accuracy=False, device="cpu")
@@ -492,7 +492,7 @@ print_table(capstone, "default network, Adam 0.01");
 
 # %%
 def deep_plain(seed):
-    return build_mlp([64] + [64] * 10 + [10], activation="relu", init="he_normal", generator_seed=seed)
+    return build_mlp([64] + [64] * 10 + [10], activation="relu", init="he_normal", seed=seed)
 
 
 clip_settings = {"no clipping": {}, "clipped at norm 10": {"clip_norm": 10.0}, "clipped at norm 1": {"clip_norm": 1.0}}

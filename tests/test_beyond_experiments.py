@@ -13,7 +13,7 @@ from coursekit.layernorm.torch_ref import LayerNorm
 
 
 def test_mlp_places_the_normalisation_before_or_after_the_activation():
-    before = nets.mlp([4, 3, 2], norm="batch", position="before", dropout=0.1)
+    before = nets.mlp([4, 3, 2], norm="batch", position="before", p_drop=0.1)
     after = nets.mlp([4, 3, 2], norm="layer", position="after")
     assert [type(m) for m in before] == [nn.Linear, BatchNorm1d, nn.ReLU, nn.Dropout, nn.Linear]
     assert [type(m) for m in after] == [nn.Linear, nn.ReLU, LayerNorm, nn.Linear]
@@ -40,7 +40,7 @@ def test_train_draws_its_dropout_masks_from_its_seed_and_leaves_the_global_gener
     def losses(global_seed, seed):
         torch.manual_seed(global_seed)
         state = torch.get_rng_state()
-        model = nets.mlp([4, 32, 2], dropout=0.5, seed=3)
+        model = nets.mlp([4, 32, 2], p_drop=0.5, seed=3)
         loss = nets.train(model, x, y, epochs=3, batch_size=8, seed=seed)["loss"]
         assert torch.equal(torch.get_rng_state(), state)
         return loss
@@ -114,7 +114,7 @@ def test_mc_probabilities_needs_dropout():
     with pytest.raises(ValueError, match="has no nn.Dropout layer"):
         uncertainty.mc_probabilities(nets.mlp([2, 3, 2]), np.zeros((1, 2)), 3)
     with pytest.raises(ValueError, match="samples must be a positive int"):
-        uncertainty.mc_probabilities(nets.mlp([2, 3, 2], dropout=0.5), np.zeros((1, 2)), 0)
+        uncertainty.mc_probabilities(nets.mlp([2, 3, 2], p_drop=0.5), np.zeros((1, 2)), 0)
 
 
 def test_task_split_relabels_and_few_labels_draws_per_class(digits):

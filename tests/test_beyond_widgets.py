@@ -35,7 +35,7 @@ def moons():
 
 @pytest.fixture(scope="module")
 def dropout_model(moons):
-    model = nets.mlp([2, 16, 16, 2], dropout=0.3, seed=0)
+    model = nets.mlp([2, 16, 16, 2], p_drop=0.3, seed=0)
     nets.train(model, moons.x_train, moons.y_train, epochs=3, batch_size=20)
     return model
 

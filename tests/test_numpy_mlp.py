@@ -27,7 +27,7 @@ TORCH_ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.rel
 
 def _model(rng, *, activation="elu", batchnorm=True, dropout=0.0, input_noise=0.0, sizes=SIZES,
            dtype=np.float64):
-    model = build_numpy_mlp(sizes, activation=activation, batchnorm=batchnorm, dropout=dropout,
+    model = build_numpy_mlp(sizes, activation=activation, batchnorm=batchnorm, p_drop=dropout,
                             input_noise=input_noise, init="glorot_normal", rng=rng, dtype=dtype)
     for name, value in model.params.items():  # make biases, gamma and beta matter
         if not name.startswith("w"):
@@ -114,7 +114,7 @@ def _functional_torch(model, x, y, noise, keeps):
         if model.batchnorm:
             h = F.batch_norm(h, running[f"running_mean{i}"], running[f"running_var{i}"], params[f"gamma{i}"],
                              params[f"beta{i}"], training=True, momentum=model.momentum, eps=model.eps)
-        h = TORCH_ACTIVATIONS[model.activation](h) * torch.from_numpy(keeps[i - 1]) / (1 - model.dropout)
+        h = TORCH_ACTIVATIONS[model.activation](h) * torch.from_numpy(keeps[i - 1]) / (1 - model.p_drop)
     loss = F.cross_entropy(h, torch.from_numpy(y))
     loss.backward()
     return loss.item(), {k: p.grad.numpy() for k, p in params.items()}
@@ -138,7 +138,7 @@ def test_dropout_and_input_noise_match_torch_with_the_same_draws(rng, fast):
 @pytest.mark.parametrize("p_drop", [0.1, 0.5])
 def test_dropout_drops_the_right_fraction_and_keeps_the_mean(p_drop):
     rng = np.random.default_rng(3)
-    model = build_numpy_mlp([50, 400, 2], activation="identity", dropout=p_drop, rng=rng)
+    model = build_numpy_mlp([50, 400, 2], activation="identity", p_drop=p_drop, rng=rng)
     x = rng.standard_normal((500, 50))
     path = FastPath(model, len(x))
     path.forward(x, train=True, rng=rng)
@@ -197,7 +197,7 @@ def test_cross_entropy_kernel_matches_torch(rng):
 
 
 def test_fit_numpy_learns_digits_and_reports_per_layer_gradient_norms(digits):
-    model = build_numpy_mlp([64, 64, 64, 10], activation="elu", batchnorm=True, dropout=0.1,
+    model = build_numpy_mlp([64, 64, 64, 10], activation="elu", batchnorm=True, p_drop=0.1,
                             rng=np.random.default_rng(0))
     hist = fit_numpy(model, digits, lr=3e-3, epochs=4, rng=np.random.default_rng(1), grad_norms=True,
                      progress=False)
@@ -212,7 +212,7 @@ def test_fit_numpy_learns_digits_and_reports_per_layer_gradient_norms(digits):
 def test_fast_and_reference_paths_train_along_the_same_trajectory(digits):
     histories, flats = [], []
     for fast in (True, False):
-        model = build_numpy_mlp([64, 32, 32, 10], activation="selu", batchnorm=True, dropout=0.2,
+        model = build_numpy_mlp([64, 32, 32, 10], activation="selu", batchnorm=True, p_drop=0.2,
                                 input_noise=0.1, rng=np.random.default_rng(0))
         hist = fit_numpy(model, digits, optimizer="nesterov", lr=0.05, epochs=2, rng=np.random.default_rng(1),
                          progress=False, fast=fast)
@@ -245,8 +245,8 @@ def test_bad_arguments_are_named():
         build_numpy_mlp([2, 2], activation="swish", rng=rng)
     with pytest.raises(ValueError, match="unknown init"):
         build_numpy_mlp([2, 2], init="orthogonal", rng=rng)
-    with pytest.raises(ValueError, match="dropout must lie in"):
-        build_numpy_mlp([2, 3, 2], dropout=1.0, rng=rng)
+    with pytest.raises(ValueError, match="p_drop must lie in"):
+        build_numpy_mlp([2, 3, 2], p_drop=1.0, rng=rng)
     with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
         build_numpy_mlp([2, 2], rng=0)
     with pytest.raises(TypeError, match="dtype must be float32 or float64"):

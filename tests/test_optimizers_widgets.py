@@ -115,7 +115,7 @@ def test_train_with_trains_one_model_per_optimizer_and_seed():
     results = train_with(digits, configs, sizes=[64, 8, 10], epochs=1, seeds=(0, 1), device="cpu")
     assert list(results) == ["Adam", "SGD"] and all(len(h) == 2 for h in results.values())
     assert results["Adam"][0]["loss"] != results["Adam"][1]["loss"]
-    direct = fit(build_mlp([64, 8, 10], generator_seed=1), digits, optimizer_factory=torch_ref.SGD,
+    direct = fit(build_mlp([64, 8, 10], seed=1), digits, optimizer_factory=torch_ref.SGD,
                  lr=0.1, momentum=0.5, epochs=1, seed=1, device="cpu", progress=False)
     assert results["SGD"][1]["loss"] == direct["loss"]
     mean, std = summarise(results, "val_loss")["SGD"]

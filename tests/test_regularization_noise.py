@@ -213,7 +213,7 @@ def test_numpy_needs_a_generator_and_torch_a_matching_one():
 def test_modules_plug_into_build_mlp():
     from coursekit.training import build_mlp
 
-    model = build_mlp([2, 8, 2], dropout=0.2, input_noise=0.1,
+    model = build_mlp([2, 8, 2], p_drop=0.2, input_noise=0.1,
                       layers={"dropout": torch_ref.Dropout, "noise": torch_ref.GaussianNoise})
     kinds = [type(m).__name__ for m in model]
     assert kinds == ["GaussianNoise", "Linear", "ReLU", "Dropout", "Linear"]

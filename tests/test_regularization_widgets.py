@@ -36,7 +36,7 @@ class FakeTrainer:
 
     def __call__(self, split, **kwargs):
         self.calls.append(kwargs)
-        value = next(v for k, v in kwargs.items() if k in ("weight_decay", "dropout"))
+        value = next(v for k, v in kwargs.items() if k in ("weight_decay", "p_drop"))
         return _fake_result(value)
 
 
@@ -49,7 +49,7 @@ def _right_points(box):
 
 
 @pytest.mark.parametrize("explorer, parameter", [(demo.lambda_explorer, "weight_decay"),
-                                                 (demo.dropout_explorer, "dropout")])
+                                                 (demo.dropout_explorer, "p_drop")])
 def test_slider_trains_once_per_value_and_redraws(moons, explorer, parameter):
     trainer = FakeTrainer()
     values = (0.0, 0.01, 0.5)
@@ -189,7 +189,7 @@ def test_mlp_ensemble_trains_and_is_seeded():
 def test_train_classifier_is_reproducible_and_uses_coursekit_layers():
     split = experiments.moons_split(n_train=20, n_val=40, seed=0)
     threads = torch.get_num_threads()
-    runs = [experiments.train_classifier(split, dropout=0.5, input_noise=0.2, steps=6, hidden=(8,),
+    runs = [experiments.train_classifier(split, p_drop=0.5, input_noise=0.2, steps=6, hidden=(8,),
                                          record_every=3) for _ in range(2)]
     assert runs[0][1] == runs[1][1] and runs[0][1]["step"] == [3.0, 6.0]
     kinds = [type(m) for m in runs[0][0]]

@@ -118,7 +118,7 @@ def test_range_test_trains_with_an_exponentially_growing_rate(digits):
 
 def test_train_runs_and_final_spread(digits):
     configs = {"constant": {"lr": 0.1}, "cosine": {"lr": 0.1, "schedule": "cosine"}}
-    results = experiments.train_runs(digits, configs, build=lambda s: build_mlp([64, 8, 10], generator_seed=s),
+    results = experiments.train_runs(digits, configs, build=lambda s: build_mlp([64, 8, 10], seed=s),
                                      seeds=(0, 1), epochs=1, optimizer="sgd", device="cpu", progress=False,
                                      train_accuracy=False)
     assert list(results) == ["constant", "cosine"] and all(len(v) == 2 for v in results.values())

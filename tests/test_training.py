@@ -41,7 +41,7 @@ def test_two_layer_uses_the_functions_it_is_given(digits):
 
 @pytest.mark.parametrize("device", torch_devices())
 def test_torch_fit_learns_and_reports_device(digits, device):
-    model = build_mlp([64, 64, 10], activation="elu", batchnorm=True, dropout=0.1)
+    model = build_mlp([64, 64, 10], activation="elu", batchnorm=True, p_drop=0.1)
     hist = fit(model, digits, epochs=5, lr=3e-3, device=device, progress=False, grad_norms=True)
     assert hist["device"].startswith(device)
     assert hist["val_acc"][-1] > 0.85
@@ -54,7 +54,7 @@ def test_early_stopping_restores_the_best_weights(digits):
     hist = fit(model, digits, epochs=30, lr=0.05, patience=1, progress=False)  # on coursekit.device()
     assert len(hist["loss"]) < 30
     loss, _ = evaluate(model, digits.x_val, digits.y_val)  # NumPy arrays, moved to the model's device
-    assert loss.item() == pytest.approx(min(hist["val_loss"]), rel=1e-5)
+    assert loss == pytest.approx(min(hist["val_loss"]), rel=1e-5)
 
 
 def test_evaluate_names_its_bad_arguments(digits):
@@ -68,13 +68,13 @@ def test_evaluate_names_its_bad_arguments(digits):
 
 
 def test_build_mlp_structure_and_errors():
-    model = build_mlp([5, 7, 7, 3], activation="tanh", batchnorm=True, dropout=0.5)
+    model = build_mlp([5, 7, 7, 3], activation="tanh", batchnorm=True, p_drop=0.5)
     kinds = [type(m).__name__ for m in model]
     assert kinds == ["Linear", "BatchNorm1d", "Tanh", "Dropout"] * 2 + ["Linear"]
     with pytest.raises(ValueError, match="unknown activation 'swish'"):
         build_mlp([2, 2], activation="swish")
-    with pytest.raises(ValueError, match="dropout must lie in"):
-        build_mlp([2, 2, 2], dropout=1.0)
+    with pytest.raises(ValueError, match="p_drop must lie in"):
+        build_mlp([2, 2, 2], p_drop=1.0)
     with pytest.raises(ValueError, match="sizes must list at least two"):
         build_mlp([3])
     with pytest.raises(ValueError, match="lr must be finite and > 0"):
@@ -113,7 +113,7 @@ def test_two_layer_can_skip_the_training_set_accuracy(digits):
 
 def test_coursekit_parts_structure_and_the_global_rng_is_left_alone():
     state = torch.get_rng_state()
-    model = build_mlp([5, 7, 7, 3], activation="elu", batchnorm=True, dropout=0.5, input_noise=0.1,
+    model = build_mlp([5, 7, 7, 3], activation="elu", batchnorm=True, p_drop=0.5, input_noise=0.1,
                       parts="coursekit")
     assert torch.equal(state, torch.get_rng_state())
     kinds = [GaussianNoise, torch.nn.Linear] + [BatchNorm1d, Activation, Dropout, torch.nn.Linear] * 2
@@ -149,13 +149,13 @@ def test_coursekit_parts_compute_what_torch_modules_compute(rng, activation):
     ("standard_normal", lambda fan_in, fan_out: 1.0),
 ])
 def test_coursekit_initialisers_give_the_weights_their_spread(init, std):
-    model = build_mlp([300, 400, 10], init=init, parts="coursekit", generator_seed=3)
+    model = build_mlp([300, 400, 10], init=init, parts="coursekit", seed=3)
     first = model[0]
     assert tuple(first.weight.shape) == (400, 300)  # nn.Linear's (fan_out, fan_in)
     assert first.weight.std().item() == pytest.approx(std(300, 400), rel=0.02)  # 120,000 draws
     assert not first.bias.any()
-    again = build_mlp([300, 400, 10], init=init, parts="coursekit", generator_seed=3)
-    other = build_mlp([300, 400, 10], init=init, parts="coursekit", generator_seed=4)
+    again = build_mlp([300, 400, 10], init=init, parts="coursekit", seed=3)
+    other = build_mlp([300, 400, 10], init=init, parts="coursekit", seed=4)
     assert torch.equal(again[0].weight, first.weight) and not torch.equal(other[0].weight, first.weight)
 
 
@@ -165,7 +165,7 @@ def test_fit_with_coursekit_optimizers_follows_torch_optim(digits, name):
     assert type(opt).__module__ == torch_optim.__name__
     histories = []
     for parts in ("torch", "coursekit"):
-        model = build_mlp([64, 16, 10], activation="tanh", generator_seed=2)
+        model = build_mlp([64, 16, 10], activation="tanh", seed=2)
         histories.append(fit(model, digits, optimizer=name, lr=0.01, epochs=2, dtype=torch.float64,
                              device="cpu", parts=parts, progress=False))
     np.testing.assert_allclose(histories[0]["val_loss"], histories[1]["val_loss"], rtol=1e-9)
@@ -174,8 +174,8 @@ def test_fit_with_coursekit_optimizers_follows_torch_optim(digits, name):
 def test_fit_with_coursekit_parts_is_reproducible_and_can_skip_train_accuracy(digits):
     runs = []
     for _ in range(2):
-        model = build_mlp([64, 32, 10], activation="elu", batchnorm=True, dropout=0.3, input_noise=0.2,
-                          parts="coursekit", generator_seed=5)
+        model = build_mlp([64, 32, 10], activation="elu", batchnorm=True, p_drop=0.3, input_noise=0.2,
+                          parts="coursekit", seed=5)
         runs.append(fit(model, digits, epochs=2, lr=3e-3, device="cpu", seed=5, parts="coursekit",
                         progress=False, train_accuracy=False))
     assert runs[0]["val_loss"] == runs[1]["val_loss"]  # dropout and noise draw from seeded generators
@@ -184,7 +184,7 @@ def test_fit_with_coursekit_parts_is_reproducible_and_can_skip_train_accuracy(di
 
 @pytest.mark.parametrize("device", torch_devices())
 def test_coursekit_parts_learn_on_every_device(digits, device):
-    model = build_mlp([64, 64, 10], activation="elu", batchnorm=True, dropout=0.1, input_noise=0.1,
+    model = build_mlp([64, 64, 10], activation="elu", batchnorm=True, p_drop=0.1, input_noise=0.1,
                       parts="coursekit")
     hist = fit(model, digits, epochs=5, lr=3e-3, device=device, parts="coursekit", progress=False)
     assert hist["device"].startswith(device) and hist["val_acc"][-1] > 0.85
@@ -196,7 +196,7 @@ def test_coursekit_parts_learn_on_every_device(digits, device):
 def test_a_training_epoch_never_synchronises_with_the_host(digits, parts):
     """Not even with a per-step schedule, a momentum cycle, clipping and per-step records."""
     device = torch.device("cuda")
-    model = build_mlp([64, 64, 64, 10], activation="elu", batchnorm=True, dropout=0.2,
+    model = build_mlp([64, 64, 64, 10], activation="elu", batchnorm=True, p_drop=0.2,
                       input_noise=0.1 if parts == "coursekit" else 0.0, parts=parts).to(device)
     opt = make_optimizer(model.parameters(), "adam", parts=parts, lr=1e-3)
     x = torch.as_tensor(digits.x_train, dtype=torch.float32, device=device)
@@ -211,7 +211,7 @@ def test_a_training_epoch_never_synchronises_with_the_host(digits, parts):
         loss, norms = run_epoch(model, opt, x, y, batch_size=64, generator=generator, grad_norms=True,
                                 rates=rates.tolist(), momenta=momenta.tolist(), clip=clipper(1.0, None, parts),
                                 steps=steps)
-        _, val_acc = evaluate(model, x, y)
+        _, val_acc = evaluate(model, x, y, as_tensors=True)  # floats would synchronise
     finally:
         torch.cuda.set_sync_debug_mode("default")
     assert np.isfinite(loss.item()) and norms.shape == (3,) and 0 <= val_acc.item() <= 1

@@ -124,7 +124,7 @@ def _no_dropout(sizes, *, p_drop=0.2, generator=None):
 
 
 def _calls_build_mlp(sizes, *, p_drop=0.2, generator=None):
-    return build_mlp(sizes, activation="elu", batchnorm=True, dropout=p_drop, parts="coursekit")
+    return build_mlp(sizes, activation="elu", batchnorm=True, p_drop=p_drop, parts="coursekit")
 
 
 def _not_implemented(sizes, *, p_drop=0.2, generator=None):

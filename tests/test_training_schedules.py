@@ -40,7 +40,7 @@ def _torch_optimizer_with(scheduler_factory, clip_norm=None, base=torch.optim.SG
 def _fit_both(digits, schedule, scheduler_factory, *, optimizer, base, clip_norm=None, epochs=3, **hyper):
     runs = []
     for kind in ("ours", "oracle"):
-        model = build_mlp([64, 32, 10], activation="tanh", generator_seed=3)
+        model = build_mlp([64, 32, 10], activation="tanh", seed=3)
         common = dict(lr=0.05, epochs=epochs, batch_size=64, device="cpu", dtype=torch.float64, progress=False,
                       seed=4, step_stats=True)
         if kind == "ours":
@@ -76,7 +76,7 @@ def test_fit_with_one_cycle_cycles_adams_beta1_and_clips_like_torch(digits):
 
 def test_clipping_by_value_and_the_default_is_unchanged(digits):
     def run(**kwargs):
-        model = build_mlp([64, 16, 10], generator_seed=1)
+        model = build_mlp([64, 16, 10], seed=1)
         return fit(model, digits, optimizer="sgd", lr=0.1, epochs=2, device="cpu", dtype=torch.float64,
                    progress=False, **kwargs)
 
@@ -84,7 +84,7 @@ def test_clipping_by_value_and_the_default_is_unchanged(digits):
     assert plain["val_loss"] == constant["val_loss"] and plain["lr"] == [0.1, 0.1]
     by_value = run(clip_value=1e-3)
     assert by_value["val_loss"] != plain["val_loss"]
-    model = build_mlp([64, 16, 10], generator_seed=1).double()
+    model = build_mlp([64, 16, 10], seed=1).double()
     x, y = torch.tensor(digits.x_train[:64]), torch.tensor(digits.y_train[:64])
     torch.nn.functional.cross_entropy(model(x), y).backward()
     assert max(p.grad.abs().max().item() for p in model.parameters()) > 1e-3  # the bound did cut
@@ -92,13 +92,13 @@ def test_clipping_by_value_and_the_default_is_unchanged(digits):
 
 def test_performance_scheduling_lowers_the_rate_on_the_validation_loss(digits):
     settings = {"factor": 0.5, "patience": 0, "threshold": 0.5}
-    model = build_mlp([64, 32, 10], generator_seed=0)
+    model = build_mlp([64, 32, 10], seed=0)
     hist = fit(model, digits, optimizer="sgd", lr=0.2, epochs=5, device="cpu", dtype=torch.float64, progress=False,
                plateau=settings)
     np.testing.assert_array_equal(hist["lr"], reduce_on_plateau(0.2, hist["val_loss"], **settings))
     assert hist["lr"][-1] < 0.2
     spe = steps_per_epoch(len(digits.x_train), 64, skips_single=False)
-    replay = fit(build_mlp([64, 32, 10], generator_seed=0), digits, optimizer="sgd", lr=0.2, epochs=5, device="cpu",
+    replay = fit(build_mlp([64, 32, 10], seed=0), digits, optimizer="sgd", lr=0.2, epochs=5, device="cpu",
                  dtype=torch.float64, progress=False, schedule=np.repeat(hist["lr"], spe))
     assert replay["val_loss"] == hist["val_loss"]  # the rates were used, not only recorded
 

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from coursekit import _validate as v
 from coursekit.beyond import nets
 from coursekit.experiments import regularization as moons_experiments
 from coursekit.training import one_thread
@@ -17,9 +18,9 @@ from coursekit.training import one_thread
 SETTINGS = {
     "none": {},
     "L2 (Adam weight_decay 0.01)": {"weight_decay": 0.01},
-    "dropout 0.5": {"dropout": 0.5},
+    "dropout 0.5": {"p_drop": 0.5},
     "max-norm r=1": {"max_norm": 1.0},
-    "max-norm r=1 + dropout 0.5": {"max_norm": 1.0, "dropout": 0.5},
+    "max-norm r=1 + dropout 0.5": {"max_norm": 1.0, "p_drop": 0.5},
 }
 
 
@@ -40,13 +41,14 @@ def unit_norms(model):
     return [linear.weight.detach().norm(dim=1).numpy() for linear in linears]
 
 
-def train_and_grid(split, *, max_norm=None, dropout=0.0, weight_decay=0.0, steps=200, lr=0.05,
+@v.renamed_keywords(dropout="p_drop")
+def train_and_grid(split, *, max_norm=None, p_drop=0.0, weight_decay=0.0, steps=200, lr=0.05,
                    hidden=(128, 128), seed=0, resolution=80):
     """Full-batch Adam on the moons split with the given regularisers.
 
     Args:
         max_norm: radius of the constraint on each hidden unit's incoming weights (None: off).
-        dropout, weight_decay: dropout rate; Adam's L2 term.
+        p_drop, weight_decay: dropout rate (old keyword ``dropout``, deprecated); Adam's L2 term.
         steps, lr: full-batch Adam steps and learning rate (large: where max-norm is meant to help).
 
     Returns:
@@ -54,7 +56,7 @@ def train_and_grid(split, *, max_norm=None, dropout=0.0, weight_decay=0.0, steps
         "train_error", "val_error" and "largest_unit_norm" (what
         :mod:`coursekit.widgets.regularization`'s sweep figure draws).
     """
-    model = nets.mlp([2, *hidden, 2], dropout=dropout, seed=seed)
+    model = nets.mlp([2, *hidden, 2], p_drop=p_drop, seed=seed)
     after = (lambda m: project(m, max_norm)) if max_norm else None
     nets.train(model, split.x_train, split.y_train, epochs=steps, batch_size=len(split.x_train), seed=seed,
                after_step=after, optimizer=lambda p: torch.optim.Adam(p, lr=lr, weight_decay=weight_decay))

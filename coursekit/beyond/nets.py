@@ -29,7 +29,8 @@ def _norm_layer(norm, width):
     return {"batch": BatchNorm1d, "layer": LayerNorm}[norm](width)
 
 
-def mlp(sizes, *, activation="relu", norm=None, position="before", dropout=0.0, seed=0):
+@v.renamed_keywords(dropout="p_drop")
+def mlp(sizes, *, activation="relu", norm=None, position="before", p_drop=0.0, seed=0):
     """An MLP ``sizes[0] -> ... -> sizes[-1]`` whose initial weights come from ``seed``.
 
     Args:
@@ -37,7 +38,8 @@ def mlp(sizes, *, activation="relu", norm=None, position="before", dropout=0.0, 
         activation: a key of ``ACTIVATIONS`` (torch's modules).
         norm: None, "batch" (coursekit's BatchNorm1d) or "layer" (coursekit's LayerNorm).
         position: "before" the activation (the notes' placement) or "after" it.
-        dropout: drop probability after each hidden block (torch's ``nn.Dropout``).
+        p_drop: drop probability after each hidden block (torch's ``nn.Dropout``); the old
+            keyword ``dropout`` still works, with a DeprecationWarning.
         seed: seed of the initial weights (torch's default initialisation); the global RNG
             is left as it was. A Linear layer followed by BatchNorm has no bias (BatchNorm's
             shift β replaces it, and the mean subtraction would cancel it).
@@ -50,8 +52,8 @@ def mlp(sizes, *, activation="relu", norm=None, position="before", dropout=0.0, 
         raise ValueError(f"norm must be None, 'batch' or 'layer', got {norm!r}")
     if position not in POSITIONS:
         raise ValueError(f"position must be 'before' or 'after', got {position!r}")
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
+    if not 0 <= p_drop < 1:
+        raise ValueError(f"p_drop must lie in [0, 1), got {p_drop}")
     layers = []
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -63,7 +65,7 @@ def mlp(sizes, *, activation="relu", norm=None, position="before", dropout=0.0, 
             block = [ACTIVATIONS[activation]()]
             if norm is not None:
                 block.insert(0 if position == "before" else 1, _norm_layer(norm, fan_out))
-            layers += block + ([nn.Dropout(dropout)] if dropout else [])
+            layers += block + ([nn.Dropout(p_drop)] if p_drop else [])
     return nn.Sequential(*layers)
 
 

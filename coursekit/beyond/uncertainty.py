@@ -87,7 +87,7 @@ def calibration(split, *, seeds=(0, 1, 2), samples=30, n_train=300, hidden=(128,
 
     out = {kind: {"accuracy": [], "nll": [], "ece": [], "overconfidence": []} for kind in ("eval", "mc")}
     for seed in tqdm(seeds, desc="MC dropout", disable=not progress):
-        model = nets.mlp([split.n_features, *hidden, split.n_classes], dropout=p_drop, seed=seed)
+        model = nets.mlp([split.n_features, *hidden, split.n_classes], p_drop=p_drop, seed=seed)
         nets.train(model, split.x_train[:n_train], split.y_train[:n_train], epochs=epochs, batch_size=32,
                    seed=seed, optimizer=lambda p: torch.optim.Adam(p, lr=lr))
         predictions = {"eval": eval_probabilities(model, split.x_test),
@@ -102,7 +102,7 @@ def calibration(split, *, seeds=(0, 1, 2), samples=30, n_train=300, hidden=(128,
 
 def moons_model(split, *, p_drop=0.2, hidden=(128, 128), epochs=60, lr=3e-3, seed=0):
     """A dropout MLP trained on a moons split (minibatches of 32)."""
-    model = nets.mlp([2, *hidden, 2], dropout=p_drop, seed=seed)
+    model = nets.mlp([2, *hidden, 2], p_drop=p_drop, seed=seed)
     nets.train(model, split.x_train, split.y_train, epochs=epochs, batch_size=32, seed=seed,
                optimizer=lambda p: torch.optim.Adam(p, lr=lr))
     return model

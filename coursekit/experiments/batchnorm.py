@@ -28,7 +28,7 @@ def deep_mlp(data, *, batchnorm, depth=8, width=32, activation="sigmoid", init="
 
     sizes = [data.n_features] + [width] * depth + [data.n_classes]
     return build_mlp(sizes, activation=activation, init=init, batchnorm=batchnorm,
-                     layers={"batchnorm": BatchNorm1d}, generator_seed=seed)
+                     layers={"batchnorm": BatchNorm1d}, seed=seed)
 
 
 def _fit(model, data, *, epochs, lr, optimizer, batch_size, seed, progress):

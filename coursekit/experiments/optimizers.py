@@ -31,7 +31,7 @@ def train_with(data, configs, *, sizes, epochs, batch_size=64, seeds=(0,), devic
     results = {label: [] for label in configs}
     for label, seed in tqdm(runs, desc="training runs"):
         factory, hyper = configs[label]
-        model = build_mlp(sizes, activation=activation, generator_seed=seed)
+        model = build_mlp(sizes, activation=activation, seed=seed)
         results[label].append(fit(model, data, optimizer_factory=factory, epochs=epochs,
                                   batch_size=batch_size, seed=seed, device=device,
                                   progress=False, **hyper))

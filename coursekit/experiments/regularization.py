@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
+from coursekit import _validate as v
 from coursekit import data
 from coursekit.regularization import numpy_ref
 from coursekit.training import one_thread
@@ -92,7 +93,8 @@ def moons_split(*, n_train=60, n_val=300, noise=0.3, seed=0):
     return data.split_and_standardise(x, y, seed=seed, val_fraction=n_val / n, test_fraction=n_val / n)
 
 
-def build_classifier(*, hidden=(128, 128), dropout=0.0, input_noise=0.0, seed=0):
+@v.renamed_keywords(dropout="p_drop")
+def build_classifier(*, hidden=(128, 128), p_drop=0.0, input_noise=0.0, seed=0):
     """A 2 -> hidden -> 2 ReLU MLP with coursekit's own Dropout and GaussianNoise layers,
     whose random draws come from a generator seeded with ``seed``."""
     import torch
@@ -103,11 +105,12 @@ def build_classifier(*, hidden=(128, 128), dropout=0.0, input_noise=0.0, seed=0)
     generator = torch.Generator().manual_seed(seed)
     layers = {"dropout": lambda p: Dropout(p, generator=generator),
               "noise": lambda s: GaussianNoise(s, generator=generator)}
-    return build_mlp([2, *hidden, 2], dropout=dropout, input_noise=input_noise, layers=layers,
-                     init="he_normal", generator_seed=seed)
+    return build_mlp([2, *hidden, 2], p_drop=p_drop, input_noise=input_noise, layers=layers,
+                     init="he_normal", seed=seed)
 
 
-def train_classifier(split, *, dropout=0.0, input_noise=0.0, weight_decay=0.0, steps=300, lr=0.01,
+@v.renamed_keywords(dropout="p_drop")
+def train_classifier(split, *, p_drop=0.0, input_noise=0.0, weight_decay=0.0, steps=300, lr=0.01,
                      hidden=(128, 128), seed=0, record_every=10, progress=False):
     """Full-batch Adam on a small training set; regularisation is switched on by the args.
 
@@ -120,14 +123,14 @@ def train_classifier(split, *, dropout=0.0, input_noise=0.0, weight_decay=0.0, s
         ``record_every`` steps.
     """
     with one_thread():
-        return _train(split, dropout, input_noise, weight_decay, steps, lr, hidden, seed, record_every, progress)
+        return _train(split, p_drop, input_noise, weight_decay, steps, lr, hidden, seed, record_every, progress)
 
 
-def _train(split, dropout, input_noise, weight_decay, steps, lr, hidden, seed, record_every, progress):
+def _train(split, p_drop, input_noise, weight_decay, steps, lr, hidden, seed, record_every, progress):
     import torch
     import torch.nn.functional as F
 
-    model = build_classifier(hidden=hidden, dropout=dropout, input_noise=input_noise, seed=seed)
+    model = build_classifier(hidden=hidden, p_drop=p_drop, input_noise=input_noise, seed=seed)
     x, y = torch.as_tensor(split.x_train, dtype=torch.float32), torch.as_tensor(split.y_train)
     xv, yv = torch.as_tensor(split.x_val, dtype=torch.float32), torch.as_tensor(split.y_val)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)

@@ -10,6 +10,12 @@
   modules or from coursekit's from-scratch parts (``parts="coursekit"``).
 - :mod:`~coursekit.training.defaults`: the lecture notes' default configuration, the naive
   network and the ablation of the 08 notebook.
+- :mod:`~coursekit.training.loop`: the loop skeleton both backends share (argument checks,
+  one history layout, early stopping, the learning-rate plumbing); :func:`evaluate` and
+  :func:`evaluate_numpy` both return (loss, accuracy) as Python floats.
+- One spelling throughout: ``p_drop`` is the dropout rate, ``seed`` an integer seed, ``rng``
+  a ``numpy.random.Generator`` and ``generator`` a ``torch.Generator`` (the contract's);
+  the old keywords ``dropout=`` and ``generator_seed=`` still work, with a DeprecationWarning.
 - Both training loops take a learning-rate ``schedule`` (or ``plateau`` for performance
   scheduling) and gradient clipping (``clip_norm``, ``clip_value``), see
   :mod:`~coursekit.training.scheduling`; by default the rate is constant and nothing is clipped.
@@ -27,7 +33,7 @@ from coursekit.training.two_layer import accuracy, train_two_layer
 
 _LAZY = {
     "build_mlp": "torch_mlp", "fit": "torch_mlp", "evaluate": "torch_mlp", "make_optimizer": "torch_mlp",
-    "run_epoch": "torch_mlp",
+    "run_epoch": "torch_steps",
     "DEFAULT_CONFIG": "defaults", "NAIVE_CONFIG": "defaults", "ablations": "defaults",
     "default_network": "defaults", "train_config": "defaults",
 }

@@ -101,8 +101,8 @@ def build_config(config, sizes, *, seed=0):
         seed: seed of the weights and of the dropout masks.
     """
     return build_mlp(sizes, activation=config["activation"], init=config["init"],
-                     batchnorm=config["batchnorm"], dropout=config["dropout"], parts="coursekit",
-                     generator_seed=seed)
+                     batchnorm=config["batchnorm"], p_drop=config["dropout"], parts="coursekit",
+                     seed=seed)
 
 
 def train_config(config, data, *, hidden=(64, 64, 64), epochs=8, batch_size=64, seed=0, lr=None,

@@ -100,7 +100,7 @@ class FastPath:
         self.z = [empty(m) for m in widths]  # pre-activation; xhat with BatchNorm
         self.h = [empty(m) for m in hidden]  # BatchNorm output, activation input
         self.a = [empty(m) for m in hidden]  # activation output
-        dropping = model.dropout > 0
+        dropping = model.p_drop > 0
         self.dropped = [empty(m) for m in hidden] if dropping else None
         self.uniform = [empty(m) for m in hidden] if dropping else None
         self.keep = [empty(m, bool) for m in hidden] if dropping else None
@@ -138,15 +138,15 @@ class FastPath:
                 return z
             h = self._batchnorm(i, z, train) if m.batchnorm else z
             x = a = _forward_activation(m.activation, h, self.a[i], self.scratch[i])
-            if train and m.dropout > 0:
+            if train and m.p_drop > 0:
                 self._draw_uniform(rng, self.uniform[i])
-                np.greater_equal(self.uniform[i], m.dropout, out=self.keep[i])
+                np.greater_equal(self.uniform[i], m.p_drop, out=self.keep[i])
                 x = np.multiply(a, self.keep[i], out=self.dropped[i])
                 x *= self._keep_scale()
         return None
 
     def _keep_scale(self):
-        return self.model.dtype.type(1) / self.model.dtype.type(1 - self.model.dropout)
+        return self.model.dtype.type(1) / self.model.dtype.type(1 - self.model.p_drop)
 
     def _batchnorm(self, i, z, train):
         """Normalise z in place into xhat; return gamma * xhat + beta (in ``h``)."""
@@ -191,7 +191,7 @@ class FastPath:
 
     def _hidden_backward(self, i, dx, n):
         m, k = self.model, i + 1
-        if m.dropout > 0 and self.train:
+        if m.p_drop > 0 and self.train:
             dx *= self.keep[i]
             dx *= self._keep_scale()
         dh = _backward_activation(m.activation, self.a[i], dx, self.scratch[i], self.positive[i])

@@ -9,14 +9,13 @@ concatenated parameters is the same as one step per parameter.
 
 import copy
 import math
-import time
 
 import numpy as np
-from tqdm.auto import tqdm
 
-from coursekit._validate import choice, positive_number
+from coursekit._validate import choice
 from coursekit.optimizers import numpy_ref as optim_ref
 from coursekit.schedules import numpy_ref as clip_ref
+from coursekit.training import loop
 from coursekit.training.numpy_fast import cross_entropy
 from coursekit.training.scheduling import RunRates, clip_settings, steps_per_epoch
 
@@ -193,78 +192,84 @@ def fit_numpy(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=6
         step_stats: also record "step_lr", "step_loss" and "step_grad_norm" (before clipping).
 
     Returns:
-        history dict: "loss" (mean training loss per epoch), "val_loss", "train_acc",
-        "val_acc", "lr" (the rate of each epoch's last step), "epoch_seconds", "steps" (per
-        epoch), "device" ("numpy"); "grad_norms" (epochs x layers) and the step entries if
-        asked.
+        the history dict of :func:`coursekit.training.loop.new_history`, the same layout as
+        :func:`coursekit.training.fit`'s: "loss", "val_loss", "train_acc", "val_acc", "lr",
+        "epoch_seconds", "steps", "device" ("numpy"); "grad_norms" (epochs x layers) and
+        the step entries if asked.
     """
-    if epochs < 1 or batch_size < 1:
-        raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
-    positive_number("lr", lr)
+    loop.check_run(epochs=epochs, batch_size=batch_size, lr=lr)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     if dtype is not None:
         model.to_dtype(dtype)
-    x, y = np.asarray(data.x_train, dtype=model.dtype), np.asarray(data.y_train, dtype=np.int64)
-    xv, yv = np.asarray(data.x_val, dtype=model.dtype), np.asarray(data.y_val, dtype=np.int64)
     clip = clip_settings(clip_norm, clip_value)
-    opt = FlatOptimizer(optimizer, model.flat, lr=lr, fast=fast, **optimizer_args)
+    trainer = NumpyTrainer(model, data, rng=rng, batch_size=batch_size, fast=fast, clip=clip,
+                           grad_norms=grad_norms, step_stats=step_stats, train_accuracy=train_accuracy,
+                           opt=FlatOptimizer(optimizer, model.flat, lr=lr, fast=fast, **optimizer_args))
     run_rates = RunRates(lr, schedule, plateau, epochs=epochs,
-                         steps_per_epoch=steps_per_epoch(len(x), batch_size, skips_single=model.batchnorm))
-    hist = {"loss": [], "val_loss": [], "train_acc": [], "val_acc": [], "lr": [], "epoch_seconds": [],
-            "steps": [], "device": "numpy"}
-    if grad_norms:
-        hist["grad_norms"] = []
-    if step_stats:
-        hist.update(step_lr=[], step_loss=[], step_grad_norm=[])
-    best, best_loss, since_best = None, math.inf, 0
-    bar = tqdm(range(epochs), desc="training (numpy)", disable=not progress)
-    for epoch in bar:
-        start_time = time.perf_counter()
-        rates, momenta = run_rates.epoch(epoch)
-        order = rng.permutation(len(x))
-        xs, ys = x[order], y[order]
-        losses, norms = [], []
-        for start in range(0, len(x), batch_size):
-            xb, yb = xs[start : start + batch_size], ys[start : start + batch_size]
-            if len(xb) < 2 and model.batchnorm:
+                         steps_per_epoch=steps_per_epoch(len(trainer.x), batch_size, skips_single=model.batchnorm))
+    history = loop.new_history("numpy", grad_norms=grad_norms, step_stats=step_stats)
+    return loop.run(trainer, run_rates, history, epochs=epochs, patience=patience, progress=progress,
+                    desc="training (numpy)")
+
+
+class NumpyTrainer:
+    """Epochs of a :class:`NumpyMLP` for :func:`coursekit.training.loop.run`.
+
+    Args:
+        model: the model, trained in place.
+        data: a :class:`coursekit.data.Split`, converted to the model's dtype.
+        rng: ``numpy.random.Generator`` for the shuffling, dropout masks and input noise.
+        opt: a :class:`FlatOptimizer` on ``model.flat``.
+        clip: ``(clip_norm, clip_value)``.
+        batch_size, fast, grad_norms, step_stats, train_accuracy: as for :func:`fit_numpy`.
+    """
+
+    def __init__(self, model, data, *, rng, opt, clip, batch_size, fast, grad_norms, step_stats, train_accuracy):
+        self.model, self.rng, self.opt, self.clip = model, rng, opt, clip
+        self.batch_size, self.fast, self.grad_norms = batch_size, fast, grad_norms
+        self.step_stats, self.train_accuracy = step_stats, train_accuracy
+        self.x, self.y = np.asarray(data.x_train, dtype=model.dtype), np.asarray(data.y_train, dtype=np.int64)
+        self.xv, self.yv = np.asarray(data.x_val, dtype=model.dtype), np.asarray(data.y_val, dtype=np.int64)
+
+    def _step(self, xb, yb, rate, momentum, epoch):
+        """One optimizer step on a batch, its records added to ``epoch``."""
+        model = self.model
+        epoch.step_loss.append(train_step(model, xb, yb, rng=self.rng, fast=self.fast))
+        if self.grad_norms:
+            epoch.grad_norms.append([math.sqrt(np.dot(g.ravel(), g.ravel())) for g in model.weight_grads()])
+        if self.clip != (None, None) or self.step_stats:
+            epoch.step_grad_norm.append(clip_flat(model.flat_grad, *self.clip, fast=self.fast))
+        self.opt.lr = rate
+        if momentum is not None:
+            self.opt.set_momentum(momentum)
+        self.opt.step(model.flat_grad)
+
+    def train_epoch(self, rates, momenta):
+        """One epoch of minibatch training, then the measurements."""
+        order = self.rng.permutation(len(self.x))
+        xs, ys = self.x[order], self.y[order]
+        epoch = loop.Epoch(loss=math.nan, val_loss=math.nan, val_acc=math.nan, grad_norms=[])
+        for start in range(0, len(xs), self.batch_size):
+            xb, yb = xs[start : start + self.batch_size], ys[start : start + self.batch_size]
+            if len(xb) < 2 and self.model.batchnorm:
                 continue  # BatchNorm cannot normalise a batch of one
-            losses.append(train_step(model, xb, yb, rng=rng, fast=fast))
-            if grad_norms:
-                norms.append([math.sqrt(np.dot(g.ravel(), g.ravel())) for g in model.weight_grads()])
-            if clip != (None, None) or step_stats:
-                total = clip_flat(model.flat_grad, *clip, fast=fast)
-                if step_stats:
-                    hist["step_grad_norm"].append(total)
-            opt.lr = rates[len(losses) - 1]
-            if momenta is not None:
-                opt.set_momentum(momenta[len(losses) - 1])
-            opt.step(model.flat_grad)
-        val_loss, val_acc = evaluate_numpy(model, xv, yv, fast=fast)
-        hist["loss"].append(float(np.mean(losses)))
-        hist["val_loss"].append(val_loss)
-        hist["val_acc"].append(val_acc)
-        if train_accuracy:
-            hist["train_acc"].append(evaluate_numpy(model, x, y, fast=fast)[1])
-        if grad_norms:
-            hist["grad_norms"].append(np.mean(norms, axis=0).tolist())
-        hist["steps"].append(len(losses))
-        if step_stats:
-            hist["step_lr"] += rates
-            hist["step_loss"] += [float(loss) for loss in losses]
-        hist["lr"].append(run_rates.last_rate(epoch))
-        run_rates.end_epoch(epoch, val_loss)
-        hist["epoch_seconds"].append(time.perf_counter() - start_time)
-        bar.set_postfix(loss=f"{hist['loss'][-1]:.3f}", val_acc=f"{val_acc:.3f}", lr=f"{hist['lr'][-1]:.3g}")
-        if patience is not None:
-            if val_loss < best_loss:
-                best, best_loss, since_best = (model.flat.copy(), copy.deepcopy(model.buffers)), val_loss, 0
-            else:
-                since_best += 1
-                if since_best > patience:
-                    break
-    if patience is not None and best is not None:
-        np.copyto(model.flat, best[0])
-        for name, value in best[1].items():
-            model.buffers[name] = value
-    return hist
+            step = len(epoch.step_loss)
+            self._step(xb, yb, rates[step], momenta[step] if momenta is not None else None, epoch)
+        epoch.loss = float(np.mean(epoch.step_loss))  # in the model's dtype, as each step's loss
+        epoch.val_loss, epoch.val_acc = evaluate_numpy(self.model, self.xv, self.yv, fast=self.fast)
+        if self.train_accuracy:
+            epoch.train_acc = evaluate_numpy(self.model, self.x, self.y, fast=self.fast)[1]
+        epoch.grad_norms = np.mean(epoch.grad_norms, axis=0).tolist() if self.grad_norms else None
+        epoch.step_loss = [float(loss) for loss in epoch.step_loss] if self.step_stats else []
+        epoch.step_grad_norm = epoch.step_grad_norm if self.step_stats else []
+        return epoch
+
+    def snapshot(self):
+        """A copy of the parameters and buffers."""
+        return self.model.flat.copy(), copy.deepcopy(self.model.buffers)
+
+    def restore(self, state):
+        """Put a :meth:`snapshot` back."""
+        np.copyto(self.model.flat, state[0])
+        self.model.buffers.update(state[1])

@@ -14,6 +14,8 @@ every argument; :mod:`coursekit.training.numpy_fast` computes the same thing in 
 training loops.
 """
 
+import warnings
+
 import numpy as np
 
 from coursekit import _validate as v
@@ -56,16 +58,17 @@ class NumpyMLP:
     """An MLP whose parameters are views into one flat vector.
 
     Build it with :func:`build_numpy_mlp`. Attributes: ``sizes``, ``activation``,
-    ``batchnorm``, ``dropout`` (p_drop), ``input_noise`` (stddev), ``momentum`` and ``eps``
+    ``batchnorm``, ``p_drop`` (the dropout rate), ``input_noise`` (stddev), ``momentum`` and ``eps``
     (BatchNorm's, torch's conventions), ``dtype``, ``flat``/``params``,
     ``flat_grad``/``grads`` and ``buffers`` (the BatchNorm running statistics).
     """
 
-    def __init__(self, sizes, *, activation, batchnorm, dropout, input_noise, dtype,
+    @v.renamed_keywords(dropout="p_drop")
+    def __init__(self, sizes, *, activation, batchnorm, p_drop, input_noise, dtype,
                  momentum=0.1, eps=1e-5):
         self.sizes = tuple(sizes)
         self.activation, self.batchnorm = activation, bool(batchnorm)
-        self.dropout, self.input_noise = float(dropout), float(input_noise)
+        self.p_drop, self.input_noise = float(p_drop), float(input_noise)
         self.momentum, self.eps, self.dtype = float(momentum), float(eps), np.dtype(dtype)
         shapes = {}
         for i, (d, m) in enumerate(zip(self.sizes[:-1], self.sizes[1:]), 1):
@@ -82,6 +85,12 @@ class NumpyMLP:
             for i, m in enumerate(self.sizes[1:-1], 1):
                 self.buffers[f"running_mean{i}"] = np.zeros(m, dtype=self.dtype)
                 self.buffers[f"running_var{i}"] = np.ones(m, dtype=self.dtype)
+
+    @property
+    def dropout(self):
+        """The dropout rate under its old name; use ``p_drop``."""
+        warnings.warn("NumpyMLP.dropout is deprecated, use NumpyMLP.p_drop", DeprecationWarning, stacklevel=2)
+        return self.p_drop
 
     @property
     def n_layers(self):
@@ -150,8 +159,8 @@ class NumpyMLP:
                     z, p[f"gamma{i}"], p[f"beta{i}"], self.buffers[rm], self.buffers[rv],
                     train=train, momentum=self.momentum, eps=self.eps)
             x, drop_cache = f(z), None
-            if self.dropout > 0:
-                x, drop_cache = reg_ref.dropout_forward(x, self.dropout, train=train, rng=rng)
+            if self.p_drop > 0:
+                x, drop_cache = reg_ref.dropout_forward(x, self.p_drop, train=train, rng=rng)
             caches.append((dense_cache, bn_cache, df(z), drop_cache))
 
     def backward(self, dlogits, caches):
@@ -168,7 +177,7 @@ class NumpyMLP:
         for i in range(self.n_layers, 0, -1):
             dense_cache, bn_cache, local, drop_cache = caches[i - 1]
             if i < self.n_layers:
-                if self.dropout > 0:
+                if self.p_drop > 0:
                     dout = reg_ref.dropout_backward(dout, drop_cache)
                 dout = dout * local
                 if self.batchnorm:
@@ -187,12 +196,13 @@ class NumpyMLP:
     def __repr__(self):
         parts = [f"sizes={list(self.sizes)}", f"activation={self.activation!r}"]
         parts += ["batchnorm=True"] if self.batchnorm else []
-        parts += [f"dropout={self.dropout}"] if self.dropout else []
+        parts += [f"p_drop={self.p_drop}"] if self.p_drop else []
         parts += [f"input_noise={self.input_noise}"] if self.input_noise else []
         return f"NumpyMLP({', '.join(parts)}, dtype={self.dtype})"
 
 
-def build_numpy_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dropout=0.0,
+@v.renamed_keywords(dropout="p_drop")
+def build_numpy_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, p_drop=0.0,
                     input_noise=0.0, rng, dtype=np.float64, momentum=0.1, eps=1e-5):
     """An MLP ``sizes[0] -> ... -> sizes[-1]`` in NumPy, configured as :func:`build_mlp`.
 
@@ -204,7 +214,8 @@ def build_numpy_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=Fal
             (coursekit.init), "standard_normal" (N(0, 1)) or "default" (nn.Linear's).
             Biases start at 0 (except with "default").
         batchnorm: BatchNorm before each hidden activation (``momentum``, ``eps``: torch's).
-        dropout: drop probability after each hidden activation (0 disables).
+        p_drop: drop probability after each hidden activation (0 disables); the old
+            keyword ``dropout`` still works, with a DeprecationWarning.
         input_noise: stddev of Gaussian noise on the inputs in training (0 disables).
         rng: ``numpy.random.Generator`` for the initial weights.
         dtype: np.float64 or np.float32.
@@ -217,15 +228,15 @@ def build_numpy_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=Fal
         raise ValueError(f"sizes must list at least two positive widths, got {sizes}")
     v.choice("activation", activation, ACTIVATIONS)
     v.choice("init", init, INITIALISERS)
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
+    if not 0 <= p_drop < 1:
+        raise ValueError(f"p_drop must lie in [0, 1), got {p_drop}")
     if input_noise < 0:
         raise ValueError(f"input_noise must be >= 0, got {input_noise}")
     if np.dtype(dtype) not in (np.float32, np.float64):
         raise TypeError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    model = NumpyMLP(sizes, activation=activation, batchnorm=batchnorm, dropout=dropout,
+    model = NumpyMLP(sizes, activation=activation, batchnorm=batchnorm, p_drop=p_drop,
                      input_noise=input_noise, dtype=dtype, momentum=momentum, eps=eps)
     for i, (d, m) in enumerate(zip(sizes[:-1], sizes[1:]), 1):
         w, b = _draw(init, d, m, rng)

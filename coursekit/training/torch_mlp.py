@@ -4,15 +4,13 @@ The loop keeps everything on the device: losses and accuracies are accumulated a
 and read back once per epoch, so there is no host synchronisation per batch.
 """
 
-import copy
-import math
-
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from coursekit import _validate as v
-from coursekit.training.torch_steps import clipper, run_epoch
+from coursekit.training import loop
+from coursekit.training.scheduling import RunRates, clip_settings, steps_per_epoch
+from coursekit.training.torch_steps import TorchTrainer, clipper, loss_and_accuracy
 
 ACTIVATIONS = {
     "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "leaky_relu": nn.LeakyReLU,
@@ -37,8 +35,9 @@ OPTIMIZERS = {
 PARTS = {"torch": "torch's built-in modules", "coursekit": "coursekit's from-scratch parts"}
 
 
-def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dropout=0.0,
-              input_noise=0.0, layers=None, generator_seed=0, parts="torch", bias_before_batchnorm=False):
+@v.renamed_keywords(dropout="p_drop", generator_seed="seed")
+def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, p_drop=0.0,
+              input_noise=0.0, layers=None, seed=0, parts="torch", bias_before_batchnorm=False):
     """An MLP ``sizes[0] -> ... -> sizes[-1]``: dense, [BatchNorm], activation, [dropout].
 
     Args:
@@ -48,13 +47,15 @@ def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dr
         batchnorm: add BatchNorm before each hidden activation. The Linear layers just before
             it have no bias: BatchNorm subtracts the batch mean, which cancels any bias, and its
             shift beta takes the bias's place (Ioffe & Szegedy, 2015, section 3.2).
-        dropout: drop probability after each hidden activation (0 disables).
+        p_drop: drop probability after each hidden activation (0 disables); the old keyword
+            ``dropout`` still works, with a DeprecationWarning.
         input_noise: stddev of Gaussian noise added to the inputs in training (0 disables).
         layers: optional dict of module factories overriding "batchnorm" (called with the
             width), "dropout" (with p), "noise" (with stddev) and "activation" (with the
             name), e.g. coursekit's from-scratch modules.
-        generator_seed: seed of the initial weights (and, with ``parts="coursekit"``, of
-            the dropout masks and input noise). The global RNG is left as it was.
+        seed: seed of the initial weights (and, with ``parts="coursekit"``, of the dropout
+            masks and input noise). The global RNG is left as it was. The old keyword
+            ``generator_seed`` still works, with a DeprecationWarning.
         parts: "torch" (torch's built-in modules and ``nn.init``) or "coursekit" (the
             from-scratch parts of :mod:`coursekit.training.parts`: coursekit's
             activations, BatchNorm1d, Dropout, GaussianNoise and initialisers).
@@ -64,8 +65,8 @@ def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dr
     sizes = [int(s) for s in sizes]
     if len(sizes) < 2 or min(sizes) < 1:
         raise ValueError(f"sizes must list at least two positive widths, got {sizes}")
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
+    if not 0 <= p_drop < 1:
+        raise ValueError(f"p_drop must lie in [0, 1), got {p_drop}")
     if input_noise < 0:
         raise ValueError(f"input_noise must be >= 0, got {input_noise}")
     v.choice("parts", parts, PARTS)
@@ -74,8 +75,8 @@ def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dr
     if parts == "coursekit":
         from coursekit.training import parts as ck
 
-        base = ck.factories(generator_seed)
-        generator = torch.Generator().manual_seed(generator_seed)
+        base = ck.factories(seed)
+        generator = torch.Generator().manual_seed(seed)
         initialise = lambda linear: ck.initialise_(linear, init, generator)  # noqa: E731
     else:
         base = {"batchnorm": nn.BatchNorm1d, "dropout": nn.Dropout, "noise": None,
@@ -88,7 +89,7 @@ def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dr
             raise ValueError("input_noise needs layers={'noise': <module factory>} or parts='coursekit'")
         modules.append(factories["noise"](input_noise))
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(generator_seed)
+        torch.manual_seed(seed)
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             normalised = batchnorm and i < len(sizes) - 2
             modules.append(initialise(nn.Linear(fan_in, fan_out, bias=bias_before_batchnorm or not normalised)))
@@ -96,8 +97,8 @@ def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, dr
                 if batchnorm:
                     modules.append(factories["batchnorm"](fan_out))
                 modules.append(factories["activation"](activation))
-                if dropout > 0:
-                    modules.append(factories["dropout"](dropout))
+                if p_drop > 0:
+                    modules.append(factories["dropout"](p_drop))
     return nn.Sequential(*modules)
 
 
@@ -141,12 +142,17 @@ def _tensor(a, device, dtype=None):
     return t.to(device=device, dtype=dtype if dtype is not None and t.is_floating_point() else t.dtype)
 
 
-def evaluate(model, x, y, batch_size=1024):
-    """(mean loss, accuracy) as tensors on the model's device.
+def evaluate(model, x, y, batch_size=1024, *, as_tensors=False):
+    """(mean loss, accuracy) of ``model`` in eval mode, as Python floats, like
+    :func:`~coursekit.training.evaluate_numpy`.
 
     x and y may be arrays or tensors on any device: they are moved to the model's device
     (and x to its dtype), which costs nothing when they are there already. The model is put
     in eval mode and restored.
+
+    Args:
+        as_tensors: return 0-d tensors on the model's device instead, without a host
+            synchronisation (what this function returned before it returned floats).
     """
     if not isinstance(model, nn.Module) or next(model.parameters(), None) is None:
         raise TypeError(f"model must be a torch.nn.Module with parameters, got {type(model).__name__}")
@@ -157,17 +163,8 @@ def evaluate(model, x, y, batch_size=1024):
     if x.dim() < 1 or y.dim() != 1 or len(x) != len(y):
         raise ValueError(f"x and y must hold the same number of examples, with y of shape (N,); "
                          f"got x {tuple(x.shape)} and y {tuple(y.shape)}")
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        losses, correct = [], []
-        for start in range(0, len(x), batch_size):
-            logits = model(x[start : start + batch_size])
-            target = y[start : start + batch_size]
-            losses.append(nn.functional.cross_entropy(logits, target, reduction="sum"))
-            correct.append((logits.argmax(1) == target).sum())
-    model.train(was_training)
-    return torch.stack(losses).sum() / len(x), torch.stack(correct).sum() / len(x)
+    loss, accuracy = loss_and_accuracy(model, x, y, batch_size)
+    return (loss, accuracy) if as_tensors else tuple(torch.stack([loss, accuracy]).tolist())
 
 
 def fit(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=64, device=None,
@@ -207,24 +204,19 @@ def fit(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=64, dev
             clipping) as "step_lr", "step_loss", "step_grad_norm".
 
     Returns:
-        history dict: "loss" (mean training loss per epoch), "val_loss", "train_acc",
-        "val_acc", "lr" (the rate of each epoch's last step), "epoch_seconds", "device";
-        "grad_norms" (epochs x layers) and the step entries if asked.
+        the history dict of :func:`coursekit.training.loop.new_history`, the same layout as
+        :func:`fit_numpy`'s: "loss", "val_loss", "train_acc", "val_acc", "lr",
+        "epoch_seconds", "steps", "device"; "grad_norms" (epochs x layers) and the step
+        entries if asked.
     """
-    import time
-
     from coursekit import device as pick_device
-    from coursekit.training.scheduling import RunRates, clip_settings, steps_per_epoch
 
-    if epochs < 1 or batch_size < 1:
-        raise ValueError(f"epochs and batch_size must be >= 1, got {epochs} and {batch_size}")
-    v.positive_number("lr", lr)
+    loop.check_run(epochs=epochs, batch_size=batch_size, lr=lr)
     v.choice("parts", parts, PARTS)
     clip = clipper(*clip_settings(clip_norm, clip_value), parts)
     device = torch.device(device) if device is not None else pick_device()
     model.to(device=device, dtype=dtype)
     x, y = _tensor(data.x_train, device, dtype), _tensor(data.y_train, device).long()
-    xv, yv = _tensor(data.x_val, device, dtype), _tensor(data.y_val, device).long()
     factory = optimizer_factory or (lambda p, **k: make_optimizer(p, optimizer, parts=parts, **k))
     opt = factory(model.parameters(), lr=lr, **optimizer_args)
     has_batchnorm = any(hasattr(m, "running_mean") for m in model.modules())
@@ -233,48 +225,10 @@ def fit(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=64, dev
     if run_rates.momenta is not None and not any(k in opt.defaults for k in ("momentum", "betas")):
         raise ValueError(f"the schedule cycles the momentum, but {type(opt).__name__} has neither "
                          "momentum nor betas")
-    generator = torch.Generator(device=device).manual_seed(seed)
-    hist = {"loss": [], "val_loss": [], "train_acc": [], "val_acc": [], "lr": [], "epoch_seconds": [],
-            "device": str(device)}
-    if grad_norms:
-        hist["grad_norms"] = []
-    if step_stats:
-        hist.update(step_lr=[], step_loss=[], step_grad_norm=[])
-    best, best_loss, since_best = None, math.inf, 0
-    bar = tqdm(range(epochs), desc=f"training on {device.type}", disable=not progress)
-    for epoch in bar:
-        start_time = time.perf_counter()
-        model.train()
-        rates, momenta = run_rates.epoch(epoch)
-        steps = {} if step_stats else None
-        loss, norms = run_epoch(model, opt, x, y, batch_size=batch_size, generator=generator, grad_norms=grad_norms,
-                                rates=None if run_rates.constant else rates, momenta=momenta, clip=clip, steps=steps)
-        val_loss, val_acc = evaluate(model, xv, yv)
-        measured = [loss, val_loss, val_acc] + ([evaluate(model, x, y)[1]] if train_accuracy else [])
-        if grad_norms:
-            measured = [torch.cat([torch.stack(measured), norms])]
-        values = torch.stack(measured).flatten().tolist()  # the epoch's one read-back
-        for key, value in zip(("loss", "val_loss", "val_acc"), values):
-            hist[key].append(value)
-        if train_accuracy:
-            hist["train_acc"].append(values[3])
-        if grad_norms:
-            hist["grad_norms"].append(values[len(values) - len(norms) :])
-        if step_stats:
-            hist["step_lr"] += rates
-            hist["step_loss"] += torch.stack(steps["loss"]).tolist()
-            hist["step_grad_norm"] += torch.stack(steps["grad_norm"]).tolist()
-        hist["lr"].append(opt.param_groups[0]["lr"] if run_rates.constant else run_rates.last_rate(epoch))
-        run_rates.end_epoch(epoch, values[1])
-        hist["epoch_seconds"].append(time.perf_counter() - start_time)
-        bar.set_postfix(loss=f"{values[0]:.3f}", val_acc=f"{values[2]:.3f}", lr=f"{hist['lr'][-1]:.3g}")
-        if patience is not None:
-            if values[1] < best_loss:
-                best, best_loss, since_best = copy.deepcopy(model.state_dict()), values[1], 0
-            else:
-                since_best += 1
-                if since_best > patience:
-                    break
-    if patience is not None and best is not None:
-        model.load_state_dict(best)
-    return hist
+    trainer = TorchTrainer(model, opt, (x, y), (_tensor(data.x_val, device, dtype), _tensor(data.y_val, device).long()),
+                           constant=run_rates.constant, train_accuracy=train_accuracy, step_stats=step_stats,
+                           batch_size=batch_size, generator=torch.Generator(device=device).manual_seed(seed),
+                           grad_norms=grad_norms, clip=clip)
+    history = loop.new_history(device, grad_norms=grad_norms, step_stats=step_stats)
+    return loop.run(trainer, run_rates, history, epochs=epochs, patience=patience, progress=progress,
+                    desc=f"training on {device.type}")

@@ -1,9 +1,15 @@
 """One epoch of torch training: the minibatch loop of :func:`coursekit.training.fit`, with
 per-step learning rates and momenta, in-place gradient clipping and per-step records, all
-without a host synchronisation."""
+without a host synchronisation; and :class:`TorchTrainer`, the torch side of the shared
+loop (:mod:`coursekit.training.loop`), which reads the device back once per epoch."""
+
+import copy
+import itertools
 
 import torch
 from torch import nn
+
+from coursekit.training.loop import Epoch
 
 
 def _set_step(opt, rate, momentum):
@@ -91,3 +97,68 @@ def clipper(clip_norm, clip_value, parts):
         return total
 
     return clip_by_value
+
+
+def loss_and_accuracy(model, x, y, batch_size=1024):
+    """(mean cross-entropy, accuracy) of ``model`` in eval mode, as 0-d device tensors.
+
+    x and y are on the model's device already; the model's mode is restored.
+    """
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        losses, correct = [], []
+        for start in range(0, len(x), batch_size):
+            logits = model(x[start : start + batch_size])
+            target = y[start : start + batch_size]
+            losses.append(nn.functional.cross_entropy(logits, target, reduction="sum"))
+            correct.append((logits.argmax(1) == target).sum())
+    model.train(was_training)
+    return torch.stack(losses).sum() / len(x), torch.stack(correct).sum() / len(x)
+
+
+class TorchTrainer:
+    """Epochs of :func:`run_epoch` for :func:`coursekit.training.loop.run`.
+
+    Args:
+        model, opt: the model and its optimizer.
+        train, val: (x, y) tensors on the model's device.
+        constant: the rate is constant, so the loop leaves the optimizer's rate alone.
+        train_accuracy: measure the accuracy on the whole training set after each epoch.
+        step_stats: record every step's loss and gradient norm.
+        **epoch_args: ``batch_size``, ``generator``, ``grad_norms`` and ``clip`` of
+            :func:`run_epoch`.
+    """
+
+    def __init__(self, model, opt, train, val, *, constant, train_accuracy, step_stats, **epoch_args):
+        self.model, self.opt, self.train, self.val = model, opt, train, val
+        self.constant, self.train_accuracy, self.step_stats = constant, train_accuracy, step_stats
+        self.epoch_args = epoch_args
+
+    def train_epoch(self, rates, momenta):
+        """One epoch, measured with a single read-back from the device."""
+        self.model.train()
+        steps = {} if self.step_stats else None
+        loss, norms = run_epoch(self.model, self.opt, *self.train, rates=None if self.constant else rates,
+                                momenta=momenta, steps=steps, **self.epoch_args)
+        measured = [loss, *loss_and_accuracy(self.model, *self.val)]
+        if self.train_accuracy:
+            measured.append(loss_and_accuracy(self.model, *self.train)[1])
+        parts = {"measured": torch.stack(measured)}
+        if norms is not None:
+            parts["grad_norms"] = norms
+        if steps:
+            parts.update(step_loss=torch.stack(steps["loss"]), step_grad_norm=torch.stack(steps["grad_norm"]))
+        values = iter(torch.cat(list(parts.values())).tolist())  # the epoch's one read-back
+        read = {name: list(itertools.islice(values, len(part))) for name, part in parts.items()}
+        loss, val_loss, val_acc, *train_acc = read.pop("measured")
+        return Epoch(loss=loss, val_loss=val_loss, val_acc=val_acc, train_acc=train_acc[0] if train_acc else None,
+                     lr=self.opt.param_groups[0]["lr"], **read)
+
+    def snapshot(self):
+        """A copy of the model's state."""
+        return copy.deepcopy(self.model.state_dict())
+
+    def restore(self, state):
+        """Load a :meth:`snapshot` back."""
+        self.model.load_state_dict(state)

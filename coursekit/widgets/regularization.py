@@ -24,7 +24,7 @@ class Sweep:
     Args:
         split: a 2-D classification :class:`coursekit.data.Split` (moons).
         parameter: the keyword of :func:`experiments.train_and_grid` to vary
-            ("weight_decay", "dropout" or "input_noise").
+            ("weight_decay", "p_drop" or "input_noise").
         known: optional dict value -> (grid, history) already computed.
         train: ``train(split, **{parameter: value}, **train_args) -> (grid, history)``.
     """
@@ -110,5 +110,5 @@ def lambda_explorer(split, *, values=LAMBDAS, known=None, initial=None, **train_
 
 def dropout_explorer(split, *, values=RATES, known=None, initial=None, **train_args):
     """A dropout-rate slider against the decision boundary and the validation error."""
-    sweep = Sweep(split, "dropout", known=known, **train_args)
+    sweep = Sweep(split, "p_drop", known=known, **train_args)
     return _explorer(sweep, values, label="p_drop", log_x=False, initial=initial)

@@ -52,7 +52,7 @@ def train_on_schedule(data, name, lr, value=None, *, epochs=4, sizes=(64, 32, 10
 
     v.choice("schedule", name, SCHEDULES)
     schedule = make_schedule(name, **({} if value is None else _settings(name, value)))
-    model = build_mlp(list(sizes), generator_seed=seed)
+    model = build_mlp(list(sizes), seed=seed)
     hist = fit(model, data, optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size, seed=seed,
                schedule=schedule, step_stats=True, train_accuracy=False, progress=False, device="cpu")
     return schedule, hist
