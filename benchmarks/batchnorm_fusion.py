@@ -19,9 +19,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
-from timing import ratio  # noqa: E402
 
 from coursekit.batchnorm.torch_ref import BatchNorm1d  # noqa: E402
+
+from timing import ratio  # noqa: E402
 
 
 def step(module, x, dout, cuda_graphs=False):

@@ -58,10 +58,12 @@ def sandbox_overhead(quick=False):
             "detail": f"{aid}: {sandboxed:.1f} s in the sandbox, {unboxed:.1f} s without (median of {repeats})"},
         "grading: audit per student": {
             "value": audited, "target": "reported",
-            "detail": f"seconds, {aid}, sandboxed, visible and fresh hidden cases; {audited / sandboxed:.2f} of the nbgrader run"},
+            "detail": f"seconds, {aid}, sandboxed, visible and fresh hidden cases; "
+                      f"{audited / sandboxed:.2f} of the nbgrader run"},
         "projection: 1,000 students of 00_backprop on 16 cores": {
             "value": 1000 * (sandboxed + audited) / 16 / 60, "target": "reported",
-            "detail": f"minutes, from the measured cost per submission ({sandboxed + audited:.1f} s) and ideal scaling"},
+            "detail": f"minutes, from the measured cost per submission ({sandboxed + audited:.1f} s) "
+                      "and ideal scaling"},
     }
 
 

@@ -78,7 +78,7 @@ def batchnorm_step(quick=False, device="cpu"):
         dout = torch.randn(n, d, device=device)
         ours, theirs = BatchNorm1d(d).to(device), torch.nn.BatchNorm1d(d).to(device)
 
-        def step(module):
+        def step(module, x=x, dout=dout):
             def run():
                 out = module(x)
                 out.backward(dout)

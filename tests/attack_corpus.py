@@ -12,9 +12,18 @@ targets (files an attack tries to overwrite), site (a site-packages folder), pac
 """
 
 from grading_corpus import _only, _set, _stub_all
-from guard_escapes import (bombed_reply, builtin_equivalents, children_compute_builtin, forged_audit_result,
-                           guard_switched_off, helper_implementation, private_aten_spellings, spy_on_cases,
-                           thread_started_early, torch_operator)
+from guard_escapes import (
+    bombed_reply,
+    builtin_equivalents,
+    children_compute_builtin,
+    forged_audit_result,
+    guard_switched_off,
+    helper_implementation,
+    private_aten_spellings,
+    spy_on_cases,
+    thread_started_early,
+    torch_operator,
+)
 
 ALL_STUB = "def {name}(*args, **kwargs):\n    raise NotImplementedError()\n"
 

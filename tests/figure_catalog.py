@@ -14,9 +14,16 @@ import numpy as np  # noqa: E402
 
 from coursekit import tuning  # noqa: E402
 from coursekit.data import Split  # noqa: E402
-from coursekit.plots import activations as act, batchnorm as bn, beyond, history, initialization as init  # noqa: E402
-from coursekit.plots import optimizers as opt, regularization as reg, schedules as sch, training as tr  # noqa: E402
-from coursekit.plots import tuning as tun, unstable_gradients as ug  # noqa: E402
+from coursekit.plots import activations as act  # noqa: E402
+from coursekit.plots import batchnorm as bn
+from coursekit.plots import beyond, history
+from coursekit.plots import initialization as init
+from coursekit.plots import optimizers as opt  # noqa: E402
+from coursekit.plots import regularization as reg
+from coursekit.plots import schedules as sch
+from coursekit.plots import training as tr
+from coursekit.plots import tuning as tun  # noqa: E402
+from coursekit.plots import unstable_gradients as ug
 
 SIX = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu")
 RNG = np.random.default_rng(0)

@@ -4,7 +4,8 @@ term commands' tests (no grading runs)."""
 import csv
 from pathlib import Path
 
-from coursekit.grading.report import COLUMNS, spreadsheet_cell as _cell
+from coursekit.grading.report import COLUMNS
+from coursekit.grading.report import spreadsheet_cell as _cell
 
 ASSIGNMENTS = ("00_backprop", "01_unstable_gradients")
 

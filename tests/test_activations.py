@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from coursekit.activations import numpy_ref, torch_ref
+
 from conftest import torch_devices
 
 # name -> (torch built-in, keyword arguments the built-in takes for our alpha)
@@ -115,8 +116,11 @@ def test_elu_derivative_identity_and_selu_fixed_point():
 
     density = lambda t: np.exp(-t * t / 2) / np.sqrt(2 * np.pi)  # noqa: E731
     selu = lambda t: float(numpy_ref.selu(np.array([t]))[0])  # noqa: E731
-    moment = lambda k: sum(quad(lambda t: selu(t) ** k * density(t), a, b, epsabs=1e-13)[0]  # noqa: E731
-                           for a, b in ((-np.inf, 0), (0, np.inf)))
+
+    def moment(k):
+        return sum(quad(lambda t: selu(t) ** k * density(t), a, b, epsabs=1e-13)[0]
+                   for a, b in ((-np.inf, 0), (0, np.inf)))
+
     assert abs(moment(1)) < 1e-9 and abs(moment(2) - 1) < 1e-9
 
 

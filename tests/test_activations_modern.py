@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 from coursekit.activations import numpy_ref, torch_ref
 from coursekit.gradcheck import numerical_gradient
+
 from conftest import torch_devices
 
 # name, our keyword arguments, the torch built-in

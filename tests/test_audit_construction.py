@@ -19,6 +19,7 @@ import pytest
 
 from coursekit.grading import audit, sandbox
 from coursekit.grading.audit import extract
+
 from honest_network import NETWORK, NETWORK_SETUP
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow,

@@ -12,6 +12,7 @@ import os
 import pytest
 
 from coursekit.grading import audit, sandbox
+
 from honest_network import NETWORK, NETWORK_SETUP
 from test_audit_construction import HONEST_SOFTMAX, _notebook, _plan
 
@@ -36,14 +37,16 @@ def test_a_helper_of_the_exercises_module_is_the_graders_own_code():
 
 
 @pytest.mark.parametrize("source", [
-    "from coursekit import grading\nsoftmax = grading.exercise('layers.softmax').conventions[1].functions['softmax']\n",
+    "from coursekit import grading\n"
+    "softmax = grading.exercise('layers.softmax').conventions[1].functions['softmax']\n",
     "import builtins as b, numpy as np\n_ns = {'np': np}\n"
     "b.exec(b.__import__('coursekit.grading.synthetic', fromlist=['x']).VARIANTS['softmax']['right'][0], _ns)\n"
     "softmax = _ns['softmax']\n",
 ], ids=["a convention", "exec of the synthetic class's answer"])
 def test_an_answer_not_written_in_the_notebook_scores_nothing(source):
     result = _softmax(source)
-    assert result.audit_score == 0 and "is not defined in your notebook" in result.failures[0], result.failures
+    assert result.audit_score == 0, result.failures
+    assert "is not defined in your notebook" in result.failures[0], result.failures
 
 
 def test_the_base_interpreters_site_packages_hold_no_refused_package():

@@ -9,6 +9,7 @@ from torch import nn
 
 from coursekit.batchnorm import numpy_ref, torch_ref
 from coursekit.gradcheck import numerical_gradient
+
 from conftest import torch_devices
 
 
@@ -216,7 +217,7 @@ def test_module_equals_nn_batchnorm1d_over_training_then_eval(device, dtype, tol
     mine, theirs = _twin_modules(5, device, dtype, affine=affine, momentum=0.25)
     head = torch.randn(5, 3, generator=gen, dtype=dtype).to(device)
     optimisers = [torch.optim.SGD(m.parameters(), lr=0.5) for m in (mine, theirs)] if affine else []
-    for step, n in enumerate([8, 3, 16, 2, 7]):
+    for n in [8, 3, 16, 2, 7]:
         x = (3 * torch.randn(n, 5, generator=gen, dtype=dtype) + 2).to(device)
         outs = []
         for module in (mine, theirs):

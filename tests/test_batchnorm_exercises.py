@@ -13,6 +13,7 @@ import torch
 
 from coursekit import grading
 from coursekit.grading import GradingFailure, check
+
 from float32_answers import upcast
 
 EXERCISES = ("batchnorm_train_forward", "batchnorm_backward_graph", "batchnorm_backward", "batchnorm_forward")
@@ -186,7 +187,9 @@ def test_full_forward_conventions_are_named(answer, convention):
 
 
 def test_feedback_explains_the_momentum_convention():
-    keras = lambda *a, **k: full_forward(*a, **k, keras=True)
+    def keras(*a, **k):
+        return full_forward(*a, **k, keras=True)
+
     _expect("batchnorm_forward", (keras,), r"(?s)running_mean.*largest error.*momentum weights the NEW batch "
                                            r"statistic.*decay.*is 1 - momentum")
 

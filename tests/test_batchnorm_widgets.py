@@ -11,6 +11,7 @@ import torch
 from coursekit.experiments import batchnorm as experiments
 from coursekit.plots import batchnorm as plots
 from coursekit.widgets import batchnorm as widgets
+
 from widget_kernel import assert_redraws
 
 

@@ -32,6 +32,7 @@ import pytest
 
 from coursekit import course
 from coursekit.jupyter_settings import lab_environment
+
 from axe_check import coursekit_violations, serious_violations, upstream_violations
 from browser_keyboard import drive_by_keyboard
 from conftest import ROOT, finished_student_notebook

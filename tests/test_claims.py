@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from coursekit import claims
+
 from conftest import ROOT
 
 

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from coursekit import course
+
 from conftest import ROOT
 
 SUBCOMMANDS = ("build", "release", "check", "grade", "audit", "report", "lab", "export", "similarity", "validate")

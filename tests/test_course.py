@@ -14,6 +14,7 @@ import pytest
 
 from coursekit import course
 from coursekit.grading import class_grade, sandbox
+
 from conftest import ROOT, finished_student_notebook
 
 ASSIGNMENTS = course.assignments(ROOT)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from coursekit.grading import sandbox, synthetic
+
 from conftest import ROOT
 
 AID = synthetic.ASSIGNMENT
@@ -147,7 +148,7 @@ def test_grades_follow_what_each_student_wrote(exchanged):
 
 def test_each_student_fetches_their_own_feedback(exchanged):
     _, _, pairs = exchanged
-    for (name, *_), home in pairs:
+    for (_, *_), home in pairs:
         pages = list((home / AID / "feedback").rglob("*.html"))
         assert len(pages) == 1, pages
         assert "Score" in pages[0].read_text()

@@ -15,6 +15,10 @@ import re
 import numpy as np
 import pytest
 
+from coursekit import grading
+from coursekit.grading import GradingFailure, check
+from coursekit.grading.exercise_tools import Float32Cases
+
 import test_activations_exercises as activations
 import test_batchnorm_exercises as batchnorm
 import test_gradcheck_exercises as gradcheck
@@ -22,9 +26,6 @@ import test_layers_exercises as layers
 import test_optimizers_exercises as optimizers
 import test_regularization_exercises as regularization
 import test_unstable_gradients_exercises as unstable
-from coursekit import grading
-from coursekit.grading.exercise_tools import Float32Cases
-from coursekit.grading import GradingFailure, check
 from float32_answers import float32_cases, float64_inside, upcast
 
 ANSWERS = {

@@ -9,13 +9,14 @@ import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
 import pytest
-from figure_cells import figure_cells
-from figure_catalog import FIGURES
 
-from conftest import ROOT
 from coursekit.grading import class_report
 from coursekit.grading.feedback_math import NO_DESCRIPTION, SafeStudentContent
 from coursekit.plots import caption, describe
+
+from conftest import ROOT
+from figure_catalog import FIGURES
+from figure_cells import figure_cells
 
 IMG = re.compile(r"<img\b[^>]*>")
 ALT = re.compile(r'\balt="([^"]*)"')

@@ -25,6 +25,7 @@ import pytest
 import coursekit
 from coursekit.grading import class_grade, sandbox, synthetic
 from coursekit.grading.errors import GraderError
+
 from conftest import ROOT
 
 AID = synthetic.ASSIGNMENT

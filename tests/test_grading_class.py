@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from coursekit.grading import class_grade, class_report, sandbox, synthetic
+
 from axe_check import coursekit_violations, serious_violations
 from conftest import ROOT
 

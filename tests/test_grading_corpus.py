@@ -17,10 +17,11 @@ import sysconfig
 import psutil
 import pytest
 
-import attack_corpus as attacks
-import grading_corpus as corpus
 from coursekit import course
 from coursekit.grading import class_grade, gradebook, report, sandbox
+
+import attack_corpus as attacks
+import grading_corpus as corpus
 from conftest import ROOT
 
 AID = corpus.ASSIGNMENT
@@ -58,7 +59,7 @@ def _write_class(root, ctx):
     for attack in attacks.ATTACKS + attacks.HONEST:
         folder = root / "submitted" / attack.__name__ / AID
         folder.mkdir(parents=True)
-        (folder / NAME).write_text(corpus.make(lambda nb, rel: attack(nb, rel, ctx), solution_nb, release_nb))
+        (folder / NAME).write_text(corpus.make(lambda nb, rel, attack=attack: attack(nb, rel, ctx), solution_nb, release_nb))
     bad = root / "submitted" / "malformed" / AID
     bad.mkdir(parents=True)
     (bad / NAME).write_text("{ this is not json")

@@ -13,6 +13,7 @@ from coursekit import grading
 from coursekit.grading import GradingFailure, check
 from coursekit.grading.exercises import HIDDEN_KEY_ENV
 from coursekit.layers import numpy_ref
+
 from honest_network import default_network_with
 
 

@@ -19,6 +19,10 @@ import numpy as np
 import pytest
 
 import coursekit
+from coursekit import grading
+from coursekit.grading.compare import compare_outputs
+from coursekit.grading.exercises import _REGISTRY
+
 import test_activations_exercises
 import test_batchnorm_exercises
 import test_beyond_exercises
@@ -28,9 +32,6 @@ import test_optimizers_exercises
 import test_regularization_exercises
 import test_schedules_exercises
 import test_unstable_gradients_exercises
-from coursekit import grading
-from coursekit.grading.compare import compare_outputs
-from coursekit.grading.exercises import _REGISTRY
 
 SEEDS = range(25)
 

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-import benign_edits
 import coursekit
 from coursekit import course
 from coursekit.grading import class_grade, class_report, feedback_page, gradebook, sandbox, synthetic
+
+import benign_edits
 from conftest import ROOT
 
 AID = "00_backprop"

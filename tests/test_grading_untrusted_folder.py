@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from coursekit.grading import class_grade, sandbox, synthetic
+
 from conftest import ROOT
 
 AID = synthetic.ASSIGNMENT
@@ -20,7 +21,8 @@ RIGHT = {exercise: "right" for exercise in synthetic.VARIANTS}
 INJECTION = "1 onerror=alert(document.domain)"
 IMAGE_CELL = ("from IPython.display import Image, display\n"
               "import base64\n"
-              "PNG = base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==')\n"
+              "PNG = base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAE"
+              "hQGAhKmMIQAAAABJRU5ErkJggg==')\n"
               f"display(Image(data=PNG, format='png', width={INJECTION!r}))\n")
 LOUD_CELL = "for _ in range(1000):\n    print('x' * 30_000)\n"  # 30 MB in 1,000 lines
 LYING_SOFTMAX = ("def softmax(z):\n"  # prints the success lines, then floods past the cap, and is wrong

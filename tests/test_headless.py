@@ -25,6 +25,7 @@ import pytest
 
 from coursekit import claims, course
 from coursekit.headless import HeadlessClient, QuietOutputWidget
+
 from conftest import ROOT
 
 CELL_LIMIT = 120  # seconds: nbgrader_config.py's cell timeout

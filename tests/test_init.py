@@ -18,6 +18,7 @@ import torch
 from scipy import stats
 
 from coursekit.init import numpy_ref, torch_ref
+
 from conftest import torch_devices
 
 FAN_IN, FAN_OUT = 150, 450  # fan_in, fan_out and fan_avg all differ

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 
 from coursekit.gradcheck import numerical_gradient
 from coursekit.layernorm import numpy_ref, torch_ref
+
 from conftest import torch_devices
 
 SHAPES = [(6, 5), (3, 4, 7), (9,), (1, 3)]

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from coursekit.grading import GradingFailure, check
+
 from float32_answers import upcast
 
 

@@ -12,6 +12,7 @@ import torch
 
 from coursekit.optimizers import numpy_ref, torch_ref
 from coursekit.optimizers.state import AdamState, MomentumState
+
 from conftest import smooth_problem, torch_devices
 
 # course name -> (torch.optim class, its kwargs, our kwargs), for a non-default setting.
@@ -274,8 +275,10 @@ def test_steps_never_change_their_inputs(name):
         init, step = getattr(module, f"{name}_init"), getattr(module, f"{name}_step")
         wt, dwt = conv(w), conv(dw)
         _, state = step(wt, dwt, init(wt))  # a state with non-zero entries
-        snapshot = lambda: [x.numpy().copy() if isinstance(x, torch.Tensor) else np.copy(x)  # noqa: E731
-                            for x in (wt, dwt, *state)]
+
+        def snapshot(arrays=(wt, dwt, *state)):
+            return [x.numpy().copy() if isinstance(x, torch.Tensor) else np.copy(x) for x in arrays]
+
         before = snapshot()
         step(wt, dwt, state)
         for b, a in zip(before, snapshot()):

@@ -13,6 +13,7 @@ import torch
 
 from coursekit.optimizers import numpy_ref, torch_ref
 from coursekit.optimizers.state import AdamaxState, AdamState, NadamState
+
 from conftest import smooth_problem, torch_devices
 
 BUILTIN = {"adamw": torch.optim.AdamW, "nadam": torch.optim.NAdam, "adamax": torch.optim.Adamax}
@@ -132,8 +133,10 @@ def test_inputs_are_never_changed(module, name):
     rng = np.random.default_rng(15)
     w, dw = conv(rng.standard_normal((3, 2))), conv(rng.standard_normal((3, 2)))
     init, step = getattr(module, f"{name}_init"), getattr(module, f"{name}_step")
-    snapshot = lambda arrays: [a.clone() if module is torch_ref else a.copy()  # noqa: E731
-                               for a in arrays if not isinstance(a, (int, float))]
+
+    def snapshot(arrays):
+        return [a.clone() if module is torch_ref else a.copy() for a in arrays if not isinstance(a, (int, float))]
+
     w1, state1 = step(w, dw, init(w))
     before = snapshot((w, dw, w1, *state1))
     w2, state2 = step(w1, dw, state1)

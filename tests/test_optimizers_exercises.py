@@ -249,7 +249,8 @@ def test_wrong_return_shape_and_missing_answers():
 
 
 def test_calling_the_reference_is_refused():
-    from coursekit.optimizers import adam_init as ref_init, adam_step as ref_step
+    from coursekit.optimizers import adam_init as ref_init
+    from coursekit.optimizers import adam_step as ref_step
 
     message = _failure("optimizers.adam_step", ref_init, ref_step)
     assert "calls coursekit.optimizers.numpy_ref.adam_init" in message

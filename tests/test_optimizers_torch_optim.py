@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from coursekit.optimizers import torch_ref
+
 from conftest import smooth_problem, torch_devices
 
 # ----- the from-scratch torch.optim.Optimizer subclasses -----------------------------------

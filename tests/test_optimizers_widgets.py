@@ -13,8 +13,8 @@ import torch  # noqa: E402
 from coursekit.optimizers import landscapes  # noqa: E402
 from coursekit.plots import optimizers as oplots  # noqa: E402
 from coursekit.widgets import optimizers as race_widget  # noqa: E402
-from widget_kernel import assert_redraws  # noqa: E402
 
+from widget_kernel import assert_redraws  # noqa: E402
 
 # ----- surfaces and trajectories ---------------------------------------------------------
 
@@ -106,8 +106,8 @@ def test_training_curves_one_panel_per_key_and_a_baseline():
 
 def test_train_with_trains_one_model_per_optimizer_and_seed():
     from coursekit import data
-    from coursekit.optimizers import torch_ref
     from coursekit.experiments.optimizers import summarise, train_with
+    from coursekit.optimizers import torch_ref
     from coursekit.training import build_mlp, fit
 
     digits = data.digits(seed=0)

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from coursekit.regularization import numpy_ref, torch_ref
+
 from conftest import torch_devices
 
 

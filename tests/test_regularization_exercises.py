@@ -15,6 +15,7 @@ import torch
 
 from coursekit import grading
 from coursekit.grading import GradingFailure, check
+
 from float32_answers import upcast
 
 # ----- independently written answers ----------------------------------------------------

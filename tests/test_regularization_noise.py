@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from coursekit.regularization import numpy_ref, torch_ref
+
 from conftest import torch_devices
 
 

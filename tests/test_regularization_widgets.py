@@ -14,6 +14,7 @@ from coursekit.experiments import regularization as experiments  # noqa: E402
 from coursekit.plots import regularization as figures  # noqa: E402
 from coursekit.regularization import bias_variance, ensembles, torch_ref  # noqa: E402
 from coursekit.widgets import regularization as demo  # noqa: E402
+
 from widget_kernel import assert_redraws  # noqa: E402
 
 

@@ -83,7 +83,9 @@ def test_memory_in_a_memfd_counts():
 
 
 def test_threads_count():
-    code = "import threading, time\nfor _ in range(400): threading.Thread(target=time.sleep, args=(60,)).start()\ntime.sleep(60)"
+    code = ("import threading, time\n"
+            "for _ in range(400): threading.Thread(target=time.sleep, args=(60,)).start()\n"
+            "time.sleep(60)")
     watched = _watched(code, watchdog.Limits(timeout=60, max_threads=200))
     assert watched.status == "threads", watched
 

@@ -87,7 +87,7 @@ def _cases(seed):
 def test_schedules_equal_torch_schedulers_on_a_real_optimizer(seed):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # SequentialLR's internal step(0)
-        for name, ours, theirs in _cases(seed):
+        for _, ours, theirs in _cases(seed):
             _same(ours, theirs)
 
 

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from coursekit.schedules import numpy_ref, torch_ref
+
 from conftest import torch_devices
 
 NORM_TYPES = [2.0, math.inf, 1.0, 3.0, "inf"]

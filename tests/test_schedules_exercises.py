@@ -10,7 +10,6 @@ import torch
 
 from coursekit.grading import GradingFailure, check
 
-
 # ----- correct answers, in closed form ------------------------------------------------------
 
 
@@ -247,7 +246,10 @@ def test_hidden_cases_differ_from_the_visible_ones_and_are_seeded(name):
     ex = grading.exercise(name)
     visible, hidden = grading.cases(ex, False), grading.cases(ex, True)
     assert len(hidden) > len(visible)
-    key = (lambda c: repr(sorted((k, v.tolist() if hasattr(v, "tolist") else v) for k, v in c.items())))
+
+    def key(c):
+        return repr(sorted((k, v.tolist() if hasattr(v, "tolist") else v) for k, v in c.items()))
+
     assert not {key(c) for c in visible} & {key(c) for c in hidden}
     assert [key(c) for c in visible] == [key(c) for c in grading.cases(ex, False)]
 

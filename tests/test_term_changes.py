@@ -6,7 +6,6 @@ import dataclasses
 import json
 
 import numpy as np
-import pytest
 
 from coursekit.grading.exercises import _REGISTRY, cases, exercise, keyed_seed, seed_for
 from coursekit.term import changes, validate

@@ -12,6 +12,7 @@ import pytest
 
 from coursekit.term import export
 from coursekit.term import roster as roster_file
+
 from term_fixtures import course_root, write_grades
 
 A, B = "00_backprop", "01_unstable_gradients"

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from coursekit.term import export, late
+
 from term_fixtures import course_root, write_grades
 
 A = "00_backprop"

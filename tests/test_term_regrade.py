@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from coursekit.grading import sandbox, synthetic
+
 from conftest import ROOT
 
 AID = synthetic.ASSIGNMENT

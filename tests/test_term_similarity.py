@@ -10,6 +10,7 @@ import pytest
 pytest.importorskip("copydetect")
 
 from coursekit.term import similarity, synthetic_copies  # noqa: E402
+
 from conftest import ROOT  # noqa: E402
 from term_fixtures import course_root  # noqa: E402
 

@@ -9,6 +9,7 @@ import pytest
 
 from coursekit import term
 from coursekit.term import changes, late
+
 from term_fixtures import course_root
 
 A = "00_backprop"

@@ -8,8 +8,9 @@ import sys
 
 import numpy as np
 
-import weak_exercise
 from coursekit.term import mutants, validate
+
+import weak_exercise
 from term_fixtures import course_root
 
 

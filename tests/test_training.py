@@ -13,12 +13,12 @@ from coursekit import data
 from coursekit.batchnorm.torch_ref import BatchNorm1d
 from coursekit.optimizers import torch_optim
 from coursekit.regularization.torch_ref import Dropout, GaussianNoise
-from coursekit.training import (build_mlp, defaults, fit, make_optimizer, one_thread, run_epoch, threads,
-                                train_two_layer)
-from coursekit.training.parts import Activation
 from coursekit.schedules import one_cycle
+from coursekit.training import build_mlp, defaults, fit, make_optimizer, one_thread, run_epoch, threads, train_two_layer
+from coursekit.training.parts import Activation
 from coursekit.training.torch_mlp import evaluate
 from coursekit.training.torch_steps import clipper
+
 from conftest import torch_devices
 
 

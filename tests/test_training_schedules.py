@@ -15,6 +15,7 @@ from coursekit.schedules import reduce_on_plateau
 from coursekit.schedules.runs import SCHEDULES, make_schedule, resolve
 from coursekit.training import build_mlp, build_numpy_mlp, fit, fit_numpy
 from coursekit.training.scheduling import steps_per_epoch
+
 from test_numpy_mlp import _to_torch
 
 

@@ -13,8 +13,8 @@ from coursekit.layers import numpy_ref  # noqa: E402
 from coursekit.training import defaults  # noqa: E402
 from coursekit.tuning import IntUniform, LogUniform  # noqa: E402
 from coursekit.widgets import backprop, default_configuration, tuning  # noqa: E402
-from widget_kernel import assert_redraws  # noqa: E402
 
+from widget_kernel import assert_redraws  # noqa: E402
 
 # ----- 00: learning rate and width ------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from coursekit.plots.unstable_gradients import pick_layers  # noqa: E402
 from coursekit.widgets import activations as act_widgets  # noqa: E402
 from coursekit.widgets import initialization as init_widgets  # noqa: E402
 from coursekit.widgets import unstable_gradients as ug_widgets  # noqa: E402
+
 from widget_kernel import assert_redraws  # noqa: E402
 
 

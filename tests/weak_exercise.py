@@ -2,7 +2,6 @@
 tests/test_term_validate.py: the weak one's cases are all 1 x 1 arrays with the scale given,
 so an axis swapped or a sum made a mean goes unnoticed."""
 
-import numpy as np
 
 from coursekit.grading import Convention, Exercise, register
 

@@ -22,6 +22,7 @@ import json
 import nbformat
 
 from coursekit.headless import HeadlessClient
+
 from conftest import ROOT
 
 PNG = "image/png"

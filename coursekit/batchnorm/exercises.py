@@ -19,9 +19,9 @@ import functools
 import numpy as np
 
 from coursekit.batchnorm import numpy_ref as ref
-from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.grading import Convention, Exercise, StudentError, register, unpack
 from coursekit.grading import torch_functions as _torch_builtins
+from coursekit.grading.exercise_tools import Float32Cases
 
 BUILTINS = ("nn.functional.batch_norm", "batch_norm", "native_batch_norm")
 AUTOGRAD = ("autograd.grad", "autograd.backward")

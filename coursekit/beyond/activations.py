@@ -13,6 +13,7 @@ import torch
 from coursekit.beyond import nets
 from coursekit.training import one_thread
 
+
 def _derivative(name):
     from coursekit.activations import torch_ref
 

@@ -8,9 +8,9 @@ differentiated computes in float64, so that rounding is the only float32 error.
 
 import numpy as np
 
-from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.gradcheck import numpy_ref as ref
 from coursekit.grading import Convention, Exercise, StudentError, register
+from coursekit.grading.exercise_tools import Float32Cases
 
 FLOAT32_STEP = 1e-2
 

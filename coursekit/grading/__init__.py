@@ -36,7 +36,6 @@ from coursekit.grading.exercises import (
     torch_functions,
     unpack,
 )
-
 from coursekit.grading.kernel_hints import install as _install_kernel_hints
 
 _install_kernel_hints()

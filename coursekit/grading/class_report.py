@@ -164,6 +164,10 @@ def render(data, extra=""):
     student_rows = [(n, r["score"], r["final_score"], r["status"], "; ".join(r["flags"]))
                     for n, r in data.get("table", {}).items()]
     statuses = ", ".join(f"{k}: {v}" for k, v in sorted(data["statuses"].items()))
+    exercise_table = _table(["exercise", "graded", "visible cases pass", "hidden cases pass",
+                             "most frequent recognised mistakes"], exercise_rows)
+    review_table = (_table(["student", "nbgrader", "audit", "final", "status", "flags or message"], review_rows)
+                    if review_rows else "<p>Nobody.</p>")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(data['assignment'])}: class report</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}}
@@ -175,9 +179,9 @@ th{{background:#f3f3f3}}img{{max-width:100%}}</style></head><body>
 Status: {html.escape(statuses)}.</p>
 <h2>Scores</h2>{_image(pictures, "scores")}
 <h2>Exercises</h2>{_image(pictures, "exercises")}
-{_table(["exercise", "graded", "visible cases pass", "hidden cases pass", "most frequent recognised mistakes"], exercise_rows)}
+{exercise_table}
 <h2>To review ({len(review_rows)})</h2>
-{_table(["student", "nbgrader", "audit", "final", "status", "flags or message"], review_rows) if review_rows else "<p>Nobody.</p>"}
+{review_table}
 <h2>Students ({len(student_rows)})</h2>
 {_table(["student", "nbgrader", "final", "status", "flags"], student_rows)}
 {extra}

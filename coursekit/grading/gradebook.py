@@ -13,7 +13,6 @@ import tempfile
 from pathlib import Path
 
 
-
 def url(root):
     return f"sqlite:///{Path(root) / 'gradebook.db'}"
 

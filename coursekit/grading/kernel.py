@@ -3,8 +3,9 @@
 nbgrader itself (trusted: it holds the gradebook and the hidden tests) runs outside; only the
 kernel that executes the notebook runs in the sandbox. The kernel talks to nbgrader over
 ZeroMQ on Unix sockets in its own private, size-limited ``/tmp`` (reached from outside through
-``/proc/<pid>/root``), so it needs no network and no folder of the host is writable to it. It sees a private copy of its own notebook in its working
-folder and, as ``COURSEKIT_HIDDEN_KEY``, the key its hidden cases are drawn from.
+``/proc/<pid>/root``), so it needs no network and no folder of the host is writable to it. It
+sees a private copy of its own notebook in its working folder and, as ``COURSEKIT_HIDDEN_KEY``,
+the key its hidden cases are drawn from.
 """
 
 import os
@@ -22,7 +23,6 @@ from coursekit.grading import sandbox
 from coursekit.grading.errors import GraderError
 from coursekit.grading.exercises import HIDDEN_KEY_ENV
 from coursekit.headless import QuietWidgets
-
 
 SOCKETS = "/tmp/.coursekit-kernel"  # inside the sandbox, in its private, size-limited /tmp
 PREFLIGHT = "import coursekit.grading, numpy"

@@ -32,12 +32,12 @@ class Row:
 def feedback_lines(text):
     """The feedback worth showing: every line of a GradingFailure (the convention line
     always), and the last lines of any other error."""
-    lines = [l for l in ANSI.sub("", text or "").splitlines() if l.strip()]
-    if any(l.lstrip().startswith("✗") for l in lines):
-        start = next(i for i, l in enumerate(lines) if l.lstrip().startswith("✗"))
+    lines = [line for line in ANSI.sub("", text or "").splitlines() if line.strip()]
+    if any(line.lstrip().startswith("✗") for line in lines):
+        start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("✗"))
         lines = lines[start:]
     keep = lines[-MAX_LINES:]
-    keep += [l for l in lines[:-MAX_LINES] if "Your answer matches" in l]
+    keep += [line for line in lines[:-MAX_LINES] if "Your answer matches" in line]
     return "\n".join(keep)
 
 
@@ -168,7 +168,7 @@ def summary(rows, edited):
     lines = []
     for row in rows:
         lines.append(f"{'✓' if row.passed else '✗'} {', '.join(row.exercises)}")
-        lines.extend("    " + l for l in row.message.splitlines())
+        lines.extend("    " + line for line in row.message.splitlines())
     if edited:
         lines.append(f"! {len(edited)} locked cell(s) were edited ({', '.join(edited)}); "
                      "the grader puts them back as released, and so did this check.")

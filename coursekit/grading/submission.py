@@ -210,7 +210,7 @@ def last_error(text):
                 "nbgrader could not grade it")
     if errors:
         return errors[0][:300]
-    lines = [l for l in text.splitlines() if "Error" in l or "error" in l] or text.strip().splitlines() or [""]
+    lines = [line for line in text.splitlines() if "Error" in line or "error" in line] or text.strip().splitlines() or [""]
     return lines[-1][:300]
 
 

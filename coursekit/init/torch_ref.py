@@ -14,8 +14,11 @@ import math
 import torch
 
 from coursekit import _validate as v
-from coursekit.init.numpy_ref import DISTRIBUTIONS, variance_and_limit
-from coursekit.init.numpy_ref import gain  # the same table for both backends (pure Python)
+from coursekit.init.numpy_ref import (
+    DISTRIBUTIONS,
+    gain,  # the same table for both backends (pure Python)
+    variance_and_limit,
+)
 
 __all__ = [
     "variance_scaling", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",

@@ -6,8 +6,8 @@ student's own forward pass first and, when it is wrong, says to fix it first.
 
 import numpy as np
 
-from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.grading import Convention, Exercise, register, scipy_functions, torch_functions, unpack
+from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.grading.exercises import functions_at
 from coursekit.layers import numpy_ref as ref
 

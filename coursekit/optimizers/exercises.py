@@ -15,8 +15,8 @@ import sys
 
 import numpy as np
 
-from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.grading import Convention, Exercise, StudentError, register, unpack
+from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.optimizers import numpy_ref as ref
 
 REFERENCE_MODULES = (

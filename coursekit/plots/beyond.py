@@ -4,8 +4,8 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from coursekit.plots.regularization import decision_boundary
 from coursekit.plots.palette import BLUE, GREY, ORANGE
+from coursekit.plots.regularization import decision_boundary
 
 
 def decay_rates(rates, *, title="decay per step against the gradient's size (first layer)"):
@@ -66,7 +66,7 @@ def seeds_by_setting(values, *, ylabel, title=None, ax=None):
     """One column of points per setting (one point per seed) and its mean as a bar."""
     if ax is None:
         _, ax = plt.subplots(figsize=(1.6 + 1.5 * len(values), 3.4))
-    for i, (label, v) in enumerate(values.items()):
+    for i, v in enumerate(values.values()):
         v = np.asarray(v, dtype=float)
         ax.bar(i, v.mean(), color=BLUE, alpha=0.3)
         ax.plot(np.full(v.shape, i), v, "o", color=BLUE)

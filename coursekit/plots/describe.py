@@ -206,7 +206,7 @@ def _axis(ax, which):
 def _categories(ax, which):
     """{tick position: name} when an axis names categories (fixed tick labels), else {}."""
     axis = getattr(ax, f"{which}axis")
-    names = {float(t): l.get_text() for t, l in zip(axis.get_ticklocs(), axis.get_ticklabels()) if l.get_text()}
+    names = {float(t): tick.get_text() for t, tick in zip(axis.get_ticklocs(), axis.get_ticklabels()) if tick.get_text()}
     if not isinstance(axis.get_major_locator(), FixedLocator) or all(map(_numeric, names.values())):
         return {}
     return names

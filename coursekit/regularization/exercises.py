@@ -10,8 +10,8 @@ end of this module.
 
 import numpy as np
 
-from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.grading import Convention, Exercise, register, unpack
+from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.regularization import numpy_ref as ref
 from coursekit.regularization._statistics import torch_builtins
 

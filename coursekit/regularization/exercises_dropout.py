@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-from coursekit.grading.exercise_tools import Float32Cases, forward_first, mismatch
 from coursekit.grading import Convention, Exercise, StudentError, register, unpack
+from coursekit.grading.exercise_tools import Float32Cases, forward_first, mismatch
 from coursekit.regularization import numpy_ref as ref
 from coursekit.regularization._statistics import (
     SIGMAS,
@@ -22,7 +22,6 @@ from coursekit.regularization._statistics import (
     torch_builtins,
     unchanged,
 )
-
 
 FORWARD = "regularization.dropout_forward"
 

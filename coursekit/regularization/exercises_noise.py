@@ -7,11 +7,10 @@ import math
 
 import numpy as np
 
-from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.grading import Convention, Exercise, StudentError, register
+from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.regularization import numpy_ref as ref
 from coursekit.regularization._statistics import SIGMAS, check_array, seeded, snap, unchanged
-
 
 # ----- Gaussian noise -------------------------------------------------------------------
 

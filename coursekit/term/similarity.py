@@ -65,9 +65,8 @@ def own_code(nb, template):
 
 
 def _fingerprint(code, boilerplate=()):
-    from copydetect import CodeFingerprint
-
     import numpy as np
+    from copydetect import CodeFingerprint
 
     return CodeFingerprint("answer.py", NOISE_TOKENS, GUARANTEE_TOKENS - NOISE_TOKENS + 1,
                            boilerplate=np.array(sorted(boilerplate), dtype=np.int64),

@@ -51,23 +51,29 @@ APPROACHES = {
         "    dlogits = {p}.copy()\n    for {i} in range({n}):\n        dlogits[{i}, y[{i}]] -= «1¦1.0»\n"
         "    <<print(loss)>>\n    return loss, dlogits / {n}\n",
         "    {n} = logits.shape[0]\n    {p} = softmax(logits)\n    {c} = np.zeros_like({p})\n"
-        "    {c}[np.arange({n}), y] = 1\n    loss = «-np.sum({c} * np.log({p})) / {n}¦-({c} * np.log({p})).sum(axis=1).mean()»\n"
+        "    {c}[np.arange({n}), y] = 1\n"
+        "    loss = «-np.sum({c} * np.log({p})) / {n}¦-({c} * np.log({p})).sum(axis=1).mean()»\n"
         "    dlogits = ({p} - {c}) / {n}\n    return loss, dlogits\n",
     ],
     "numerical_gradient": [
-        "    {g} = np.zeros_like(x«¦, dtype=float»)\n    {it} = np.nditer(x, flags=['multi_index']«¦, op_flags=['readwrite']»)\n"
-        "    while not {it}.finished:\n        {i} = {it}.multi_index\n        {o} = «x[{i}]¦x[{i}].copy()¦float(x[{i}])»\n"
+        "    {g} = np.zeros_like(x«¦, dtype=float»)\n"
+        "    {it} = np.nditer(x, flags=['multi_index']«¦, op_flags=['readwrite']»)\n"
+        "    while not {it}.finished:\n        {i} = {it}.multi_index\n"
+        "        {o} = «x[{i}]¦x[{i}].copy()¦float(x[{i}])»\n"
         "        x[{i}] = {o} + h\n        {fp} = f(x)\n        x[{i}] = {o} - h\n        {fm} = f(x)\n"
-        "        x[{i}] = {o}\n        {g}[{i}] = ({fp} - {fm}) / «(2 * h)¦(2.0 * h)¦(h + h)»\n        {it}.iternext()\n"
+        "        x[{i}] = {o}\n        {g}[{i}] = ({fp} - {fm}) / «(2 * h)¦(2.0 * h)¦(h + h)»\n"
+        "        {it}.iternext()\n"
         "    return {g}\n",
         "    {g} = np.zeros(«x.size¦x.shape»)\n    {c} = «x.copy().reshape(-1)¦x.astype(float).ravel()¦x.flatten()»\n"
         "    for {i} in range(«x.size¦len({c})»):\n"
         "        {c}[{i}] += h\n        {fp} = f({c}.reshape(x.shape))\n        {c}[{i}] -= «2 * h¦h + h»\n"
         "        {fm} = f({c}.reshape(x.shape))\n        {c}[{i}] += h\n"
         "        {g}[{i}] = ({fp} - {fm}) / (2 * h)\n    return {g}.reshape(x.shape)\n",
-        "    {g} = np.zeros_like(x)\n    for {i} in «np.ndindex(*x.shape)¦np.ndindex(x.shape)¦itertools.product(*map(range, x.shape))»:\n"
+        "    {g} = np.zeros_like(x)\n"
+        "    for {i} in «np.ndindex(*x.shape)¦np.ndindex(x.shape)¦itertools.product(*map(range, x.shape))»:\n"
         "        {e} = np.zeros_like(x)\n        {e}[{i}] = h\n"
-        "        {g}[{i}] = «(f(x + {e}) - f(x - {e})) / (2 * h)¦0.5 * (f(x + {e}) - f(x - {e})) / h»\n    return {g}\n",
+        "        {g}[{i}] = «(f(x + {e}) - f(x - {e})) / (2 * h)¦0.5 * (f(x + {e}) - f(x - {e})) / h»\n"
+        "    return {g}\n",
     ],
 }
 SIGNATURES = {"dense_forward": "def dense_forward(x, w, b):\n", "dense_backward": "def dense_backward(dout, cache):\n",

@@ -9,7 +9,8 @@ For each exercise:
 3. every named mistake (the exercise's ``conventions``) fails the *visible* cases, so a
    student's own check tells them;
 4. mutated copies of the reference (:mod:`coursekit.term.mutants`) of the function the
-   exercise grades (:func:`mutated_roles`) fail the visible or the hidden cases. The mutation score is the share that fails; the survivors are listed. Some
+   exercise grades (:func:`mutated_roles`) fail the visible or the hidden cases. The mutation
+   score is the share that fails; the survivors are listed. Some
    survivors are equivalent to the reference (a constant that cannot matter) and need a
    person's judgement; the others are inputs the cases are missing.
 
@@ -207,8 +208,9 @@ def mutated_roles(ex):
 
 def summary(result):
     """A few lines about one exercise."""
-    score = "no mutants" if result.score is None else \
-        f"mutation score {result.score:.0%} ({result.killed}/{result.mutants}; {result.killed_visible} by visible cases)"
+    score = "no mutants" if result.score is None else (
+        f"mutation score {result.score:.0%} ({result.killed}/{result.mutants}; "
+        f"{result.killed_visible} by visible cases)")
     refs = ", ".join(f"{k} {'passes' if v is None else 'FAILS: ' + v}" for k, v in result.references.items())
     lines = [f"{'ok  ' if result.ok else 'WARN'} {result.exercise}: {score}",
              f"     blank {'fails' if result.blank_fails else 'PASSES'}; references: {refs}"]

@@ -10,6 +10,8 @@ A search space is a dict ``name -> sampler``::
 Objectives return a number to minimise. Optuna is imported only by the Optuna functions.
 """
 
+from coursekit.tuning.checks import check_space
+from coursekit.tuning.numpy_ref import log_uniform
 from coursekit.tuning.objectives import DigitsObjective
 from coursekit.tuning.optuna_engine import (
     SAMPLERS,
@@ -18,8 +20,6 @@ from coursekit.tuning.optuna_engine import (
     optuna_search,
     study_result,
 )
-from coursekit.tuning.checks import check_space
-from coursekit.tuning.numpy_ref import log_uniform
 from coursekit.tuning.samplers import Choice, IntUniform, LogUniform, Uniform, sample_params
 from coursekit.tuning.search import (
     HalvingResult,

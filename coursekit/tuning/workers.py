@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from coursekit.tuning.checks import check_count
 from coursekit.tuning.optuna_engine import (
     TrialObjective,
     create_study,
@@ -28,7 +29,6 @@ from coursekit.tuning.optuna_engine import (
     quiet_optuna,
     study_result,
 )
-from coursekit.tuning.checks import check_count
 
 _COMMAND = "import sys; from coursekit.tuning.workers import _worker_main; _worker_main(sys.argv[1])"
 

@@ -10,8 +10,8 @@ The norms and the variances keep the inputs' dtype: every other case of these tw
 
 import numpy as np
 
-from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.grading import Convention, Exercise, StudentError, register
+from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.unstable_gradients import numpy_ref as ref
 
 

@@ -71,8 +71,8 @@ def mc_dropout_explorer(model, split, *, samples=SAMPLES, resolution=50, seed=0,
     import ipywidgets as widgets
 
     from coursekit.beyond import uncertainty
-    from coursekit.plots.beyond import uncertainty_maps
     from coursekit.experiments.regularization import plane_limits
+    from coursekit.plots.beyond import uncertainty_maps
 
     xx, yy, points = uncertainty.grid(*plane_limits(split), resolution)
     probabilities = uncertainty.mc_probabilities(model, points, max(samples), seed=seed)[:, :, 1]

@@ -9,10 +9,10 @@ is remembered after that; results the notebook already has can be passed in as `
 import numpy as np
 from matplotlib.figure import Figure
 
-from coursekit.plots.describe import caption
-from coursekit.widgets import named
-from coursekit.plots.regularization import decision_boundary
 from coursekit.experiments import regularization as experiments
+from coursekit.plots.describe import caption
+from coursekit.plots.regularization import decision_boundary
+from coursekit.widgets import named
 
 LAMBDAS = (0.0, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)

@@ -14,8 +14,8 @@ from matplotlib.figure import Figure
 
 from coursekit import _validate as v
 from coursekit.plots.describe import PREFIX, describe
-from coursekit.widgets import named
 from coursekit.schedules.runs import SCHEDULES, make_schedule
+from coursekit.widgets import named
 
 SETTINGS = {
     "constant": None,

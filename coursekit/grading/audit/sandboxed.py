@@ -20,13 +20,10 @@ import tempfile
 import threading
 from pathlib import Path
 
-import numpy as np
-
 from coursekit.grading import sandbox, watchdog
-from coursekit.grading.audit import result_archive
-from coursekit.grading.audit.result_archive import ForgedResult
-from coursekit.grading.audit import frames
+from coursekit.grading.audit import frames, result_archive
 from coursekit.grading.audit.collector import ERRORS_KEY, READY
+from coursekit.grading.audit.result_archive import ForgedResult
 from coursekit.grading.audit.runner import MAX_RESULT_BYTES as RUNNER_BUDGET
 from coursekit.grading.exercises import OPTIONAL_PACKAGES
 
