@@ -36,8 +36,9 @@ def plot_names(source):
             if module or item.strip().split(" as ")[0] not in ("caption", "describe", "palette"):
                 names.append(alias)
     for imported in PACKAGE_IMPORT.findall(source):
-        names += [item.split(" as ")[-1].strip() for item in imported.split(",")
-                  if item.split(" as ")[0].strip() == "plots"]
+        names += [
+            item.split(" as ")[-1].strip() for item in imported.split(",") if item.split(" as ")[0].strip() == "plots"
+        ]
     return names
 
 

@@ -28,6 +28,13 @@ def write_grades(root, assignment_id, rows, extra_columns=()):
         writer = csv.writer(handle)
         writer.writerow(columns)
         for student, row in sorted(rows.items()):
-            full = {"student": student, "score": row.get("score", row["final_score"]), "status": "ok",
-                    "message": "", "audit_score": row["final_score"], "flags": "", **row}
+            full = {
+                "student": student,
+                "score": row.get("score", row["final_score"]),
+                "status": "ok",
+                "message": "",
+                "audit_score": row["final_score"],
+                "flags": "",
+                **row,
+            }
             writer.writerow([_cell(full.get(c, "")) for c in columns])

@@ -58,8 +58,9 @@ def test_readme_badge_opens_the_first_notebook():
     readme = (ROOT / "README.md").read_text()
     badge = re.search(r"\(https://mybinder\.org/v2/gh/[^)]*\)", readme)
     assert badge, "README needs a Binder badge"
-    assert "urlpath=lab/tree/notebooks/00_backprop/backprop.ipynb" in badge.group(0) or \
-        "urlpath=lab%2Ftree%2Fnotebooks%2F00_backprop%2Fbackprop.ipynb" in badge.group(0)
+    assert "urlpath=lab/tree/notebooks/00_backprop/backprop.ipynb" in badge.group(
+        0
+    ) or "urlpath=lab%2Ftree%2Fnotebooks%2F00_backprop%2Fbackprop.ipynb" in badge.group(0)
 
 
 def _news_settings():

@@ -36,9 +36,16 @@ ANSWERS = {
     **{f"activations.{name}": answers for name, answers in activations.CORRECT.items()},
     **{f"batchnorm.{name}": answers for name, answers in batchnorm.CORRECT.items()},
     **optimizers.CORRECT,
-    **{name: regularization.CORRECT[name] for name in (
-        "regularization.l1_penalty", "regularization.l2_penalty", "regularization.dropout_forward",
-        "regularization.dropout_backward", "regularization.gaussian_noise")},
+    **{
+        name: regularization.CORRECT[name]
+        for name in (
+            "regularization.l1_penalty",
+            "regularization.l2_penalty",
+            "regularization.dropout_forward",
+            "regularization.dropout_backward",
+            "regularization.gaussian_noise",
+        )
+    },
 }
 ALTERNATING = [name for name in ANSWERS if isinstance(grading.exercise(name).make_case, Float32Cases)]
 CASES = 100  # visible-like and as many hidden-like float32 cases per answer

@@ -40,8 +40,18 @@ def _trained(digits, factory, lr, hyper, device, dtype):
     from coursekit.training import build_mlp, fit
 
     model = build_mlp([64, 16, 10], seed=3)
-    hist = fit(model, digits, optimizer_factory=factory, lr=lr, epochs=2, batch_size=64,
-               device=device, dtype=dtype, progress=False, **hyper)
+    hist = fit(
+        model,
+        digits,
+        optimizer_factory=factory,
+        lr=lr,
+        epochs=2,
+        batch_size=64,
+        device=device,
+        dtype=dtype,
+        progress=False,
+        **hyper,
+    )
     return model, hist
 
 

@@ -18,8 +18,7 @@ def decay_rates(rates, *, title="decay per step against the gradient's size (fir
     for label, (rms, rate) in rates.items():
         keep = rms > 0
         ax.scatter(rms[keep], rate[keep], s=3, alpha=0.4, label=label)
-    ax.set(xscale="log", yscale="log", xlabel="gradient RMS, sqrt(v_hat)", ylabel="decay per step / |w|",
-           title=title)
+    ax.set(xscale="log", yscale="log", xlabel="gradient RMS, sqrt(v_hat)", ylabel="decay per step / |w|", title=title)
     ax.legend(fontsize=8, markerscale=4)
     fig.tight_layout()
     return fig

@@ -30,10 +30,25 @@ from coursekit.schedules.rates import (
 )
 
 __all__ = [
-    "constant", "step_decay", "multi_step_decay", "exponential_decay", "power_decay", "linear_anneal",
-    "cosine_annealing", "cosine_warm_restarts", "warmup_cosine", "one_cycle", "reduce_on_plateau",
-    "PlateauState", "plateau_init", "plateau_step", "clip_grad_norm", "clip_grad_value", "total_norm",
-    "clip_grad_norm_", "clip_grad_value_",
+    "constant",
+    "step_decay",
+    "multi_step_decay",
+    "exponential_decay",
+    "power_decay",
+    "linear_anneal",
+    "cosine_annealing",
+    "cosine_warm_restarts",
+    "warmup_cosine",
+    "one_cycle",
+    "reduce_on_plateau",
+    "PlateauState",
+    "plateau_init",
+    "plateau_step",
+    "clip_grad_norm",
+    "clip_grad_value",
+    "total_norm",
+    "clip_grad_norm_",
+    "clip_grad_value_",
 ]
 
 _BACKEND = "torch"

@@ -10,9 +10,46 @@ import re
 
 import numpy as np
 
-NAMES = ["out", "res", "result", "y_hat", "tmp", "val", "acc", "buf", "arr", "mat", "g", "grad",
-         "e", "ex", "num", "den", "total", "probs", "p", "q", "idx", "i", "j", "k", "it", "pos",
-         "old", "orig", "plus", "minus", "fp", "fm", "step", "delta", "shift", "logp", "lp", "n_rows"]
+NAMES = [
+    "out",
+    "res",
+    "result",
+    "y_hat",
+    "tmp",
+    "val",
+    "acc",
+    "buf",
+    "arr",
+    "mat",
+    "g",
+    "grad",
+    "e",
+    "ex",
+    "num",
+    "den",
+    "total",
+    "probs",
+    "p",
+    "q",
+    "idx",
+    "i",
+    "j",
+    "k",
+    "it",
+    "pos",
+    "old",
+    "orig",
+    "plus",
+    "minus",
+    "fp",
+    "fm",
+    "step",
+    "delta",
+    "shift",
+    "logp",
+    "lp",
+    "n_rows",
+]
 
 # exercise -> approaches. "«a¦b»" is a choice each honest student makes on their own;
 # "<<line>>" an optional line of their own; {a}, {b}, ... their names.
@@ -76,9 +113,13 @@ APPROACHES = {
         "    return {g}\n",
     ],
 }
-SIGNATURES = {"dense_forward": "def dense_forward(x, w, b):\n", "dense_backward": "def dense_backward(dout, cache):\n",
-              "softmax": "def softmax(z):\n", "softmax_cross_entropy": "def softmax_cross_entropy(logits, y):\n",
-              "numerical_gradient": "def numerical_gradient(f, x, h=1e-5):\n"}
+SIGNATURES = {
+    "dense_forward": "def dense_forward(x, w, b):\n",
+    "dense_backward": "def dense_backward(dout, cache):\n",
+    "softmax": "def softmax(z):\n",
+    "softmax_cross_entropy": "def softmax_cross_entropy(logits, y):\n",
+    "numerical_gradient": "def numerical_gradient(f, x, h=1e-5):\n",
+}
 SLOTS = "abcnpiegoit"
 
 
@@ -91,8 +132,11 @@ def solve(rng):
     """An honest student's choices: {exercise: (approach, names, extras)}."""
     choices = {}
     for exercise, approaches in APPROACHES.items():
-        extras = {"check_shape": bool(rng.random() < 0.3), "helper_first": bool(rng.random() < 0.5),
-                  "asarray": bool(rng.random() < 0.3)}
+        extras = {
+            "check_shape": bool(rng.random() < 0.3),
+            "helper_first": bool(rng.random() < 0.5),
+            "asarray": bool(rng.random() < 0.3),
+        }
         body = approaches[int(rng.integers(len(approaches)))]
         choices[exercise] = (_choose(body, rng), _names(rng), extras)
     return choices
@@ -103,20 +147,20 @@ def _choose(text, rng):
     while "«" in text:  # innermost first
         start = text.rindex("«")
         end = text.index("»", start)
-        options = text[start + 1:end].split("¦")
-        if text[max(0, start - 7):start] == "PERMUTE":
+        options = text[start + 1 : end].split("¦")
+        if text[max(0, start - 7) : start] == "PERMUTE":
             chosen = "\n    ".join(options[k] for k in rng.permutation(len(options)))
             start -= 7
         else:
             chosen = options[int(rng.integers(len(options)))]
-        text = text[:start] + chosen + text[end + 1:]
+        text = text[:start] + chosen + text[end + 1 :]
     return re.sub(r" *<<(.*?)>>\n", lambda m: f"    {m[1]}\n" if rng.random() < 0.3 else "", text)
 
 
 def _cell(exercise, body, names, extras):
     helper = ""
     if body.startswith("HELPER:"):  # softmax through a helper function, defined before or after
-        helper = body[len("HELPER:"):]
+        helper = body[len("HELPER:") :]
         body = "    {a} = np.exp(z - _row_max(z))\n    return {a} / {a}.sum(axis=1, keepdims=True)\n"
     first = "    x = np.asarray(x)\n" if extras["asarray"] and "x" in SIGNATURES[exercise] else ""
     if extras["check_shape"]:
