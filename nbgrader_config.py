@@ -32,8 +32,10 @@ from coursekit.headless import nbgrader_execute  # noqa: E402
 # nbclient can stall on a cell that displays into an ipywidgets Output (see coursekit/headless.py):
 # its Execute is replaced by one that cannot. (coursekit grade also moves the kernel into the
 # grading sandbox; see coursekit/grading/kernel.py.)
-_steps = [nbgrader_execute() if s.__name__ == "Execute" else s
-          for s in Autograde.class_traits()["autograde_preprocessors"].default()]
+_steps = [
+    nbgrader_execute() if s.__name__ == "Execute" else s
+    for s in Autograde.class_traits()["autograde_preprocessors"].default()
+]
 _steps.insert([s.__name__ for s in _steps].index("IgnorePattern") + 1, RequireCheckMarkers)
 c.Autograde.autograde_preprocessors = _steps
 
@@ -43,8 +45,11 @@ from nbgrader.converters.generate_feedback import GenerateFeedback  # noqa: E402
 
 from coursekit.grading.feedback_math import MathToMathML, SafeStudentContent  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [*GenerateFeedback.class_traits()["preprocessors"].default(),
-                                    SafeStudentContent, MathToMathML]
+c.GenerateFeedback.preprocessors = [
+    *GenerateFeedback.class_traits()["preprocessors"].default(),
+    SafeStudentContent,
+    MathToMathML,
+]
 
 # nbgrader's feedback template with a stated language, link and comment colours that keep
 # their contrast, and wrapped output lines (coursekit/grading/templates/coursekit_feedback).
@@ -58,4 +63,5 @@ c.HTMLExporter.template_name = "coursekit_feedback"
 c.HTMLExporter.template_file = "feedback.html.j2"
 c.HTMLExporter.extra_template_basedirs = [
     os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
-    os.path.join(os.path.dirname(coursekit.grading.__file__), "templates")]
+    os.path.join(os.path.dirname(coursekit.grading.__file__), "templates"),
+]

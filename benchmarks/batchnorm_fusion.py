@@ -19,28 +19,32 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
-from timing import ratio  # noqa: E402
 
 from coursekit.batchnorm.torch_ref import BatchNorm1d  # noqa: E402
+
+from timing import ratio  # noqa: E402
 
 
 def step(module, x, dout, cuda_graphs=False):
     """One training step's forward and backward. Gradients are set to None first, for every
     variant alike: cuda graphs reuse their output buffers, so nothing may accumulate into them."""
+
     def run():
         if cuda_graphs:  # a new step: the graphs may overwrite the previous step's outputs
             torch.compiler.cudagraph_mark_step_begin()
         x.grad = None
         module.zero_grad(set_to_none=True)
         module(x).backward(dout)
+
     return run
 
 
 def compiled(module, mode, x, dout):
     """(the step of ``torch.compile(module)``, seconds to compile and warm it up)."""
     start = time.perf_counter()
-    run = step(torch.compile(module, mode=mode, fullgraph=True, dynamic=False), x, dout,
-               cuda_graphs=mode == "reduce-overhead")
+    run = step(
+        torch.compile(module, mode=mode, fullgraph=True, dynamic=False), x, dout, cuda_graphs=mode == "reduce-overhead"
+    )
     for _ in range(3):  # compile, then let cuda graphs (reduce-overhead) record
         run()
     if x.is_cuda:
@@ -56,8 +60,11 @@ def measure(device, n, d, modes):
 
     def report(name, ours, baseline, note=""):
         c, b, r = ratio(ours, baseline, repeats=7, number=50, sync=sync)
-        print(f"{device:<5} {n}x{d:<5} {name:<40} {r:5.2f}   ours {c * 1e6:6.0f} us, "
-              f"nn.BatchNorm1d {b * 1e6:6.0f} us{note}", flush=True)
+        print(
+            f"{device:<5} {n}x{d:<5} {name:<40} {r:5.2f}   ours {c * 1e6:6.0f} us, "
+            f"nn.BatchNorm1d {b * 1e6:6.0f} us{note}",
+            flush=True,
+        )
 
     report("eager / eager", step(BatchNorm1d(d).to(device), x, dout), theirs)
     for mode in modes:
@@ -70,6 +77,7 @@ def measure(device, n, d, modes):
         report(f"compiled ({mode}) / eager", ours, theirs, f", compile {ours_s:.1f} s")
         report(f"both compiled ({mode})", ours, theirs_compiled, f" compiled in {theirs_s:.1f} s")
 
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--devices", default="cpu,cuda", help="comma-separated; cuda is skipped when absent")
@@ -80,6 +88,7 @@ def main(argv=None):
     if "cuda" in devices and torch.cuda.is_available():
         for n, d in ((128, 256), (4096, 1024)):
             measure("cuda", n, d, ["default", "reduce-overhead"])
+
 
 if __name__ == "__main__":
     main()

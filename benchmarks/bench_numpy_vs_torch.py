@@ -38,9 +38,15 @@ def _batches(n_batches, batch_size, n_features, n_classes, dtype, seed=0):
 
 
 def numpy_runner(sizes, config, dtype, xs, ys, fast):
-    model = build_numpy_mlp(sizes, activation=config["activation"], batchnorm=config["batchnorm"],
-                            dropout=config["dropout"], init="he_normal", rng=np.random.default_rng(0),
-                            dtype=dtype)
+    model = build_numpy_mlp(
+        sizes,
+        activation=config["activation"],
+        batchnorm=config["batchnorm"],
+        dropout=config["dropout"],
+        init="he_normal",
+        rng=np.random.default_rng(0),
+        dtype=dtype,
+    )
     opt = FlatOptimizer(config["optimizer"], model.flat, lr=1e-3, fast=fast)
     rng = np.random.default_rng(1)
 
@@ -54,9 +60,18 @@ def numpy_runner(sizes, config, dtype, xs, ys, fast):
 
 def torch_runner(sizes, config, dtype, xs, ys):
     torch_dtype = {np.float32: torch.float32, np.float64: torch.float64}[dtype]
-    model = build_mlp(sizes, activation=config["activation"], batchnorm=config["batchnorm"],
-                      dropout=config["dropout"], init="he_normal",
-                      bias_before_batchnorm=True).to(torch_dtype).train()  # as the NumPy MLP has
+    model = (
+        build_mlp(
+            sizes,
+            activation=config["activation"],
+            batchnorm=config["batchnorm"],
+            dropout=config["dropout"],
+            init="he_normal",
+            bias_before_batchnorm=True,
+        )
+        .to(torch_dtype)
+        .train()
+    )  # as the NumPy MLP has
     opt = make_optimizer(model.parameters(), config["optimizer"], lr=1e-3)
     txs, tys = torch.from_numpy(xs), torch.from_numpy(ys)
 
@@ -97,8 +112,10 @@ def compare(configs, widths, depths, dtypes, *, batch_size=128, steps=20, reps=7
                     dtype = np.dtype(dtype_name).type
                     sizes = [64] + [width] * depth + [10]
                     xs, ys = _batches(steps, batch_size, 64, 10, dtype)
-                    runners = {"numpy": numpy_runner(sizes, config, dtype, xs, ys, fast=True),
-                               "torch": torch_runner(sizes, config, dtype, xs, ys)}
+                    runners = {
+                        "numpy": numpy_runner(sizes, config, dtype, xs, ys, fast=True),
+                        "torch": torch_runner(sizes, config, dtype, xs, ys),
+                    }
                     if reference:
                         runners["reference"] = numpy_runner(sizes, config, dtype, xs, ys, fast=False)
                     yield config_name, f"64-{width}x{depth}-10", dtype_name, measure(runners, steps, reps)
@@ -106,15 +123,20 @@ def compare(configs, widths, depths, dtypes, *, batch_size=128, steps=20, reps=7
 
 def rows(quick=False):
     """Results as rows for ``benchmarks/run.py``: the ratio NumPy / torch per configuration."""
-    grid = (["default"], [256], [5], ["float64", "float32"]) if quick else \
-        (list(CONFIGS), [64, 256], [5, 10], ["float64", "float32"])
+    grid = (
+        (["default"], [256], [5], ["float64", "float32"])
+        if quick
+        else (list(CONFIGS), [64, 256], [5, 10], ["float64", "float32"])
+    )
     out = {}
     with threads(1):
         for config, sizes, dtype, t in compare(*grid, steps=5 if quick else 20, reps=3 if quick else 7):
             out[f"NumPy MLP step / torch ({config} {sizes}, {dtype})"] = {
-                "value": t["numpy"] / t["torch"], "target": "<= 1.0",
+                "value": t["numpy"] / t["torch"],
+                "target": "<= 1.0",
                 "detail": f"numpy {1e3 * t['numpy']:.2f} ms, torch {1e3 * t['torch']:.2f} ms per step, "
-                          "batch 128, 1 thread"}
+                "batch 128, 1 thread",
+            }
     return out
 
 
@@ -131,23 +153,34 @@ def main():
     parser.add_argument("--reference", action="store_true", help="also time fast=False")
     args = parser.parse_args()
 
-    print(f"torch {torch.__version__}, numpy {np.__version__}, {args.threads} thread(s), "
-          f"batch {args.batch_size}, median of {args.reps} x {args.steps} steps")
+    print(
+        f"torch {torch.__version__}, numpy {np.__version__}, {args.threads} thread(s), "
+        f"batch {args.batch_size}, median of {args.reps} x {args.steps} steps"
+    )
     header = f"{'config':<8} {'sizes':<18} {'dtype':<8} {'numpy ms':>9} {'torch ms':>9} {'ratio':>6}"
     print(header + ("  reference ms" if args.reference else ""))
     ratios = []
     with threads(args.threads):
-        for config, sizes, dtype, t in compare(args.configs, args.widths, args.depths, args.dtypes,
-                                               batch_size=args.batch_size, steps=args.steps, reps=args.reps,
-                                               reference=args.reference):
+        for config, sizes, dtype, t in compare(
+            args.configs,
+            args.widths,
+            args.depths,
+            args.dtypes,
+            batch_size=args.batch_size,
+            steps=args.steps,
+            reps=args.reps,
+            reference=args.reference,
+        ):
             ratio = t["numpy"] / t["torch"]
             ratios.append(ratio)
             line = f"{config:<8} {sizes:<18} {dtype:<8} {1e3 * t['numpy']:9.3f} {1e3 * t['torch']:9.3f} {ratio:6.2f}"
             if args.reference:
                 line += f"  {1e3 * t['reference']:12.3f}"
             print(line, flush=True)
-    print(f"numpy / torch time per step: median {statistics.median(ratios):.2f}, "
-          f"worst {max(ratios):.2f} (below 1: NumPy is faster)")
+    print(
+        f"numpy / torch time per step: median {statistics.median(ratios):.2f}, "
+        f"worst {max(ratios):.2f} (below 1: NumPy is faster)"
+    )
 
 
 if __name__ == "__main__":

@@ -16,8 +16,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def _assignment(root, aid, sandboxed):
     from coursekit.grading import class_grade, watchdog
 
-    return class_grade.prepare(root, aid, limits=watchdog.Limits(900, 4096),
-                               audit_limits=watchdog.Limits(300, 3072), sandboxed=sandboxed, audit_seed=1)
+    return class_grade.prepare(
+        root,
+        aid,
+        limits=watchdog.Limits(900, 4096),
+        audit_limits=watchdog.Limits(300, 3072),
+        sandboxed=sandboxed,
+        audit_seed=1,
+    )
 
 
 def sandbox_overhead(quick=False):
@@ -54,14 +60,21 @@ def sandbox_overhead(quick=False):
     sandboxed, unboxed, audited = (statistics.median(times[k]) for k in ("sandboxed", "bare", "audit"))
     return {
         "grading: sandboxed / unsandboxed nbgrader run": {
-            "value": sandboxed / unboxed, "target": "<= 1.15",
-            "detail": f"{aid}: {sandboxed:.1f} s in the sandbox, {unboxed:.1f} s without (median of {repeats})"},
+            "value": sandboxed / unboxed,
+            "target": "<= 1.15",
+            "detail": f"{aid}: {sandboxed:.1f} s in the sandbox, {unboxed:.1f} s without (median of {repeats})",
+        },
         "grading: audit per student": {
-            "value": audited, "target": "reported",
-            "detail": f"seconds, {aid}, sandboxed, visible and fresh hidden cases; {audited / sandboxed:.2f} of the nbgrader run"},
+            "value": audited,
+            "target": "reported",
+            "detail": f"seconds, {aid}, sandboxed, visible and fresh hidden cases; "
+            f"{audited / sandboxed:.2f} of the nbgrader run",
+        },
         "projection: 1,000 students of 00_backprop on 16 cores": {
-            "value": 1000 * (sandboxed + audited) / 16 / 60, "target": "reported",
-            "detail": f"minutes, from the measured cost per submission ({sandboxed + audited:.1f} s) and ideal scaling"},
+            "value": 1000 * (sandboxed + audited) / 16 / 60,
+            "target": "reported",
+            "detail": f"minutes, from the measured cost per submission ({sandboxed + audited:.1f} s) and ideal scaling",
+        },
     }
 
 
@@ -71,8 +84,11 @@ def _class(root, expected, **options):
     start = time.perf_counter()
     outcomes, _ = class_grade.grade_class(root, synthetic.ASSIGNMENT, audit_seed=7, progress=False, **options)
     seconds = time.perf_counter() - start
-    wrong = [o.student for o in outcomes if (o.score, o.audit_score) != (
-        expected[o.student].score, expected[o.student].audit_score)]
+    wrong = [
+        o.student
+        for o in outcomes
+        if (o.score, o.audit_score) != (expected[o.student].score, expected[o.student].audit_score)
+    ]
     assert not wrong, f"grades differ from the expected ones for {wrong}"
     return seconds, max(o.peak_mb for o in outcomes), statistics.median(o.seconds for o in outcomes)
 
@@ -90,11 +106,15 @@ def class_scale(quick=False):
         one, peak, unit = _class(root, expected, jobs=1)
         two, peak2, _ = _class(root, expected, jobs=2)
         rows["class of synthetic 99_mini: students per minute, --jobs 1"] = {
-            "value": n / one * 60, "target": "reported",
-            "detail": f"{n} students in {one:.0f} s; median unit {unit:.1f} s; peak per unit {peak:.0f} MB"}
+            "value": n / one * 60,
+            "target": "reported",
+            "detail": f"{n} students in {one:.0f} s; median unit {unit:.1f} s; peak per unit {peak:.0f} MB",
+        }
         rows["class: --jobs 2 speed-up over --jobs 1"] = {
-            "value": one / two, "target": ">= 1.7",
-            "detail": f"{n / two * 60:.1f} students per minute; peak per unit {peak2:.0f} MB"}
+            "value": one / two,
+            "target": ">= 1.7",
+            "detail": f"{n / two * 60:.1f} students per minute; peak per unit {peak2:.0f} MB",
+        }
         try:
             from distributed import LocalCluster
         except ImportError:
@@ -103,10 +123,15 @@ def class_scale(quick=False):
         with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
             dask, _, _ = _class(root, expected, dask=cluster.scheduler_address)
         rows["class: Dask LocalCluster (2 workers), students per minute"] = {
-            "value": n / dask * 60, "target": "reported", "detail": f"{n} students in {dask:.0f} s"}
+            "value": n / dask * 60,
+            "target": "reported",
+            "detail": f"{n} students in {dask:.0f} s",
+        }
         rows["projection: 1,000 students of 99_mini on 16 cores"] = {
-            "value": 1000 * unit / 16 / 60, "target": "reported",
-            "detail": f"minutes, from the median unit ({unit:.1f} s) and ideal scaling"}
+            "value": 1000 * unit / 16 / 60,
+            "target": "reported",
+            "detail": f"minutes, from the median unit ({unit:.1f} s) and ideal scaling",
+        }
     return rows
 
 

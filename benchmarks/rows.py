@@ -36,9 +36,10 @@ def optimizer_steps(quick=False, device="cpu"):
         sync_checked = _no_sync(torch, ours.step) if device == "cuda" else None
         c, b, r = ratio(ours.step, theirs.step, **kwargs)
         rows[f"{name} step ({device})"] = {
-            "value": r, "target": "<= 1.3",
+            "value": r,
+            "target": "<= 1.3",
             "detail": f"ours {c * 1e6:.0f} us, torch.optim foreach {b * 1e6:.0f} us"
-                      + ("" if sync_checked is None else f"; host syncs per step: {sync_checked}"),
+            + ("" if sync_checked is None else f"; host syncs per step: {sync_checked}"),
         }
     return rows
 
@@ -78,10 +79,11 @@ def batchnorm_step(quick=False, device="cpu"):
         dout = torch.randn(n, d, device=device)
         ours, theirs = BatchNorm1d(d).to(device), torch.nn.BatchNorm1d(d).to(device)
 
-        def step(module):
+        def step(module, x=x, dout=dout):
             def run():
                 out = module(x)
                 out.backward(dout)
+
             return run
 
         sync = _no_sync(torch, step(ours)) if device == "cuda" else None
@@ -89,9 +91,11 @@ def batchnorm_step(quick=False, device="cpu"):
         main_case = (n, d) == (128, 256)
         label = f"BatchNorm1d fwd+bwd ({device})" if main_case else f"BatchNorm1d fwd+bwd {n}x{d} ({device})"
         rows[label] = {
-            "value": r, "target": "<= 1.3" if main_case else "reported",
+            "value": r,
+            "target": "<= 1.3" if main_case else "reported",
             "detail": f"{n}x{d}: ours {c * 1e6:.0f} us, nn.BatchNorm1d {b * 1e6:.0f} us"
-                      + ("" if sync is None else f"; host syncs per step: {sync}")}
+            + ("" if sync is None else f"; host syncs per step: {sync}"),
+        }
     return rows
 
 
@@ -112,8 +116,13 @@ def import_time(quick=False):
         subprocess.run([sys.executable, "-c", code], check=True)
         samples.append(time.perf_counter() - start)
     samples.sort()
-    return {"import coursekit (no torch)": {"value": samples[len(samples) // 2], "target": "<= 0.5 s",
-                                           "detail": "python -c 'import coursekit', median wall time"}}
+    return {
+        "import coursekit (no torch)": {
+            "value": samples[len(samples) // 2],
+            "target": "<= 0.5 s",
+            "detail": "python -c 'import coursekit', median wall time",
+        }
+    }
 
 
 NOTEBOOK_RUNNER = r"""
@@ -130,8 +139,9 @@ print(json.dumps({"wall": wall, "peak_rss_mb": resource.getrusage(resource.RUSAG
 
 
 def run_notebook(path):
-    out = subprocess.run([sys.executable, "-c", NOTEBOOK_RUNNER, str(path), str(path.parent)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", NOTEBOOK_RUNNER, str(path), str(path.parent)], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -145,6 +155,9 @@ def notebooks(quick=False):
         total += m["wall"]
         rows[f"{aid} wall time"] = {"value": m["wall"], "target": "<= 60 s", "detail": "nbclient, solution notebook"}
         rows[f"{aid} peak RSS"] = {"value": m["peak_rss_mb"], "target": "<= 1536 MB", "detail": "kernel's max RSS"}
-    rows["whole workbook wall time"] = {"value": total, "target": "<= 480 s",
-                                        "detail": f"{len(ids)} notebooks, one after another"}
+    rows["whole workbook wall time"] = {
+        "value": total,
+        "target": "<= 480 s",
+        "detail": f"{len(ids)} notebooks, one after another",
+    }
     return rows

@@ -37,11 +37,16 @@ def machine():
     import torch
     from threadpoolctl import threadpool_info
 
-    blas = sorted({f"{i.get('internal_api')} {i.get('version')}" for i in threadpool_info()
-                   if i.get("user_api") == "blas"})
+    blas = sorted(
+        {f"{i.get('internal_api')} {i.get('version')}" for i in threadpool_info() if i.get("user_api") == "blas"}
+    )
     return {
-        "cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-        "numpy": np.__version__, "blas": blas, "torch": torch.__version__,
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "blas": blas,
+        "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
     }
@@ -85,8 +90,11 @@ def main(argv=None):
         except Exception as err:  # the other groups' rows are still worth keeping
             failed.append(group)
             traceback.print_exc()
-            results[f"group {group}"] = {"value": None, "target": "reported",
-                                         "detail": f"failed: {type(err).__name__}: {err}"[:300]}
+            results[f"group {group}"] = {
+                "value": None,
+                "target": "reported",
+                "detail": f"failed: {type(err).__name__}: {err}"[:300],
+            }
     if not torch.cuda.is_available() and {"optimizers", "batchnorm"} & set(groups):
         results["cuda rows"] = {"value": None, "target": "<= 1.3", "detail": "skipped: no CUDA device here"}
     print(table(results))
@@ -95,8 +103,7 @@ def main(argv=None):
         previous = json.loads(output.read_text())
         if not previous.get("quick"):
             results = {**previous["results"], **results}  # --only refreshes those rows
-    output.write_text(json.dumps({"machine": machine(), "quick": args.quick,
-                                  "results": results}, indent=1) + "\n")
+    output.write_text(json.dumps({"machine": machine(), "quick": args.quick, "results": results}, indent=1) + "\n")
     print(f"\nwrote {args.output}")
     if failed:
         sys.exit(f"benchmark groups failed: {', '.join(failed)} (tracebacks above)")

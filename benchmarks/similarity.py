@@ -31,9 +31,16 @@ def measure(students, seed):
     seconds = time.perf_counter() - start
     found = {frozenset((p.a, p.b)) for p in pairs}
     hits = len(found & copied)
-    return {"students": students, "seed": seed, "copied_pairs": len(copied), "flagged_pairs": len(found),
-            "precision": round(hits / max(1, len(found)), 3), "recall": round(hits / max(1, len(copied)), 3),
-            "seconds": round(seconds, 2), "tuned_on": seed == 1}
+    return {
+        "students": students,
+        "seed": seed,
+        "copied_pairs": len(copied),
+        "flagged_pairs": len(found),
+        "precision": round(hits / max(1, len(found)), 3),
+        "recall": round(hits / max(1, len(copied)), 3),
+        "seconds": round(seconds, 2),
+        "tuned_on": seed == 1,
+    }
 
 
 def main():
@@ -43,12 +50,20 @@ def main():
     args = parser.parse_args()
     results = [measure(args.students, int(s)) for s in args.seeds.split(",")]
     for r in results:
-        print(f"{r['students']} students, seed {r['seed']}{' (tuned on)' if r['tuned_on'] else ''}: "
-              f"{r['copied_pairs']} copied pairs, {r['flagged_pairs']} flagged, precision {r['precision']:.2f}, "
-              f"recall {r['recall']:.2f}, {r['seconds']:.1f} s")
-    out = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "defaults": {
-        "threshold": similarity.THRESHOLD, "min_tokens": similarity.MIN_TOKENS, "max_share": similarity.MAX_SHARE},
-        "results": results}
+        print(
+            f"{r['students']} students, seed {r['seed']}{' (tuned on)' if r['tuned_on'] else ''}: "
+            f"{r['copied_pairs']} copied pairs, {r['flagged_pairs']} flagged, precision {r['precision']:.2f}, "
+            f"recall {r['recall']:.2f}, {r['seconds']:.1f} s"
+        )
+    out = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "defaults": {
+            "threshold": similarity.THRESHOLD,
+            "min_tokens": similarity.MIN_TOKENS,
+            "max_share": similarity.MAX_SHARE,
+        },
+        "results": results,
+    }
     (Path(__file__).parent / "similarity.json").write_text(json.dumps(out, indent=1) + "\n")
 
 

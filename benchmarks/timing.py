@@ -29,8 +29,7 @@ def ratio(candidate, baseline, **kwargs):
     pairs = []
     repeats = kwargs.pop("repeats", 7)
     for _ in range(repeats):
-        pairs.append((median_seconds(candidate, repeats=1, **kwargs),
-                      median_seconds(baseline, repeats=1, **kwargs)))
+        pairs.append((median_seconds(candidate, repeats=1, **kwargs), median_seconds(baseline, repeats=1, **kwargs)))
     c = statistics.median(p[0] for p in pairs)
     b = statistics.median(p[1] for p in pairs)
     return c, b, c / b

@@ -138,8 +138,11 @@ def renamed_keywords(**old_to_new):
                 if old in kwargs:
                     if new in kwargs:
                         raise TypeError(f"{function.__name__}() got {new!r} and its old name {old!r}; give {new!r}")
-                    warnings.warn(f"{function.__name__}(): the keyword {old!r} is deprecated, use {new!r}",
-                                  DeprecationWarning, stacklevel=2)
+                    warnings.warn(
+                        f"{function.__name__}(): the keyword {old!r} is deprecated, use {new!r}",
+                        DeprecationWarning,
+                        stacklevel=2,
+                    )
                     kwargs[new] = kwargs.pop(old)
             return function(*args, **kwargs)
 

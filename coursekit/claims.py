@@ -83,5 +83,7 @@ def mean_spread(values, digits=3):
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 1 or values.size < 2:
         raise ValueError(f"values must be one number per seed, at least two, got shape {values.shape}")
-    return (f"{values.mean():.{digits}f} ± {values.std():.{digits}f} "
-            f"({values.min():.{digits}f} to {values.max():.{digits}f})")
+    return (
+        f"{values.mean():.{digits}f} ± {values.std():.{digits}f} "
+        f"({values.min():.{digits}f} to {values.max():.{digits}f})"
+    )

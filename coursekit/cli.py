@@ -58,15 +58,13 @@ class _Formatter(argparse.HelpFormatter):
 
     def _get_help_string(self, action):
         text = action.help or ""
-        if action.default not in (None, False, argparse.SUPPRESS) and "default" not in text \
-                and action.option_strings:
+        if action.default not in (None, False, argparse.SUPPRESS) and "default" not in text and action.option_strings:
             text += " (default: %(default)s)"
         return text
 
 
 def _grading_options(args):
-    return {"sandboxed": not args.no_sandbox, "audit_seed": args.audit_seed,
-            "progress": not args.json}
+    return {"sandboxed": not args.no_sandbox, "audit_seed": args.audit_seed, "progress": not args.json}
 
 
 def cmd_grade(args):
@@ -84,9 +82,17 @@ def cmd_grade(args):
             root = changes.dry_run_copy(root, args.assignment, scratch)
         try:
             outcomes, csv_path = class_grade.grade_class(
-                root, args.assignment, jobs=args.jobs, dask=args.dask, timeout=args.timeout,
-                memory_mb=args.memory_mb, audit_timeout=args.audit_timeout,
-                audit_memory_mb=args.audit_memory_mb, only=args.student, **_grading_options(args))
+                root,
+                args.assignment,
+                jobs=args.jobs,
+                dask=args.dask,
+                timeout=args.timeout,
+                memory_mb=args.memory_mb,
+                audit_timeout=args.audit_timeout,
+                audit_memory_mb=args.audit_memory_mb,
+                only=args.student,
+                **_grading_options(args),
+            )
             failure = None
         except GraderError as err:
             if not err.outcomes:
@@ -98,8 +104,10 @@ def cmd_grade(args):
 
             print_after_grading(root, args.assignment, dry_run=args.dry_run)
             if not args.dry_run:
-                print(f"\ngrades written to {csv_path.relative_to(root)} (details in "
-                      f"{csv_path.with_suffix('.json').relative_to(root)}); feedback in feedback/")
+                print(
+                    f"\ngrades written to {csv_path.relative_to(root)} (details in "
+                    f"{csv_path.with_suffix('.json').relative_to(root)}); feedback in feedback/"
+                )
     if failure:
         print(f"coursekit grade: error: {failure}", file=sys.stderr)
         return 3
@@ -109,8 +117,9 @@ def cmd_audit(args):
     from coursekit.grading import class_grade, report
 
     root = _root(args)
-    results = class_grade.audit_class(root, args.assignment, jobs=args.jobs, timeout=args.timeout,
-                                      memory_mb=args.memory_mb, **_grading_options(args))
+    results = class_grade.audit_class(
+        root, args.assignment, jobs=args.jobs, timeout=args.timeout, memory_mb=args.memory_mb, **_grading_options(args)
+    )
     print(report.audit_json(results) if args.json else report.table(list(results.values())))
     failed = [o for o in results.values() if o.status == "grader-error"]
     if failed:  # the grader's failure, not the students': an error of the run
@@ -140,67 +149,96 @@ def cmd_report(args):
 def _add_grading_options(parser, timeout, memory_mb, what):
     parser.add_argument("assignment", help="assignment id, e.g. 00_backprop")
     parser.add_argument("--timeout", type=int, default=timeout, help=f"seconds per submission ({what})")
-    parser.add_argument("--memory-mb", type=int, default=memory_mb,
-                        help=f"resident memory per submission, all its processes together ({what})")
-    parser.add_argument("--jobs", type=int, default=None,
-                        help="submissions graded at once (default: this machine's cores)")
-    parser.add_argument("--no-sandbox", action="store_true",
-                        help="run student code without the OS sandbox (the CSV records it)")
-    parser.add_argument("--audit-seed", type=int, default=None,
-                        help="seed of the audit's hidden cases (default: a fresh one, recorded)")
+    parser.add_argument(
+        "--memory-mb",
+        type=int,
+        default=memory_mb,
+        help=f"resident memory per submission, all its processes together ({what})",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="submissions graded at once (default: this machine's cores)"
+    )
+    parser.add_argument(
+        "--no-sandbox", action="store_true", help="run student code without the OS sandbox (the CSV records it)"
+    )
+    parser.add_argument(
+        "--audit-seed", type=int, default=None, help="seed of the audit's hidden cases (default: a fresh one, recorded)"
+    )
 
 
 def parser():
     formatter = _Formatter
-    p = argparse.ArgumentParser(prog="coursekit", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="coursekit", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--root", help="course root (default: the nearest folder with nbgrader_config.py)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    lab = sub.add_parser("lab", formatter_class=formatter, help="open JupyterLab on notebooks/ "
-                         "(other options are passed to jupyter lab)")
+    lab = sub.add_parser(
+        "lab", formatter_class=formatter, help="open JupyterLab on notebooks/ (other options are passed to jupyter lab)"
+    )
     lab.add_argument("--dry-run", action="store_true", help="print the command, do not run it")
     lab.set_defaults(func=cmd_lab)
 
-    chk = sub.add_parser("check", formatter_class=formatter,
-                         help="run a notebook's visible tests and summarise them (students)")
+    chk = sub.add_parser(
+        "check", formatter_class=formatter, help="run a notebook's visible tests and summarise them (students)"
+    )
     chk.add_argument("notebook", help="path to your notebook, e.g. notebooks/00_backprop/backprop.ipynb")
     chk.add_argument("--timeout", type=int, default=120, help="seconds per cell")
     chk.set_defaults(func=cmd_check)
 
-    rel = sub.add_parser("release", formatter_class=formatter,
-                         help="rebuild and regenerate notebooks/ from solutions/")
+    rel = sub.add_parser("release", formatter_class=formatter, help="rebuild and regenerate notebooks/ from solutions/")
     rel.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     rel.set_defaults(func=cmd_release)
 
-    build = sub.add_parser("build", formatter_class=formatter,
-                           help="rebuild only solutions/<id>/*.ipynb from solutions/<id>.py")
+    build = sub.add_parser(
+        "build", formatter_class=formatter, help="rebuild only solutions/<id>/*.ipynb from solutions/<id>.py"
+    )
     build.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     build.set_defaults(func=cmd_build)
 
-    grade = sub.add_parser("grade", formatter_class=formatter,
-                           help="grade and audit every submission, give feedback, write grades/<id>.csv")
+    grade = sub.add_parser(
+        "grade",
+        formatter_class=formatter,
+        help="grade and audit every submission, give feedback, write grades/<id>.csv",
+    )
     _add_grading_options(grade, 900, 4096, "nbgrader's run")
     grade.add_argument("--audit-timeout", type=int, default=300, help="seconds per submission (the audit)")
     grade.add_argument("--audit-memory-mb", type=int, default=3072, help="resident memory per submission (the audit)")
-    grade.add_argument("--dask", metavar="ADDRESS", default=None,
-                       help="grade on a running Dask cluster, e.g. tcp://scheduler:8786 (pip install -e '.[cluster]')")
-    grade.add_argument("--student", action="append", metavar="NAME",
-                       help="grade only this student (repeat for several); the others' rows are kept")
+    grade.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        help="grade on a running Dask cluster, e.g. tcp://scheduler:8786 (pip install -e '.[cluster]')",
+    )
+    grade.add_argument(
+        "--student",
+        action="append",
+        metavar="NAME",
+        help="grade only this student (repeat for several); the others' rows are kept",
+    )
     grade.add_argument("--json", action="store_true", help="print the results as JSON")
-    grade.add_argument("--dry-run", action="store_true",
-                       help="grade a copy of the course and show what would change; write nothing here")
+    grade.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="grade a copy of the course and show what would change; write nothing here",
+    )
     grade.set_defaults(func=cmd_grade)
 
-    audit = sub.add_parser("audit", formatter_class=formatter,
-                           help="re-run the audit alone: sandboxed, fresh hidden cases, tampering scan")
+    audit = sub.add_parser(
+        "audit", formatter_class=formatter, help="re-run the audit alone: sandboxed, fresh hidden cases, tampering scan"
+    )
     _add_grading_options(audit, 300, 3072, "the audit")
-    audit.add_argument("--json", action="store_true",
-                       help="print {student: {nbgrader_score, audit_score, max_score, flags}}")
+    audit.add_argument(
+        "--json", action="store_true", help="print {student: {nbgrader_score, audit_score, max_score, flags}}"
+    )
     audit.set_defaults(func=cmd_audit)
 
-    rep = sub.add_parser("report", formatter_class=formatter,
-                         help="write an offline HTML report of a graded class (after coursekit grade)")
+    rep = sub.add_parser(
+        "report",
+        formatter_class=formatter,
+        help="write an offline HTML report of a graded class (after coursekit grade)",
+    )
     rep.add_argument("assignment", help="assignment id, e.g. 00_backprop")
     rep.add_argument("--output", default=None, help="HTML file to write (default: grades/<id>.html)")
     rep.add_argument("--json", action="store_true", help="print the report's data as JSON")

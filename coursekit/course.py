@@ -32,9 +32,7 @@ def find_root(start=None):
     for folder in (here, *here.parents):
         if (folder / ROOT_MARKER).exists() and (folder / "solutions").is_dir():
             return folder
-    raise FileNotFoundError(
-        f"no course root (a folder with {ROOT_MARKER} and solutions/) at or above {here}"
-    )
+    raise FileNotFoundError(f"no course root (a folder with {ROOT_MARKER} and solutions/) at or above {here}")
 
 
 def assignments(root):
@@ -116,7 +114,9 @@ def copy_course(root, destination):
     destination.mkdir(parents=True, exist_ok=True)
     shutil.copy2(root / ROOT_MARKER, destination / ROOT_MARKER)
     shutil.copytree(
-        root / "solutions", destination / "solutions", dirs_exist_ok=True,
+        root / "solutions",
+        destination / "solutions",
+        dirs_exist_ok=True,
         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
     )
     return destination
@@ -125,8 +125,11 @@ def copy_course(root, destination):
 def nbgrader(course_dir, *args, timeout=None):
     """Run an nbgrader command in ``course_dir``; returns the CompletedProcess."""
     return subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=course_dir, capture_output=True,
-        text=True, timeout=timeout,
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=course_dir,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 

@@ -74,8 +74,12 @@ def digits(*, seed=0, val_fraction=0.2, test_fraction=0.2, dtype=np.float64):
 
     bunch = load_digits()
     return split_and_standardise(
-        bunch.data, bunch.target, seed=seed, val_fraction=val_fraction,
-        test_fraction=test_fraction, dtype=dtype,
+        bunch.data,
+        bunch.target,
+        seed=seed,
+        val_fraction=val_fraction,
+        test_fraction=test_fraction,
+        dtype=dtype,
     )
 
 
@@ -205,8 +209,16 @@ def _fetch(name, checksum, cache, base_url, timeout):
     return target
 
 
-def fashion_mnist(*, cache_dir=None, seed=0, val_fraction=0.1, dtype=np.float32,
-                  base_url=FASHION_MNIST_URL, checksums=None, timeout=30):
+def fashion_mnist(
+    *,
+    cache_dir=None,
+    seed=0,
+    val_fraction=0.1,
+    dtype=np.float32,
+    base_url=FASHION_MNIST_URL,
+    checksums=None,
+    timeout=30,
+):
     """Fashion-MNIST (70,000 28x28 images, 10 classes), flattened to 784 standardised features.
 
     Files are downloaded once into ``cache_dir`` (default :func:`default_cache_dir`) and

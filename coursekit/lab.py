@@ -17,8 +17,10 @@ def command(root, extra=()):
         extra = extra[1:]
     cmd = [sys.executable, "-m", "jupyter", "lab", str(root / "notebooks"), *extra]
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
-        print("running as root: adding --allow-root (Jupyter refuses root otherwise; "
-              "a normal user account is safer)", file=sys.stderr)
+        print(
+            "running as root: adding --allow-root (Jupyter refuses root otherwise; a normal user account is safer)",
+            file=sys.stderr,
+        )
         cmd.append("--allow-root")
     return cmd
 

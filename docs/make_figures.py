@@ -44,7 +44,9 @@ def main(names):
     for name in names or FIGURES:
         path, marker = FIGURES[name]
         notebook = nbformat.read(ROOT / "solutions" / path, as_version=4)
-        HeadlessClient(notebook, timeout=300, resources={"metadata": {"path": str((ROOT / "solutions" / path).parent)}}).execute()
+        HeadlessClient(
+            notebook, timeout=300, resources={"metadata": {"path": str((ROOT / "solutions" / path).parent)}}
+        ).execute()
         (out / name).write_bytes(first_png(notebook, marker))
         print(f"wrote docs/images/{name}")
 

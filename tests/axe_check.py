@@ -15,11 +15,11 @@ OWN_IN_LAB = ".jp-OutputArea-output, .jp-RenderedMarkdown"
 UPSTREAM = {
     "aria-allowed-attr": "jupyterlab/jupyterlab#16891 (aria-pressed on toolbar jp-buttons whose role is none)",
     "aria-input-field-name": "jupyterlab/jupyterlab#10347 (cell editors have no accessible name; CodeMirror "
-                             "leaves the label to the application: codemirror/dev#1127)",
+    "leaves the label to the application: codemirror/dev#1127)",
     "aria-required-children": "jupyterlab/jupyterlab#14765 (the cells' role=feed, Notebooks for All's ARIA)",
     "button-name": "jupyterlab/jupyterlab#9399 (WCAG 2.1 umbrella issue; here the headings' collapse buttons)",
     "scrollable-region-focusable": "jupyterlab/jupyterlab#9399 (WCAG 2.1 umbrella issue; here the cell editors' "
-                                   "scrollers)",
+    "scrollers)",
 }
 
 
@@ -42,10 +42,12 @@ def serious_violations(page, own=OWN_IN_LAB):
             selector = node["target"][0] if isinstance(node["target"][0], str) else node["target"][0][0]
             mine = own is None or page.evaluate(
                 "([sel, own]) => { const e = document.querySelector(sel); return !!(e && e.closest(own)); }",
-                [selector, own])
+                [selector, own],
+            )
             nodes.append({"target": selector, "html": node["html"][:200], "own": mine})
-        found.append({"rule": violation["id"], "impact": violation["impact"], "help": violation["help"],
-                      "nodes": nodes})
+        found.append(
+            {"rule": violation["id"], "impact": violation["impact"], "help": violation["help"], "nodes": nodes}
+        )
     return found
 
 
@@ -60,6 +62,9 @@ def upstream_violations(found):
     for v in found:
         theirs = [n for n in v["nodes"] if not n["own"]]
         if theirs:
-            out[v["rule"]] = {"count": len(theirs), "upstream": UPSTREAM.get(v["rule"], "not yet filed upstream"),
-                              "examples": [f"{n['target'][-80:]} {n['html'][:120]}" for n in theirs[:3]]}
+            out[v["rule"]] = {
+                "count": len(theirs),
+                "upstream": UPSTREAM.get(v["rule"], "not yet filed upstream"),
+                "examples": [f"{n['target'][-80:]} {n['html'][:120]}" for n in theirs[:3]],
+            }
     return out

@@ -25,9 +25,11 @@ def split_answer(nb):
     i = _index(nb, "softmax_cross_entropy")
     cell = nb["cells"][i]
     helper = copy.deepcopy(cell)
-    helper["source"] = ("def log_probabilities(logits):\n"
-                        "    shifted = logits - logits.max(axis=1, keepdims=True)\n"
-                        "    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))\n")
+    helper["source"] = (
+        "def log_probabilities(logits):\n"
+        "    shifted = logits - logits.max(axis=1, keepdims=True)\n"
+        "    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))\n"
+    )
     cell["id"] = "split-second-half"
     nb["cells"].insert(i, helper)
     return nb
@@ -36,8 +38,16 @@ def split_answer(nb):
 def added_and_moved(nb):
     """A scratch cell added at the end and a markdown cell moved."""
     nb = copy.deepcopy(nb)
-    nb["cells"].append({"cell_type": "code", "id": "scratch", "metadata": {}, "execution_count": None,
-                        "outputs": [], "source": "z = np.array([[1.0, 2.0, 3.0]])\nprint(softmax(z))\n"})
+    nb["cells"].append(
+        {
+            "cell_type": "code",
+            "id": "scratch",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": "z = np.array([[1.0, 2.0, 3.0]])\nprint(softmax(z))\n",
+        }
+    )
     markdown = next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "markdown")
     nb["cells"].insert(len(nb["cells"]) - 1, nb["cells"].pop(markdown))
     return nb

@@ -11,8 +11,10 @@ VALUE = "e => e.matches('.noUi-handle') ? e.getAttribute('aria-valuenow') : (e.v
 def drive_by_keyboard(page, widget):
     """Tab from a focusable point just before the widget to its first control, then press the
     key that changes it. Returns the control's kind, accessible name and the keys pressed."""
-    widget.evaluate("root => { const start = document.createElement('span'); start.tabIndex = 0;"
-                    " start.id = 'coursekit-keyboard-start'; root.prepend(start); start.focus(); }")
+    widget.evaluate(
+        "root => { const start = document.createElement('span'); start.tabIndex = 0;"
+        " start.id = 'coursekit-keyboard-start'; root.prepend(start); start.focus(); }"
+    )
     for _ in range(6):  # labels and readouts may come first
         page.keyboard.press("Tab")
         focused = page.evaluate(
@@ -21,7 +23,9 @@ def drive_by_keyboard(page, widget):
             " const kind = e.matches('.noUi-handle') ? 'slider' : e.tagName.toLowerCase();"
             " const label = e.getAttribute('aria-label') || (e.labels && e.labels[0] && e.labels[0].textContent)"
             "   || e.textContent;"
-            " return [kind, (label || '').trim()]; }", [widget.element_handle(), CONTROLS])
+            " return [kind, (label || '').trim()]; }",
+            [widget.element_handle(), CONTROLS],
+        )
         if focused:
             break
     else:

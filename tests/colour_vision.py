@@ -22,7 +22,7 @@ def ciede2000(lab1, lab2):
     """CIEDE2000 colour difference (Sharma, Wu & Dalal 2005) between two CIELab colours."""
     (l1, a1, b1), (l2, a2, b2) = lab1, lab2
     c_mean = (np.hypot(a1, b1) + np.hypot(a2, b2)) / 2
-    g = 0.5 * (1 - np.sqrt(c_mean ** 7 / (c_mean ** 7 + 25.0 ** 7)))
+    g = 0.5 * (1 - np.sqrt(c_mean**7 / (c_mean**7 + 25.0**7)))
     a1p, a2p = (1 + g) * a1, (1 + g) * a2
     c1p, c2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
     h1p, h2p = np.degrees(np.arctan2(b1, a1p)) % 360, np.degrees(np.arctan2(b2, a2p)) % 360
@@ -35,14 +35,19 @@ def ciede2000(lab1, lab2):
         h_mean = (h1p + h2p) / 2
     else:
         h_mean = (h1p + h2p + 360) / 2 if h1p + h2p < 360 else (h1p + h2p - 360) / 2
-    t = (1 - 0.17 * np.cos(np.radians(h_mean - 30)) + 0.24 * np.cos(np.radians(2 * h_mean))
-         + 0.32 * np.cos(np.radians(3 * h_mean + 6)) - 0.20 * np.cos(np.radians(4 * h_mean - 63)))
+    t = (
+        1
+        - 0.17 * np.cos(np.radians(h_mean - 30))
+        + 0.24 * np.cos(np.radians(2 * h_mean))
+        + 0.32 * np.cos(np.radians(3 * h_mean + 6))
+        - 0.20 * np.cos(np.radians(4 * h_mean - 63))
+    )
     rotation = 30 * np.exp(-(((h_mean - 275) / 25) ** 2))
-    r_c = 2 * np.sqrt(cp_mean ** 7 / (cp_mean ** 7 + 25.0 ** 7))
+    r_c = 2 * np.sqrt(cp_mean**7 / (cp_mean**7 + 25.0**7))
     s_l = 1 + 0.015 * (l_mean - 50) ** 2 / np.sqrt(20 + (l_mean - 50) ** 2)
     s_c, s_h = 1 + 0.045 * cp_mean, 1 + 0.015 * cp_mean * t
     dl, dc, dhh = (l2 - l1) / s_l, (c2p - c1p) / s_c, d_big_h / s_h
-    return float(np.sqrt(dl ** 2 + dc ** 2 + dhh ** 2 - np.sin(np.radians(2 * rotation)) * r_c * dc * dhh))
+    return float(np.sqrt(dl**2 + dc**2 + dhh**2 - np.sin(np.radians(2 * rotation)) * r_c * dc * dhh))
 
 
 def on_white(rgba):
@@ -104,8 +109,9 @@ def smallest_distance(fig, deficiency=None):
     def lab(rgb):
         rgb = np.asarray(rgb, dtype=float)
         if deficiency:
-            rgb = np.clip(cspace_convert(rgb, {"name": "sRGB1+CVD", "cvd_type": deficiency, "severity": 100},
-                                         "sRGB1"), 0, 1)
+            rgb = np.clip(
+                cspace_convert(rgb, {"name": "sRGB1+CVD", "cvd_type": deficiency, "severity": 100}, "sRGB1"), 0, 1
+            )
         return cspace_convert(rgb, "sRGB1", "CIELab")
 
     best = np.inf

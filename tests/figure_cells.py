@@ -15,7 +15,8 @@ PYPLOT_DRAWS = re.compile(r"\bplt\.(subplots|figure|plot|imshow|hist|bar|barh|sc
 
 def cells(source):
     """[(first line number, code)] of the code cells of a percent-format source."""
-    found, start, lines = [], None, []
+    # header: the "# %%" line that opened the cell being collected (None before the first cell).
+    found, start, header, lines = [], None, None, []
     for number, line in enumerate(source.splitlines() + ["# %% end"], 1):
         if line.startswith("# %%"):
             if start is not None and "[markdown]" not in header:
@@ -35,8 +36,9 @@ def plot_names(source):
             if module or item.strip().split(" as ")[0] not in ("caption", "describe", "palette"):
                 names.append(alias)
     for imported in PACKAGE_IMPORT.findall(source):
-        names += [item.split(" as ")[-1].strip() for item in imported.split(",")
-                  if item.split(" as ")[0].strip() == "plots"]
+        names += [
+            item.split(" as ")[-1].strip() for item in imported.split(",") if item.split(" as ")[0].strip() == "plots"
+        ]
     return names
 
 

@@ -73,7 +73,6 @@ def float32_cases(name, count=200):
     """
     ex = grading.exercise(name)
     make_case = ex.make_case.only(np.float32) if isinstance(ex.make_case, Float32Cases) else ex.make_case
-    copy = dataclasses.replace(ex, name=f"{name}.float32", make_case=make_case,
-                               visible_cases=count, hidden_cases=count)
+    copy = dataclasses.replace(ex, name=f"{name}.float32", make_case=make_case, visible_cases=count, hidden_cases=count)
     grading.register(copy)
     return copy.name

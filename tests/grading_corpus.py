@@ -44,18 +44,24 @@ def _prepend(nb, grade_id, code):
 
 # ----- cheats ---------------------------------------------------------------------------
 
+
 def patch_np_testing(nb, release):
     _stub_all(nb, release)
     _prepend(nb, "dense_forward", "np.testing.assert_allclose = lambda *a, **k: None")
 
 
 def always_equal(nb, release):
-    _set(nb, "dense_forward", (
-        "class AlwaysEqual(np.ndarray):\n"
-        "    def __eq__(self, other):\n"
-        "        return True\n\n"
-        "def dense_forward(x, w, b):\n"
-        "    return np.zeros((x.shape[0], w.shape[1])).view(AlwaysEqual), (x, w, b)\n"))
+    _set(
+        nb,
+        "dense_forward",
+        (
+            "class AlwaysEqual(np.ndarray):\n"
+            "    def __eq__(self, other):\n"
+            "        return True\n\n"
+            "def dense_forward(x, w, b):\n"
+            "    return np.zeros((x.shape[0], w.shape[1])).view(AlwaysEqual), (x, w, b)\n"
+        ),
+    )
 
 
 def blank_later_cells(nb, release):
@@ -65,12 +71,17 @@ def blank_later_cells(nb, release):
 
 def ast_transformer(nb, release):
     _stub_all(nb, release)
-    _prepend(nb, "dense_forward", (
-        "import ast\n"
-        "class DropChecks(ast.NodeTransformer):\n"
-        "    def visit_Expr(self, node):\n"
-        "        return None if 'check' in ast.dump(node) else node\n"
-        "get_ipython().ast_transformers.append(DropChecks())"))
+    _prepend(
+        nb,
+        "dense_forward",
+        (
+            "import ast\n"
+            "class DropChecks(ast.NodeTransformer):\n"
+            "    def visit_Expr(self, node):\n"
+            "        return None if 'check' in ast.dump(node) else node\n"
+            "get_ipython().ast_transformers.append(DropChecks())"
+        ),
+    )
 
 
 def rebind_check(nb, release):
@@ -89,9 +100,14 @@ def tampered_test_cells(nb, release):
 
 def calls_reference(nb, release):
     _set(nb, "softmax", "from coursekit.layers.numpy_ref import softmax\n")
-    _set(nb, "dense_forward", (
-        "import coursekit.layers.numpy_ref as ref\n\n"
-        "def dense_forward(x, w, b):\n    return ref.dense_forward(x, w, b)\n"))
+    _set(
+        nb,
+        "dense_forward",
+        (
+            "import coursekit.layers.numpy_ref as ref\n\n"
+            "def dense_forward(x, w, b):\n    return ref.dense_forward(x, w, b)\n"
+        ),
+    )
 
 
 def pasted_reference(nb, release):
@@ -99,7 +115,7 @@ def pasted_reference(nb, release):
 
     source = inspect.getsource(numpy_ref.softmax_cross_entropy)
     source = source.replace('    v.float_array("logits", logits, backend="numpy", ndim=2)\n', "")
-    source = source.replace("    v.integer_labels(\"y\", y, n, c)\n", "")
+    source = source.replace('    v.integer_labels("y", y, n, c)\n', "")
     _set(nb, "softmax_cross_entropy", source)
 
 
@@ -121,29 +137,49 @@ def memory_hog(nb, release):
 
 # ----- honest variants ------------------------------------------------------------------
 
+
 def solution(nb, release):
     pass
 
 
 def float32_arithmetic(nb, release):
-    _set(nb, "dense_forward", (
-        "def dense_forward(x, w, b):\n"
-        "    f = np.float32\n"
-        "    out = x.astype(f) @ w.astype(f) + b.astype(f)\n"
-        "    return out.astype(x.dtype), (x, w, b)\n"))
-    _set(nb, "softmax", (
-        "def softmax(z):\n"
-        "    z32 = (z - z.max(axis=1, keepdims=True)).astype(np.float32)\n"
-        "    e = np.exp(z32)\n"
-        "    return (e / e.sum(axis=1, keepdims=True)).astype(z.dtype)\n"))
+    _set(
+        nb,
+        "dense_forward",
+        (
+            "def dense_forward(x, w, b):\n"
+            "    f = np.float32\n"
+            "    out = x.astype(f) @ w.astype(f) + b.astype(f)\n"
+            "    return out.astype(x.dtype), (x, w, b)\n"
+        ),
+    )
+    _set(
+        nb,
+        "softmax",
+        (
+            "def softmax(z):\n"
+            "    z32 = (z - z.max(axis=1, keepdims=True)).astype(np.float32)\n"
+            "    e = np.exp(z32)\n"
+            "    return (e / e.sum(axis=1, keepdims=True)).astype(z.dtype)\n"
+        ),
+    )
 
 
 def other_formulas(nb, release):
-    _set(nb, "dense_forward", "def dense_forward(x, w, b):\n    return np.einsum('nd,dm->nm', x, w) + b, {'x': x, 'w': w}\n")
-    _set(nb, "softmax", (
-        "def softmax(z):\n"
-        "    m = z.max(axis=1, keepdims=True)\n"
-        "    return np.exp(z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True)))\n"))
+    _set(
+        nb,
+        "dense_forward",
+        "def dense_forward(x, w, b):\n    return np.einsum('nd,dm->nm', x, w) + b, {'x': x, 'w': w}\n",
+    )
+    _set(
+        nb,
+        "softmax",
+        (
+            "def softmax(z):\n"
+            "    m = z.max(axis=1, keepdims=True)\n"
+            "    return np.exp(z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True)))\n"
+        ),
+    )
 
 
 def prints_and_warnings(nb, release):
@@ -151,12 +187,20 @@ def prints_and_warnings(nb, release):
         cell = _cells(nb)[gid]
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         cell["source"] = "import warnings\n" + src.replace(
-            "### BEGIN SOLUTION",
-            "### BEGIN SOLUTION\n    print('debug: called')\n    warnings.warn('is this right?')")
+            "### BEGIN SOLUTION", "### BEGIN SOLUTION\n    print('debug: called')\n    warnings.warn('is this right?')"
+        )
 
 
-CHEATS = [patch_np_testing, always_equal, blank_later_cells, ast_transformer, rebind_check,
-          tampered_test_cells, calls_reference, pasted_reference]
+CHEATS = [
+    patch_np_testing,
+    always_equal,
+    blank_later_cells,
+    ast_transformer,
+    rebind_check,
+    tampered_test_cells,
+    calls_reference,
+    pasted_reference,
+]
 CRASHES = [infinite_loop, sys_exit, os_exit, memory_hog]
 HONEST = [solution, float32_arithmetic, other_formulas, prints_and_warnings]
 

@@ -10,18 +10,27 @@ from grading_corpus import _only
 
 def torch_operator(nb, release, ctx):
     """The built-in softmax, reached through ATen and through a Tensor method."""
-    _only(nb, release, "softmax", '''
+    _only(
+        nb,
+        release,
+        "softmax",
+        """
 import torch
 def softmax(z):
     t = torch.as_tensor(z)
     return torch.ops.aten._softmax(t, 1, False).numpy() if t.shape[0] % 2 else t.softmax(1).numpy()
-''')
+""",
+    )
 
 
 def helper_implementation(nb, release, ctx):
     """Takes softmax out of a coursekit helper that is no reference: the training loop's fast
     cross-entropy kernel (its gradient is softmax minus the one-hot labels)."""
-    _only(nb, release, "softmax", '''
+    _only(
+        nb,
+        release,
+        "softmax",
+        """
 from coursekit.training import numpy_fast
 def softmax(z):
     work, n = np.array(z, copy=True), len(z)
@@ -29,13 +38,18 @@ def softmax(z):
     work *= n
     work[:, 0] += 1
     return work
-''')
+""",
+    )
 
 
 def guard_switched_off(nb, release, ctx):
     """Switches the call guard off (its profiler under another name, torch's modes), then
     calls the built-in softmax."""
-    _only(nb, release, "softmax", '''
+    _only(
+        nb,
+        release,
+        "softmax",
+        """
 import torch
 from sys import setprofile as _quiet
 from torch._C import DisableTorchFunction as _no_functions
@@ -44,23 +58,33 @@ def softmax(z):
     _quiet(None)
     with _no_functions(), _no_dispatch():
         return torch.as_tensor(z).softmax(1).numpy()
-''')
+""",
+    )
 
 
 def builtin_equivalents(nb, release, ctx):
     """The built-in under other names: scikit-learn's softmax, a tensor's log_softmax."""
-    _only(nb, release, "softmax", '''
+    _only(
+        nb,
+        release,
+        "softmax",
+        """
 import torch
 from sklearn.utils.extmath import softmax as _sk
 def softmax(z):
     return _sk(z.copy()) if len(z) % 2 else torch.as_tensor(z).log_softmax(1).exp().numpy()
-''')
+""",
+    )
 
 
 def spy_on_cases(nb, release, ctx):
     """Wraps the exercise's case generator (which runs outside the call guard) to compute the
     built-in's answer for each case as it is drawn, and answers from that table."""
-    _only(nb, release, "softmax", '''
+    _only(
+        nb,
+        release,
+        "softmax",
+        """
 import torch
 from coursekit import grading
 _maker = grading.exercise("layers.softmax").make_case
@@ -73,13 +97,18 @@ def _spy(*args):
 _maker.build = _spy
 def softmax(z):
     return _answers[z.shape, z.tobytes()].copy()
-''')
+""",
+    )
 
 
 def thread_started_early(nb, release, ctx):
     """A worker thread started when the cell runs, before any call guard, computes the
     built-in softmax for the answer."""
-    _only(nb, release, "softmax", '''
+    _only(
+        nb,
+        release,
+        "softmax",
+        """
 import queue, threading
 import torch
 _jobs, _done = queue.Queue(), queue.Queue()
@@ -90,13 +119,18 @@ threading.Thread(target=_work, daemon=True).start()
 def softmax(z):
     _jobs.put(z.copy())
     return _done.get()
-''')
+""",
+    )
 
 
 def forged_audit_result(nb, release, ctx):
     """In the audit's runner: calls the built-in, then rewrites the runner's result through
     its frames (a second archive, no errors, the same outputs) after the real one is written."""
-    _only(nb, release, "softmax", '''
+    _only(
+        nb,
+        release,
+        "softmax",
+        """
 import json, sys, zipfile
 import torch
 _outputs, _close, _done = {}, zipfile.ZipFile.close, []
@@ -121,13 +155,18 @@ def softmax(z):
     if frame is not None:
         _outputs[frame.f_locals["key"] + "/probabilities"] = out
     return out
-''')
+""",
+    )
 
 
 def children_compute_builtin(nb, release, ctx):
     """The built-in computed in child processes, out of the call guard's sight: a forked child
     (SciPy's softmax), ``os.popen`` and ``os.system`` running another Python."""
-    _only(nb, release, "softmax", '''
+    _only(
+        nb,
+        release,
+        "softmax",
+        """
 import os, pickle, sys, tempfile
 def _in_fork(z):
     read, write = os.pipe()
@@ -149,12 +188,17 @@ def softmax(z):
     if route == 0:
         return _in_fork(z)
     return _in_shell(z, os.system if route == 1 else lambda c: os.popen(c).read())
-''')
+""",
+    )
 
 
 def private_aten_spellings(nb, release, ctx):
     """torch's softmax kernel under private ATen names and through attention."""
-    _only(nb, release, "softmax", '''
+    _only(
+        nb,
+        release,
+        "softmax",
+        """
 import torch
 def softmax(z):
     t = torch.as_tensor(z)
@@ -165,13 +209,18 @@ def softmax(z):
         return torch.ops.aten._safe_softmax(t, 1).numpy()
     eye = torch.eye(t.shape[1], dtype=t.dtype)[None]  # softmax(z I) I: attention over the identity
     return torch.nn.functional.scaled_dot_product_attention(t[None], eye, eye, scale=1.0)[0].numpy()
-''')
+""",
+    )
 
 
 def bombed_reply(nb, release, ctx):
     """Writes a frame declaring 10 GB to every pipe it holds, the audit's reply channel among
     them, then answers softmax honestly."""
-    _only(nb, release, "softmax", '''
+    _only(
+        nb,
+        release,
+        "softmax",
+        """
 import os, stat, struct
 def softmax(z):
     for fd in range(3, 64):
@@ -182,4 +231,5 @@ def softmax(z):
             pass
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
-''')
+""",
+    )

@@ -2,14 +2,14 @@
 replace, for the tests of the torch exercise's operator allowlist (in ``check`` and in the
 audit), and a builder that runs it here."""
 
-NETWORK_SETUP = '''
+NETWORK_SETUP = """
 import torch
 from torch import nn
 from coursekit.batchnorm.torch_ref import BatchNorm1d
 from coursekit.init.torch_ref import he_normal
 from coursekit.regularization.torch_ref import Dropout
-'''
-NETWORK = '''
+"""
+NETWORK = """
 def default_network(sizes, *, p_drop=0.2, generator=None):
     EXTRA
     modules = []
@@ -22,7 +22,7 @@ def default_network(sizes, *, p_drop=0.2, generator=None):
                 linear.bias.zero_()
         modules += [linear] if last else [linear, BatchNorm1d(fan_out), nn.ELU(), Dropout(p_drop)]
     return nn.Sequential(*modules)
-'''
+"""
 
 
 def default_network_with(extra):

@@ -4,7 +4,8 @@ term commands' tests (no grading runs)."""
 import csv
 from pathlib import Path
 
-from coursekit.grading.report import COLUMNS, spreadsheet_cell as _cell
+from coursekit.grading.report import COLUMNS
+from coursekit.grading.report import spreadsheet_cell as _cell
 
 ASSIGNMENTS = ("00_backprop", "01_unstable_gradients")
 
@@ -27,6 +28,13 @@ def write_grades(root, assignment_id, rows, extra_columns=()):
         writer = csv.writer(handle)
         writer.writerow(columns)
         for student, row in sorted(rows.items()):
-            full = {"student": student, "score": row.get("score", row["final_score"]), "status": "ok",
-                    "message": "", "audit_score": row["final_score"], "flags": "", **row}
+            full = {
+                "student": student,
+                "score": row.get("score", row["final_score"]),
+                "status": "ok",
+                "message": "",
+                "audit_score": row["final_score"],
+                "flags": "",
+                **row,
+            }
             writer.writerow([_cell(full.get(c, "")) for c in columns])

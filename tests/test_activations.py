@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from coursekit.activations import numpy_ref, torch_ref
+
 from conftest import torch_devices
 
 # name -> (torch built-in, keyword arguments the built-in takes for our alpha)
@@ -73,8 +74,9 @@ def test_derivatives_match_central_differences(rng, name, alpha):
     z = z[np.abs(z) > 1e-3]  # away from the kink, where the difference quotient straddles it
     h = 1e-6
     f = lambda x: _ours(numpy_ref, name, alpha, x)[0]  # noqa: E731
-    np.testing.assert_allclose(_ours(numpy_ref, name, alpha, z)[1], (f(z + h) - f(z - h)) / (2 * h),
-                               rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        _ours(numpy_ref, name, alpha, z)[1], (f(z + h) - f(z - h)) / (2 * h), rtol=1e-6, atol=1e-9
+    )
 
 
 @pytest.mark.parametrize("name, alpha", CASES)
@@ -115,8 +117,12 @@ def test_elu_derivative_identity_and_selu_fixed_point():
 
     density = lambda t: np.exp(-t * t / 2) / np.sqrt(2 * np.pi)  # noqa: E731
     selu = lambda t: float(numpy_ref.selu(np.array([t]))[0])  # noqa: E731
-    moment = lambda k: sum(quad(lambda t: selu(t) ** k * density(t), a, b, epsabs=1e-13)[0]  # noqa: E731
-                           for a, b in ((-np.inf, 0), (0, np.inf)))
+
+    def moment(k):
+        return sum(
+            quad(lambda t: selu(t) ** k * density(t), a, b, epsabs=1e-13)[0] for a, b in ((-np.inf, 0), (0, np.inf))
+        )
+
     assert abs(moment(1)) < 1e-9 and abs(moment(2) - 1) < 1e-9
 
 

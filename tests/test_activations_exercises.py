@@ -13,12 +13,18 @@ CORRECT = {
     "sigmoid": (lambda z: 0.5 * (1 + np.tanh(z / 2)), lambda z: 0.25 / np.cosh(z / 2) ** 2),
     "tanh": (lambda z: np.tanh(z), lambda z: 1 - np.tanh(z) ** 2),
     "relu": (lambda z: np.maximum(z, 0), lambda z: np.heaviside(z, 0).astype(z.dtype)),
-    "leaky_relu": (lambda z, alpha=0.01: np.maximum(z, 0) + alpha * np.minimum(z, 0),
-                   lambda z, alpha=0.01: np.where(z > 0, 1, alpha).astype(z.dtype)),
-    "elu": (lambda z, alpha=1.0: np.where(z > 0, z, alpha * (np.exp(np.minimum(z, 0)) - 1)),
-            lambda z, alpha=1.0: np.where(z > 0, 1, alpha * np.exp(np.minimum(z, 0))).astype(z.dtype)),
-    "selu": (lambda z: SELU_SCALE * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, 0))),
-             lambda z: SELU_SCALE * np.where(z > 0, 1, SELU_ALPHA * np.exp(np.minimum(z, 0)))),
+    "leaky_relu": (
+        lambda z, alpha=0.01: np.maximum(z, 0) + alpha * np.minimum(z, 0),
+        lambda z, alpha=0.01: np.where(z > 0, 1, alpha).astype(z.dtype),
+    ),
+    "elu": (
+        lambda z, alpha=1.0: np.where(z > 0, z, alpha * (np.exp(np.minimum(z, 0)) - 1)),
+        lambda z, alpha=1.0: np.where(z > 0, 1, alpha * np.exp(np.minimum(z, 0))).astype(z.dtype),
+    ),
+    "selu": (
+        lambda z: SELU_SCALE * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, 0))),
+        lambda z: SELU_SCALE * np.where(z > 0, 1, SELU_ALPHA * np.exp(np.minimum(z, 0))),
+    ),
 }
 
 
@@ -61,6 +67,7 @@ def _leaky(alpha_default, negative_slope_grad=None):
 
     def g(z, alpha=alpha_default):
         return np.where(z > 0, 1.0, alpha if negative_slope_grad is None else negative_slope_grad).astype(z.dtype)
+
     return f, g
 
 
@@ -73,29 +80,54 @@ CONVENTIONS = [
     ("tanh", (np.tanh, lambda z: 1 - z**2), "in terms of the output"),
     ("tanh", (np.tanh, lambda z: _sig(z) * (1 - _sig(z))), "logistic's derivative"),
     ("relu", (lambda z: np.maximum(z, 0), lambda z: np.maximum(z, 0)), "the function instead"),
-    ("leaky_relu", (lambda z, alpha=0.01: np.where(z > 0, z, 0.01 * z),
-                    lambda z, alpha=0.01: np.where(z > 0, 1.0, 0.01).astype(z.dtype)), "fixed at 0.01"),
+    (
+        "leaky_relu",
+        (
+            lambda z, alpha=0.01: np.where(z > 0, z, 0.01 * z),
+            lambda z, alpha=0.01: np.where(z > 0, 1.0, 0.01).astype(z.dtype),
+        ),
+        "fixed at 0.01",
+    ),
     ("leaky_relu", _leaky(0.3), "Keras's default slope"),
     ("leaky_relu", _leaky(0.01, negative_slope_grad=0.0), "the ReLU's derivative"),
-    ("leaky_relu", (lambda z, alpha=0.01: np.where(z > 0, alpha * z, z),
-                    lambda z, alpha=0.01: np.where(z > 0, alpha, 1.0).astype(z.dtype)), "positive side"),
-    ("elu", (lambda z, alpha=1.0: np.where(z > 0, z, alpha * np.exp(np.minimum(z, 0))), CORRECT["elu"][1]),
-     "ELU without the -1"),
-    ("elu", (_elu, lambda z, alpha=1.0: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0))).astype(z.dtype)),
-     "exp\\(z\\) without alpha"),
+    (
+        "leaky_relu",
+        (
+            lambda z, alpha=0.01: np.where(z > 0, alpha * z, z),
+            lambda z, alpha=0.01: np.where(z > 0, alpha, 1.0).astype(z.dtype),
+        ),
+        "positive side",
+    ),
+    (
+        "elu",
+        (lambda z, alpha=1.0: np.where(z > 0, z, alpha * np.exp(np.minimum(z, 0))), CORRECT["elu"][1]),
+        "ELU without the -1",
+    ),
+    (
+        "elu",
+        (_elu, lambda z, alpha=1.0: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0))).astype(z.dtype)),
+        "exp\\(z\\) without alpha",
+    ),
     ("elu", (lambda z, alpha=1.0: _elu(z), lambda z, alpha=1.0: CORRECT["elu"][1](z)), "alpha fixed at 1"),
-    ("selu", (lambda z: 1.0507 * _elu(z, 1.6733),
-              lambda z: 1.0507 * np.where(z > 0, 1, 1.6733 * np.exp(np.minimum(z, 0)))),
-     "rounded constants \\(1.0507"),
-    ("selu", (lambda z: 1.05 * _elu(z, 1.67), lambda z: 1.05 * np.where(z > 0, 1, 1.67 * np.exp(np.minimum(z, 0)))),
-     "rounded constants"),
-    ("selu", (lambda z: _elu(z, SELU_ALPHA), lambda z: np.where(z > 0, 1, SELU_ALPHA * np.exp(np.minimum(z, 0)))),
-     "without its scale"),
+    (
+        "selu",
+        (lambda z: 1.0507 * _elu(z, 1.6733), lambda z: 1.0507 * np.where(z > 0, 1, 1.6733 * np.exp(np.minimum(z, 0)))),
+        "rounded constants \\(1.0507",
+    ),
+    (
+        "selu",
+        (lambda z: 1.05 * _elu(z, 1.67), lambda z: 1.05 * np.where(z > 0, 1, 1.67 * np.exp(np.minimum(z, 0)))),
+        "rounded constants",
+    ),
+    (
+        "selu",
+        (lambda z: _elu(z, SELU_ALPHA), lambda z: np.where(z > 0, 1, SELU_ALPHA * np.exp(np.minimum(z, 0)))),
+        "without its scale",
+    ),
 ]
 
 
-@pytest.mark.parametrize("name, answer, convention", CONVENTIONS,
-                         ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize("name, answer, convention", CONVENTIONS, ids=lambda v: v if isinstance(v, str) else "")
 def test_known_slips_fail_and_are_named(name, answer, convention):
     with np.errstate(all="ignore"):
         with pytest.raises(GradingFailure, match=f"Your answer matches .*{convention}"):
@@ -125,8 +157,11 @@ def test_torch_builtins_and_the_reference_earn_nothing():
     with pytest.raises(GradingFailure, match="calls .*sigmoid.*write it yourself"):
         check("activations.sigmoid", lambda z: torch.sigmoid(torch.tensor(z)).numpy(), CORRECT["sigmoid"][1])
     with pytest.raises(GradingFailure, match="calls .*elu.*write it yourself"):
-        check("activations.elu", lambda z, alpha=1.0: torch.nn.functional.elu(torch.tensor(z), alpha).numpy(),
-              CORRECT["elu"][1])
+        check(
+            "activations.elu",
+            lambda z, alpha=1.0: torch.nn.functional.elu(torch.tensor(z), alpha).numpy(),
+            CORRECT["elu"][1],
+        )
     with pytest.raises(GradingFailure, match="calls coursekit.activations.numpy_ref"):
         check("activations.selu", lambda z: numpy_ref.selu(z), CORRECT["selu"][1])
 

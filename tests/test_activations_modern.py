@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 from coursekit.activations import numpy_ref, torch_ref
 from coursekit.gradcheck import numerical_gradient
+
 from conftest import torch_devices
 
 # name, our keyword arguments, the torch built-in
@@ -28,8 +29,9 @@ IDS = ["gelu-default", "gelu-none", "gelu-tanh", "silu", "mish"]
 def _points():
     """Dense near 0 (where the functions bend), wide tails, and exact 0."""
     rng = np.random.default_rng(0)
-    return np.concatenate([np.linspace(-8, 8, 1601), rng.standard_normal(500) * 3,
-                           [-40.0, -20.0, 0.0, 20.0, 40.0, 1e-3, -1e-3]]).reshape(-1, 4)
+    return np.concatenate(
+        [np.linspace(-8, 8, 1601), rng.standard_normal(500) * 3, [-40.0, -20.0, 0.0, 20.0, 40.0, 1e-3, -1e-3]]
+    ).reshape(-1, 4)
 
 
 def _builtin(fn, z, device="cpu"):

@@ -19,20 +19,27 @@ import pytest
 
 from coursekit.grading import audit, sandbox
 from coursekit.grading.audit import extract
+
 from honest_network import NETWORK, NETWORK_SETUP
 
-pytestmark = [pytest.mark.sandbox, pytest.mark.slow,
-              pytest.mark.skipif(sandbox.unavailable_reason() is not None,
-                                 reason=f"no sandbox here: {sandbox.unavailable_reason()}")]
+pytestmark = [
+    pytest.mark.sandbox,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        sandbox.unavailable_reason() is not None, reason=f"no sandbox here: {sandbox.unavailable_reason()}"
+    ),
+]
 
-HONEST_SOFTMAX = '''
+HONEST_SOFTMAX = """
 import numpy as np
 def softmax(z):
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
-'''
+"""
 MARKER = f"coursekit-construction-{os.getpid()}"
-CHILDREN = HONEST_SOFTMAX.replace("def softmax(z):", f'''import os, subprocess, sys
+CHILDREN = HONEST_SOFTMAX.replace(
+    "def softmax(z):",
+    f"""import os, subprocess, sys
 SLEEP = [sys.executable, "-c", "import time; time.sleep(120)", {MARKER!r}]
 def softmax(z):
     tried = []
@@ -47,8 +54,11 @@ def softmax(z):
         except OSError as err:
             tried.append(f"{{name}}: {{err.strerror}}")
     raise RuntimeError("; ".join(tried))
-def _unused(z):''')
-IMPORTS = HONEST_SOFTMAX.replace("def softmax(z):", '''import importlib, sys
+def _unused(z):""",
+)
+IMPORTS = HONEST_SOFTMAX.replace(
+    "def softmax(z):",
+    """import importlib, sys
 def softmax(z):
     sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ not in ("Unavailable", "StubModules")]
     outcomes = []
@@ -64,14 +74,20 @@ def softmax(z):
     libraries = [p for d in sys.path for p in glob.glob(f"{d}/torch/lib/libtorch*.so")]
     outcomes.append(f"torch's libraries: {len(libraries)}")
     raise RuntimeError("; ".join(outcomes))
-def _unused(z):''')
-SEEDS = HONEST_SOFTMAX.replace("def softmax(z):", '''import gc
+def _unused(z):""",
+)
+SEEDS = HONEST_SOFTMAX.replace(
+    "def softmax(z):",
+    """import gc
 def softmax(z):
     found = [o for o in gc.get_objects() if isinstance(o, dict)
              and any(isinstance(o.get(k), int) for k in ("hidden_seed", "visible_seed"))]
     raise RuntimeError(f"seeds found: {len(found)}")
-def _unused(z):''')
-FORGE = HONEST_SOFTMAX + '''
+def _unused(z):""",
+)
+FORGE = (
+    HONEST_SOFTMAX
+    + """
 import io, os, stat, struct
 def _frame(**arrays):
     buffer = io.BytesIO()
@@ -88,7 +104,8 @@ def softmax(z):
         except OSError:
             pass
     return out
-'''
+"""
+)
 FORGERIES = {
     "a reply nobody asked for": "_frame(probabilities=out)",
     "10 GB declared": 'struct.pack(">Q", 10 * 2**30) + b"x" * 4096',
@@ -96,30 +113,56 @@ FORGERIES = {
 }
 
 
-EXTRA_OUTPUT = HONEST_SOFTMAX + '''
+EXTRA_OUTPUT = (
+    HONEST_SOFTMAX
+    + """
 import coursekit.grading.guard as _guard
 _run = _guard.run_student
 def _with_extra(*args, **kwargs):
     outputs, problem = _run(*args, **kwargs)
     return {**(outputs or {}), "an output nobody asked for": np.zeros(3)}, problem
 _guard.run_student = _with_extra
-'''
+"""
+)
 
 
 def _plan(name, role, setup=None):
     """The audit's plan for one exercise, and a release notebook: its setup cell (locked), if
     any, and its test cell."""
-    release = {"cells": [{"cell_type": "code", "id": "test_0", "source": "",
-                          "metadata": {"nbgrader": {"grade": True, "grade_id": "test_0"}}}]}
+    release = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": "test_0",
+                "source": "",
+                "metadata": {"nbgrader": {"grade": True, "grade_id": "test_0"}},
+            }
+        ]
+    }
     if setup:
-        release["cells"].insert(0, {"cell_type": "code", "id": "setup", "source": setup,
-                                    "metadata": {"nbgrader": {"locked": True, "grade_id": "setup"}}})
+        release["cells"].insert(
+            0,
+            {
+                "cell_type": "code",
+                "id": "setup",
+                "source": setup,
+                "metadata": {"nbgrader": {"locked": True, "grade_id": "setup"}},
+            },
+        )
     return audit.plan_for([extract.TestCell("test_0", 2.0, "", [(name, [role])])], release), release
 
 
 def _notebook(release, source):
-    cells = [*release["cells"][:-1], {"cell_type": "code", "id": "answer", "source": source,
-             "metadata": {"nbgrader": {"solution": True, "grade_id": "answer"}}}, release["cells"][-1]]
+    cells = [
+        *release["cells"][:-1],
+        {
+            "cell_type": "code",
+            "id": "answer",
+            "source": source,
+            "metadata": {"nbgrader": {"solution": True, "grade_id": "answer"}},
+        },
+        release["cells"][-1],
+    ]
     return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
 
 
@@ -142,8 +185,11 @@ def test_student_code_in_the_audit_cannot_start_a_process(softmax_audit):
     result = softmax_audit(CHILDREN)
     assert result.audit_score == 0
     failure = result.failures[0]
-    for attempt in ("fork: Operation not permitted", "popen: Operation not permitted",
-                    "subprocess: Operation not permitted"):
+    for attempt in (
+        "fork: Operation not permitted",
+        "popen: Operation not permitted",
+        "subprocess: Operation not permitted",
+    ):
         assert attempt in failure, failure
     assert "system started (32512)" in failure  # system()'s shell could not be executed: status 127
     assert _marked() == []
@@ -151,8 +197,10 @@ def test_student_code_in_the_audit_cannot_start_a_process(softmax_audit):
 
 def test_torch_scipy_and_sklearn_are_not_in_a_numpy_exercises_sandbox(softmax_audit):
     failure = softmax_audit(IMPORTS).failures[0]
-    assert ("torch.nn.functional: ModuleNotFoundError; scipy.special: ModuleNotFoundError; "
-            "sklearn.utils.extmath: ModuleNotFoundError; torch's libraries: 0") in failure, failure
+    assert (
+        "torch.nn.functional: ModuleNotFoundError; scipy.special: ModuleNotFoundError; "
+        "sklearn.utils.extmath: ModuleNotFoundError; torch's libraries: 0"
+    ) in failure, failure
 
 
 def test_the_worker_never_holds_the_seeds(softmax_audit):
@@ -181,12 +229,16 @@ def network_audit():
     return lambda source: audit.audit_notebook(_notebook(release, source), plan, student="s", seed=5)
 
 
-@pytest.mark.parametrize("extra, operator", [
-    ("x = torch.ones(2, 3)", None),
-    ("torch.ops.aten._masked_softmax(torch.ones(2, 3), torch.zeros(2, 3, dtype=torch.bool))", "_masked_softmax"),
-    ("torch.ops.aten._safe_softmax(torch.ones(2, 3), 1)", "_safe_softmax"),
-    ("x = torch.ones(1, 2, 3); torch.nn.functional.scaled_dot_product_attention(x, x, x)", "attention"),
-], ids=["honest", "_masked_softmax", "_safe_softmax", "attention"])
+@pytest.mark.parametrize(
+    "extra, operator",
+    [
+        ("x = torch.ones(2, 3)", None),
+        ("torch.ops.aten._masked_softmax(torch.ones(2, 3), torch.zeros(2, 3, dtype=torch.bool))", "_masked_softmax"),
+        ("torch.ops.aten._safe_softmax(torch.ones(2, 3), 1)", "_safe_softmax"),
+        ("x = torch.ones(1, 2, 3); torch.nn.functional.scaled_dot_product_attention(x, x, x)", "attention"),
+    ],
+    ids=["honest", "_masked_softmax", "_safe_softmax", "attention"],
+)
 def test_a_torch_exercise_allows_its_own_operators_only(network_audit, extra, operator):
     result = network_audit(NETWORK.replace("EXTRA", extra))
     if operator is None:

@@ -12,12 +12,17 @@ import os
 import pytest
 
 from coursekit.grading import audit, sandbox
+
 from honest_network import NETWORK, NETWORK_SETUP
 from test_audit_construction import HONEST_SOFTMAX, _notebook, _plan
 
-pytestmark = [pytest.mark.sandbox, pytest.mark.slow,
-              pytest.mark.skipif(sandbox.unavailable_reason() is not None,
-                                 reason=f"no sandbox here: {sandbox.unavailable_reason()}")]
+pytestmark = [
+    pytest.mark.sandbox,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        sandbox.unavailable_reason() is not None, reason=f"no sandbox here: {sandbox.unavailable_reason()}"
+    ),
+]
 
 
 def _audit(name, role, source, setup=None, **options):
@@ -30,24 +35,33 @@ def _softmax(source, **options):
 
 
 def test_a_helper_of_the_exercises_module_is_the_graders_own_code():
-    result = _softmax("import coursekit\ndef softmax(z):\n"
-                      "    return coursekit.layers.exercises._columnwise_softmax(z.T).T\n")
+    result = _softmax(
+        "import coursekit\ndef softmax(z):\n    return coursekit.layers.exercises._columnwise_softmax(z.T).T\n"
+    )
     assert result.audit_score == 0 and "the grader's own code" in result.failures[0], result.failures
 
 
-@pytest.mark.parametrize("source", [
-    "from coursekit import grading\nsoftmax = grading.exercise('layers.softmax').conventions[1].functions['softmax']\n",
-    "import builtins as b, numpy as np\n_ns = {'np': np}\n"
-    "b.exec(b.__import__('coursekit.grading.synthetic', fromlist=['x']).VARIANTS['softmax']['right'][0], _ns)\n"
-    "softmax = _ns['softmax']\n",
-], ids=["a convention", "exec of the synthetic class's answer"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from coursekit import grading\n"
+        "softmax = grading.exercise('layers.softmax').conventions[1].functions['softmax']\n",
+        "import builtins as b, numpy as np\n_ns = {'np': np}\n"
+        "b.exec(b.__import__('coursekit.grading.synthetic', fromlist=['x']).VARIANTS['softmax']['right'][0], _ns)\n"
+        "softmax = _ns['softmax']\n",
+    ],
+    ids=["a convention", "exec of the synthetic class's answer"],
+)
 def test_an_answer_not_written_in_the_notebook_scores_nothing(source):
     result = _softmax(source)
-    assert result.audit_score == 0 and "is not defined in your notebook" in result.failures[0], result.failures
+    assert result.audit_score == 0, result.failures
+    assert "is not defined in your notebook" in result.failures[0], result.failures
 
 
 def test_the_base_interpreters_site_packages_hold_no_refused_package():
-    source = HONEST_SOFTMAX.replace("def softmax(z):", '''import importlib, site, sys
+    source = HONEST_SOFTMAX.replace(
+        "def softmax(z):",
+        """import importlib, site, sys
 def softmax(z):
     sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ not in ("Unavailable", "StubModules")]
     sys.path += site.getsitepackages([sys.base_prefix]) + ["/usr/lib/python3/dist-packages"]
@@ -61,19 +75,25 @@ def softmax(z):
         except ImportError:
             pass
     raise RuntimeError(f"importable: {found}")
-def _unused(z):''')
+def _unused(z):""",
+    )
     assert "importable: []" in _softmax(source).failures[0]
 
 
 def test_a_thread_started_in_a_cell_is_a_flag():
-    source = HONEST_SOFTMAX + "import threading, time\nthreading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n"
+    source = (
+        HONEST_SOFTMAX
+        + "import threading, time\nthreading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n"
+    )
     result = _softmax(source)
     assert result.audit_score == 0
     assert any("started 1 thread(s)" in f for f in result.flags), result.flags
 
 
 def test_the_worker_cannot_ptrace_or_read_the_collector():
-    source = HONEST_SOFTMAX.replace("def softmax(z):", '''import ctypes, os
+    source = HONEST_SOFTMAX.replace(
+        "def softmax(z):",
+        """import ctypes, os
 def softmax(z):
     libc = ctypes.CDLL(None, use_errno=True)
     attach = libc.ptrace(16, os.getppid(), 0, 0)
@@ -84,38 +104,54 @@ def softmax(z):
     except OSError as err:
         read = err.strerror
     raise RuntimeError(f"ptrace {attach} (errno {errno_attach}); /proc/ppid/mem: {read}")
-def _unused(z):''')
+def _unused(z):""",
+    )
     failure = _softmax(source).failures[0]
     assert "ptrace -1 (errno 1); /proc/ppid/mem: Permission denied" in failure, failure
 
 
 def test_a_large_output_is_refused_before_it_is_read():
-    source = HONEST_SOFTMAX + '''
+    source = (
+        HONEST_SOFTMAX
+        + """
 import coursekit.grading.guard as _guard
 _run = _guard.run_student
 def _padded(*args, **kwargs):
     outputs, problem = _run(*args, **kwargs)
     return {**(outputs or {}), "probabilities": np.ones(10 * 2**20)}, problem
 _guard.run_student = _padded
-'''
+"""
+    )
     result = _softmax(source)
     assert result.audit_score == 0
     assert any("budget" in f for f in result.flags), result.flags
 
 
 def test_a_cancelled_alarm_does_not_hold_the_audit():
-    source = HONEST_SOFTMAX.replace("def softmax(z):", "import signal\ndef softmax(z):\n"
-                                    "    signal.alarm(0)\n    while True:\n        pass\ndef _unused(z):")
+    source = HONEST_SOFTMAX.replace(
+        "def softmax(z):",
+        "import signal\ndef softmax(z):\n    signal.alarm(0)\n    while True:\n        pass\ndef _unused(z):",
+    )
     result = _softmax(source, cell_seconds=3)
     assert result.audit_score == 0 and any("no reply within 13 s" in f for f in result.flags), result.flags
 
 
-@pytest.mark.parametrize("extra, expected", [
-    ("lib = torch.library.custom_op('sneak::twice', mutates_args=())(lambda x: x * 2)\n"
-     "    lib.register_fake(lambda x: x)\n    lib(torch.ones(2))", "sneak::twice"),
-    ("from torch import _C\n    with _C._ExcludeDispatchKeyGuard(_C.DispatchKeySet(_C.DispatchKey.Python)):\n"
-     "        torch.ops.aten._masked_softmax(torch.ones(2, 3), torch.zeros(2, 3, dtype=torch.bool))", "guard-tampering"),
-], ids=["custom operator", "dispatch key excluded"])
+@pytest.mark.parametrize(
+    "extra, expected",
+    [
+        (
+            "lib = torch.library.custom_op('sneak::twice', mutates_args=())(lambda x: x * 2)\n"
+            "    lib.register_fake(lambda x: x)\n    lib(torch.ones(2))",
+            "sneak::twice",
+        ),
+        (
+            "from torch import _C\n    with _C._ExcludeDispatchKeyGuard(_C.DispatchKeySet(_C.DispatchKey.Python)):\n"
+            "        torch.ops.aten._masked_softmax(torch.ones(2, 3), torch.zeros(2, 3, dtype=torch.bool))",
+            "guard-tampering",
+        ),
+    ],
+    ids=["custom operator", "dispatch key excluded"],
+)
 def test_a_torch_exercise_sees_custom_operators_and_excluded_dispatch_keys(extra, expected):
     result = _audit("training.default_network", "default_network", NETWORK.replace("EXTRA", extra), NETWORK_SETUP)
     assert result.audit_score == 0 or any(f.startswith(expected) for f in result.flags), result
@@ -126,5 +162,7 @@ def test_no_attack_left_a_process_behind():
     mine = os.getpid()
     import psutil
 
-    strays = [p for p in psutil.Process(mine).children(recursive=True) if "coursekit.grading.audit" in " ".join(p.cmdline())]
+    strays = [
+        p for p in psutil.Process(mine).children(recursive=True) if "coursekit.grading.audit" in " ".join(p.cmdline())
+    ]
     assert strays == []

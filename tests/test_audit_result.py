@@ -17,7 +17,7 @@ CAP = 2**20
 def _through_a_pipe(**arrays):
     """Bytes of ``np.savez`` written to a pipe, as the runner writes its result."""
     read, write = os.pipe()
-    writer = threading.Thread(target=lambda: (np.savez(os.fdopen(write, "wb"), **arrays)))
+    writer = threading.Thread(target=lambda: np.savez(os.fdopen(write, "wb"), **arrays))
     writer.start()
     chunks = []
     with os.fdopen(read, "rb") as handle:
@@ -29,8 +29,13 @@ def _through_a_pipe(**arrays):
 
 def _honest(score=1.0):
     errors = np.frombuffer(b"{}", dtype=np.uint8)
-    return _through_a_pipe(**{"__errors__": errors, "0/0/probabilities": np.full((2, 3), score),
-                              "0/1/out of your dense_forward": np.ones(2, np.float32)})
+    return _through_a_pipe(
+        **{
+            "__errors__": errors,
+            "0/0/probabilities": np.full((2, 3), score),
+            "0/1/out of your dense_forward": np.ones(2, np.float32),
+        }
+    )
 
 
 def test_the_runners_own_archive_is_read():

@@ -9,11 +9,14 @@ from coursekit.grading import audit, sandbox
 from coursekit.grading.audit import extract
 from coursekit.grading.audit.scan import scan_source
 
-pytestmark = [pytest.mark.sandbox,
-              pytest.mark.skipif(sandbox.unavailable_reason() is not None,
-                                 reason=f"no sandbox here: {sandbox.unavailable_reason()}")]
+pytestmark = [
+    pytest.mark.sandbox,
+    pytest.mark.skipif(
+        sandbox.unavailable_reason() is not None, reason=f"no sandbox here: {sandbox.unavailable_reason()}"
+    ),
+]
 
-HONEST_SEARCH = '''
+HONEST_SEARCH = """
 def random_search(objective, space, n_trials, *, rng):
     trials, best = [], None
     for _ in range(n_trials):
@@ -23,41 +26,55 @@ def random_search(objective, space, n_trials, *, rng):
         if best is None or value < best[1] or (best[1] != best[1] and value == value):
             best = (params, value)
     return best[0], best[1], trials
-'''
-HONEST_LOG_UNIFORM = '''
+"""
+HONEST_LOG_UNIFORM = """
 import numpy as np
 
 def log_uniform(low, high, size=None, *, rng):
     x = np.exp(rng.uniform(np.log(low), np.log(high), size))
     return float(x) if size is None else x
-'''
-LOG_UNIFORM_BY_METHOD = '''
+"""
+LOG_UNIFORM_BY_METHOD = """
 from coursekit.tuning import LogUniform
 
 def log_uniform(low, high, size=None, *, rng):
     draw = LogUniform.sample  # an alias: a stub on the name would not see through it
     return draw(LogUniform(low, high), rng, size)
-'''
-READS_THE_REFERENCE = '''
+"""
+READS_THE_REFERENCE = """
 import os, coursekit
 HERE = os.path.dirname(coursekit.__file__)
 FOUND = [n for n in ("tuning/numpy_ref.py", "tuning/search.py") if os.path.exists(os.path.join(HERE, n))]
 
 def log_uniform(low, high, size=None, *, rng):
     raise RuntimeError(f"reference files visible: {FOUND}") if FOUND else NotImplementedError()
-'''
+"""
 CALLS = [("tuning.log_uniform", ["log_uniform"]), ("tuning.random_search", ["random_search"])]
 
 
-RELEASE = {"cells": [{"cell_type": "code", "id": f"test_{i}", "source": "",
-                      "metadata": {"nbgrader": {"grade": True, "grade_id": f"test_{i}"}}}
-                     for i in range(len(CALLS))]}
+RELEASE = {
+    "cells": [
+        {
+            "cell_type": "code",
+            "id": f"test_{i}",
+            "source": "",
+            "metadata": {"nbgrader": {"grade": True, "grade_id": f"test_{i}"}},
+        }
+        for i in range(len(CALLS))
+    ]
+}
 
 
 def notebook(*sources):
-    cells = [{"cell_type": "code", "id": f"answer{i}", "source": src,
-              "metadata": {"nbgrader": {"solution": True, "grade_id": f"answer{i}"}}}
-             for i, src in enumerate(sources)]
+    cells = [
+        {
+            "cell_type": "code",
+            "id": f"answer{i}",
+            "source": src,
+            "metadata": {"nbgrader": {"solution": True, "grade_id": f"answer{i}"}},
+        }
+        for i, src in enumerate(sources)
+    ]
     cells += RELEASE["cells"]
     return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
 
@@ -76,7 +93,11 @@ def test_a_forbidden_method_scores_nothing_and_other_exercises_may_use_it(tuning
     result = run(tuning_plan, LOG_UNIFORM_BY_METHOD, HONEST_SEARCH)
     assert result.audit_score == 1.0, result.failures  # random search (sampler.sample) keeps its point
     assert result.exercises["tuning.random_search"] == {
-        "visible": True, "hidden": True, "convention": None, "failure": None}
+        "visible": True,
+        "hidden": True,
+        "convention": None,
+        "failure": None,
+    }
     failure = result.exercises["tuning.log_uniform"]["failure"]
     assert failure.startswith("tuning.log_uniform visible case 1") and "LogUniform.sample" in failure
 
@@ -107,11 +128,14 @@ def test_hidden_cases_change_with_the_audit_seed(tuning_plan):
     assert specs[0][name]["hidden_seed"] != specs[1][name]["hidden_seed"]
 
 
-@pytest.mark.parametrize("source", [
-    "import sys\nsys.setprofile(None)",
-    "from sys import settrace\nsettrace(None)",
-    "import threading\nthreading.setprofile(None)",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import sys\nsys.setprofile(None)",
+        "from sys import settrace\nsettrace(None)",
+        "import threading\nthreading.setprofile(None)",
+    ],
+)
 def test_scan_flags_tampering_with_the_profiler(source):
     assert any(flag.startswith("tracing:") for flag in scan_source(source))
 
@@ -120,25 +144,31 @@ def test_scan_leaves_honest_code_alone():
     assert scan_source(HONEST_LOG_UNIFORM) == [] and scan_source(HONEST_SEARCH) == []
 
 
-@pytest.mark.parametrize("source", [
-    "from sys import setprofile as quiet\nquiet(None)",
-    "from torch._C import DisableTorchFunction",
-    "from torch.utils._python_dispatch import _disable_current_modes as off",
-    "import torch\nwith torch._C._DisableTorchDispatch():\n    pass",
-    "import torch\nname = '_disable_current_modes'",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from sys import setprofile as quiet\nquiet(None)",
+        "from torch._C import DisableTorchFunction",
+        "from torch.utils._python_dispatch import _disable_current_modes as off",
+        "import torch\nwith torch._C._DisableTorchDispatch():\n    pass",
+        "import torch\nname = '_disable_current_modes'",
+    ],
+)
 def test_scan_flags_switching_the_call_guard_off(source):
     assert any(flag.startswith("guard-tampering") for flag in scan_source(source)), scan_source(source)
 
 
-@pytest.mark.parametrize("source", [
-    'import os\nos.environ["OMP_NUM_THREADS"] = "1"',
-    "import torch\ntorch.backends.cudnn.deterministic = True",
-    "F = np.zeros((3, 3))\nF[0] = 1",
-    "class Config:\n    def __init__(self, **kw):\n        self.__dict__.update(kw)\n        setattr(self, 'x', 1)",
-    "import gc\ngc.collect()",
-    "import inspect\nprint(inspect.signature(np.exp))",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        'import os\nos.environ["OMP_NUM_THREADS"] = "1"',
+        "import torch\ntorch.backends.cudnn.deterministic = True",
+        "F = np.zeros((3, 3))\nF[0] = 1",
+        "class Config:\n    def __init__(self, **kw):\n        self.__dict__.update(kw)\n        setattr(self, 'x', 1)",
+        "import gc\ngc.collect()",
+        "import inspect\nprint(inspect.signature(np.exp))",
+    ],
+)
 def test_scan_leaves_honest_settings_and_helpers_alone(source):
     assert scan_source(source) == []
 

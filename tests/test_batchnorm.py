@@ -9,6 +9,7 @@ from torch import nn
 
 from coursekit.batchnorm import numpy_ref, torch_ref
 from coursekit.gradcheck import numerical_gradient
+
 from conftest import torch_devices
 
 
@@ -17,8 +18,11 @@ def _case(rng, n=None, d=None, dtype=np.float64):
     d = int(rng.integers(1, 8)) if d is None else d
     x = rng.uniform(-3, 3, d) + rng.uniform(0.2, 4, d) * rng.standard_normal((n, d))
     arrays = {
-        "x": x, "gamma": rng.standard_normal(d), "beta": rng.standard_normal(d),
-        "running_mean": rng.standard_normal(d), "running_var": rng.uniform(0.3, 3, d),
+        "x": x,
+        "gamma": rng.standard_normal(d),
+        "beta": rng.standard_normal(d),
+        "running_mean": rng.standard_normal(d),
+        "running_var": rng.uniform(0.3, 3, d),
     }
     return {k: a.astype(dtype) for k, a in arrays.items()}
 
@@ -57,8 +61,7 @@ def test_torch_matches_F_batch_norm_and_autograd(device, train, seed):
     case = _case(rng)
     momentum, eps = float(rng.uniform(0, 1)), float(10 ** rng.uniform(-6, -1))
     dout = rng.standard_normal(case["x"].shape)
-    out, cache, rm, rv = torch_ref.batchnorm_forward(**_to_torch(case, device), train=train,
-                                                      momentum=momentum, eps=eps)
+    out, cache, rm, rv = torch_ref.batchnorm_forward(**_to_torch(case, device), train=train, momentum=momentum, eps=eps)
     grads = torch_ref.batchnorm_backward(torch.tensor(dout, device=device), cache)
     for mine in (out, rm, rv, *grads):
         assert mine.device.type == device and mine.dtype == torch.float64 and not mine.requires_grad
@@ -216,7 +219,7 @@ def test_module_equals_nn_batchnorm1d_over_training_then_eval(device, dtype, tol
     mine, theirs = _twin_modules(5, device, dtype, affine=affine, momentum=0.25)
     head = torch.randn(5, 3, generator=gen, dtype=dtype).to(device)
     optimisers = [torch.optim.SGD(m.parameters(), lr=0.5) for m in (mine, theirs)] if affine else []
-    for step, n in enumerate([8, 3, 16, 2, 7]):
+    for n in [8, 3, 16, 2, 7]:
         x = (3 * torch.randn(n, 5, generator=gen, dtype=dtype) + 2).to(device)
         outs = []
         for module in (mine, theirs):
@@ -302,8 +305,9 @@ def test_module_trains_an_mlp_like_nn_batchnorm1d():
     histories = []
     for layers in (None, {"batchnorm": torch_ref.BatchNorm1d}):
         model = build_mlp([64, 32, 32, 10], batchnorm=True, layers=layers)
-        histories.append(fit(model, digits, optimizer="sgd", lr=0.1, epochs=2, dtype=torch.float64,
-                             device="cpu", progress=False))
+        histories.append(
+            fit(model, digits, optimizer="sgd", lr=0.1, epochs=2, dtype=torch.float64, device="cpu", progress=False)
+        )
     for key in ("loss", "val_loss", "train_acc", "val_acc"):
         np.testing.assert_allclose(histories[0][key], histories[1][key], rtol=1e-9)
 

@@ -13,6 +13,7 @@ import torch
 
 from coursekit import grading
 from coursekit.grading import GradingFailure, check
+
 from float32_answers import upcast
 
 EXERCISES = ("batchnorm_train_forward", "batchnorm_backward_graph", "batchnorm_backward", "batchnorm_forward")
@@ -61,9 +62,23 @@ def backward_closed(dout, cache):
     return dx, dgamma, dbeta
 
 
-def full_forward(x, gamma, beta, running_mean, running_var, *, train=True, momentum=0.1, eps=1e-5,
-                 keras=False, running_ddof=1, norm_ddof=0, ignore_train=False, no_eps=False,
-                 batch_stats=False):
+def full_forward(
+    x,
+    gamma,
+    beta,
+    running_mean,
+    running_var,
+    *,
+    train=True,
+    momentum=0.1,
+    eps=1e-5,
+    keras=False,
+    running_ddof=1,
+    norm_ddof=0,
+    ignore_train=False,
+    no_eps=False,
+    batch_stats=False,
+):
     if train or ignore_train:
         mu, var = x.mean(0), x.var(0, ddof=norm_ddof)
         keep = momentum if keras else 1 - momentum
@@ -121,13 +136,16 @@ def _expect(name, answers, pattern, hidden=True):
         check(f"batchnorm.{name}", *answers, hidden=hidden)
 
 
-@pytest.mark.parametrize("answer, convention", [
-    (lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, ddof=1), "the unbiased variance in the normalisation"),
-    (lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, eps_on_std=True), "eps added to the standard deviation"),
-    (lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, no_eps=True), "eps left out"),
-    (lambda x, g, b, eps=1e-3: train_forward(x, g, b, eps), r"Keras's eps \(1e-3\)"),
-    (lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, axis=1), r"statistics over the features \(axis=1\)"),
-])
+@pytest.mark.parametrize(
+    "answer, convention",
+    [
+        (lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, ddof=1), "the unbiased variance in the normalisation"),
+        (lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, eps_on_std=True), "eps added to the standard deviation"),
+        (lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, no_eps=True), "eps left out"),
+        (lambda x, g, b, eps=1e-3: train_forward(x, g, b, eps), r"Keras's eps \(1e-3\)"),
+        (lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, axis=1), r"statistics over the features \(axis=1\)"),
+    ],
+)
 def test_train_forward_conventions_are_named(answer, convention):
     _expect("batchnorm_train_forward", (answer,), f"matches {convention}")
     _expect("batchnorm_train_forward", (answer,), f"matches {convention}", hidden=False)
@@ -154,41 +172,65 @@ def _averaged(dout, cache):
 
 
 @pytest.mark.parametrize("name", ["batchnorm_backward_graph", "batchnorm_backward"])
-@pytest.mark.parametrize("answer, convention", [
-    (_constant_statistics, "mu and sigma\\^2 treated as constants"),
-    (_without_variance_path, "sigma\\^2 treated as a constant"),
-    (_without_mean_path, "mu treated as a constant"),
-    (_averaged, "dgamma and dbeta averaged over the batch"),
-])
+@pytest.mark.parametrize(
+    "answer, convention",
+    [
+        (_constant_statistics, "mu and sigma\\^2 treated as constants"),
+        (_without_variance_path, "sigma\\^2 treated as a constant"),
+        (_without_mean_path, "mu treated as a constant"),
+        (_averaged, "dgamma and dbeta averaged over the batch"),
+    ],
+)
 def test_backward_conventions_are_named(name, answer, convention):
     _expect(name, (train_forward, answer), f"matches {convention}")
 
 
-@pytest.mark.parametrize("answer, convention", [
-    (lambda *a, **k: full_forward(*a, **k, running_ddof=0), "the biased running variance"),
-    (lambda *a, **k: full_forward(*a, **k, keras=True), "Keras's momentum convention"),
-    (lambda *a, train=True, momentum=0.99, eps=1e-5: full_forward(*a, train=train, momentum=momentum, eps=eps,
-                                                                   keras=True),
-     r"Keras's defaults \(momentum=0.99 weighting the old statistic\)"),
-    (lambda *a, train=True, momentum=0.99, eps=1e-5: full_forward(*a, train=train, momentum=momentum, eps=eps),
-     "Keras's momentum=0.99 as the default"),
-    (lambda *a, **k: full_forward(*a, **k, norm_ddof=1), "the unbiased variance in the normalisation"),
-    (lambda *a, train=True, momentum=0.1, eps=1e-3: full_forward(*a, train=train, momentum=momentum, eps=eps),
-     r"Keras's eps \(1e-3\)"),
-    (lambda *a, **k: full_forward(*a, **k, ignore_train=True),
-     r"batch statistics and an update at test time \(train=False ignored\)"),
-    (lambda *a, **k: full_forward(*a, **k, batch_stats=True), r"the batch statistics at test time\. With train=False"),
-    (lambda *a, **k: full_forward(*a, **k, no_eps=True), "eps left out"),
-])
+@pytest.mark.parametrize(
+    "answer, convention",
+    [
+        (lambda *a, **k: full_forward(*a, **k, running_ddof=0), "the biased running variance"),
+        (lambda *a, **k: full_forward(*a, **k, keras=True), "Keras's momentum convention"),
+        (
+            lambda *a, train=True, momentum=0.99, eps=1e-5: full_forward(
+                *a, train=train, momentum=momentum, eps=eps, keras=True
+            ),
+            r"Keras's defaults \(momentum=0.99 weighting the old statistic\)",
+        ),
+        (
+            lambda *a, train=True, momentum=0.99, eps=1e-5: full_forward(*a, train=train, momentum=momentum, eps=eps),
+            "Keras's momentum=0.99 as the default",
+        ),
+        (lambda *a, **k: full_forward(*a, **k, norm_ddof=1), "the unbiased variance in the normalisation"),
+        (
+            lambda *a, train=True, momentum=0.1, eps=1e-3: full_forward(*a, train=train, momentum=momentum, eps=eps),
+            r"Keras's eps \(1e-3\)",
+        ),
+        (
+            lambda *a, **k: full_forward(*a, **k, ignore_train=True),
+            r"batch statistics and an update at test time \(train=False ignored\)",
+        ),
+        (
+            lambda *a, **k: full_forward(*a, **k, batch_stats=True),
+            r"the batch statistics at test time\. With train=False",
+        ),
+        (lambda *a, **k: full_forward(*a, **k, no_eps=True), "eps left out"),
+    ],
+)
 def test_full_forward_conventions_are_named(answer, convention):
     _expect("batchnorm_forward", (answer,), f"matches {convention}")
     _expect("batchnorm_forward", (answer,), f"matches {convention}", hidden=False)
 
 
 def test_feedback_explains_the_momentum_convention():
-    keras = lambda *a, **k: full_forward(*a, **k, keras=True)
-    _expect("batchnorm_forward", (keras,), r"(?s)running_mean.*largest error.*momentum weights the NEW batch "
-                                           r"statistic.*decay.*is 1 - momentum")
+    def keras(*a, **k):
+        return full_forward(*a, **k, keras=True)
+
+    _expect(
+        "batchnorm_forward",
+        (keras,),
+        r"(?s)running_mean.*largest error.*momentum weights the NEW batch "
+        r"statistic.*decay.*is 1 - momentum",
+    )
 
 
 def test_unrecognised_wrong_answers_fail_without_a_convention():
@@ -221,8 +263,11 @@ def test_stubs_wrong_returns_and_exceptions():
 
     _expect("batchnorm_train_forward", (stub,), "not implemented yet")
     _expect("batchnorm_train_forward", (lambda x, g, b, eps=1e-5: x,), r"should return \(out, cache\)")
-    _expect("batchnorm_forward", (lambda *a, **k: full_forward(*a, **k)[:3],),
-            r"should return \(out, cache, new_running_mean, new_running_var\), got a tuple of 3")
+    _expect(
+        "batchnorm_forward",
+        (lambda *a, **k: full_forward(*a, **k)[:3],),
+        r"should return \(out, cache, new_running_mean, new_running_var\), got a tuple of 3",
+    )
     _expect("batchnorm_backward", (train_forward, lambda dout, cache: 1 / 0), "raised ZeroDivisionError")
 
 
@@ -251,20 +296,26 @@ def test_torch_builtins_and_autograd_are_refused():
 def test_calling_the_reference_earns_nothing():
     from coursekit.batchnorm import batchnorm_forward
 
-    _expect("batchnorm_forward", (lambda *a, **k: batchnorm_forward(*a, **k),),
-            "calls coursekit.batchnorm.numpy_ref.batchnorm_forward")
+    _expect(
+        "batchnorm_forward",
+        (lambda *a, **k: batchnorm_forward(*a, **k),),
+        "calls coursekit.batchnorm.numpy_ref.batchnorm_forward",
+    )
 
 
 # ----- the backward exercises check the forward pass first ---------------------------------
 
 
 @pytest.mark.parametrize("name", ["batchnorm_backward_graph", "batchnorm_backward"])
-@pytest.mark.parametrize("forward, problem", [
-    (lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, no_eps=True), r"at index \(\d+, \d+\) expected"),
-    (lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, ddof=1), r"at index \(\d+, \d+\) expected"),
-    (upcast(train_forward), r"has dtype float64, expected float32"),
-    (lambda x, g, b, eps=1e-5: (train_forward(x, g, b, eps)[0][:1], train_forward(x, g, b, eps)[1]), "has shape"),
-])
+@pytest.mark.parametrize(
+    "forward, problem",
+    [
+        (lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, no_eps=True), r"at index \(\d+, \d+\) expected"),
+        (lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, ddof=1), r"at index \(\d+, \d+\) expected"),
+        (upcast(train_forward), r"has dtype float64, expected float32"),
+        (lambda x, g, b, eps=1e-5: (train_forward(x, g, b, eps)[0][:1], train_forward(x, g, b, eps)[1]), "has shape"),
+    ],
+)
 def test_a_wrong_forward_pass_is_named_before_the_backward_pass(name, forward, problem):
     backward = CORRECT[name][1]
     with pytest.raises(GradingFailure) as info:
@@ -279,8 +330,13 @@ def test_a_wrong_forward_pass_is_named_before_the_backward_pass(name, forward, p
 def test_forgetting_eps_is_named_on_the_first_case():
     no_eps = lambda x, g, b, eps=1e-5: train_forward(x, g, b, eps, no_eps=True)  # noqa: E731
     for hidden in (False, True):
-        _expect("batchnorm_train_forward", (no_eps,), r"case 1 of (?s:.*)matches eps left out\. Normalise with "
-                                                      r"sqrt\(var \+ eps\)", hidden)
+        _expect(
+            "batchnorm_train_forward",
+            (no_eps,),
+            r"case 1 of (?s:.*)matches eps left out\. Normalise with "
+            r"sqrt\(var \+ eps\)",
+            hidden,
+        )
 
 
 def test_batch_statistics_at_test_time_are_named():

@@ -11,6 +11,7 @@ import torch
 from coursekit.experiments import batchnorm as experiments
 from coursekit.plots import batchnorm as plots
 from coursekit.widgets import batchnorm as widgets
+
 from widget_kernel import assert_redraws
 
 
@@ -20,10 +21,17 @@ def _lines(fig):
 
 def test_widget_displays_its_figure_and_redraws_it_when_a_slider_moves(widget_kernel):
     draw = "draw_running_statistics({}, {}, steps=40)[0]"
-    assert_redraws(widget_kernel, "from coursekit.widgets.batchnorm import draw_running_statistics, "
-                   "running_statistics_widget\nbn = running_statistics_widget(steps=40)\nbn", "bn",
-                   [("", draw.format(8, 0.1)), ("bn.children[0].value = 64", draw.format(64, 0.1)),
-                    ("bn.children[1].value = 0.01", draw.format(64, 0.01))])
+    assert_redraws(
+        widget_kernel,
+        "from coursekit.widgets.batchnorm import draw_running_statistics, "
+        "running_statistics_widget\nbn = running_statistics_widget(steps=40)\nbn",
+        "bn",
+        [
+            ("", draw.format(8, 0.1)),
+            ("bn.children[0].value = 64", draw.format(64, 0.1)),
+            ("bn.children[1].value = 0.01", draw.format(64, 0.01)),
+        ],
+    )
 
 
 def test_widget_result_and_figure_follow_the_sliders():
@@ -41,8 +49,7 @@ def test_widget_result_and_figure_follow_the_sliders():
 
 def test_running_statistics_converge_and_the_biased_update_is_low_by_n_minus_1_over_n():
     for n in (2, 4):
-        trace = experiments.running_statistics_trace(n, 0.05, steps=400, features=200,
-                                                     rng=np.random.default_rng(n))
+        trace = experiments.running_statistics_trace(n, 0.05, steps=400, features=200, rng=np.random.default_rng(n))
         late = slice(200, None)
         np.testing.assert_allclose(trace["mean"][late].mean(), trace["true_mean"], rtol=0.03)
         np.testing.assert_allclose(trace["var"][late].mean(), trace["true_var"], rtol=0.05)
@@ -50,9 +57,12 @@ def test_running_statistics_converge_and_the_biased_update_is_low_by_n_minus_1_o
 
 
 def test_running_statistics_error_shrinks_with_the_batch_size():
-    errors = [experiments.running_statistics_error(
-        experiments.running_statistics_trace(n, 0.1, steps=200, rng=np.random.default_rng(0)))["unbiased"]
-        for n in (4, 64)]
+    errors = [
+        experiments.running_statistics_error(
+            experiments.running_statistics_trace(n, 0.1, steps=200, rng=np.random.default_rng(0))
+        )["unbiased"]
+        for n in (4, 64)
+    ]
     assert errors[1] < errors[0] / 2
 
 

@@ -64,7 +64,9 @@ def gelu_grad(z, approximate="none"):
     if approximate == "tanh":
         inner = math.sqrt(2 / math.pi) * (z + 0.044715 * z**3)
         t = np.tanh(inner)
-        return (0.5 * (1 + t) + 0.5 * z * (1 - t * t) * math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * z**2)).astype(z.dtype)
+        return (0.5 * (1 + t) + 0.5 * z * (1 - t * t) * math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * z**2)).astype(
+            z.dtype
+        )
     return (0.5 * (1 + _erf(z / math.sqrt(2))) + z * np.exp(-z * z / 2) / math.sqrt(2 * math.pi)).astype(z.dtype)
 
 
@@ -224,10 +226,18 @@ MISTAKES = [
     ("beyond.layernorm_forward", (layernorm_unbiased,), "the unbiased variance", False),
     ("beyond.layernorm_forward", (layernorm_eps_outside,), "eps added to the standard deviation", True),
     ("beyond.layernorm_forward", (layernorm_over_batch,), "statistics over the batch axis", False),
-    ("beyond.layernorm_backward", (layernorm_forward, layernorm_backward_constant_statistics),
-     "treated as constants", False),
-    ("beyond.layernorm_backward", (layernorm_forward, layernorm_backward_without_variance),
-     "the path through the variance left out", False),
+    (
+        "beyond.layernorm_backward",
+        (layernorm_forward, layernorm_backward_constant_statistics),
+        "treated as constants",
+        False,
+    ),
+    (
+        "beyond.layernorm_backward",
+        (layernorm_forward, layernorm_backward_without_variance),
+        "the path through the variance left out",
+        False,
+    ),
     ("beyond.gelu", (gelu_always_tanh, gelu_grad_always_tanh), "the tanh approximation where the exact", False),
     ("beyond.gelu", (gelu_sigmoid, gelu_sigmoid_grad), "the sigmoid approximation", False),
     ("beyond.gelu", (gelu, gelu_grad_cdf_only), "without the product rule, gelu_grad = Phi(z)", False),
@@ -240,8 +250,9 @@ MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize("name, functions, named, hidden_only", MISTAKES,
-                         ids=[f"{m[0].split('.')[1]}-{m[2][:30]}" for m in MISTAKES])
+@pytest.mark.parametrize(
+    "name, functions, named, hidden_only", MISTAKES, ids=[f"{m[0].split('.')[1]}-{m[2][:30]}" for m in MISTAKES]
+)
 def test_each_recognised_mistake_fails_and_is_named(name, functions, named, hidden_only):
     message = _failure(name, *functions, hidden=True)
     assert "Your answer matches" in message and named in message.split("Your answer matches", 1)[1], message
@@ -322,7 +333,9 @@ def test_calling_torch_builtins_earns_nothing():
 def test_calling_the_references_earns_nothing():
     from coursekit.optimizers import numpy_ref
 
-    message = _failure("beyond.adamw_step", numpy_ref.adam_init,
-                       lambda w, dw, st, weight_decay, lr, **h: numpy_ref.adam_step(
-                           w * (1 - lr * weight_decay), dw, st, lr=lr, **h))
+    message = _failure(
+        "beyond.adamw_step",
+        numpy_ref.adam_init,
+        lambda w, dw, st, weight_decay, lr, **h: numpy_ref.adam_step(w * (1 - lr * weight_decay), dw, st, lr=lr, **h),
+    )
     assert "coursekit.optimizers.numpy_ref.adam_step" in message

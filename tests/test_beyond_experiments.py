@@ -51,8 +51,15 @@ def test_train_draws_its_dropout_masks_from_its_seed_and_leaves_the_global_gener
 
 def test_train_runs_after_step_once_per_step_and_learns(digits):
     model, calls = nets.mlp([64, 16, 10]), []
-    hist = nets.train(model, digits.x_train[:200], digits.y_train[:200], epochs=3, batch_size=50,
-                      after_step=calls.append, evaluate=lambda m: nets.accuracy(m, digits.x_val, digits.y_val))
+    hist = nets.train(
+        model,
+        digits.x_train[:200],
+        digits.y_train[:200],
+        epochs=3,
+        batch_size=50,
+        after_step=calls.append,
+        evaluate=lambda m: nets.accuracy(m, digits.x_val, digits.y_val),
+    )
     assert len(calls) == 12 and all(c is model for c in calls)
     assert hist["loss"][-1] < hist["loss"][0] and len(hist["score"]) == 3
 
@@ -105,8 +112,9 @@ def test_calibration_error_and_nll_by_hand():
 
 def test_spread_by_distance_bands():
     points = np.array([[0.0, 0.0], [0.5, 0.0], [3.0, 0.0]])
-    rows = uncertainty.spread_by_distance(points, np.array([1.0, 2.0, 4.0]), np.zeros((1, 2)),
-                                          edges=(0.0, 0.25, 1.0, np.inf))
+    rows = uncertainty.spread_by_distance(
+        points, np.array([1.0, 2.0, 4.0]), np.zeros((1, 2)), edges=(0.0, 0.25, 1.0, np.inf)
+    )
     assert rows == [(0.0, 0.25, 1, 1.0), (0.25, 1.0, 1, 2.0), (1.0, np.inf, 1, 4.0)]
 
 
@@ -155,7 +163,9 @@ def test_silent_units_pass_no_gradient_through_relu_and_some_through_silu():
         with torch.no_grad():
             model[0].bias[:2], model[0].bias[2:] = -3.0, 3.0  # two units negative for every input, two positive
             model[0].weight.mul_(0.01)
-        silent, width, passed = activations.silent_units(model, name, np.random.default_rng(0).standard_normal((20, 2)))[0]
+        silent, width, passed = activations.silent_units(
+            model, name, np.random.default_rng(0).standard_normal((20, 2))
+        )[0]
         assert (silent, width) == (2, 4)
         assert (passed > 0.05) if passes else passed == 0
 
@@ -163,7 +173,7 @@ def test_silent_units_pass_no_gradient_through_relu_and_some_through_silu():
 def test_silent_units_take_every_activation_the_nets_offer_and_name_a_wrong_one():
     x = np.random.default_rng(0).standard_normal((20, 2))
     for name in nets.ACTIVATIONS:
-        (silent, width, _), = activations.silent_units(nets.mlp([2, 4, 2], activation=name), name, x)
+        ((silent, width, _),) = activations.silent_units(nets.mlp([2, 4, 2], activation=name), name, x)
         assert width == 4 and 0 <= silent <= 4
     with pytest.raises(ValueError, match="activation must be one of .* got 'swish'"):
         activations.silent_units(nets.mlp([2, 4, 2]), "swish", x)

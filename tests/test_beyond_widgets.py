@@ -85,8 +85,9 @@ class FakeTrainer:
 
 def test_max_norm_widget_trains_once_per_radius_and_shows_its_error(moons):
     trainer = FakeTrainer()
-    box = demo.max_norm_explorer(moons, radii=(0.5, 2.0, 8.0), known={2.0: _fake_result(2.0)}, train=trainer,
-                                 initial=2.0, steps=7)
+    box = demo.max_norm_explorer(
+        moons, radii=(0.5, 2.0, 8.0), known={2.0: _fake_result(2.0)}, train=trainer, initial=2.0, steps=7
+    )
     assert trainer.calls == []  # the initial radius was known
     text, images = _displayed(box)
     assert images == 1 and text == "radius 2: validation error 12.0%, largest incoming-weight norm 2\n"

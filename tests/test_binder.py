@@ -16,8 +16,8 @@ BINDER = ROOT / "binder"
 
 
 def _requirements():
-    lines = [l.split("#")[0].strip() for l in (BINDER / "requirements.txt").read_text().splitlines()]
-    return [l for l in lines if l]
+    lines = [line.split("#")[0].strip() for line in (BINDER / "requirements.txt").read_text().splitlines()]
+    return [line for line in lines if line]
 
 
 def _pyproject_dependencies():
@@ -30,11 +30,11 @@ def test_binder_installs_the_package_itself():
 
 
 def test_binder_pins_a_cpu_torch_that_pyproject_accepts():
-    pins = [Requirement(l) for l in _requirements() if l.startswith("torch")]
+    pins = [Requirement(line) for line in _requirements() if line.startswith("torch")]
     assert len(pins) == 1
     (version,) = [Version(s.version) for s in pins[0].specifier]
     assert version.local == "cpu", "Binder needs the CPU wheel; the CUDA one does not fit"
-    assert any(l.startswith("--extra-index-url") and "whl/cpu" in l for l in _requirements())
+    assert any(line.startswith("--extra-index-url") and "whl/cpu" in line for line in _requirements())
     assert _pyproject_dependencies()["torch"].specifier.contains(version.public)
 
 
@@ -58,8 +58,9 @@ def test_readme_badge_opens_the_first_notebook():
     readme = (ROOT / "README.md").read_text()
     badge = re.search(r"\(https://mybinder\.org/v2/gh/[^)]*\)", readme)
     assert badge, "README needs a Binder badge"
-    assert "urlpath=lab/tree/notebooks/00_backprop/backprop.ipynb" in badge.group(0) or \
-        "urlpath=lab%2Ftree%2Fnotebooks%2F00_backprop%2Fbackprop.ipynb" in badge.group(0)
+    assert "urlpath=lab/tree/notebooks/00_backprop/backprop.ipynb" in badge.group(
+        0
+    ) or "urlpath=lab%2Ftree%2Fnotebooks%2F00_backprop%2Fbackprop.ipynb" in badge.group(0)
 
 
 def _news_settings():

@@ -32,6 +32,7 @@ import pytest
 
 from coursekit import course
 from coursekit.jupyter_settings import lab_environment
+
 from axe_check import coursekit_violations, serious_violations, upstream_violations
 from browser_keyboard import drive_by_keyboard
 from conftest import ROOT, finished_student_notebook
@@ -55,8 +56,11 @@ def widget_assignments(root=ROOT):
     found = []
     for assignment_id in course.assignments(root):
         path = Path(root) / "notebooks" / assignment_id / course.notebook_name(assignment_id)
-        if path.exists() and any("coursekit.widgets" in "".join(cell["source"])
-                                 for cell in json.loads(path.read_text())["cells"] if cell["cell_type"] == "code"):
+        if path.exists() and any(
+            "coursekit.widgets" in "".join(cell["source"])
+            for cell in json.loads(path.read_text())["cells"]
+            if cell["cell_type"] == "code"
+        ):
             found.append(assignment_id)
     return found
 
@@ -74,13 +78,30 @@ class Lab:
         """Serve ``folder``; keep the user's config and settings in ``state`` (new: a fresh install)."""
         self.folder, port = folder, _free_port()
         self.base = f"http://127.0.0.1:{port}"
-        env = {**lab_environment(), "JUPYTER_CONFIG_DIR": str(state / "config"),
-               "JUPYTERLAB_SETTINGS_DIR": str(state / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(state / "workspaces"),
-               "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+        env = {
+            **lab_environment(),
+            "JUPYTER_CONFIG_DIR": str(state / "config"),
+            "JUPYTERLAB_SETTINGS_DIR": str(state / "settings"),
+            "JUPYTERLAB_WORKSPACES_DIR": str(state / "workspaces"),
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        }
         self.server = subprocess.Popen(
-            [sys.executable, "-m", "jupyter", "lab", "--allow-root", "--no-browser", f"--port={port}",
-             "--ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={folder}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+            [
+                sys.executable,
+                "-m",
+                "jupyter",
+                "lab",
+                "--allow-root",
+                "--no-browser",
+                f"--port={port}",
+                "--ip=127.0.0.1",
+                f"--IdentityProvider.token={TOKEN}",
+                f"--ServerApp.root_dir={folder}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
         for _ in range(240):
             try:
                 self.api("status")
@@ -141,7 +162,9 @@ def run_all(page, sync_api):
     page.wait_for_function(
         "() => ![...document.querySelectorAll('.jp-InputPrompt')].some(e => e.textContent.includes('*'))"
         " && document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='idle']\")",
-        timeout=300_000, polling=1000)
+        timeout=300_000,
+        polling=1000,
+    )
 
 
 def page_errors(page):
@@ -165,7 +188,8 @@ def move_a_control(page, widget):
         return "toggle"
     widget.locator("select").first.evaluate(
         "s => { s.selectedIndex = (s.selectedIndex + 1) % s.options.length;"
-        " s.dispatchEvent(new Event('change', {bubbles: true})); }")
+        " s.dispatchEvent(new Event('change', {bubbles: true})); }"
+    )
     return "dropdown"
 
 
@@ -177,7 +201,8 @@ def check_widgets(page, assignment_id, artefacts, sync_api):
         (controls moved, problems).
     """
     roots = page.locator(".jp-Cell-outputArea > .jp-OutputArea-child > .jp-OutputArea-output").filter(
-        has=page.locator(".widget-output"))  # a cell's widgets, not its progress bars
+        has=page.locator(".widget-output")
+    )  # a cell's widgets, not its progress bars
     checked, problems = [], []
     for i in range(roots.count()):
         widget = roots.nth(i)
@@ -192,7 +217,10 @@ def check_widgets(page, assignment_id, artefacts, sync_api):
         try:
             page.wait_for_function(
                 "([root, old]) => { const img = root.querySelector('.widget-output img');"
-                " return img && img.src !== old; }", arg=[widget.element_handle(), before], timeout=60_000)
+                " return img && img.src !== old; }",
+                arg=[widget.element_handle(), before],
+                timeout=60_000,
+            )
         except sync_api.TimeoutError:
             problems.append(f"widget {i}: the image in its own output did not change when its {how} moved")
         widget.screenshot(path=str(artefacts / f"{assignment_id}-widget{i}.png"))
@@ -229,9 +257,17 @@ def test_every_widget_redraws_in_chromium(artefacts, tmp_path):
     failures, report, axe = {}, {}, {}
     try:
         with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run"])
+            browser = p.chromium.launch(
+                executable_path=str(CHROMIUM),
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
+            )
             axe["landing page"] = check_landing_page(browser, lab, failures)
             for assignment_id in assignments:
                 start = time.monotonic()
@@ -241,7 +277,10 @@ def test_every_widget_redraws_in_chromium(artefacts, tmp_path):
                     run_all(page, sync_api)
                     checked, problems = check_widgets(page, assignment_id, artefacts, sync_api)
                     found = serious_violations(page)
-                    axe[assignment_id] = {"coursekit": coursekit_violations(found), "jupyterlab": upstream_violations(found)}
+                    axe[assignment_id] = {
+                        "coursekit": coursekit_violations(found),
+                        "jupyterlab": upstream_violations(found),
+                    }
                     errors = problems + page_errors(page) + axe[assignment_id]["coursekit"]
                     if page.get_by_text(NEWS_TOAST).count():
                         errors.append(f"JupyterLab's news toast is shown ({NEWS_TOAST!r})")
@@ -262,7 +301,8 @@ def test_every_widget_redraws_in_chromium(artefacts, tmp_path):
             browser.close()
     finally:
         lab.close()
-    (artefacts / "report.json").write_text(json.dumps({"checked": report, "failures": failures, "axe": axe},
-                                                      indent=1, ensure_ascii=False))
+    (artefacts / "report.json").write_text(
+        json.dumps({"checked": report, "failures": failures, "axe": axe}, indent=1, ensure_ascii=False)
+    )
     print(f"\nbrowser test: {report}; screenshots in {artefacts}")
     assert not failures, failures

@@ -9,14 +9,16 @@ import sys
 import pytest
 
 from coursekit import course
+
 from conftest import ROOT
 
 SUBCOMMANDS = ("build", "release", "check", "grade", "audit", "report", "lab", "export", "similarity", "validate")
 
 
 def run(*args, cwd=ROOT, timeout=600):
-    return subprocess.run([sys.executable, "-m", "coursekit.cli", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "coursekit.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=timeout
+    )
 
 
 @pytest.mark.parametrize("sub", SUBCOMMANDS)
@@ -66,8 +68,10 @@ def test_help_shows_defaults_and_no_markup():
 def test_lab_opens_the_release_folder_and_passes_options_on():
     out = run("lab", "--dry-run").stdout
     assert "jupyter lab" in out and str(ROOT / "notebooks") in out
-    for args in (["lab", "--dry-run", "--no-browser", "--port", "8890"],
-                 ["lab", "--dry-run", "--", "--no-browser", "--port", "8890"]):
+    for args in (
+        ["lab", "--dry-run", "--no-browser", "--port", "8890"],
+        ["lab", "--dry-run", "--", "--no-browser", "--port", "8890"],
+    ):
         result = run(*args)
         assert result.returncode == 0, result.stderr
         assert "--no-browser --port 8890" in result.stdout and " -- " not in result.stdout
@@ -106,8 +110,10 @@ def test_check_grades_an_edited_test_cell_as_released(tmp_path):
     for cell in nb["cells"]:
         meta = cell["metadata"].get("nbgrader", {})
         if meta.get("grade_id") == "softmax":
-            cell["source"] = ("def softmax(z):\n    e = np.exp(z - z.max(axis=0, keepdims=True))\n"
-                              "    return e / e.sum(axis=0, keepdims=True)\n")
+            cell["source"] = (
+                "def softmax(z):\n    e = np.exp(z - z.max(axis=0, keepdims=True))\n"
+                "    return e / e.sum(axis=0, keepdims=True)\n"
+            )
         if meta.get("grade_id") == "test_dense_forward":
             cell["source"] = 'print("skipped")'
     nb["cells"] = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") != "dense_backward"]
@@ -115,8 +121,10 @@ def test_check_grades_an_edited_test_cell_as_released(tmp_path):
     result = run("check", str(path), cwd=work)
     assert result.returncode == 1
     assert "✓ layers.dense_forward" in result.stdout  # the grader grades the restored test, which passes
-    assert "you edited this test cell; the grader puts it back as released and grades that, and the " \
-           "restored test passes" in result.stdout
+    assert (
+        "you edited this test cell; the grader puts it back as released and grades that, and the "
+        "restored test passes" in result.stdout
+    )
     assert "✗ layers.dense_backward" in result.stdout
     assert "the answer cell 'dense_backward' is missing from your notebook (deleted?)" in result.stdout
     assert "Your answer matches a column-wise softmax" in result.stdout  # never cut off

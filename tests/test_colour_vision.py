@@ -15,10 +15,10 @@ import pytest
 
 pytest.importorskip("colorspacious", reason="colorspacious is in the dev extra: pip install -e '.[dev]'")
 
+from coursekit.plots import palette  # noqa: E402
+
 from colour_vision import DEFICIENCIES, ciede2000, series_colours, smallest_distance  # noqa: E402
 from figure_catalog import FIGURES  # noqa: E402
-
-from coursekit.plots import palette  # noqa: E402
 
 THRESHOLD = 10.0
 

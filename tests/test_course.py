@@ -14,6 +14,7 @@ import pytest
 
 from coursekit import course
 from coursekit.grading import class_grade, sandbox
+
 from conftest import ROOT, finished_student_notebook
 
 ASSIGNMENTS = course.assignments(ROOT)
@@ -41,8 +42,13 @@ def test_each_released_notebook_says_what_its_answers_may_use(assignment_id):
     calls = extract.test_cells(json.loads((ROOT / "solutions" / assignment_id / name).read_text()))
     expected = may_use_sentence([grading.exercise(n) for cell in calls for n, _ in cell.calls])
     release = json.loads((ROOT / "notebooks" / assignment_id / name).read_text())
-    text = " ".join(" ".join(c["source"] if isinstance(c["source"], str) else "".join(c["source"])
-                             for c in release["cells"] if c["cell_type"] == "markdown").split())
+    text = " ".join(
+        " ".join(
+            c["source"] if isinstance(c["source"], str) else "".join(c["source"])
+            for c in release["cells"]
+            if c["cell_type"] == "markdown"
+        ).split()
+    )
     assert expected in text
 
 

@@ -72,8 +72,7 @@ def fake_fashion(tmp_path):
 
 def test_fashion_mnist_reads_cached_idx_files(fake_fashion):
     cache, sums = fake_fashion
-    split = data.fashion_mnist(cache_dir=cache, checksums=sums, val_fraction=0.25,
-                               base_url="http://127.0.0.1:9/")
+    split = data.fashion_mnist(cache_dir=cache, checksums=sums, val_fraction=0.25, base_url="http://127.0.0.1:9/")
     assert split.x_train.shape == (15, 784) and split.x_val.shape == (5, 784)
     assert split.x_test.shape == (6, 784) and split.y_test.tolist() == list(range(6))
     assert split.x_train.dtype == np.float32
@@ -89,21 +88,21 @@ def test_fashion_mnist_offline_error_names_the_default(fake_fashion, tmp_path_fa
     _, sums = fake_fashion
     empty = tmp_path_factory.mktemp("empty")
     with pytest.raises(data.DatasetUnavailable, match=r"offline default is coursekit.data.digits\(\)"):
-        data.fashion_mnist(cache_dir=empty, checksums=sums, base_url=f"http://127.0.0.1:{_free_port()}/",
-                           timeout=2)
+        data.fashion_mnist(cache_dir=empty, checksums=sums, base_url=f"http://127.0.0.1:{_free_port()}/", timeout=2)
 
 
 def test_fashion_mnist_rejects_a_corrupt_cache(fake_fashion):
     cache, sums = fake_fashion
     (cache / "train-labels-idx1-ubyte.gz").write_bytes(b"corrupt")
     with pytest.raises(data.DatasetUnavailable):
-        data.fashion_mnist(cache_dir=cache, checksums=sums, base_url=f"http://127.0.0.1:{_free_port()}/",
-                           timeout=2)
+        data.fashion_mnist(cache_dir=cache, checksums=sums, base_url=f"http://127.0.0.1:{_free_port()}/", timeout=2)
 
 
 def test_official_checksums_are_listed():
     assert set(data.FASHION_MNIST_FILES) == {
-        "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
     }
     assert all(len(v) == 32 for v in data.FASHION_MNIST_FILES.values())

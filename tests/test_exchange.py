@@ -19,14 +19,20 @@ from pathlib import Path
 import pytest
 
 from coursekit.grading import sandbox, synthetic
+
 from conftest import ROOT
 
 AID = synthetic.ASSIGNMENT
 CAN_RUN = os.name == "posix" and os.geteuid() == 0 and shutil.which("useradd") and shutil.which("setpriv")
-pytestmark = [pytest.mark.notebook, pytest.mark.sandbox, pytest.mark.slow,
-              pytest.mark.skipif(not CAN_RUN, reason="needs root, useradd and setpriv to create the "
-                                                     "two student accounts (CI runs as root)"),
-              pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here")]
+pytestmark = [
+    pytest.mark.notebook,
+    pytest.mark.sandbox,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CAN_RUN, reason="needs root, useradd and setpriv to create the two student accounts (CI runs as root)"
+    ),
+    pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +62,26 @@ def _hidden_home_binds():
 
 def as_student(student, home, *argv):
     name, uid, gid = student
-    cmd = [sandbox.bwrap_binary(), "--bind", "/", "/", *_hidden_home_binds(), "--dev-bind", "/dev", "/dev",
-           "--proc", "/proc", "--", "setpriv", f"--reuid={uid}", f"--regid={gid}", "--init-groups", "--",
-           sys.executable, *argv]
+    cmd = [
+        sandbox.bwrap_binary(),
+        "--bind",
+        "/",
+        "/",
+        *_hidden_home_binds(),
+        "--dev-bind",
+        "/dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--",
+        "setpriv",
+        f"--reuid={uid}",
+        f"--regid={gid}",
+        "--init-groups",
+        "--",
+        sys.executable,
+        *argv,
+    ]
     env = {"HOME": str(home), "USER": name, "PATH": os.environ["PATH"], "LANG": "C.UTF-8"}
     return subprocess.run(cmd, cwd=home, env=env, capture_output=True, text=True, timeout=300)
 
@@ -103,9 +126,13 @@ def _exchange(students, top):
     root = synthetic.make_course(ROOT, top / "course")
     os.chmod(root, 0o700)  # the instructor's course: no student may enter
     nbgrader(root, "release_assignment", AID, exchange=exchange)
-    answers = [{g: v["right"][0] for g, v in synthetic.VARIANTS.items()},
-               {"dense_forward": synthetic.VARIANTS["dense_forward"]["right"][0],
-                "softmax": synthetic.VARIANTS["softmax"]["columns"][0]}]
+    answers = [
+        {g: v["right"][0] for g, v in synthetic.VARIANTS.items()},
+        {
+            "dense_forward": synthetic.VARIANTS["dense_forward"]["right"][0],
+            "softmax": synthetic.VARIANTS["softmax"]["columns"][0],
+        },
+    ]
     homes = []
     for student, answer in zip(students, answers):
         home = top / f"home-{student[0]}"
@@ -118,8 +145,12 @@ def _exchange(students, top):
         assert edited.returncode == 0, edited.stderr
         nbgrader(home, "submit", AID, student=student, home=home, exchange=exchange)
     nbgrader(root, "collect", AID, exchange=exchange)
-    grade = subprocess.run([sys.executable, "-m", "coursekit.cli", "--root", str(root), "grade", AID, "--jobs", "2"],
-                           capture_output=True, text=True, timeout=900)
+    grade = subprocess.run(
+        [sys.executable, "-m", "coursekit.cli", "--root", str(root), "grade", AID, "--jobs", "2"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert grade.returncode == 0, grade.stderr[-3000:]
     nbgrader(root, "release_feedback", AID, exchange=exchange)
     for student, home in zip(students, homes):
@@ -147,7 +178,7 @@ def test_grades_follow_what_each_student_wrote(exchanged):
 
 def test_each_student_fetches_their_own_feedback(exchanged):
     _, _, pairs = exchanged
-    for (name, *_), home in pairs:
+    for (_, *_), home in pairs:
         pages = list((home / AID / "feedback").rglob("*.html"))
         assert len(pages) == 1, pages
         assert "Score" in pages[0].read_text()
@@ -157,15 +188,20 @@ def test_a_student_cannot_read_a_classmates_submission_or_the_course(exchanged):
     root, exchange, pairs = exchanged
     (alice, home_a), (bob, home_b) = pairs
     inbound = exchange / "coursekit" / "inbound"
-    snoop = as_student(bob, home_b, "-c", f"""
+    snoop = as_student(
+        bob,
+        home_b,
+        "-c",
+        f"""
 import os
-for path in [{str(inbound)!r}, {str(root / 'gradebook.db')!r}, {str(root / 'submitted')!r}, {str(home_a)!r},
+for path in [{str(inbound)!r}, {str(root / "gradebook.db")!r}, {str(root / "submitted")!r}, {str(home_a)!r},
              {str(home_a / AID / synthetic.NOTEBOOK)!r}]:
     try:
         open(path, 'rb').read(1) if os.path.isfile(path) or not os.path.exists(path) else os.listdir(path)
         print('READ', path)
     except OSError:
         print('denied', path)
-""")
+""",
+    )
     assert snoop.returncode == 0, snoop.stderr
     assert "READ" not in snoop.stdout, snoop.stdout

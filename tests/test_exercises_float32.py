@@ -15,6 +15,10 @@ import re
 import numpy as np
 import pytest
 
+from coursekit import grading
+from coursekit.grading import GradingFailure, check
+from coursekit.grading.exercise_tools import Float32Cases
+
 import test_activations_exercises as activations
 import test_batchnorm_exercises as batchnorm
 import test_gradcheck_exercises as gradcheck
@@ -22,9 +26,6 @@ import test_layers_exercises as layers
 import test_optimizers_exercises as optimizers
 import test_regularization_exercises as regularization
 import test_unstable_gradients_exercises as unstable
-from coursekit import grading
-from coursekit.grading.exercise_tools import Float32Cases
-from coursekit.grading import GradingFailure, check
 from float32_answers import float32_cases, float64_inside, upcast
 
 ANSWERS = {
@@ -35,9 +36,16 @@ ANSWERS = {
     **{f"activations.{name}": answers for name, answers in activations.CORRECT.items()},
     **{f"batchnorm.{name}": answers for name, answers in batchnorm.CORRECT.items()},
     **optimizers.CORRECT,
-    **{name: regularization.CORRECT[name] for name in (
-        "regularization.l1_penalty", "regularization.l2_penalty", "regularization.dropout_forward",
-        "regularization.dropout_backward", "regularization.gaussian_noise")},
+    **{
+        name: regularization.CORRECT[name]
+        for name in (
+            "regularization.l1_penalty",
+            "regularization.l2_penalty",
+            "regularization.dropout_forward",
+            "regularization.dropout_backward",
+            "regularization.gaussian_noise",
+        )
+    },
 }
 ALTERNATING = [name for name in ANSWERS if isinstance(grading.exercise(name).make_case, Float32Cases)]
 CASES = 100  # visible-like and as many hidden-like float32 cases per answer

@@ -17,8 +17,9 @@ def test_escaped_dollars_and_unreadable_formulas_are_left_alone():
 def test_the_preprocessor_changes_markdown_cells_only():
     import nbformat
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("$x^2$"),
-                                         nbformat.v4.new_code_cell("price = '$x$'")])
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("$x^2$"), nbformat.v4.new_code_cell("price = '$x$'")]
+    )
     nb, _ = MathToMathML().preprocess(nb, {})
     assert nb.cells[0].source.startswith("<math") and nb.cells[1].source == "price = '$x$'"
 
@@ -39,9 +40,17 @@ def test_student_html_and_scripts_do_not_reach_the_feedback():
     from coursekit.grading.feedback_math import SafeStudentContent
 
     code = nbformat.v4.new_code_cell("x")
-    code.outputs = [nbformat.v4.new_output("display_data", data={
-        "text/html": "<script>alert(1)</script>", "application/javascript": "alert(1)",
-        "text/plain": "<IPython.core.display.HTML object>", "image/png": "iVBOR"})]
+    code.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "text/html": "<script>alert(1)</script>",
+                "application/javascript": "alert(1)",
+                "text/plain": "<IPython.core.display.HTML object>",
+                "image/png": "iVBOR",
+            },
+        )
+    ]
     mine = nbformat.v4.new_markdown_cell("<script>alert(2)</script> and $x$")
     theirs = nbformat.v4.new_markdown_cell("<b>instructions</b>")
     theirs.metadata["nbgrader"] = {"locked": True}

@@ -9,13 +9,14 @@ import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
 import pytest
-from figure_cells import figure_cells
-from figure_catalog import FIGURES
 
-from conftest import ROOT
 from coursekit.grading import class_report
 from coursekit.grading.feedback_math import NO_DESCRIPTION, SafeStudentContent
 from coursekit.plots import caption, describe
+
+from conftest import ROOT
+from figure_catalog import FIGURES
+from figure_cells import figure_cells
 
 IMG = re.compile(r"<img\b[^>]*>")
 ALT = re.compile(r'\balt="([^"]*)"')
@@ -73,11 +74,21 @@ def test_every_figure_cell_prints_a_description(source):
 
 
 def test_the_class_report_gives_each_figure_its_description_as_alt_text():
-    data = {"assignment": "00_backprop", "graded_at": "now", "audit_seed": 1, "sandboxed": True, "students": 3,
-            "max_score": 2.0, "final_scores": {"a": 0.0, "b": 2.0, "c": 2.0}, "statuses": {"ok": 3},
-            "exercises": {"layers.softmax": {"graded": 3, "visible_pass_rate": 1.0, "hidden_pass_rate": 2 / 3,
-                                             "conventions": []}},
-            "review": {}, "seconds": {"a": 5.0, "b": 6.0, "c": 7.5}}
+    data = {
+        "assignment": "00_backprop",
+        "graded_at": "now",
+        "audit_seed": 1,
+        "sandboxed": True,
+        "students": 3,
+        "max_score": 2.0,
+        "final_scores": {"a": 0.0, "b": 2.0, "c": 2.0},
+        "statuses": {"ok": 3},
+        "exercises": {
+            "layers.softmax": {"graded": 3, "visible_pass_rate": 1.0, "hidden_pass_rate": 2 / 3, "conventions": []}
+        },
+        "review": {},
+        "seconds": {"a": 5.0, "b": 6.0, "c": 7.5},
+    }
     images = IMG.findall(class_report.render(data))
     alts = [ALT.search(img).group(1) for img in images]
     assert len(images) == 3 and all(alts), images
@@ -88,8 +99,10 @@ def test_feedback_images_get_the_cells_description_as_alt_text():
     from nbconvert import HTMLExporter
 
     described = nbformat.v4.new_code_cell("caption()")
-    described.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBOR", "text/plain": "fig"}),
-                         nbformat.v4.new_output("stream", name="stdout", text="Figure: loss falls from 2 to 1.\n")]
+    described.outputs = [
+        nbformat.v4.new_output("display_data", data={"image/png": "iVBOR", "text/plain": "fig"}),
+        nbformat.v4.new_output("stream", name="stdout", text="Figure: loss falls from 2 to 1.\n"),
+    ]
     bare = nbformat.v4.new_code_cell("plt.plot(x)")
     bare.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBOR"})]
     exporter = HTMLExporter(template_name="classic")  # nbgrader's feedback template extends it

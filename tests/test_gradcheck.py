@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from coursekit.gradcheck import numpy_ref, torch_ref
+
 from conftest import torch_devices
 
 

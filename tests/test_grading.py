@@ -130,12 +130,18 @@ def test_calling_the_reference_earns_nothing():
     [
         ("layers.softmax", lambda z: np.exp(z) / np.exp(z).sum(1, keepdims=True), "without subtracting"),
         ("layers.softmax", lambda z: np.exp(z - z.max(0)) / np.exp(z - z.max(0)).sum(0), "column-wise"),
-        ("layers.softmax_cross_entropy",
-         lambda l, y: tuple(v * len(y) for v in softmax_cross_entropy(l, y)), "summed over the batch"),
-        ("gradcheck.numerical_gradient",
-         lambda f, x, h=1e-5: np.array([(f(x + h * e.reshape(x.shape)) - f(x)) / h
-                                        for e in np.eye(x.size)]).reshape(x.shape),
-         "forward differences"),
+        (
+            "layers.softmax_cross_entropy",
+            lambda logits, y: tuple(v * len(y) for v in softmax_cross_entropy(logits, y)),
+            "summed over the batch",
+        ),
+        (
+            "gradcheck.numerical_gradient",
+            lambda f, x, h=1e-5: np.array([(f(x + h * e.reshape(x.shape)) - f(x)) / h for e in np.eye(x.size)]).reshape(
+                x.shape
+            ),
+            "forward differences",
+        ),
     ],
 )
 def test_known_alternative_conventions_are_named(name, answer, convention):

@@ -25,13 +25,18 @@ import pytest
 import coursekit
 from coursekit.grading import class_grade, sandbox, synthetic
 from coursekit.grading.errors import GraderError
+
 from conftest import ROOT
 
 AID = synthetic.ASSIGNMENT
 RIGHT = {exercise: "right" for exercise in synthetic.VARIANTS}
 BLANK = {exercise: synthetic.BLANK for exercise in synthetic.VARIANTS}
-pytestmark = [pytest.mark.notebook, pytest.mark.sandbox, pytest.mark.slow,
-              pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here")]
+pytestmark = [
+    pytest.mark.notebook,
+    pytest.mark.sandbox,
+    pytest.mark.slow,
+    pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here"),
+]
 
 GRADE_SCRIPT = """
 import json, sys
@@ -48,10 +53,17 @@ def _venv_under_tmp(base):
     venv, link = base / "venv", base / "link"
     subprocess.run([sys._base_executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     package_copy = base / "course copy" / "src"
-    shutil.copytree(Path(coursekit.__file__).parent, package_copy / "coursekit",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    purelib = Path(subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                                  capture_output=True, text=True, check=True).stdout.strip())
+    shutil.copytree(
+        Path(coursekit.__file__).parent, package_copy / "coursekit", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    purelib = Path(
+        subprocess.run(
+            [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     (purelib / "coursekit-test.pth").write_text(f"{package_copy}\n" + "\n".join(site.getsitepackages()) + "\n")
     (venv / "share").symlink_to(Path(sys.prefix) / "share")  # nbconvert's templates
     link.symlink_to(venv)
@@ -67,14 +79,33 @@ def test_grading_works_from_a_clone_and_a_venv_under_tmp_behind_a_link_with_a_lo
         synthetic.write_submission(root, "blank", BLANK)
         long_tmp = base / ("t" * 60) / ("u" * 60)
         long_tmp.mkdir(parents=True)
-        env = {**os.environ, "TMPDIR": str(long_tmp),
-               "PATH": f"{python.parent}:{Path(sys.executable).parent}:{os.environ['PATH']}"}
+        env = {
+            **os.environ,
+            "TMPDIR": str(long_tmp),
+            "PATH": f"{python.parent}:{Path(sys.executable).parent}:{os.environ['PATH']}",
+        }
         env.pop("PYTHONPATH", None)
-        where = subprocess.run([str(python), "-c", "import coursekit, sys; print(coursekit.__file__, sys.prefix, sep='|')"],
-                               capture_output=True, text=True, env=env, check=True, cwd=base).stdout.strip().split("|")
+        where = (
+            subprocess.run(
+                [str(python), "-c", "import coursekit, sys; print(coursekit.__file__, sys.prefix, sep='|')"],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=True,
+                cwd=base,
+            )
+            .stdout.strip()
+            .split("|")
+        )
         assert where == [str(package_copy / "coursekit" / "__init__.py"), str(python.parent.parent)]
-        done = subprocess.run([str(python), "-c", GRADE_SCRIPT, str(root), AID], capture_output=True,
-                              text=True, env=env, timeout=600, cwd=base)
+        done = subprocess.run(
+            [str(python), "-c", GRADE_SCRIPT, str(root), AID],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+            cwd=base,
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         grades = json.loads(done.stdout.strip().splitlines()[-1])
         full = synthetic.MAX_SCORE
@@ -113,7 +144,9 @@ def graded(tmp_path_factory):
     synthetic.write_submission(root, "other", BLANK)
     outcomes, csv_path = class_grade.grade_class(root, AID, jobs=2, progress=False, audit_seed=3)
     assert {o.student: (o.status, o.final_score) for o in outcomes} == {
-        "honest": ("ok", synthetic.MAX_SCORE), "other": ("ok", 0.0)}
+        "honest": ("ok", synthetic.MAX_SCORE),
+        "other": ("ok", 0.0),
+    }
     return root
 
 
@@ -124,7 +157,9 @@ def _fingerprint(root):
 
 
 @pytest.mark.parametrize("marker", ["ipykernel_launcher", "coursekit.grading.audit.runner"])
-def test_a_grader_that_cannot_start_python_writes_no_score_and_keeps_earlier_grades(graded, marker, tmp_path, monkeypatch):
+def test_a_grader_that_cannot_start_python_writes_no_score_and_keeps_earlier_grades(
+    graded, marker, tmp_path, monkeypatch
+):
     root = graded
     before = _fingerprint(root)
     synthetic.write_submission(root, "other", RIGHT)  # re-handed in, now right: must not be graded 0
@@ -137,8 +172,12 @@ def test_a_grader_that_cannot_start_python_writes_no_score_and_keeps_earlier_gra
     rows = {r["student"]: r for r in csv.DictReader((Path(root) / "grades" / f"{AID}.csv").open())}
     assert rows["other"]["final_score"] == "0.0" and rows["other"]["status"] == "ok"  # the earlier grade
     assert _fingerprint(root)["gradebook.db"] == before["gradebook.db"]
-    cli = subprocess.run([sys.executable, "-m", "coursekit.cli", "--root", str(root), "grade", AID,
-                          "--student", "other"], capture_output=True, text=True, env=os.environ)
+    cli = subprocess.run(
+        [sys.executable, "-m", "coursekit.cli", "--root", str(root), "grade", AID, "--student", "other"],
+        capture_output=True,
+        text=True,
+        env=os.environ,
+    )
     assert cli.returncode == 3, cli.stderr[-2000:]
     assert "the grader failed for 1 student(s) before their code ran (other)" in cli.stderr
     assert "grader-error" in cli.stdout
@@ -146,8 +185,12 @@ def test_a_grader_that_cannot_start_python_writes_no_score_and_keeps_earlier_gra
     assert "registering the assignment; 1 submission(s) to grade" in cli.stderr
     assert "1/1" in cli.stderr  # the bar moved when the student finished
     if marker == "coursekit.grading.audit.runner":  # the audit alone fails the same way
-        audit = subprocess.run([sys.executable, "-m", "coursekit.cli", "--root", str(root), "audit", AID],
-                               capture_output=True, text=True, env=os.environ)
+        audit = subprocess.run(
+            [sys.executable, "-m", "coursekit.cli", "--root", str(root), "audit", AID],
+            capture_output=True,
+            text=True,
+            env=os.environ,
+        )
         assert audit.returncode == 3 and "before their code ran" in audit.stderr, audit.stderr[-2000:]
     assert _fingerprint(root)["gradebook.db"] == before["gradebook.db"]
 
@@ -156,8 +199,12 @@ def test_a_sandbox_that_cannot_start_python_stops_grade_before_anyone_is_graded(
     root = graded
     before = _fingerprint(root)
     env = {**os.environ, "COURSEKIT_BWRAP": _broken_bwrap(tmp_path, "")}
-    cli = subprocess.run([sys.executable, "-m", "coursekit.cli", "--root", str(root), "grade", AID],
-                         capture_output=True, text=True, env=env)
+    cli = subprocess.run(
+        [sys.executable, "-m", "coursekit.cli", "--root", str(root), "grade", AID],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert cli.returncode == 2, cli.stderr[-2000:]
     assert "the sandbox starts, but Python inside it failed" in cli.stderr
     assert "not of any student" in cli.stderr

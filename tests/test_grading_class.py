@@ -10,13 +10,18 @@ import sys
 import pytest
 
 from coursekit.grading import class_grade, class_report, sandbox, synthetic
+
 from axe_check import coursekit_violations, serious_violations
 from conftest import ROOT
 
 AID = synthetic.ASSIGNMENT
 SEED = 20261130
-pytestmark = [pytest.mark.notebook, pytest.mark.sandbox, pytest.mark.slow,
-              pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here")]
+pytestmark = [
+    pytest.mark.notebook,
+    pytest.mark.sandbox,
+    pytest.mark.slow,
+    pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here"),
+]
 
 
 def _grade(root, **options):
@@ -58,8 +63,7 @@ def test_two_at_a_time_gives_the_same_grades(graded):
 def test_a_dask_local_cluster_gives_the_same_grades(graded):
     distributed = pytest.importorskip("distributed")
     root, _, one, _, _ = graded
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         on_dask, _ = _grade(root, dask=cluster.scheduler_address)
     assert on_dask == one
 
@@ -85,8 +89,11 @@ def test_the_class_report_shows_scores_exercises_reviews_and_times(graded, tmp_p
     assert sum(k for _, k in ce["conventions"]) == named
     crashed = {s for s, e in expected.items() if e.status == "crashed"}
     assert crashed <= set(data["review"]) and "crashed" in page
-    cli = subprocess.run([sys.executable, "-m", "coursekit.cli", "--root", str(root), "report", AID, "--json"],
-                         capture_output=True, text=True)
+    cli = subprocess.run(
+        [sys.executable, "-m", "coursekit.cli", "--root", str(root), "report", AID, "--json"],
+        capture_output=True,
+        text=True,
+    )
     assert cli.returncode == 0 and json.loads(cli.stdout)["students"] == len(expected)
 
 
@@ -94,10 +101,13 @@ def test_report_errors_name_the_problem(tmp_path):
     from coursekit import course
 
     root = course.copy_course(ROOT, tmp_path)
-    for args, message in ((["report", "00_backprop"], "has not been graded yet"),
-                          (["report", "99_nope"], "unknown assignment")):
-        result = subprocess.run([sys.executable, "-m", "coursekit.cli", "--root", str(root), *args],
-                                capture_output=True, text=True)
+    for args, message in (
+        (["report", "00_backprop"], "has not been graded yet"),
+        (["report", "99_nope"], "unknown assignment"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "coursekit.cli", "--root", str(root), *args], capture_output=True, text=True
+        )
         assert result.returncode == 2 and message in result.stderr, result.stderr
 
 
@@ -108,13 +118,18 @@ def test_without_a_sandbox_grade_refuses_and_no_sandbox_is_recorded(graded, monk
     monkeypatch.setenv("COURSEKIT_BWRAP", "/nonexistent/bwrap")
     sandbox.unavailable_reason.cache_clear()
     try:
-        refused = subprocess.run([sys.executable, "-m", "coursekit.cli", "--root", str(root), "grade", AID],
-                                 capture_output=True, text=True, env=os.environ)
+        refused = subprocess.run(
+            [sys.executable, "-m", "coursekit.cli", "--root", str(root), "grade", AID],
+            capture_output=True,
+            text=True,
+            env=os.environ,
+        )
         assert refused.returncode == 2
         assert "no bubblewrap (bwrap) executable was found" in refused.stderr and "--no-sandbox" in refused.stderr
         student = next(s for s, e in sorted(expected.items()) if e.status == "ok")
-        outcomes, csv_path = class_grade.grade_class(root, AID, only=[student], sandboxed=False, timeout=300,
-                                                     audit_seed=SEED, progress=False)
+        outcomes, csv_path = class_grade.grade_class(
+            root, AID, only=[student], sandboxed=False, timeout=300, audit_seed=SEED, progress=False
+        )
     finally:
         sandbox.unavailable_reason.cache_clear()
     (outcome,) = outcomes
@@ -140,16 +155,19 @@ def test_the_class_report_renders_in_chromium_with_its_figures(graded, tmp_path)
     root, expected, _, _, _ = graded
     path, _ = class_report.write(root, AID, output=tmp_path / "report.html")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=str(chromium),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        )
         page = browser.new_page(viewport={"width": 1100, "height": 900}, offline=True)
         page.goto(path.as_uri())
         drawn = page.eval_on_selector_all("img", "imgs => imgs.map(i => [i.id, i.complete && i.naturalWidth])")
         assert sorted(i for i, _ in drawn) == ["exercises", "scores", "seconds"]
         assert all(width > 100 for _, width in drawn), drawn
         assert page.locator("table").count() >= 1 and f"{len(expected)} students" in page.inner_text("body")
-        page.screenshot(path=str(os.environ.get("COURSEKIT_REPORT_SCREENSHOT") or tmp_path / "report.png"),
-                        full_page=True)
+        page.screenshot(
+            path=str(os.environ.get("COURSEKIT_REPORT_SCREENSHOT") or tmp_path / "report.png"), full_page=True
+        )
         if importlib.util.find_spec("axe_playwright_python"):  # the dev extra brings it
             feedback = sorted((root / "feedback").glob(f"*/{AID}/*.html"))
             assert feedback, "no feedback page was written"

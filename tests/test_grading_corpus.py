@@ -17,19 +17,25 @@ import sysconfig
 import psutil
 import pytest
 
-import attack_corpus as attacks
-import grading_corpus as corpus
 from coursekit import course
 from coursekit.grading import class_grade, gradebook, report, sandbox
+
+import attack_corpus as attacks
+import grading_corpus as corpus
 from conftest import ROOT
 
 AID = corpus.ASSIGNMENT
 NAME = course.notebook_name(AID)
 FULL = corpus.MAX_SCORE
 VARIANTS = corpus.CHEATS + corpus.CRASHES + corpus.HONEST
-pytestmark = [pytest.mark.notebook, pytest.mark.sandbox, pytest.mark.slow,
-              pytest.mark.skipif(sandbox.unavailable_reason() is not None,
-                                 reason=f"no sandbox here: {sandbox.unavailable_reason()}")]
+pytestmark = [
+    pytest.mark.notebook,
+    pytest.mark.sandbox,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        sandbox.unavailable_reason() is not None, reason=f"no sandbox here: {sandbox.unavailable_reason()}"
+    ),
+]
 
 
 def _sha(path):
@@ -58,7 +64,9 @@ def _write_class(root, ctx):
     for attack in attacks.ATTACKS + attacks.HONEST:
         folder = root / "submitted" / attack.__name__ / AID
         folder.mkdir(parents=True)
-        (folder / NAME).write_text(corpus.make(lambda nb, rel: attack(nb, rel, ctx), solution_nb, release_nb))
+        (folder / NAME).write_text(
+            corpus.make(lambda nb, rel, attack=attack: attack(nb, rel, ctx), solution_nb, release_nb)
+        )
     bad = root / "submitted" / "malformed" / AID
     bad.mkdir(parents=True)
     (bad / NAME).write_text("{ this is not json")
@@ -78,20 +86,35 @@ def graded(tmp_path_factory):
     course.generate(root, AID)
     gradebook.register(root, AID)
     victim = root / "submitted" / "solution" / AID / NAME
-    ctx = {"root": root, "home": home, "marker": f"coursekit-attack-{os.getpid()}",
-           "site": sysconfig.get_paths()["purelib"], "package": sandbox.coursekit_dir(),
-           "table": attacks.lookup(),
-           "targets": [victim, root / "submitted" / "write_everywhere" / AID / NAME,
-                       root / "gradebook.db", root / course.ROOT_MARKER, root / "solutions" / AID / NAME]}
+    ctx = {
+        "root": root,
+        "home": home,
+        "marker": f"coursekit-attack-{os.getpid()}",
+        "site": sysconfig.get_paths()["purelib"],
+        "package": sandbox.coursekit_dir(),
+        "table": attacks.lookup(),
+        "targets": [
+            victim,
+            root / "submitted" / "write_everywhere" / AID / NAME,
+            root / "gradebook.db",
+            root / course.ROOT_MARKER,
+            root / "solutions" / AID / NAME,
+        ],
+    }
     _write_class(root, ctx)
-    watched = [victim, root / "submitted" / "write_everywhere" / AID / NAME, root / course.ROOT_MARKER,
-               root / "solutions" / AID / NAME]
+    watched = [
+        victim,
+        root / "submitted" / "write_everywhere" / AID / NAME,
+        root / course.ROOT_MARKER,
+        root / "solutions" / AID / NAME,
+    ]
     before = {**{str(p): _sha(p) for p in watched}, **_tree(ctx["package"])}
     saved_home = os.environ.get("HOME")
     os.environ["HOME"] = str(home)  # the grading user's home, where the attacks aim
     try:
-        outcomes, csv_path = class_grade.grade_class(root, AID, jobs=2, timeout=300, memory_mb=1536,
-                                                     audit_memory_mb=1536, progress=False)
+        outcomes, csv_path = class_grade.grade_class(
+            root, AID, jobs=2, timeout=300, memory_mb=1536, audit_memory_mb=1536, progress=False
+        )
     finally:
         os.environ["HOME"] = saved_home
     survivors = _marked(ctx["marker"])
@@ -101,9 +124,26 @@ def graded(tmp_path_factory):
     notebook["cells"].append({"cell_type": "markdown", "id": "added-later", "metadata": {}, "source": "edited"})
     changed.write_text(json.dumps(notebook))
     audit = subprocess.run(
-        [sys.executable, "-m", "coursekit.cli", "--root", str(root), "audit", AID, "--json",
-         "--timeout", "60", "--memory-mb", "1536", "--jobs", "2"],
-        capture_output=True, text=True, timeout=900)
+        [
+            sys.executable,
+            "-m",
+            "coursekit.cli",
+            "--root",
+            str(root),
+            "audit",
+            AID,
+            "--json",
+            "--timeout",
+            "60",
+            "--memory-mb",
+            "1536",
+            "--jobs",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert audit.returncode == 0, audit.stderr[-3000:]
     state = {"before": before, "after": after, "survivors": survivors, "ctx": ctx}
     return root, {o.student: o for o in outcomes}, csv_path, json.loads(audit.stdout), state
@@ -139,9 +179,18 @@ def test_honest_variants_get_full_marks_and_no_flag(graded, variant):
 
 
 EARNED = {
-    "patch_np_testing": 0, "always_equal": 4, "blank_later_cells": 0, "ast_transformer": 0,
-    "rebind_check": 0, "tampered_test_cells": 0, "calls_reference": 2,
-    "pasted_reference": 4, "infinite_loop": 4, "sys_exit": 4, "os_exit": 4, "memory_hog": 4,
+    "patch_np_testing": 0,
+    "always_equal": 4,
+    "blank_later_cells": 0,
+    "ast_transformer": 0,
+    "rebind_check": 0,
+    "tampered_test_cells": 0,
+    "calls_reference": 2,
+    "pasted_reference": 4,
+    "infinite_loop": 4,
+    "sys_exit": 4,
+    "os_exit": 4,
+    "memory_hog": 4,
     **attacks.EARNED,
 }
 
@@ -157,21 +206,30 @@ def test_no_undeserved_final_points_and_review_where_nbgrader_was_fooled(graded,
 
 
 EXPECTED_FLAGS = {
-    "patch_np_testing": "monkeypatch", "always_equal": "custom-comparison",
-    "blank_later_cells": "ipython-hooks", "ast_transformer": "ipython-hooks",
-    "rebind_check": "monkeypatch", "tampered_test_cells": "deleted-test-cell",
-    "calls_reference": "calls-reference", "pasted_reference": "reference-copy",
-    "os_exit": "process-control", "sys_exit": "process-control",
-    "deep_expression": "scan-failed", "huge_cell": "too-large",
-    "reference_renamed": "dynamic-code", "reference_in_thread": "calls-reference",
+    "patch_np_testing": "monkeypatch",
+    "always_equal": "custom-comparison",
+    "blank_later_cells": "ipython-hooks",
+    "ast_transformer": "ipython-hooks",
+    "rebind_check": "monkeypatch",
+    "tampered_test_cells": "deleted-test-cell",
+    "calls_reference": "calls-reference",
+    "pasted_reference": "reference-copy",
+    "os_exit": "process-control",
+    "sys_exit": "process-control",
+    "deep_expression": "scan-failed",
+    "huge_cell": "too-large",
+    "reference_renamed": "dynamic-code",
+    "reference_in_thread": "calls-reference",
     "guard_switched_off": "guard-tampering",
-    "spy_on_cases": "grader-internals", "thread_started_early": "threads",
+    "spy_on_cases": "grader-internals",
+    "thread_started_early": "threads",
     "forged_audit_result": "introspection",
 }
 
 
-@pytest.mark.parametrize("student, kind", sorted(EXPECTED_FLAGS.items()) + [
-    ("tampered_test_cells", "edited-locked-cell")])
+@pytest.mark.parametrize(
+    "student, kind", sorted(EXPECTED_FLAGS.items()) + [("tampered_test_cells", "edited-locked-cell")]
+)
 def test_tampering_is_flagged_by_kind(graded, student, kind):
     _, outcomes, _, audit, _ = graded
     assert any(flag.startswith(kind) for flag in outcomes[student].flags), outcomes[student]
@@ -195,7 +253,8 @@ def test_no_file_outside_the_submission_was_written(graded):
     assert not planted.exists() or planted.read_bytes() != b"x"
     with sqlite3.connect(root / "gradebook.db") as db:  # still a gradebook, with every grade
         assert db.execute("select count(*) from submitted_assignment").fetchone()[0] >= len(
-            [o for o in outcomes.values() if o.status == "ok"])
+            [o for o in outcomes.values() if o.status == "ok"]
+        )
     assert outcomes["solution"].score == FULL  # the victim's grade stands
 
 
@@ -207,12 +266,25 @@ def test_no_process_outlives_grading(graded):
 
 def test_predictable_cases_and_guard_escapes_score_like_the_blank(graded):
     _, outcomes, _, _, _ = graded
-    for student in ("lookup_table", "reference_renamed", "reference_in_thread",
-                    "reference_from_registry", "torch_operator", "helper_implementation",
-                    "guard_switched_off", "builtin_equivalents"):
+    for student in (
+        "lookup_table",
+        "reference_renamed",
+        "reference_in_thread",
+        "reference_from_registry",
+        "torch_operator",
+        "helper_implementation",
+        "guard_switched_off",
+        "builtin_equivalents",
+    ):
         assert outcomes[student].audit_score == 0 == outcomes[student].final_score, outcomes[student]
-    for student in ("lookup_table", "reference_in_thread", "reference_from_registry", "torch_operator",
-                    "guard_switched_off", "builtin_equivalents"):
+    for student in (
+        "lookup_table",
+        "reference_in_thread",
+        "reference_from_registry",
+        "torch_operator",
+        "guard_switched_off",
+        "builtin_equivalents",
+    ):
         assert outcomes[student].score == 0, outcomes[student]  # the in-notebook layer holds too
     assert report.needs_review(outcomes["helper_implementation"])
     assert outcomes["reference_renamed"].score == 2  # fools nbgrader's kernel, not the audit
@@ -238,8 +310,9 @@ def test_the_course_secret_stays_with_the_instructor(graded):
 def test_regrading_one_student_is_idempotent(graded):
     root, outcomes, _, _, _ = graded
     before = gradebook.scores(root, AID)
-    again, _ = class_grade.grade_class(root, AID, only=["solution"], jobs=1, timeout=300,
-                                       memory_mb=1536, progress=False)
+    again, _ = class_grade.grade_class(
+        root, AID, only=["solution"], jobs=1, timeout=300, memory_mb=1536, progress=False
+    )
     assert [(o.student, o.status, o.score) for o in again] == [("solution", "ok", FULL)]
     assert gradebook.scores(root, AID) == before
     rows = (root / "grades" / f"{AID}.csv").read_text().splitlines()

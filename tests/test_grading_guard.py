@@ -13,6 +13,7 @@ from coursekit import grading
 from coursekit.grading import GradingFailure, check
 from coursekit.grading.exercises import HIDDEN_KEY_ENV
 from coursekit.layers import numpy_ref
+
 from honest_network import default_network_with
 
 
@@ -53,12 +54,16 @@ def test_a_thread_does_not_escape_the_guard():
         check("layers.softmax", answer)
 
 
-@pytest.mark.parametrize("route", [
-    lambda t: t.softmax(1),
-    lambda t: torch.ops.aten._softmax(t, 1, False),
-    lambda t: torch.ops.aten._softmax.default(t, 1, False),
-    lambda t: torch.special.softmax(t, 1),
-], ids=["Tensor.softmax", "aten._softmax", "aten._softmax.default", "special.softmax"])
+@pytest.mark.parametrize(
+    "route",
+    [
+        lambda t: t.softmax(1),
+        lambda t: torch.ops.aten._softmax(t, 1, False),
+        lambda t: torch.ops.aten._softmax.default(t, 1, False),
+        lambda t: torch.special.softmax(t, 1),
+    ],
+    ids=["Tensor.softmax", "aten._softmax", "aten._softmax.default", "special.softmax"],
+)
 def test_every_route_to_the_builtin_is_caught(route):
     with pytest.raises(GradingFailure, match="write it yourself|answered with NumPy only"):
         check("layers.softmax", lambda z: route(torch.as_tensor(z)).numpy())
@@ -91,12 +96,16 @@ def test_a_numpy_exercise_refuses_scipy_by_package_not_only_its_softmax():
         check("layers.softmax", lambda z: np.exp(z - logsumexp(z, axis=1, keepdims=True)))
 
 
-@pytest.mark.parametrize("extra", [
-    "torch.ops.aten._masked_softmax(torch.ones(2, 3), torch.zeros(2, 3, dtype=torch.bool))",
-    "torch.ops.aten._safe_softmax(torch.ones(2, 3), 1)",
-    "x = torch.ones(1, 2, 3); torch.nn.functional.scaled_dot_product_attention(x, x, x)",
-    "torch.ops.aten._softmax(torch.ones(2, 3), 1, False)",
-], ids=["_masked_softmax", "_safe_softmax", "scaled_dot_product_attention", "_softmax"])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "torch.ops.aten._masked_softmax(torch.ones(2, 3), torch.zeros(2, 3, dtype=torch.bool))",
+        "torch.ops.aten._safe_softmax(torch.ones(2, 3), 1)",
+        "x = torch.ones(1, 2, 3); torch.nn.functional.scaled_dot_product_attention(x, x, x)",
+        "torch.ops.aten._softmax(torch.ones(2, 3), 1, False)",
+    ],
+    ids=["_masked_softmax", "_safe_softmax", "scaled_dot_product_attention", "_softmax"],
+)
 def test_a_torch_exercise_refuses_any_operator_outside_its_allowlist(extra):
     with pytest.raises(GradingFailure, match=r"calls aten\._?\w+.*write it yourself"):
         check("training.default_network", default_network_with(extra))
@@ -113,12 +122,16 @@ def test_scipys_equivalents_are_forbidden_too():
     with pytest.raises(GradingFailure, match="calls scipy.special.*softmax.*write it yourself"):
         check("layers.softmax", lambda z: special.softmax(z, axis=1))
     with pytest.raises(GradingFailure, match="calls scipy.special.*log_softmax"):
-        check("layers.softmax_cross_entropy",
-              lambda logits, y: (-special.log_softmax(logits, axis=1)[np.arange(len(y)), y].mean(),
-                                 np.zeros_like(logits)))
+        check(
+            "layers.softmax_cross_entropy",
+            lambda logits, y: (
+                -special.log_softmax(logits, axis=1)[np.arange(len(y)), y].mean(),
+                np.zeros_like(logits),
+            ),
+        )
 
 
-GUARD_OFF = '''
+GUARD_OFF = """
 import torch
 from sys import setprofile as quiet
 from torch._C import DisableTorchFunction as NoFunctionModes
@@ -128,7 +141,7 @@ def softmax(z):
     {switch}
     with NoFunctionModes(), no_dispatch_modes():
         return torch.as_tensor(z).softmax(1).numpy()
-'''
+"""
 
 
 @pytest.mark.parametrize("switch", ["quiet(None)", "pass"], ids=["profiler_off", "modes_off"])
@@ -139,8 +152,14 @@ def test_switching_the_guard_off_counts_as_a_forbidden_call(switch):
         check("layers.softmax", namespace["softmax"])
 
 
-@pytest.mark.parametrize("call", ["F.softmax(torch.as_tensor(z), dim=1)", "torch.softmax(torch.as_tensor(z), dim=1)",
-                                  "torch.as_tensor(z).softmax(dim=1)"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        "F.softmax(torch.as_tensor(z), dim=1)",
+        "torch.softmax(torch.as_tensor(z), dim=1)",
+        "torch.as_tensor(z).softmax(dim=1)",
+    ],
+)
 def test_a_forbidden_call_is_named_the_same_by_check_and_by_the_audits_scan(call):
     """What the student sees in ``check`` is what the instructor sees in the grade table."""
     import re

@@ -19,6 +19,10 @@ import numpy as np
 import pytest
 
 import coursekit
+from coursekit import grading
+from coursekit.grading.compare import compare_outputs
+from coursekit.grading.exercises import _REGISTRY
+
 import test_activations_exercises
 import test_batchnorm_exercises
 import test_beyond_exercises
@@ -28,9 +32,6 @@ import test_optimizers_exercises
 import test_regularization_exercises
 import test_schedules_exercises
 import test_unstable_gradients_exercises
-from coursekit import grading
-from coursekit.grading.compare import compare_outputs
-from coursekit.grading.exercises import _REGISTRY
 
 SEEDS = range(25)
 
@@ -38,12 +39,17 @@ for _module in pkgutil.walk_packages(coursekit.__path__, "coursekit."):
     if _module.name.rsplit(".", 1)[-1].startswith("exercises"):
         importlib.import_module(_module.name)
 
-RIGHT = {**test_layers_exercises.CORRECT, **test_optimizers_exercises.CORRECT,
-         **test_regularization_exercises.CORRECT, **test_beyond_exercises.CORRECT,
-         **test_schedules_exercises.CORRECT, **test_unstable_gradients_exercises.CORRECT,
-         **{f"activations.{n}": a for n, a in test_activations_exercises.CORRECT.items()},
-         **{f"batchnorm.{n}": a for n, a in test_batchnorm_exercises.CORRECT.items()},
-         "gradcheck.numerical_gradient": (test_gradcheck_exercises.numerical_gradient,)}
+RIGHT = {
+    **test_layers_exercises.CORRECT,
+    **test_optimizers_exercises.CORRECT,
+    **test_regularization_exercises.CORRECT,
+    **test_beyond_exercises.CORRECT,
+    **test_schedules_exercises.CORRECT,
+    **test_unstable_gradients_exercises.CORRECT,
+    **{f"activations.{n}": a for n, a in test_activations_exercises.CORRECT.items()},
+    **{f"batchnorm.{n}": a for n, a in test_batchnorm_exercises.CORRECT.items()},
+    "gradcheck.numerical_gradient": (test_gradcheck_exercises.numerical_gradient,),
+}
 MISTAKES = [(name, convention.name) for name, ex in sorted(_REGISTRY.items()) for convention in ex.conventions]
 
 
@@ -65,8 +71,17 @@ def _caught(ex, functions, case_set):
 def test_the_topics_register_their_mistakes():
     assert len(MISTAKES) >= 60
     assert {name.split(".")[0] for name, _ in MISTAKES} >= {
-        "layers", "gradcheck", "activations", "init", "batchnorm", "optimizers", "regularization",
-        "schedules", "beyond", "training"}
+        "layers",
+        "gradcheck",
+        "activations",
+        "init",
+        "batchnorm",
+        "optimizers",
+        "regularization",
+        "schedules",
+        "beyond",
+        "training",
+    }
 
 
 @pytest.mark.parametrize("name, mistake", MISTAKES, ids=[f"{n}: {m}" for n, m in MISTAKES])
@@ -76,7 +91,8 @@ def test_a_known_mistake_fails_the_visible_cases(name, mistake):
     ex = grading.exercise(name)
     convention = next(c for c in ex.conventions if c.name == mistake)
     assert _caught(ex, {**ex.reference, **convention.functions}, grading.cases(ex, False)), (
-        f"{mistake!r} passes {name}'s visible cases: only the hidden cases would catch it")
+        f"{mistake!r} passes {name}'s visible cases: only the hidden cases would catch it"
+    )
 
 
 @pytest.mark.parametrize("name, mistake", MISTAKES, ids=[f"{n}: {m}" for n, m in MISTAKES])
@@ -98,5 +114,13 @@ def test_a_right_answer_passes_every_set_of_hidden_cases(name):
 
 def test_the_right_answers_cover_the_topics():
     assert {name.split(".")[0] for name in RIGHT} >= {
-        "layers", "gradcheck", "activations", "batchnorm", "optimizers", "regularization", "schedules",
-        "beyond", "unstable_gradients"}
+        "layers",
+        "gradcheck",
+        "activations",
+        "batchnorm",
+        "optimizers",
+        "regularization",
+        "schedules",
+        "beyond",
+        "unstable_gradients",
+    }

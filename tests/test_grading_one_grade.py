@@ -18,22 +18,29 @@ from pathlib import Path
 
 import pytest
 
-import benign_edits
 import coursekit
 from coursekit import course
 from coursekit.grading import class_grade, class_report, feedback_page, gradebook, sandbox, synthetic
+
+import benign_edits
 from conftest import ROOT
 
 AID = "00_backprop"
 NAME = course.notebook_name(AID)
 FULL = 10.0
 FAKE_CHECK = "def check(name, *a, **k):\n    print(f'✓ {name}: all 3 visible cases pass')\n"
-SYNTAX_ERROR = ("def softmax(z):\n    e = np.exp(z - z.max(axis=1, keepdims=True)\n"
-                "    return e / e.sum(axis=1, keepdims=True)\n")
-RAISES = ("def softmax(z):\n    e = np.exp(z - z.max(axis=1, keepdims=True))\n"
-          "    return e / e.sum(axis=2, keepdims=True)\n")
-pytestmark = [pytest.mark.notebook, pytest.mark.sandbox, pytest.mark.slow,
-              pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here")]
+SYNTAX_ERROR = (
+    "def softmax(z):\n    e = np.exp(z - z.max(axis=1, keepdims=True)\n    return e / e.sum(axis=1, keepdims=True)\n"
+)
+RAISES = (
+    "def softmax(z):\n    e = np.exp(z - z.max(axis=1, keepdims=True))\n    return e / e.sum(axis=2, keepdims=True)\n"
+)
+pytestmark = [
+    pytest.mark.notebook,
+    pytest.mark.sandbox,
+    pytest.mark.slow,
+    pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here"),
+]
 
 
 def _answer(nb, grade_id):
@@ -71,12 +78,24 @@ def test_an_honest_notebook_with_a_benign_edit_keeps_full_marks_and_no_flag(grad
     _, outcomes, _ = graded
     o = outcomes[edit]
     assert (o.status, o.score, o.audit_score, o.final_score, o.flags) == ("ok", FULL, FULL, FULL, []), (
-        o.status, o.score, o.audit_score, o.final_score, o.flags, o.message, o.failures)
+        o.status,
+        o.score,
+        o.audit_score,
+        o.final_score,
+        o.flags,
+        o.message,
+        o.failures,
+    )
 
 
 def _export(root):
-    subprocess.run([sys.executable, "-m", "nbgrader", "export", "--to", "export.csv"], cwd=root,
-                   capture_output=True, text=True, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "nbgrader", "export", "--to", "export.csv"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return {row["student_id"]: row for row in csv.DictReader((root / "export.csv").open())}
 
 
@@ -141,8 +160,13 @@ def test_the_class_report_lists_everyone_in_notebook_order_after_a_partial_regra
     """Runs after the re-grade of one student above: the report still reads every student."""
     root, outcomes, _ = graded
     path, data = class_report.write(root, AID)
-    assert list(data["exercises"]) == ["layers.dense_forward", "layers.dense_backward", "layers.softmax",
-                                       "layers.softmax_cross_entropy", "gradcheck.numerical_gradient"]
+    assert list(data["exercises"]) == [
+        "layers.dense_forward",
+        "layers.dense_backward",
+        "layers.softmax",
+        "layers.softmax_cross_entropy",
+        "gradcheck.numerical_gradient",
+    ]
     assert set(data["table"]) == set(outcomes)
     assert "faker" in data["review"]  # nbgrader 10, the audit 0
     assert "raises" not in data["review"]  # nbgrader and the audit agree: a wrong answer, no question

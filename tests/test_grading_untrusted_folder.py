@@ -13,23 +13,33 @@ from pathlib import Path
 import pytest
 
 from coursekit.grading import class_grade, sandbox, synthetic
+
 from conftest import ROOT
 
 AID = synthetic.ASSIGNMENT
 RIGHT = {exercise: "right" for exercise in synthetic.VARIANTS}
 INJECTION = "1 onerror=alert(document.domain)"
-IMAGE_CELL = ("from IPython.display import Image, display\n"
-              "import base64\n"
-              "PNG = base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==')\n"
-              f"display(Image(data=PNG, format='png', width={INJECTION!r}))\n")
+IMAGE_CELL = (
+    "from IPython.display import Image, display\n"
+    "import base64\n"
+    "PNG = base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAE"
+    "hQGAhKmMIQAAAABJRU5ErkJggg==')\n"
+    f"display(Image(data=PNG, format='png', width={INJECTION!r}))\n"
+)
 LOUD_CELL = "for _ in range(1000):\n    print('x' * 30_000)\n"  # 30 MB in 1,000 lines
-LYING_SOFTMAX = ("def softmax(z):\n"  # prints the success lines, then floods past the cap, and is wrong
-                 "    print('✓ layers.softmax: all 3 visible cases pass')\n"
-                 "    print('✓ layers.softmax: all 6 hidden cases pass')\n"
-                 "    for _ in range(200):\n        print('x' * 30_000)\n"
-                 "    return z\n")
-pytestmark = [pytest.mark.notebook, pytest.mark.sandbox, pytest.mark.slow,
-              pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here")]
+LYING_SOFTMAX = (
+    "def softmax(z):\n"  # prints the success lines, then floods past the cap, and is wrong
+    "    print('✓ layers.softmax: all 3 visible cases pass')\n"
+    "    print('✓ layers.softmax: all 6 hidden cases pass')\n"
+    "    for _ in range(200):\n        print('x' * 30_000)\n"
+    "    return z\n"
+)
+pytestmark = [
+    pytest.mark.notebook,
+    pytest.mark.sandbox,
+    pytest.mark.slow,
+    pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here"),
+]
 
 
 def _sha(path):
@@ -45,8 +55,12 @@ def graded(tmp_path_factory):
     (linker / synthetic.NOTEBOOK).symlink_to(victim)
     extras = synthetic.write_submission(root, "extras", RIGHT).parent
     class_grade.course_secret(root)  # the secret exists before anyone links to it
-    targets = {"secret": root / ".coursekit" / "secret", "solution": root / "solutions" / AID / synthetic.NOTEBOOK,
-               "passwd": Path("/etc/passwd"), "config": root / "nbgrader_config.py"}
+    targets = {
+        "secret": root / ".coursekit" / "secret",
+        "solution": root / "solutions" / AID / synthetic.NOTEBOOK,
+        "passwd": Path("/etc/passwd"),
+        "config": root / "nbgrader_config.py",
+    }
     for name, target in targets.items():
         (extras / f"{name}.txt").symlink_to(target)
     (extras / "notes.txt").write_text("my own notes")
@@ -54,13 +68,22 @@ def graded(tmp_path_factory):
     os.mkfifo(fifo / "timestamp.txt")
     image = synthetic.write_submission(root, "image", RIGHT)
     nb = json.loads(image.read_text())
-    nb["cells"].append({"cell_type": "code", "id": "picture", "metadata": {}, "execution_count": None,
-                        "outputs": [], "source": IMAGE_CELL})
+    nb["cells"].append(
+        {
+            "cell_type": "code",
+            "id": "picture",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": IMAGE_CELL,
+        }
+    )
     image.write_text(json.dumps(nb))
     loud = synthetic.write_submission(root, "loud", RIGHT)
     nb = json.loads(loud.read_text())
-    nb["cells"].append({"cell_type": "code", "id": "loud", "metadata": {}, "execution_count": None,
-                        "outputs": [], "source": LOUD_CELL})
+    nb["cells"].append(
+        {"cell_type": "code", "id": "loud", "metadata": {}, "execution_count": None, "outputs": [], "source": LOUD_CELL}
+    )
     loud.write_text(json.dumps(nb))
     liar = synthetic.write_submission(root, "loud_liar", RIGHT)
     nb = json.loads(liar.read_text())

@@ -25,6 +25,7 @@ import pytest
 
 from coursekit import claims, course
 from coursekit.headless import HeadlessClient, QuietOutputWidget
+
 from conftest import ROOT
 
 CELL_LIMIT = 120  # seconds: nbgrader_config.py's cell timeout
@@ -43,8 +44,10 @@ def widget_notebooks(root=ROOT):
     found = []
     for assignment_id in course.assignments(root):
         path = root / "solutions" / assignment_id / course.notebook_name(assignment_id)
-        if path.exists() and any(cell.cell_type == "code" and "coursekit.widgets" in cell.source
-                                 for cell in nbformat.read(path, as_version=4).cells):
+        if path.exists() and any(
+            cell.cell_type == "code" and "coursekit.widgets" in cell.source
+            for cell in nbformat.read(path, as_version=4).cells
+        ):
             found.append(pytest.param(path, id=assignment_id))
     return found
 
@@ -52,11 +55,17 @@ def widget_notebooks(root=ROOT):
 def widget_cells(notebook):
     """Indices of the code cells that call a function imported from ``coursekit.widgets``."""
     sources = ["".join(cell.source) for cell in notebook.cells]
-    names = {name.strip() for source in sources
-             for imported in re.findall(r"from coursekit\.widgets\.\w+ import ([\w, ]+)", source)
-             for name in imported.split(",")}
-    return [i for i, (cell, source) in enumerate(zip(notebook.cells, sources))
-            if cell.cell_type == "code" and any(re.search(rf"\b{name}\(", source) for name in names)]
+    names = {
+        name.strip()
+        for source in sources
+        for imported in re.findall(r"from coursekit\.widgets\.\w+ import ([\w, ]+)", source)
+        for name in imported.split(",")
+    }
+    return [
+        i
+        for i, (cell, source) in enumerate(zip(notebook.cells, sources))
+        if cell.cell_type == "code" and any(re.search(rf"\b{name}\(", source) for name in names)
+    ]
 
 
 def _run(client, cell, index, timeout):
@@ -71,8 +80,13 @@ def test_widget_notebook_runs_headless_and_its_widget_cells_again(path):
     notebook = nbformat.read(path, as_version=4)
     repeat = widget_cells(notebook)
     assert repeat, "no widget cell found"
-    client = HeadlessClient(notebook, timeout=CELL_LIMIT, kernel_name="python3", shutdown_kernel="immediate",
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = HeadlessClient(
+        notebook,
+        timeout=CELL_LIMIT,
+        kernel_name="python3",
+        shutdown_kernel="immediate",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     seconds = {}
     with client.setup_kernel():
         for index, cell in enumerate(notebook.cells):
@@ -93,8 +107,13 @@ def _printed(path, *, seeded_otherwise):
     notebook = nbformat.read(path, as_version=4)
     if seeded_otherwise:
         notebook.cells.insert(0, nbformat.v4.new_code_cell(OTHER_SEEDS))
-    HeadlessClient(notebook, timeout=CELL_LIMIT, kernel_name="python3", shutdown_kernel="immediate",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    HeadlessClient(
+        notebook,
+        timeout=CELL_LIMIT,
+        kernel_name="python3",
+        shutdown_kernel="immediate",
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
     if seeded_otherwise:
         del notebook.cells[0]
     return notebook, claims.printed_by_cell(notebook)
@@ -105,10 +124,14 @@ def test_notebook_prints_the_same_text_in_a_fresh_kernel_and_states_only_what_it
     path = ROOT / "solutions" / assignment_id / course.notebook_name(assignment_id)
     first = _first_pass.get(path) or _printed(path, seeded_otherwise=False)[1]
     notebook, second = _printed(path, seeded_otherwise=True)
-    differ = [(i, a, b) for i, (a, b) in enumerate(zip(first, second))
-              if a is not None and claims.comparable(a) != claims.comparable(b)]
+    differ = [
+        (i, a, b)
+        for i, (a, b) in enumerate(zip(first, second))
+        if a is not None and claims.comparable(a) != claims.comparable(b)
+    ]
     assert not differ, "cells that printed other text on the second run:\n" + "\n".join(
-        f"cell {i}:\n--- first\n{a}--- second\n{b}" for i, a, b in differ)
+        f"cell {i}:\n--- first\n{a}--- second\n{b}" for i, a, b in differ
+    )
     assert claims.stated_results(notebook), "no <output> marker in the markdown"
     missing = claims.unprinted_results(notebook)
     assert not missing, f"results stated in the markdown that no cell above printed (cell, number): {missing}"

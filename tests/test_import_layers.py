@@ -47,22 +47,43 @@ PACKAGE = Path(__file__).resolve().parents[1] / "coursekit"
 
 LAYERS = (
     ("foundation", ("coursekit", "coursekit._validate", "coursekit.data")),
-    ("references", ("coursekit.layers", "coursekit.gradcheck", "coursekit.activations", "coursekit.init",
-                    "coursekit.batchnorm", "coursekit.layernorm", "coursekit.regularization",
-                    "coursekit.optimizers", "coursekit.schedules", "coursekit.unstable_gradients")),
+    (
+        "references",
+        (
+            "coursekit.layers",
+            "coursekit.gradcheck",
+            "coursekit.activations",
+            "coursekit.init",
+            "coursekit.batchnorm",
+            "coursekit.layernorm",
+            "coursekit.regularization",
+            "coursekit.optimizers",
+            "coursekit.schedules",
+            "coursekit.unstable_gradients",
+        ),
+    ),
     ("training", ("coursekit.training",)),
     ("experiments", ("coursekit.experiments", "coursekit.tuning", "coursekit.beyond")),
     ("presentation", ("coursekit.plots", "coursekit.widgets")),
 )
-APART = ("coursekit.grading", "coursekit.term", "coursekit.cli", "coursekit.course", "coursekit.headless",
-         "coursekit.lab", "coursekit.jupyter_settings", "coursekit.claims",
-         "coursekit.regularization._statistics")
+APART = (
+    "coursekit.grading",
+    "coursekit.term",
+    "coursekit.cli",
+    "coursekit.course",
+    "coursekit.headless",
+    "coursekit.lab",
+    "coursekit.jupyter_settings",
+    "coursekit.claims",
+    "coursekit.regularization._statistics",
+)
 
 KNOWN_CIRCLES = {
     # class_grade calls the term's hooks (coursekit.term), and the term reads submissions
     # through class_grade's students/read_submission: mending it reshapes grading.
-    frozenset({"coursekit.grading.class_grade", "coursekit.term", "coursekit.term.changes",
-               "coursekit.term.similarity"}),
+    frozenset(
+        {"coursekit.grading.class_grade", "coursekit.term", "coursekit.term.changes", "coursekit.term.similarity"}
+    ),
     # exercises.py registers exercises_clip, which takes REFERENCE_MODULES and _sig from it.
     frozenset({"coursekit.schedules.exercises", "coursekit.schedules.exercises_clip"}),
 }
@@ -126,7 +147,8 @@ GRAPH = _graph()
 
 def _is_apart(name):
     return any(name == a or name.startswith(a + ".") for a in APART) or any(
-        part.startswith("exercises") for part in name.split(".")[2:])
+        part.startswith("exercises") for part in name.split(".")[2:]
+    )
 
 
 def layer_of(name):
@@ -205,26 +227,28 @@ def test_every_module_is_on_a_layer():
 
 def test_no_circles_between_modules():
     new = circles(GRAPH) - KNOWN_CIRCLES
-    assert not new, "modules that import each other in a circle:\n" + "\n".join(
-        " <-> ".join(sorted(c)) for c in new)
+    assert not new, "modules that import each other in a circle:\n" + "\n".join(" <-> ".join(sorted(c)) for c in new)
 
 
 def test_imports_run_down_the_layers():
     up = upward_imports(GRAPH)
     assert not up, "imports from a lower layer to a higher one:\n" + "\n".join(
         f"{a} ({LAYERS[layer_of(a)][0]}) -> {b} ({'apart' if _is_apart(b) else LAYERS[layer_of(b)][0]})"
-        for a, b in sorted(up))
+        for a, b in sorted(up)
+    )
 
 
 def test_no_private_name_is_imported_across_modules():
     new = private_imports() - KNOWN_PRIVATE
     assert not new, "private names imported from another module:\n" + "\n".join(
         f"{a}: from {b} import {n}" if n else f"{a}: import {b}, private to another package"
-        for a, b, n in sorted(new, key=str))
+        for a, b, n in sorted(new, key=str)
+    )
 
 
-@pytest.mark.parametrize("known, found", [(KNOWN_CIRCLES, circles), (KNOWN_PRIVATE, lambda _: private_imports())],
-                         ids=["circles", "private"])
+@pytest.mark.parametrize(
+    "known, found", [(KNOWN_CIRCLES, circles), (KNOWN_PRIVATE, lambda _: private_imports())], ids=["circles", "private"]
+)
 def test_what_is_left_is_still_there(known, found):
     mended = known - found(GRAPH)
     assert not mended, f"mended, so remove from {__file__}'s known list: {sorted(map(sorted, mended))}"
@@ -233,11 +257,17 @@ def test_what_is_left_is_still_there(known, found):
 def test_the_checks_find_what_they_look_for():
     graph = {"a": {"b": set()}, "b": {"c": set()}, "c": {"a": set()}, "d": {"a": set()}}
     assert circles(graph) == {frozenset("abc")}
-    assert layer_of("coursekit._validate") < layer_of("coursekit.layers.numpy_ref") < layer_of(
-        "coursekit.training.torch_mlp") < layer_of("coursekit.experiments") < layer_of("coursekit.widgets.tuning")
+    assert (
+        layer_of("coursekit._validate")
+        < layer_of("coursekit.layers.numpy_ref")
+        < layer_of("coursekit.training.torch_mlp")
+        < layer_of("coursekit.experiments")
+        < layer_of("coursekit.widgets.tuning")
+    )
     assert layer_of("coursekit.batchnorm.exercises") == layer_of("coursekit.grading.check") == len(LAYERS)
-    assert upward_imports({"coursekit.layers.numpy_ref": {"coursekit.training": set()},
-                           "coursekit.training": {}}) == {("coursekit.layers.numpy_ref", "coursekit.training")}
+    assert upward_imports({"coursekit.layers.numpy_ref": {"coursekit.training": set()}, "coursekit.training": {}}) == {
+        ("coursekit.layers.numpy_ref", "coursekit.training")
+    }
     assert _private_module_outside("coursekit.schedules._checks", "coursekit.optimizers._checks")
     assert not _private_module_outside("coursekit.optimizers.numpy_ref", "coursekit.optimizers._checks")
     assert not _private_module_outside("coursekit.layers.numpy_ref", "coursekit._validate")

@@ -18,6 +18,7 @@ import torch
 from scipy import stats
 
 from coursekit.init import numpy_ref, torch_ref
+
 from conftest import torch_devices
 
 FAN_IN, FAN_OUT = 150, 450  # fan_in, fan_out and fan_avg all differ
@@ -62,8 +63,16 @@ def test_numpy_variance_scaling_has_the_closed_form_variance_and_shape(mode, dis
 @pytest.mark.parametrize("distribution", numpy_ref.DISTRIBUTIONS)
 def test_torch_variance_scaling_has_the_closed_form_variance_and_shape(mode, distribution, device):
     generator = torch.Generator(device=device).manual_seed(7)
-    w = torch_ref.variance_scaling(FAN_IN, FAN_OUT, scale=2.0, mode=mode, distribution=distribution,
-                                   generator=generator, dtype=torch.float64, device=device)
+    w = torch_ref.variance_scaling(
+        FAN_IN,
+        FAN_OUT,
+        scale=2.0,
+        mode=mode,
+        distribution=distribution,
+        generator=generator,
+        dtype=torch.float64,
+        device=device,
+    )
     assert w.device.type == device and w.dtype == torch.float64
     _check_distribution(w.cpu().numpy(), 2.0 / N_OF[mode], distribution)
 
@@ -86,8 +95,11 @@ def _torch_builtin(name, generator):
 def test_shortcuts_match_torch_nn_init_in_distribution(name):
     oracle = _torch_builtin(name, torch.Generator().manual_seed(1)).ravel()
     ours_np = getattr(numpy_ref, name)(FAN_IN, FAN_OUT, rng=np.random.default_rng(2)).ravel()
-    ours_t = getattr(torch_ref, name)(FAN_IN, FAN_OUT, generator=torch.Generator().manual_seed(3),
-                                      dtype=torch.float64).numpy().ravel()
+    ours_t = (
+        getattr(torch_ref, name)(FAN_IN, FAN_OUT, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+        .numpy()
+        .ravel()
+    )
     for ours in (ours_np, ours_t):
         # Two-sample KS against torch's own initialiser: p ~ uniform under the same law.
         assert stats.ks_2samp(ours, oracle).pvalue > 1e-3
@@ -95,10 +107,16 @@ def test_shortcuts_match_torch_nn_init_in_distribution(name):
     assert stats.ks_2samp(ours_np * 1.1, oracle).pvalue < 1e-6
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("glorot_uniform", 2 / (FAN_IN + FAN_OUT)), ("glorot_normal", 2 / (FAN_IN + FAN_OUT)),
-    ("he_uniform", 2 / FAN_IN), ("he_normal", 2 / FAN_IN), ("lecun_normal", 1 / FAN_IN),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("glorot_uniform", 2 / (FAN_IN + FAN_OUT)),
+        ("glorot_normal", 2 / (FAN_IN + FAN_OUT)),
+        ("he_uniform", 2 / FAN_IN),
+        ("he_normal", 2 / FAN_IN),
+        ("lecun_normal", 1 / FAN_IN),
+    ],
+)
 def test_shortcuts_have_the_published_variances(name, expected):
     scale, mode, distribution = SHORTCUTS[name]
     w = getattr(numpy_ref, name)(FAN_IN, FAN_OUT, rng=np.random.default_rng(5))
@@ -195,7 +213,9 @@ def test_numpy_requires_a_generator_and_torch_checks_its_generator():
 
 
 def test_import_coursekit_init_does_not_import_torch():
-    code = ("import sys, coursekit.init, coursekit.activations, coursekit.unstable_gradients, "
-            "coursekit.widgets.activations; print('torch' in sys.modules)")
+    code = (
+        "import sys, coursekit.init, coursekit.activations, coursekit.unstable_gradients, "
+        "coursekit.widgets.activations; print('torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

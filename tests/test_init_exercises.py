@@ -27,7 +27,8 @@ def variance_scaling(fan_in, fan_out, *, scale=1.0, mode="fan_avg", distribution
 
 def _named(scale, mode, distribution):
     return lambda fan_in, fan_out, *, rng: variance_scaling(
-        fan_in, fan_out, scale=scale, mode=mode, distribution=distribution, rng=rng)
+        fan_in, fan_out, scale=scale, mode=mode, distribution=distribution, rng=rng
+    )
 
 
 NAMED = {
@@ -41,8 +42,14 @@ NAMED = {
 
 def gain(activation, param=None):
     slope = 0.01 if param is None else param
-    table = {"linear": 1, "sigmoid": 4, "tanh": 1, "relu": math.sqrt(2), "selu": 1,
-             "leaky_relu": math.sqrt(2 / (1 + slope**2))}
+    table = {
+        "linear": 1,
+        "sigmoid": 4,
+        "tanh": 1,
+        "relu": math.sqrt(2),
+        "selu": 1,
+        "leaky_relu": math.sqrt(2 / (1 + slope**2)),
+    }
     return table[activation]
 
 
@@ -71,29 +78,39 @@ def _vs(*, bound=None, std=None, n=_n, scale_on_std=False):
             r = (bound or (lambda s: math.sqrt(3) * s))(sigma)
             return rng.uniform(-r, r, size=(fan_in, fan_out))
         return rng.normal(0, (std or (lambda s: s))(sigma), size=(fan_in, fan_out))
+
     return vs
 
 
-@pytest.mark.parametrize("answer, convention", [
-    (_vs(bound=lambda s: s), "uniform bound equal to the standard deviation"),
-    (_vs(std=lambda s: math.sqrt(3) * s), "normal whose standard deviation is the uniform bound"),
-    (_vs(n=lambda fi, fo, mode: fi + fo if mode == "fan_avg" else _n(fi, fo, mode)),
-     "fan_avg taken as fan_in \\+ fan_out"),
-    (_vs(scale_on_std=True), "scale applied to the standard deviation"),
-], ids=["bound=std", "std=bound", "fan_sum", "gain"])
+@pytest.mark.parametrize(
+    "answer, convention",
+    [
+        (_vs(bound=lambda s: s), "uniform bound equal to the standard deviation"),
+        (_vs(std=lambda s: math.sqrt(3) * s), "normal whose standard deviation is the uniform bound"),
+        (
+            _vs(n=lambda fi, fo, mode: fi + fo if mode == "fan_avg" else _n(fi, fo, mode)),
+            "fan_avg taken as fan_in \\+ fan_out",
+        ),
+        (_vs(scale_on_std=True), "scale applied to the standard deviation"),
+    ],
+    ids=["bound=std", "std=bound", "fan_sum", "gain"],
+)
 def test_variance_scaling_slips_are_named(answer, convention):
     with pytest.raises(GradingFailure, match=f"Your answer matches .*{convention}"):
         check("init.variance_scaling", answer, hidden=True)
 
 
-@pytest.mark.parametrize("name, answer, convention", [
-    ("he_normal", _named(2.0, "fan_avg", "normal"), "He with fan_avg"),
-    ("he_uniform", _named(2.0, "fan_avg", "uniform"), "He with fan_avg"),
-    ("glorot_uniform", _named(1 / 3, "fan_avg", "uniform"), "bound of sqrt\\(2 / \\(fan_in \\+ fan_out\\)\\)"),
-    ("glorot_normal", _named(3.0, "fan_avg", "normal"), "standard deviation of sqrt\\(6"),
-    ("glorot_normal", _named(1.0, "fan_avg", "uniform"), "the other distribution"),
-    ("lecun_normal", _named(1.0, "fan_avg", "normal"), "Glorot normal"),
-])
+@pytest.mark.parametrize(
+    "name, answer, convention",
+    [
+        ("he_normal", _named(2.0, "fan_avg", "normal"), "He with fan_avg"),
+        ("he_uniform", _named(2.0, "fan_avg", "uniform"), "He with fan_avg"),
+        ("glorot_uniform", _named(1 / 3, "fan_avg", "uniform"), "bound of sqrt\\(2 / \\(fan_in \\+ fan_out\\)\\)"),
+        ("glorot_normal", _named(3.0, "fan_avg", "normal"), "standard deviation of sqrt\\(6"),
+        ("glorot_normal", _named(1.0, "fan_avg", "uniform"), "the other distribution"),
+        ("lecun_normal", _named(1.0, "fan_avg", "normal"), "Glorot normal"),
+    ],
+)
 def test_named_initialiser_slips_are_named(name, answer, convention):
     with pytest.raises(GradingFailure, match=f"Your answer matches .*{convention}"):
         check(f"init.{name}", answer)

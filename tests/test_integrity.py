@@ -38,8 +38,7 @@ def test_a_planted_compiled_file_is_refused(tmp_path, package):
     py_compile.compile(str(source), cfile=pyc)
     assert integrity.stale_bytecode(package) == []
     header = open(pyc, "rb").read()[:16]  # the header Python checks: the source's time and size
-    evil = compile(source.read_text().replace("def softmax(z):", "def softmax(z):\n    return 0"),
-                   str(source), "exec")
+    evil = compile(source.read_text().replace("def softmax(z):", "def softmax(z):\n    return 0"), str(source), "exec")
     open(pyc, "wb").write(header + marshal.dumps(evil))
     assert integrity.stale_bytecode(package) == [pyc]
     course = tmp_path / "course"

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 
 from coursekit.gradcheck import numerical_gradient
 from coursekit.layernorm import numpy_ref, torch_ref
+
 from conftest import torch_devices
 
 SHAPES = [(6, 5), (3, 4, 7), (9,), (1, 3)]
@@ -102,14 +103,17 @@ def test_module_equals_nn_layernorm_in_train_and_eval(device):
 
 
 def test_module_without_affine_and_autograd_gradcheck():
-    ours, theirs = torch_ref.LayerNorm(4, elementwise_affine=False).double(), torch.nn.LayerNorm(
-        4, elementwise_affine=False).double()
+    ours, theirs = (
+        torch_ref.LayerNorm(4, elementwise_affine=False).double(),
+        torch.nn.LayerNorm(4, elementwise_affine=False).double(),
+    )
     x = torch.randn(3, 4, dtype=torch.float64)
     torch.testing.assert_close(ours(x), theirs(x))
     gamma = torch.randn(4, dtype=torch.float64, requires_grad=True)
     beta = torch.randn(4, dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda xx, g, b: torch_ref.LayerNormFunction.apply(xx, g, b, 1e-5),
-                                    (x.requires_grad_(), gamma, beta))
+    assert torch.autograd.gradcheck(
+        lambda xx, g, b: torch_ref.LayerNormFunction.apply(xx, g, b, 1e-5), (x.requires_grad_(), gamma, beta)
+    )
 
 
 @pytest.mark.parametrize("module", [numpy_ref, torch_ref], ids=["numpy", "torch"])

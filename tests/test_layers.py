@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from coursekit.layers import numpy_ref, torch_ref
+
 from conftest import torch_devices
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from coursekit.grading import GradingFailure, check
+
 from float32_answers import upcast
 
 
@@ -63,20 +64,29 @@ def _flat_output(x, w, b):
     return out.ravel(), cache
 
 
-@pytest.mark.parametrize("forward, problem", [
-    (_without_bias, r"returned out that differs from the right one: at index \(\d+, \d+\) expected"),
-    (_flat_output, r"returned out that has shape \(\d+,\), expected \(\d+, \d+\)"),
-    (upcast(dense_forward), r"returned out that has dtype float64, expected float32"),
-    (lambda x, w, b: (list(dense_forward(x, w, b)[0]), dense_forward(x, w, b)[1]),
-     "returned out that is a list, not a numpy.ndarray"),
-], ids=["no_bias", "flat", "upcast", "list"])
+@pytest.mark.parametrize(
+    "forward, problem",
+    [
+        (_without_bias, r"returned out that differs from the right one: at index \(\d+, \d+\) expected"),
+        (_flat_output, r"returned out that has shape \(\d+,\), expected \(\d+, \d+\)"),
+        (upcast(dense_forward), r"returned out that has dtype float64, expected float32"),
+        (
+            lambda x, w, b: (list(dense_forward(x, w, b)[0]), dense_forward(x, w, b)[1]),
+            "returned out that is a list, not a numpy.ndarray",
+        ),
+    ],
+    ids=["no_bias", "flat", "upcast", "list"],
+)
 @pytest.mark.parametrize("hidden", [False, True])
 def test_a_wrong_forward_pass_is_named_before_the_backward_pass(forward, problem, hidden):
     with pytest.raises(GradingFailure) as info:
         check("layers.dense_backward", forward, dense_backward, hidden=hidden)
     message = str(info.value)
-    assert re.search("dense_forward / dense_backward cannot be graded yet: fix the forward pass first. "
-                     f"On this case dense_forward {problem}", message), message
+    assert re.search(
+        "dense_forward / dense_backward cannot be graded yet: fix the forward pass first. "
+        f"On this case dense_forward {problem}",
+        message,
+    ), message
     assert 'check("layers.dense_forward", dense_forward) says what is wrong with it' in message
     assert "largest error" not in message
 

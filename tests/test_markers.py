@@ -14,9 +14,26 @@ def run_pytest_on(tmp_path, *markers):
     tests = "".join(f"\n\n@pytest.mark.{m}\ndef test_{m}():\n    pass\n" for m in markers)
     (tmp_path / "test_marked.py").write_text("import pytest\n" + tests)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(tmp_path),
-         "-p", "no:cacheprovider", "-n", "0", "-q", "test_marked.py"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-c",
+            str(ROOT / "pyproject.toml"),
+            "--rootdir",
+            str(tmp_path),
+            "-p",
+            "no:cacheprovider",
+            "-n",
+            "0",
+            "-q",
+            "test_marked.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_an_unregistered_marker_is_an_error(tmp_path):

@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from coursekit.regularization import numpy_ref, torch_ref
+
 from conftest import torch_devices
 
 
@@ -45,8 +46,9 @@ def test_torch_equals_torch_renorm_for_any_axis(axis, dim, device):
     got = torch_ref.max_norm(w, 1.5, axis=axis)
     assert got.device.type == device
     torch.testing.assert_close(got, expected, rtol=1e-13, atol=1e-15)
-    np.testing.assert_allclose(numpy_ref.max_norm(w.cpu().numpy(), 1.5, axis=axis), expected.cpu().numpy(),
-                               rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(
+        numpy_ref.max_norm(w.cpu().numpy(), 1.5, axis=axis), expected.cpu().numpy(), rtol=1e-13, atol=1e-15
+    )
 
 
 def test_nn_linear_weight_needs_axis_1():

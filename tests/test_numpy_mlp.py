@@ -21,14 +21,28 @@ from coursekit.training.numpy_fit import FlatOptimizer, train_step
 from coursekit.training.numpy_mlp import ACTIVATIONS
 
 SIZES = [5, 7, 6, 3]
-TORCH_ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu, "leaky_relu": F.leaky_relu,
-                     "elu": F.elu, "selu": F.selu, "identity": lambda z: z}
+TORCH_ACTIVATIONS = {
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "relu": F.relu,
+    "leaky_relu": F.leaky_relu,
+    "elu": F.elu,
+    "selu": F.selu,
+    "identity": lambda z: z,
+}
 
 
-def _model(rng, *, activation="elu", batchnorm=True, dropout=0.0, input_noise=0.0, sizes=SIZES,
-           dtype=np.float64):
-    model = build_numpy_mlp(sizes, activation=activation, batchnorm=batchnorm, p_drop=dropout,
-                            input_noise=input_noise, init="glorot_normal", rng=rng, dtype=dtype)
+def _model(rng, *, activation="elu", batchnorm=True, dropout=0.0, input_noise=0.0, sizes=SIZES, dtype=np.float64):
+    model = build_numpy_mlp(
+        sizes,
+        activation=activation,
+        batchnorm=batchnorm,
+        p_drop=dropout,
+        input_noise=input_noise,
+        init="glorot_normal",
+        rng=rng,
+        dtype=dtype,
+    )
     for name, value in model.params.items():  # make biases, gamma and beta matter
         if not name.startswith("w"):
             value[...] = rng.normal(1.0 if name.startswith("gamma") else 0.0, 0.3, value.shape)
@@ -43,8 +57,9 @@ def _batch(rng, n=8, sizes=SIZES):
 
 def _to_torch(model):
     """The same network as torch's nn.Sequential (build_mlp), with the model's weights."""
-    net = build_mlp(model.sizes, activation=model.activation, batchnorm=model.batchnorm,
-                    bias_before_batchnorm=True).double()  # the NumPy MLP keeps that bias
+    net = build_mlp(
+        model.sizes, activation=model.activation, batchnorm=model.batchnorm, bias_before_batchnorm=True
+    ).double()  # the NumPy MLP keeps that bias
     linears = [m for m in net if isinstance(m, torch.nn.Linear)]
     norms = [m for m in net if isinstance(m, torch.nn.BatchNorm1d)]
     with torch.no_grad():
@@ -112,8 +127,16 @@ def _functional_torch(model, x, y, noise, keeps):
         if i == model.n_layers:
             break
         if model.batchnorm:
-            h = F.batch_norm(h, running[f"running_mean{i}"], running[f"running_var{i}"], params[f"gamma{i}"],
-                             params[f"beta{i}"], training=True, momentum=model.momentum, eps=model.eps)
+            h = F.batch_norm(
+                h,
+                running[f"running_mean{i}"],
+                running[f"running_var{i}"],
+                params[f"gamma{i}"],
+                params[f"beta{i}"],
+                training=True,
+                momentum=model.momentum,
+                eps=model.eps,
+            )
         h = TORCH_ACTIVATIONS[model.activation](h) * torch.from_numpy(keeps[i - 1]) / (1 - model.p_drop)
     loss = F.cross_entropy(h, torch.from_numpy(y))
     loss.backward()
@@ -163,14 +186,17 @@ def test_float32_stays_float32_and_agrees_with_float64(rng):
     _close(model32.flat_grad, model64.flat_grad, rtol=1e-3, atol=1e-4)
 
 
-@pytest.mark.parametrize("name, torch_name, hyper, torch_hyper", [
-    ("sgd", "SGD", {}, {}),
-    ("momentum", "SGD", {"momentum": 0.8}, {"momentum": 0.8}),
-    ("nesterov", "SGD", {"momentum": 0.9}, {"momentum": 0.9, "nesterov": True}),
-    ("adagrad", "Adagrad", {}, {}),
-    ("rmsprop", "RMSprop", {"alpha": 0.9}, {"alpha": 0.9}),
-    ("adam", "Adam", {"beta1": 0.8, "beta2": 0.99}, {"betas": (0.8, 0.99)}),
-])
+@pytest.mark.parametrize(
+    "name, torch_name, hyper, torch_hyper",
+    [
+        ("sgd", "SGD", {}, {}),
+        ("momentum", "SGD", {"momentum": 0.8}, {"momentum": 0.8}),
+        ("nesterov", "SGD", {"momentum": 0.9}, {"momentum": 0.9, "nesterov": True}),
+        ("adagrad", "Adagrad", {}, {}),
+        ("rmsprop", "RMSprop", {"alpha": 0.9}, {"alpha": 0.9}),
+        ("adam", "Adam", {"beta1": 0.8, "beta2": 0.99}, {"betas": (0.8, 0.99)}),
+    ],
+)
 @pytest.mark.parametrize("fast", [True, False], ids=["fast", "references"])
 def test_flat_optimizers_follow_torch_optim(rng, name, torch_name, hyper, torch_hyper, fast):
     w = rng.standard_normal(50)
@@ -197,10 +223,10 @@ def test_cross_entropy_kernel_matches_torch(rng):
 
 
 def test_fit_numpy_learns_digits_and_reports_per_layer_gradient_norms(digits):
-    model = build_numpy_mlp([64, 64, 64, 10], activation="elu", batchnorm=True, p_drop=0.1,
-                            rng=np.random.default_rng(0))
-    hist = fit_numpy(model, digits, lr=3e-3, epochs=4, rng=np.random.default_rng(1), grad_norms=True,
-                     progress=False)
+    model = build_numpy_mlp(
+        [64, 64, 64, 10], activation="elu", batchnorm=True, p_drop=0.1, rng=np.random.default_rng(0)
+    )
+    hist = fit_numpy(model, digits, lr=3e-3, epochs=4, rng=np.random.default_rng(1), grad_norms=True, progress=False)
     assert hist["val_acc"][-1] > 0.9  # chance is 0.1
     assert hist["loss"][-1] < hist["loss"][0]
     assert np.array(hist["grad_norms"]).shape == (4, 3)
@@ -212,10 +238,24 @@ def test_fit_numpy_learns_digits_and_reports_per_layer_gradient_norms(digits):
 def test_fast_and_reference_paths_train_along_the_same_trajectory(digits):
     histories, flats = [], []
     for fast in (True, False):
-        model = build_numpy_mlp([64, 32, 32, 10], activation="selu", batchnorm=True, p_drop=0.2,
-                                input_noise=0.1, rng=np.random.default_rng(0))
-        hist = fit_numpy(model, digits, optimizer="nesterov", lr=0.05, epochs=2, rng=np.random.default_rng(1),
-                         progress=False, fast=fast)
+        model = build_numpy_mlp(
+            [64, 32, 32, 10],
+            activation="selu",
+            batchnorm=True,
+            p_drop=0.2,
+            input_noise=0.1,
+            rng=np.random.default_rng(0),
+        )
+        hist = fit_numpy(
+            model,
+            digits,
+            optimizer="nesterov",
+            lr=0.05,
+            epochs=2,
+            rng=np.random.default_rng(1),
+            progress=False,
+            fast=fast,
+        )
         histories.append(hist["val_loss"])
         flats.append(model.flat)
     np.testing.assert_allclose(histories[0], histories[1], rtol=1e-9)
@@ -224,8 +264,18 @@ def test_fast_and_reference_paths_train_along_the_same_trajectory(digits):
 
 def test_fit_numpy_in_float32_and_early_stopping_restores_the_best(digits):
     model = build_numpy_mlp([64, 32, 10], rng=np.random.default_rng(0))
-    hist = fit_numpy(model, digits, optimizer="adam", lr=0.05, epochs=30, patience=1, dtype=np.float32,
-                     rng=np.random.default_rng(0), progress=False, train_accuracy=False)
+    hist = fit_numpy(
+        model,
+        digits,
+        optimizer="adam",
+        lr=0.05,
+        epochs=30,
+        patience=1,
+        dtype=np.float32,
+        rng=np.random.default_rng(0),
+        progress=False,
+        train_accuracy=False,
+    )
     assert model.flat.dtype == np.float32 and hist["train_acc"] == []
     assert len(hist["loss"]) < 30
     loss, _ = evaluate_numpy(model, digits.x_val.astype(np.float32), digits.y_val)

@@ -12,6 +12,7 @@ import torch
 
 from coursekit.optimizers import numpy_ref, torch_ref
 from coursekit.optimizers.state import AdamState, MomentumState
+
 from conftest import smooth_problem, torch_devices
 
 # course name -> (torch.optim class, its kwargs, our kwargs), for a non-default setting.
@@ -21,17 +22,24 @@ from conftest import smooth_problem, torch_devices
 BUILTIN = {
     "sgd": (torch.optim.SGD, {"lr": 0.05}, {"lr": 0.05}),
     "momentum": (torch.optim.SGD, {"lr": 0.02, "momentum": 0.8}, {"lr": 0.02, "momentum": 0.8}),
-    "nesterov": (torch.optim.SGD, {"lr": 0.02, "momentum": 0.8, "nesterov": True},
-                 {"lr": 0.02, "momentum": 0.8}),
+    "nesterov": (torch.optim.SGD, {"lr": 0.02, "momentum": 0.8, "nesterov": True}, {"lr": 0.02, "momentum": 0.8}),
     "adagrad": (torch.optim.Adagrad, {"lr": 0.3, "eps": 1e-3}, {"lr": 0.3, "eps": 1e-3}),
-    "rmsprop": (torch.optim.RMSprop, {"lr": 0.01, "alpha": 0.9, "eps": 0.1},
-                {"lr": 0.01, "alpha": 0.9, "eps": 0.1}),
-    "adam": (torch.optim.Adam, {"lr": 0.05, "betas": (0.8, 0.99), "eps": 0.1},
-             {"lr": 0.05, "beta1": 0.8, "beta2": 0.99, "eps": 0.1}),
+    "rmsprop": (torch.optim.RMSprop, {"lr": 0.01, "alpha": 0.9, "eps": 0.1}, {"lr": 0.01, "alpha": 0.9, "eps": 0.1}),
+    "adam": (
+        torch.optim.Adam,
+        {"lr": 0.05, "betas": (0.8, 0.99), "eps": 0.1},
+        {"lr": 0.05, "beta1": 0.8, "beta2": 0.99, "eps": 0.1},
+    ),
 }
 # torch.optim's defaults, for the "same defaults" test (SGD variants need their momentum).
-DEFAULTS = {"sgd": {}, "momentum": {"momentum": 0.9}, "nesterov": {"momentum": 0.9, "nesterov": True},
-            "adagrad": {}, "rmsprop": {}, "adam": {}}
+DEFAULTS = {
+    "sgd": {},
+    "momentum": {"momentum": 0.9},
+    "nesterov": {"momentum": 0.9, "nesterov": True},
+    "adagrad": {},
+    "rmsprop": {},
+    "adam": {},
+}
 
 
 def _builtin_path(cls, kwargs, grad, w0, steps):
@@ -177,8 +185,12 @@ def test_eps_inside_and_outside_differ_only_for_small_gradients():
     g / sqrt((1 - alpha) g**2 + eps). They agree for ordinary gradients and part below
     |g| ~ sqrt(eps / (1 - alpha)) = 1e-3."""
     g, alpha, eps = np.logspace(0, -8, 81), 0.99, 1e-8
-    first = {inside: -numpy_ref.rmsprop_step(np.zeros_like(g), g, numpy_ref.rmsprop_init(g), lr=1.0, alpha=alpha,
-                                             eps=eps, eps_inside=inside)[0] for inside in (False, True)}
+    first = {
+        inside: -numpy_ref.rmsprop_step(
+            np.zeros_like(g), g, numpy_ref.rmsprop_init(g), lr=1.0, alpha=alpha, eps=eps, eps_inside=inside
+        )[0]
+        for inside in (False, True)
+    }
     w = torch.zeros(len(g), dtype=torch.float64, requires_grad=True)
     w.grad = torch.tensor(g)
     torch.optim.RMSprop([w], lr=1.0, alpha=alpha, eps=eps).step()
@@ -193,8 +205,10 @@ def test_adam_step_stays_below_kingma_and_bas_bound():
     """Kingma & Ba, section 2.1: |step| <= lr (1 - beta1) / sqrt(1 - beta2), reached by a
     gradient after a long run of zero ones; a steady gradient moves the weight by lr."""
     bound = (1 - 0.9) / np.sqrt(1 - 0.999)
-    spikes = [abs(numpy_ref.adam_step(np.zeros(1), np.ones(1), AdamState(quiet, np.zeros(1), np.zeros(1)),
-                                      lr=1.0)[0][0]) for quiet in (0, 10, 100, 1000, 10_000, 100_000)]
+    spikes = [
+        abs(numpy_ref.adam_step(np.zeros(1), np.ones(1), AdamState(quiet, np.zeros(1), np.zeros(1)), lr=1.0)[0][0])
+        for quiet in (0, 10, 100, 1000, 10_000, 100_000)
+    ]
     assert all(spike <= bound * (1 + 1e-9) for spike in spikes)
     assert spikes[-1] == pytest.approx(bound, rel=1e-6) and spikes[0] == pytest.approx(1.0, rel=1e-6)
     w = torch.zeros(1, dtype=torch.float64, requires_grad=True)
@@ -224,9 +238,14 @@ def _adam_loop(grad, w0, steps, lr, b1, b2, eps, variant):
 
 
 @pytest.mark.parametrize("module", [numpy_ref, torch_ref], ids=["numpy", "torch"])
-@pytest.mark.parametrize("variant, flag", [("eps_hat", {"eps_hat": True}),
-                                           ("no_bias_correction", {"bias_correction": False}),
-                                           ("typo", {"second_moment_beta1": True})])
+@pytest.mark.parametrize(
+    "variant, flag",
+    [
+        ("eps_hat", {"eps_hat": True}),
+        ("no_bias_correction", {"bias_correction": False}),
+        ("typo", {"second_moment_beta1": True}),
+    ],
+)
 def test_adam_variants_follow_their_formulas(module, variant, flag):
     grad, w0 = smooth_problem(seed=8)
     lr, b1, b2, eps = 0.02, 0.85, 0.99, 0.05
@@ -238,18 +257,42 @@ def test_adam_variants_follow_their_formulas(module, variant, flag):
 
 
 FLAGGED = {  # class and kwargs -> the functional reference with the same convention
-    "sgd ema": (torch_ref.SGD, {"lr": 0.1, "momentum": 0.8, "ema": True},
-                "momentum", {"lr": 0.1, "momentum": 0.8, "ema": True}),
-    "adagrad eps inside": (torch_ref.Adagrad, {"lr": 0.1, "eps": 0.01, "eps_inside": True},
-                           "adagrad", {"lr": 0.1, "eps": 0.01, "eps_inside": True}),
-    "rmsprop eps inside": (torch_ref.RMSprop, {"lr": 0.01, "eps": 0.01, "eps_inside": True},
-                           "rmsprop", {"lr": 0.01, "eps": 0.01, "eps_inside": True}),
-    "adam eps hat": (torch_ref.Adam, {"lr": 0.01, "eps": 0.01, "eps_hat": True},
-                     "adam", {"lr": 0.01, "eps": 0.01, "eps_hat": True}),
-    "adam no bias correction": (torch_ref.Adam, {"lr": 0.01, "bias_correction": False},
-                                "adam", {"lr": 0.01, "bias_correction": False}),
-    "adam typo": (torch_ref.Adam, {"lr": 0.01, "second_moment_beta1": True},
-                  "adam", {"lr": 0.01, "second_moment_beta1": True}),
+    "sgd ema": (
+        torch_ref.SGD,
+        {"lr": 0.1, "momentum": 0.8, "ema": True},
+        "momentum",
+        {"lr": 0.1, "momentum": 0.8, "ema": True},
+    ),
+    "adagrad eps inside": (
+        torch_ref.Adagrad,
+        {"lr": 0.1, "eps": 0.01, "eps_inside": True},
+        "adagrad",
+        {"lr": 0.1, "eps": 0.01, "eps_inside": True},
+    ),
+    "rmsprop eps inside": (
+        torch_ref.RMSprop,
+        {"lr": 0.01, "eps": 0.01, "eps_inside": True},
+        "rmsprop",
+        {"lr": 0.01, "eps": 0.01, "eps_inside": True},
+    ),
+    "adam eps hat": (
+        torch_ref.Adam,
+        {"lr": 0.01, "eps": 0.01, "eps_hat": True},
+        "adam",
+        {"lr": 0.01, "eps": 0.01, "eps_hat": True},
+    ),
+    "adam no bias correction": (
+        torch_ref.Adam,
+        {"lr": 0.01, "bias_correction": False},
+        "adam",
+        {"lr": 0.01, "bias_correction": False},
+    ),
+    "adam typo": (
+        torch_ref.Adam,
+        {"lr": 0.01, "second_moment_beta1": True},
+        "adam",
+        {"lr": 0.01, "second_moment_beta1": True},
+    ),
 }
 
 
@@ -274,8 +317,10 @@ def test_steps_never_change_their_inputs(name):
         init, step = getattr(module, f"{name}_init"), getattr(module, f"{name}_step")
         wt, dwt = conv(w), conv(dw)
         _, state = step(wt, dwt, init(wt))  # a state with non-zero entries
-        snapshot = lambda: [x.numpy().copy() if isinstance(x, torch.Tensor) else np.copy(x)  # noqa: E731
-                            for x in (wt, dwt, *state)]
+
+        def snapshot(arrays=(wt, dwt, *state)):
+            return [x.numpy().copy() if isinstance(x, torch.Tensor) else np.copy(x) for x in arrays]
+
         before = snapshot()
         step(wt, dwt, state)
         for b, a in zip(before, snapshot()):

@@ -13,6 +13,7 @@ import torch
 
 from coursekit.optimizers import numpy_ref, torch_ref
 from coursekit.optimizers.state import AdamaxState, AdamState, NadamState
+
 from conftest import smooth_problem, torch_devices
 
 BUILTIN = {"adamw": torch.optim.AdamW, "nadam": torch.optim.NAdam, "adamax": torch.optim.Adamax}
@@ -25,8 +26,11 @@ def _random_hyper(name, seed):
     lr, eps = float(np.exp(rng.uniform(np.log(1e-3), np.log(0.2)))), float(rng.uniform(0.02, 0.3))
     beta1, beta2 = float(rng.uniform(0.5, 0.95)), float(rng.uniform(0.9, 0.999))
     ours = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps}
-    extra = {"adamw": {"weight_decay": float(rng.uniform(0, 0.5))},
-             "nadam": {"momentum_decay": float(rng.uniform(0, 0.05))}, "adamax": {}}[name]
+    extra = {
+        "adamw": {"weight_decay": float(rng.uniform(0, 0.5))},
+        "nadam": {"momentum_decay": float(rng.uniform(0, 0.05))},
+        "adamax": {},
+    }[name]
     return {"lr": lr, "betas": (beta1, beta2), "eps": eps, **extra}, {**ours, **extra}
 
 
@@ -78,8 +82,9 @@ def test_torch_trajectory_equals_torch_optim(name, device):
     kwargs, hyper = _random_hyper(name, seed=10)
     grad, w0 = smooth_problem(seed=11)
     expected = _builtin_path(name, kwargs, grad, w0, 300)
-    np.testing.assert_allclose(_our_path(torch_ref, name, hyper, grad, w0, 300, device), expected,
-                               rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(
+        _our_path(torch_ref, name, hyper, grad, w0, 300, device), expected, rtol=1e-10, atol=1e-10
+    )
 
 
 @pytest.mark.parametrize("module", [numpy_ref, torch_ref], ids=["numpy", "torch"])
@@ -94,10 +99,10 @@ def test_nadam_over_thousands_of_steps_where_the_momentum_schedule_matters():
     # momentum_decay=0.05: mu_t climbs from beta1/2 to beta1 within these steps.
     grad, w0 = smooth_problem(seed=13)
     hyper = {"lr": 0.01, "beta1": 0.9, "beta2": 0.99, "eps": 0.1, "momentum_decay": 0.05}
-    expected = _builtin_path("nadam", {"lr": 0.01, "betas": (0.9, 0.99), "eps": 0.1, "momentum_decay": 0.05},
-                             grad, w0, 2000)
-    np.testing.assert_allclose(_our_path(numpy_ref, "nadam", hyper, grad, w0, 2000), expected,
-                               rtol=1e-10, atol=1e-10)
+    expected = _builtin_path(
+        "nadam", {"lr": 0.01, "betas": (0.9, 0.99), "eps": 0.1, "momentum_decay": 0.05}, grad, w0, 2000
+    )
+    np.testing.assert_allclose(_our_path(numpy_ref, "nadam", hyper, grad, w0, 2000), expected, rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("device", torch_devices())
@@ -132,8 +137,10 @@ def test_inputs_are_never_changed(module, name):
     rng = np.random.default_rng(15)
     w, dw = conv(rng.standard_normal((3, 2))), conv(rng.standard_normal((3, 2)))
     init, step = getattr(module, f"{name}_init"), getattr(module, f"{name}_step")
-    snapshot = lambda arrays: [a.clone() if module is torch_ref else a.copy()  # noqa: E731
-                               for a in arrays if not isinstance(a, (int, float))]
+
+    def snapshot(arrays):
+        return [a.clone() if module is torch_ref else a.copy() for a in arrays if not isinstance(a, (int, float))]
+
     w1, state1 = step(w, dw, init(w))
     before = snapshot((w, dw, w1, *state1))
     w2, state2 = step(w1, dw, state1)
@@ -157,8 +164,9 @@ def test_adamw_schedule_multiplier_is_the_papers_algorithm_2(module):
         w = w - eta * (alpha * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps) + lam * w)
         expected.append(w)
     hyper = {"lr": alpha, "beta1": b1, "beta2": b2, "eps": eps, "weight_decay": lam, "schedule_multiplier": eta}
-    np.testing.assert_allclose(_our_path(module, "adamw", hyper, grad, w0, 100), np.array(expected),
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        _our_path(module, "adamw", hyper, grad, w0, 100), np.array(expected), rtol=1e-10, atol=1e-12
+    )
 
 
 def test_papers_decay_is_torchs_decay_divided_by_lr():
@@ -175,8 +183,9 @@ def test_adamw_without_decay_is_adam_and_with_decay_is_not_adam_with_l2(module):
     grad, w0 = smooth_problem(seed=18)
     hyper = {"lr": 0.02, "beta1": 0.8, "beta2": 0.99, "eps": 0.05}
     adam = _our_path(module, "adam", hyper, grad, w0, 60)
-    np.testing.assert_allclose(_our_path(module, "adamw", {**hyper, "weight_decay": 0.0}, grad, w0, 60), adam,
-                               rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        _our_path(module, "adamw", {**hyper, "weight_decay": 0.0}, grad, w0, 60), adam, rtol=1e-12, atol=1e-14
+    )
     l2_through_adam = torch.tensor(w0, dtype=torch.float64)
     opt = torch.optim.Adam([l2_through_adam], lr=0.02, betas=(0.8, 0.99), eps=0.05, weight_decay=0.1)
     for _ in range(60):
@@ -198,14 +207,15 @@ def test_adamax_keras_convention(module):
         w = w - lr / (1 - b1**t) * m / (u + eps)
         expected.append(w)
     hyper = {"lr": lr, "beta1": b1, "beta2": b2, "eps": eps, "eps_inside_max": False}
-    np.testing.assert_allclose(_our_path(module, "adamax", hyper, grad, w0, 100), np.array(expected),
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        _our_path(module, "adamax", hyper, grad, w0, 100), np.array(expected), rtol=1e-10, atol=1e-12
+    )
 
 
 def test_nadam_momentum_schedule_is_dozats():
     from coursekit.optimizers.numpy_adam_variants import nadam_momentum
 
-    assert nadam_momentum(1, 0.9, 0.004) == pytest.approx(0.9 * (1 - 0.5 * 0.96 ** 0.004))
+    assert nadam_momentum(1, 0.9, 0.004) == pytest.approx(0.9 * (1 - 0.5 * 0.96**0.004))
     assert nadam_momentum(10**6, 0.9, 0.004) == pytest.approx(0.9)
     assert nadam_momentum(5, 0.9, 0.0) == pytest.approx(0.45)
 

@@ -72,7 +72,9 @@ def adam_step(w, dw, st, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
     t = st["t"] + 1
     m = beta1 * st["m"] + (1 - beta1) * dw
     v = beta2 * st["v"] + (1 - beta2) * dw**2
-    root2 = (1 - beta2**t) ** 0.5  # a Python float (np.sqrt would upcast float32); torch's step with the corrections folded into lr
+    root2 = (
+        1 - beta2**t
+    ) ** 0.5  # a Python float (np.sqrt would upcast float32); torch's step with the corrections folded into lr
     step = lr * root2 / (1 - beta1**t) * m / (np.sqrt(v) + eps * root2)
     return w - step, {"t": t, "m": m, "v": v}
 
@@ -157,8 +159,11 @@ CONVENTIONS = [
     ("optimizers.sgd_step", (sgd_init, ascent_step), "gradient ascent"),
     ("optimizers.momentum_step", (notes_momentum_init, ema_momentum_step), "the EMA form of momentum"),
     ("optimizers.momentum_step", (bengio_nesterov_init, nesterov_as_momentum_step), "Nesterov momentum"),
-    ("optimizers.nesterov_step", (bengio_nesterov_init, heavy_ball_step),
-     "plain momentum (Nesterov written as heavy-ball momentum)"),
+    (
+        "optimizers.nesterov_step",
+        (bengio_nesterov_init, heavy_ball_step),
+        "plain momentum (Nesterov written as heavy-ball momentum)",
+    ),
     ("optimizers.adagrad_step", (adagrad_init, adagrad_eps_inside_step), "eps inside the square root"),
     ("optimizers.rmsprop_step", (rmsprop_init, rmsprop_eps_inside_step), "eps inside the square root"),
     ("optimizers.rmsprop_step", (rmsprop_init, rmsprop_swapped_step), "alpha as the weight of the new"),
@@ -169,8 +174,9 @@ CONVENTIONS = [
 
 
 @pytest.mark.parametrize("hidden", [False, True])
-@pytest.mark.parametrize("name, functions, convention", CONVENTIONS,
-                         ids=[f"{c[0].split('.')[1]}-{c[2][:24]}" for c in CONVENTIONS])
+@pytest.mark.parametrize(
+    "name, functions, convention", CONVENTIONS, ids=[f"{c[0].split('.')[1]}-{c[2][:24]}" for c in CONVENTIONS]
+)
 def test_known_conventions_fail_and_are_named(name, functions, convention, hidden):
     message = _failure(name, *functions, hidden=hidden)
     assert f"Your answer matches {convention}" in message, message
@@ -237,7 +243,8 @@ def test_numpy_float64_scalars_that_upcast_float32_are_explained():
 
 def test_wrong_return_shape_and_missing_answers():
     assert "should return (w_new, state_new)" in _failure(
-        "optimizers.sgd_step", sgd_init, lambda w, dw, state, *, lr: w - lr * dw)
+        "optimizers.sgd_step", sgd_init, lambda w, dw, state, *, lr: w - lr * dw
+    )
 
     def blank(*args, **kwargs):
         raise NotImplementedError()
@@ -249,7 +256,8 @@ def test_wrong_return_shape_and_missing_answers():
 
 
 def test_calling_the_reference_is_refused():
-    from coursekit.optimizers import adam_init as ref_init, adam_step as ref_step
+    from coursekit.optimizers import adam_init as ref_init
+    from coursekit.optimizers import adam_step as ref_step
 
     message = _failure("optimizers.adam_step", ref_init, ref_step)
     assert "calls coursekit.optimizers.numpy_ref.adam_init" in message

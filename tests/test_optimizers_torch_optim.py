@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from coursekit.optimizers import torch_ref
+
 from conftest import smooth_problem, torch_devices
 
 # ----- the from-scratch torch.optim.Optimizer subclasses -----------------------------------
@@ -39,8 +40,18 @@ def _trained(digits, factory, lr, hyper, device, dtype):
     from coursekit.training import build_mlp, fit
 
     model = build_mlp([64, 16, 10], seed=3)
-    hist = fit(model, digits, optimizer_factory=factory, lr=lr, epochs=2, batch_size=64,
-               device=device, dtype=dtype, progress=False, **hyper)
+    hist = fit(
+        model,
+        digits,
+        optimizer_factory=factory,
+        lr=lr,
+        epochs=2,
+        batch_size=64,
+        device=device,
+        dtype=dtype,
+        progress=False,
+        **hyper,
+    )
     return model, hist
 
 

@@ -13,19 +13,22 @@ import torch  # noqa: E402
 from coursekit.optimizers import landscapes  # noqa: E402
 from coursekit.plots import optimizers as oplots  # noqa: E402
 from coursekit.widgets import optimizers as race_widget  # noqa: E402
-from widget_kernel import assert_redraws  # noqa: E402
 
+from widget_kernel import assert_redraws  # noqa: E402
 
 # ----- surfaces and trajectories ---------------------------------------------------------
 
 
 def _autograd_value_and_grad(surface, point):
     if surface.name == "Rosenbrock":
+
         def f(w):
             return (1 - w[0]) ** 2 + 100 * (w[1] - w[0] ** 2) ** 2
     else:
+
         def f(w):
             return 0.5 * (0.2 * w[0] ** 2 + 10 * w[1] ** 2)
+
     w = torch.tensor(point, requires_grad=True)
     value = f(w)
     value.backward()
@@ -80,8 +83,9 @@ def test_landscape_errors():
 
 def test_contours_draws_one_line_per_path():
     bowl = landscapes.quadratic_bowl()
-    paths = {name: landscapes.trajectory(*landscapes.optimizer(name), bowl, steps=20, lr=0.05)
-             for name in ("sgd", "adam")}
+    paths = {
+        name: landscapes.trajectory(*landscapes.optimizer(name), bowl, steps=20, lr=0.05) for name in ("sgd", "adam")
+    }
     fig = oplots.contours(bowl, paths, title="two paths")
     ax = fig.axes[0]
     labels = [line.get_label() for line in ax.get_lines()]
@@ -90,8 +94,10 @@ def test_contours_draws_one_line_per_path():
 
 
 def test_training_curves_one_panel_per_key_and_a_baseline():
-    runs = {"a": [{"loss": [3, 2, 1], "val_loss": [3, 2, 2]}, {"loss": [4, 2, 1], "val_loss": [3, 3, 2]}],
-            "b": [{"loss": [2, 1, 0.5], "val_loss": [2, 2, 2]}]}
+    runs = {
+        "a": [{"loss": [3, 2, 1], "val_loss": [3, 2, 2]}, {"loss": [4, 2, 1], "val_loss": [3, 3, 2]}],
+        "b": [{"loss": [2, 1, 0.5], "val_loss": [2, 2, 2]}],
+    }
     fig = oplots.training_curves(runs, baseline=(0.7, "ln 2"))
     assert len(fig.axes) == 2
     mean_line = [line for line in fig.axes[0].get_lines() if line.get_label() == "a"][0]
@@ -106,8 +112,8 @@ def test_training_curves_one_panel_per_key_and_a_baseline():
 
 def test_train_with_trains_one_model_per_optimizer_and_seed():
     from coursekit import data
-    from coursekit.optimizers import torch_ref
     from coursekit.experiments.optimizers import summarise, train_with
+    from coursekit.optimizers import torch_ref
     from coursekit.training import build_mlp, fit
 
     digits = data.digits(seed=0)
@@ -115,8 +121,17 @@ def test_train_with_trains_one_model_per_optimizer_and_seed():
     results = train_with(digits, configs, sizes=[64, 8, 10], epochs=1, seeds=(0, 1), device="cpu")
     assert list(results) == ["Adam", "SGD"] and all(len(h) == 2 for h in results.values())
     assert results["Adam"][0]["loss"] != results["Adam"][1]["loss"]
-    direct = fit(build_mlp([64, 8, 10], seed=1), digits, optimizer_factory=torch_ref.SGD,
-                 lr=0.1, momentum=0.5, epochs=1, seed=1, device="cpu", progress=False)
+    direct = fit(
+        build_mlp([64, 8, 10], seed=1),
+        digits,
+        optimizer_factory=torch_ref.SGD,
+        lr=0.1,
+        momentum=0.5,
+        epochs=1,
+        seed=1,
+        device="cpu",
+        progress=False,
+    )
     assert results["SGD"][1]["loss"] == direct["loss"]
     mean, std = summarise(results, "val_loss")["SGD"]
     values = [min(h["val_loss"]) for h in results["SGD"]]
@@ -148,10 +163,16 @@ def test_draw_race_marks_diverged_racers():
 
 def test_race_widget_displays_the_race_of_its_controls(widget_kernel):
     draw = "draw_race({}, {}, {!r}, 30)[0]"
-    assert_redraws(widget_kernel, "from coursekit.widgets.optimizers import draw_race, optimizer_race\n"
-                   "race = optimizer_race(steps=30)\nrace", "race",
-                   [("", draw.format(0.05, 0.9, "bowl")), ("race.children[0].value = 0.01", draw.format(0.01, 0.9, "bowl")),
-                    ("race.children[2].value = 'rosenbrock'", draw.format(0.01, 0.9, "rosenbrock"))])
+    assert_redraws(
+        widget_kernel,
+        "from coursekit.widgets.optimizers import draw_race, optimizer_race\nrace = optimizer_race(steps=30)\nrace",
+        "race",
+        [
+            ("", draw.format(0.05, 0.9, "bowl")),
+            ("race.children[0].value = 0.01", draw.format(0.01, 0.9, "bowl")),
+            ("race.children[2].value = 'rosenbrock'", draw.format(0.01, 0.9, "rosenbrock")),
+        ],
+    )
 
 
 def test_race_widget_redraws_when_the_sliders_move():

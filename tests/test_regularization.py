@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from coursekit.regularization import numpy_ref, torch_ref
+
 from conftest import torch_devices
 
 
@@ -25,8 +26,10 @@ def _weights(rng, shape=(6, 5)):
 @pytest.mark.parametrize("lam", [0.0, 0.3, 2.5])
 def test_penalties_match_autograd_numpy(rng, lam):
     w = _weights(rng)
-    for ours, oracle in ((numpy_ref.l1_penalty, lambda t: lam * t.abs().sum()),
-                         (numpy_ref.l2_penalty, lambda t: lam / 2 * (t**2).sum())):
+    for ours, oracle in (
+        (numpy_ref.l1_penalty, lambda t: lam * t.abs().sum()),
+        (numpy_ref.l2_penalty, lambda t: lam / 2 * (t**2).sum()),
+    ):
         wt = torch.tensor(w, requires_grad=True)
         expected = oracle(wt)
         expected.backward()
@@ -40,8 +43,10 @@ def test_penalties_match_autograd_numpy(rng, lam):
 def test_penalties_match_autograd_torch_and_numpy(rng, device):
     w = _weights(rng, (4, 3, 2))
     lam = 0.7
-    for name, oracle in (("l1_penalty", lambda t: lam * t.abs().sum()),
-                         ("l2_penalty", lambda t: lam / 2 * (t**2).sum())):
+    for name, oracle in (
+        ("l1_penalty", lambda t: lam * t.abs().sum()),
+        ("l2_penalty", lambda t: lam / 2 * (t**2).sum()),
+    ):
         wt = torch.tensor(w, device=device, requires_grad=True)
         expected = oracle(wt)
         expected.backward()
@@ -57,7 +62,10 @@ def test_penalties_match_autograd_torch_and_numpy(rng, device):
 @pytest.mark.parametrize("device", torch_devices())
 def test_l2_penalty_is_torch_weight_decay(rng, device):
     """SGD(weight_decay=λ) on the loss takes the same steps as plain SGD on loss + l2_penalty."""
-    x, y = torch.tensor(rng.standard_normal((20, 4)), device=device), torch.tensor(rng.standard_normal(20), device=device)
+    x, y = (
+        torch.tensor(rng.standard_normal((20, 4)), device=device),
+        torch.tensor(rng.standard_normal(20), device=device),
+    )
     w0 = torch.tensor(rng.standard_normal(4), device=device)
     lam, lr = 0.3, 0.05
 
@@ -103,8 +111,7 @@ def test_bias_variance_decomposes_the_mean_squared_error(rng, device):
     mse = np.mean((predictions - target) ** 2)
     np.testing.assert_allclose(bias2 + variance, mse, rtol=1e-13)
     np.testing.assert_allclose(variance, np.var(predictions, axis=0).mean(), rtol=1e-13)
-    tb, tv = torch_ref.bias_variance(torch.tensor(predictions, device=device),
-                                     torch.tensor(target, device=device))
+    tb, tv = torch_ref.bias_variance(torch.tensor(predictions, device=device), torch.tensor(target, device=device))
     np.testing.assert_allclose([tb.item(), tv.item()], [bias2, variance], rtol=1e-13)
 
 
@@ -116,8 +123,10 @@ def test_float32_stays_float32_and_inputs_are_unchanged():
     before = x.copy()
     rng = np.random.default_rng(0)
     checks = [
-        numpy_ref.l1_penalty(x, 0.1)[0], numpy_ref.l1_penalty(x, 0.1)[1],
-        numpy_ref.l2_penalty(x, 0.1)[0], numpy_ref.l2_penalty(x, 0.1)[1],
+        numpy_ref.l1_penalty(x, 0.1)[0],
+        numpy_ref.l1_penalty(x, 0.1)[1],
+        numpy_ref.l2_penalty(x, 0.1)[0],
+        numpy_ref.l2_penalty(x, 0.1)[1],
         numpy_ref.soft_threshold(x, 0.1),
         *numpy_ref.dropout_forward(x, 0.3, rng=rng),
         numpy_ref.dropout_backward(x, numpy_ref.dropout_forward(x, 0.3, rng=rng)[1]),
@@ -127,8 +136,10 @@ def test_float32_stays_float32_and_inputs_are_unchanged():
     assert np.array_equal(x, before)
     xt = torch.tensor(before)
     tchecks = [
-        *torch_ref.l1_penalty(xt, 0.1), *torch_ref.l2_penalty(xt, 0.1),
-        *torch_ref.dropout_forward(xt, 0.3), torch_ref.gaussian_noise(xt, 0.3),
+        *torch_ref.l1_penalty(xt, 0.1),
+        *torch_ref.l2_penalty(xt, 0.1),
+        *torch_ref.dropout_forward(xt, 0.3),
+        torch_ref.gaussian_noise(xt, 0.3),
         torch_ref.soft_threshold(xt, 0.1),
     ]
     assert all(c.dtype == torch.float32 for c in tchecks)

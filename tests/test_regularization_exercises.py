@@ -15,6 +15,7 @@ import torch
 
 from coursekit import grading
 from coursekit.grading import GradingFailure, check
+
 from float32_answers import upcast
 
 # ----- independently written answers ----------------------------------------------------
@@ -138,28 +139,41 @@ CONVENTIONS = [
     ("regularization.dropout_forward", (keep_probability_forward,), "keep-probability dropout"),
     ("regularization.dropout_forward", (non_inverted_forward,), "non-inverted dropout"),
     ("regularization.dropout_forward", (unscaled_forward,), "dropout without rescaling"),
-    ("regularization.gaussian_noise",
-     (lambda x, s, train=True, rng=None: x + np.sqrt(s) * rng.standard_normal(x.shape) if train else x.copy(),),
-     "stddev used as a variance"),
-    ("regularization.gaussian_noise",
-     (lambda x, s, train=True, rng=None: x + rng.normal(0, s**2, x.shape) if train else x.copy(),),
-     "noise scaled by the variance"),
-    ("regularization.l1_penalty",
-     (lambda w, lam: (lam * np.abs(w).sum(), lam * np.where(w < 0, -1.0, 1.0)),), "subgradient of \\+λ at w = 0"),
+    (
+        "regularization.gaussian_noise",
+        (lambda x, s, train=True, rng=None: x + np.sqrt(s) * rng.standard_normal(x.shape) if train else x.copy(),),
+        "stddev used as a variance",
+    ),
+    (
+        "regularization.gaussian_noise",
+        (lambda x, s, train=True, rng=None: x + rng.normal(0, s**2, x.shape) if train else x.copy(),),
+        "noise scaled by the variance",
+    ),
+    (
+        "regularization.l1_penalty",
+        (lambda w, lam: (lam * np.abs(w).sum(), lam * np.where(w < 0, -1.0, 1.0)),),
+        "subgradient of \\+λ at w = 0",
+    ),
     ("regularization.l2_penalty", (lambda w, lam: (lam * (w**2).sum(), 2 * lam * w),), "Keras's l2"),
     ("regularization.l2_penalty", (lambda w, lam: (lam * (w**2).sum(), lam * w),), "without the factor 1/2"),
-    ("regularization.bias_variance",
-     (lambda p, t: (((p.mean(0) - t) ** 2).mean(), p.var(0, ddof=1).mean()),), "ddof=1"),
-    ("regularization.bias_variance",
-     (lambda p, t: (((p.mean(0) - t) ** 2).mean(), p.var(1).mean()),), "across test points"),
-    ("regularization.bias_variance",
-     (lambda p, t: ((p.mean(0) - t).mean() ** 2, p.var(0).mean()),), "before squaring"),
+    (
+        "regularization.bias_variance",
+        (lambda p, t: (((p.mean(0) - t) ** 2).mean(), p.var(0, ddof=1).mean()),),
+        "ddof=1",
+    ),
+    (
+        "regularization.bias_variance",
+        (lambda p, t: (((p.mean(0) - t) ** 2).mean(), p.var(1).mean()),),
+        "across test points",
+    ),
+    ("regularization.bias_variance", (lambda p, t: ((p.mean(0) - t).mean() ** 2, p.var(0).mean()),), "before squaring"),
 ]
 
 
 @pytest.mark.parametrize("hidden", [False, True])
-@pytest.mark.parametrize("name, answer, convention", CONVENTIONS,
-                         ids=[f"{n.split('.')[1]}-{c[:20]}" for n, _, c in CONVENTIONS])
+@pytest.mark.parametrize(
+    "name, answer, convention", CONVENTIONS, ids=[f"{n.split('.')[1]}-{c[:20]}" for n, _, c in CONVENTIONS]
+)
 def test_known_conventions_are_named(name, answer, convention, hidden):
     with pytest.raises(GradingFailure, match=f"matches .*{convention}"), np.errstate(all="ignore"):
         check(name, *answer, hidden=hidden)
@@ -206,6 +220,7 @@ def test_dropout_mistakes_are_explained():
         return x, None
 
     _fails("changed x in place", name, in_place)
+
     def upcast(x, p, train=True, rng=None):
         if not train:
             return x.copy(), None
@@ -233,43 +248,60 @@ def test_backward_must_reuse_the_forward_mask():
     def fresh_mask(dout, cache):
         return dout * (np.random.default_rng(0).random(dout.shape) >= 0.3) / 0.7
 
-    _fails("dx is not dout times the forward pass's mask", "regularization.dropout_backward",
-           dropout_forward_uniform, fresh_mask)
-    _fails("dx is not dout times", "regularization.dropout_backward",
-           dropout_forward_uniform, lambda dout, cache: dout)
+    _fails(
+        "dx is not dout times the forward pass's mask",
+        "regularization.dropout_backward",
+        dropout_forward_uniform,
+        fresh_mask,
+    )
+    _fails("dx is not dout times", "regularization.dropout_backward", dropout_forward_uniform, lambda dout, cache: dout)
 
 
-@pytest.mark.parametrize("forward, problem", [
-    (keep_probability_forward, r"drops a fraction 0\.\d+ of the units when p_drop = 0\.\d+"),
-    (non_inverted_forward, r"scales the kept units by 1, not by 1/\(1 - p_drop\)"),
-    (unscaled_forward, r"scales the kept units by 1, not by 1/\(1 - p_drop\)"),
-    (lambda x, p, train=True, rng=None: dropout_forward_uniform(x, p, train=True, rng=rng),
-     r"returns, with train=False, out that differs from the input x"),
-    (lambda x, p, train=True, rng=None: dropout_forward_uniform(x, p, train, np.random.default_rng()),
-     r"fails a check: two calls with identically seeded rng gave different outputs"),
-    (upcast(dropout_forward_uniform), r"fails a check: returned out of dtype float64, expected float32"),
-], ids=["keep", "not_inverted", "unscaled", "train_ignored", "global_rng", "upcast"])
+@pytest.mark.parametrize(
+    "forward, problem",
+    [
+        (keep_probability_forward, r"drops a fraction 0\.\d+ of the units when p_drop = 0\.\d+"),
+        (non_inverted_forward, r"scales the kept units by 1, not by 1/\(1 - p_drop\)"),
+        (unscaled_forward, r"scales the kept units by 1, not by 1/\(1 - p_drop\)"),
+        (
+            lambda x, p, train=True, rng=None: dropout_forward_uniform(x, p, train=True, rng=rng),
+            r"returns, with train=False, out that differs from the input x",
+        ),
+        (
+            lambda x, p, train=True, rng=None: dropout_forward_uniform(x, p, train, np.random.default_rng()),
+            r"fails a check: two calls with identically seeded rng gave different outputs",
+        ),
+        (upcast(dropout_forward_uniform), r"fails a check: returned out of dtype float64, expected float32"),
+    ],
+    ids=["keep", "not_inverted", "unscaled", "train_ignored", "global_rng", "upcast"],
+)
 def test_a_wrong_forward_pass_is_named_before_the_backward_pass(forward, problem):
     with pytest.raises(GradingFailure) as info, np.errstate(all="ignore"):
         check("regularization.dropout_backward", forward, dropout_backward)  # visible: public cases
     message = str(info.value)
-    assert re.search(f"cannot be graded yet: fix the forward pass first. On this case dropout_forward {problem}",
-                     message), message
+    assert re.search(
+        f"cannot be graded yet: fix the forward pass first. On this case dropout_forward {problem}", message
+    ), message
     assert 'check("regularization.dropout_forward", dropout_forward) says what is wrong' in message
 
 
 def test_noise_mistakes_are_explained():
     name = "regularization.gaussian_noise"
     uniform = lambda x, s, train=True, rng=None: (  # noqa: E731  right std, wrong distribution
-        x + s * math.sqrt(12) * (rng.random(x.shape) - 0.5) if train else x.copy())
+        x + s * math.sqrt(12) * (rng.random(x.shape) - 0.5) if train else x.copy()
+    )
     _fails("fraction_within_2_std: largest error", name, uniform)
     biased = lambda x, s, train=True, rng=None: (  # noqa: E731
-        x + s * (1 + rng.standard_normal(x.shape)) if train else x.copy())
+        x + s * (1 + rng.standard_normal(x.shape)) if train else x.copy()
+    )
     _fails("noise_mean: largest error", name, biased)
     always = lambda x, s, train=True, rng=None: x + s * rng.standard_normal(x.shape)  # noqa: E731
     _fails("with train=False the output must equal x", name, always)
-    _fails("identically seeded rng gave different outputs", name,
-           lambda x, s, train=True, rng=None: x + s * np.random.standard_normal(x.shape))
+    _fails(
+        "identically seeded rng gave different outputs",
+        name,
+        lambda x, s, train=True, rng=None: x + s * np.random.standard_normal(x.shape),
+    )
 
 
 def test_penalty_and_bias_variance_mistakes_fail():
@@ -288,10 +320,16 @@ def test_builtins_and_references_are_refused():
     _fails("calls .*dropout.*write it yourself", "regularization.dropout_forward", torch_dropout)
     from coursekit.regularization import numpy_ref
 
-    _fails("calls coursekit.regularization.numpy_ref.gaussian_noise", "regularization.gaussian_noise",
-           lambda x, s, train=True, rng=None: numpy_ref.gaussian_noise(x, s, train=train, rng=rng))
-    _fails("calls coursekit.regularization.numpy_ref.l1_penalty", "regularization.l1_penalty",
-           lambda w, lam: numpy_ref.l1_penalty(w, lam))
+    _fails(
+        "calls coursekit.regularization.numpy_ref.gaussian_noise",
+        "regularization.gaussian_noise",
+        lambda x, s, train=True, rng=None: numpy_ref.gaussian_noise(x, s, train=train, rng=rng),
+    )
+    _fails(
+        "calls coursekit.regularization.numpy_ref.l1_penalty",
+        "regularization.l1_penalty",
+        lambda w, lam: numpy_ref.l1_penalty(w, lam),
+    )
 
     def with_autograd(w, lam):
         t = torch.tensor(w, requires_grad=True)

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from coursekit.regularization import numpy_ref, torch_ref
+
 from conftest import torch_devices
 
 
@@ -166,8 +167,9 @@ def test_numpy_gaussian_noise_statistics(stddev):
 @pytest.mark.parametrize("device", torch_devices())
 @pytest.mark.parametrize("stddev", [0.1, 1.5])
 def test_torch_gaussian_noise_statistics(stddev, device):
-    x = torch.randn(300, 200, dtype=torch.float64, device=device,
-                    generator=torch.Generator(device=device).manual_seed(0))
+    x = torch.randn(
+        300, 200, dtype=torch.float64, device=device, generator=torch.Generator(device=device).manual_seed(0)
+    )
     out = torch_ref.gaussian_noise(x, stddev, generator=torch.Generator(device=device).manual_seed(1))
     assert out.device == x.device and out.dtype == x.dtype
     _check_normal((out - x).cpu().numpy(), stddev)
@@ -213,8 +215,9 @@ def test_numpy_needs_a_generator_and_torch_a_matching_one():
 def test_modules_plug_into_build_mlp():
     from coursekit.training import build_mlp
 
-    model = build_mlp([2, 8, 2], p_drop=0.2, input_noise=0.1,
-                      layers={"dropout": torch_ref.Dropout, "noise": torch_ref.GaussianNoise})
+    model = build_mlp(
+        [2, 8, 2], p_drop=0.2, input_noise=0.1, layers={"dropout": torch_ref.Dropout, "noise": torch_ref.GaussianNoise}
+    )
     kinds = [type(m).__name__ for m in model]
     assert kinds == ["GaussianNoise", "Linear", "ReLU", "Dropout", "Linear"]
     assert isinstance(model[3], torch_ref.Dropout)

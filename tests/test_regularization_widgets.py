@@ -14,6 +14,7 @@ from coursekit.experiments import regularization as experiments  # noqa: E402
 from coursekit.plots import regularization as figures  # noqa: E402
 from coursekit.regularization import bias_variance, ensembles, torch_ref  # noqa: E402
 from coursekit.widgets import regularization as demo  # noqa: E402
+
 from widget_kernel import assert_redraws  # noqa: E402
 
 
@@ -25,8 +26,13 @@ def moons():
 def _fake_result(value):
     xx, yy = np.meshgrid(np.linspace(-3, 3, 20), np.linspace(-3, 3, 20))
     prob = 1 / (1 + np.exp(-(xx + value * yy)))
-    hist = {"step": [1, 2], "train_loss": [0.5, 0.4], "val_loss": [0.6, 0.5],
-            "train_error": [0.1, 0.05], "val_error": [0.2, 0.1 + value / 10]}
+    hist = {
+        "step": [1, 2],
+        "train_loss": [0.5, 0.4],
+        "val_loss": [0.6, 0.5],
+        "train_error": [0.1, 0.05],
+        "val_error": [0.2, 0.1 + value / 10],
+    }
     return (xx, yy, prob), hist
 
 
@@ -48,8 +54,9 @@ def _right_points(box):
     return box.figure.axes[-1].lines[0].get_xdata()
 
 
-@pytest.mark.parametrize("explorer, parameter", [(demo.lambda_explorer, "weight_decay"),
-                                                 (demo.dropout_explorer, "p_drop")])
+@pytest.mark.parametrize(
+    "explorer, parameter", [(demo.lambda_explorer, "weight_decay"), (demo.dropout_explorer, "p_drop")]
+)
 def test_slider_trains_once_per_value_and_redraws(moons, explorer, parameter):
     trainer = FakeTrainer()
     values = (0.0, 0.01, 0.5)
@@ -66,17 +73,28 @@ def test_slider_trains_once_per_value_and_redraws(moons, explorer, parameter):
     assert "validation error 15.0%" in _left_title(box)
 
 
-@pytest.mark.parametrize("explorer, label, log_x", [("lambda_explorer", "λ", True),
-                                                    ("dropout_explorer", "p_drop", False)])
+@pytest.mark.parametrize(
+    "explorer, label, log_x", [("lambda_explorer", "λ", True), ("dropout_explorer", "p_drop", False)]
+)
 def test_explorers_display_the_boundary_of_the_chosen_value(widget_kernel, explorer, label, log_x):
-    create = ("from matplotlib.figure import Figure\n"
-              "from coursekit.experiments.regularization import moons_split\n"
-              f"from coursekit.widgets.regularization import draw_sweep, {explorer}\n"
-              "moons = moons_split(n_train=30, n_val=60, seed=0)\n"
-              f"reg = {explorer}(moons, values=(0.0, 0.1, 0.5), steps=5, hidden=(8,), record_every=5)\nreg")
+    create = (
+        "from matplotlib.figure import Figure\n"
+        "from coursekit.experiments.regularization import moons_split\n"
+        f"from coursekit.widgets.regularization import draw_sweep, {explorer}\n"
+        "moons = moons_split(n_train=30, n_val=60, seed=0)\n"
+        f"reg = {explorer}(moons, values=(0.0, 0.1, 0.5), steps=5, hidden=(8,), record_every=5)\nreg"
+    )
     draw = f"draw_sweep(Figure(figsize=(9.5, 3.8)), moons, reg.sweep.results, {{}}, label={label!r}, log_x={log_x})"
-    assert_redraws(widget_kernel, create, "reg", [("", draw.format(0.0)), ("reg.slider.value = 0.5", draw.format(0.5)),
-                                                  ("reg.slider.value = 0.1", draw.format(0.1))])
+    assert_redraws(
+        widget_kernel,
+        create,
+        "reg",
+        [
+            ("", draw.format(0.0)),
+            ("reg.slider.value = 0.5", draw.format(0.5)),
+            ("reg.slider.value = 0.1", draw.format(0.1)),
+        ],
+    )
 
 
 def test_explorer_rejects_an_initial_value_off_the_slider(moons):
@@ -107,8 +125,7 @@ def test_draw_sweep_is_a_plain_function(moons):
 
 def test_figures_draw(moons):
     capacities = [1, 2, 4]
-    fig = figures.bias_variance_curve(capacities, [0.3, 0.1, 0.01], [0.01, 0.02, 0.05], noise_var=0.09,
-                                      log_x=True)
+    fig = figures.bias_variance_curve(capacities, [0.3, 0.1, 0.01], [0.01, 0.02, 0.05], noise_var=0.09, log_x=True)
     assert len(fig.axes[0].lines) >= 4
     x = np.linspace(0, 1, 7)
     preds = {c: np.random.default_rng(c).standard_normal((5, 7)) for c in capacities}
@@ -164,8 +181,12 @@ def test_polynomial_ensemble_matches_np_polyfit():
 
 def test_mlp_ensemble_gradients_match_autograd():
     rng = np.random.default_rng(0)
-    params = {"w1": rng.standard_normal((3, 1, 5)), "b1": rng.standard_normal((3, 1, 5)),
-              "w2": rng.standard_normal((3, 5, 1)), "b2": rng.standard_normal((3, 1, 1))}
+    params = {
+        "w1": rng.standard_normal((3, 1, 5)),
+        "b1": rng.standard_normal((3, 1, 5)),
+        "w2": rng.standard_normal((3, 5, 1)),
+        "b2": rng.standard_normal((3, 1, 1)),
+    }
     x, y = rng.standard_normal((3, 7, 1)), rng.standard_normal((3, 7, 1))
     grads = ensembles.mse_gradients(params, x, y)
     t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
@@ -189,8 +210,10 @@ def test_mlp_ensemble_trains_and_is_seeded():
 def test_train_classifier_is_reproducible_and_uses_coursekit_layers():
     split = experiments.moons_split(n_train=20, n_val=40, seed=0)
     threads = torch.get_num_threads()
-    runs = [experiments.train_classifier(split, p_drop=0.5, input_noise=0.2, steps=6, hidden=(8,),
-                                         record_every=3) for _ in range(2)]
+    runs = [
+        experiments.train_classifier(split, p_drop=0.5, input_noise=0.2, steps=6, hidden=(8,), record_every=3)
+        for _ in range(2)
+    ]
     assert runs[0][1] == runs[1][1] and runs[0][1]["step"] == [3.0, 6.0]
     kinds = [type(m) for m in runs[0][0]]
     assert torch_ref.GaussianNoise in kinds and torch_ref.Dropout in kinds

@@ -12,11 +12,14 @@ import pytest
 
 from coursekit.grading import sandbox, watchdog
 
-pytestmark = [pytest.mark.sandbox,
-              pytest.mark.skipif(sandbox.unavailable_reason() is not None,
-                                 reason=f"no sandbox here: {sandbox.unavailable_reason()}")]
+pytestmark = [
+    pytest.mark.sandbox,
+    pytest.mark.skipif(
+        sandbox.unavailable_reason() is not None, reason=f"no sandbox here: {sandbox.unavailable_reason()}"
+    ),
+]
 
-PROBE = r'''
+PROBE = r"""
 import json, os, socket
 from pathlib import Path
 report = {}
@@ -42,7 +45,7 @@ except OSError as err:
     report["network"] = type(err).__name__
 report["processes"] = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
 print(json.dumps(report))
-'''
+"""
 
 
 def probe(tmp_path):
@@ -50,8 +53,9 @@ def probe(tmp_path):
     secret.parent.mkdir(parents=True)
     secret.write_bytes(os.urandom(32))
     code = f"SECRET, HOME, PACKAGE = {str(secret)!r}, {str(Path.home())!r}, {str(sandbox.coursekit_dir())!r}\n" + PROBE
-    process = sandbox.popen(sandbox.Policy(), [sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    process = sandbox.popen(
+        sandbox.Policy(), [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
     return json.loads(out)
@@ -70,20 +74,27 @@ def test_a_sandboxed_process_sees_and_writes_only_what_it_should(tmp_path):
 
 
 def _watched(code, limits, folder=None):
-    process = sandbox.popen(sandbox.Policy(), [sys.executable, "-c", code], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    process = sandbox.popen(
+        sandbox.Policy(), [sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     return watchdog.watch(process.pid, limits, reap=process.poll, folder=folder)
 
 
 def test_memory_in_a_memfd_counts():
-    code = ("import os, time\nfd = os.memfd_create('hidden')\n"
-            "for _ in range(6): os.write(fd, b'x' * 100 * 2**20)\ntime.sleep(60)")
+    code = (
+        "import os, time\nfd = os.memfd_create('hidden')\n"
+        "for _ in range(6): os.write(fd, b'x' * 100 * 2**20)\ntime.sleep(60)"
+    )
     watched = _watched(code, watchdog.Limits(timeout=60, memory_mb=400))
     assert watched.status == "memory" and watched.peak_mb > 400, watched
 
 
 def test_threads_count():
-    code = "import threading, time\nfor _ in range(400): threading.Thread(target=time.sleep, args=(60,)).start()\ntime.sleep(60)"
+    code = (
+        "import threading, time\n"
+        "for _ in range(400): threading.Thread(target=time.sleep, args=(60,)).start()\n"
+        "time.sleep(60)"
+    )
     watched = _watched(code, watchdog.Limits(timeout=60, max_threads=200))
     assert watched.status == "threads", watched
 
@@ -121,15 +132,25 @@ def test_the_kernel_holds_no_file_of_ours(tmp_path):
 
     from coursekit.grading.kernel import SandboxedKernelManager
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import os\ntargets = set()\nfor f in os.listdir('/proc/self/fd'):\n"
-        "    try:\n        targets.add(os.readlink('/proc/self/fd/' + f))\n"
-        "    except OSError:\n        pass\nprint(sorted(targets))")])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "import os\ntargets = set()\nfor f in os.listdir('/proc/self/fd'):\n"
+                "    try:\n        targets.add(os.readlink('/proc/self/fd/' + f))\n"
+                "    except OSError:\n        pass\nprint(sorted(targets))"
+            )
+        ]
+    )
     config = Config()
     config.SandboxedKernelManager.hidden_key = "k"
     with tempfile.TemporaryDirectory() as folder:
-        NotebookClient(nb, kernel_manager_class=SandboxedKernelManager, timeout=120, config=config,
-                       resources={"metadata": {"path": folder}}).execute()
+        NotebookClient(
+            nb,
+            kernel_manager_class=SandboxedKernelManager,
+            timeout=120,
+            config=config,
+            resources={"metadata": {"path": folder}},
+        ).execute()
     targets = eval(nb.cells[0].outputs[0]["text"])  # noqa: S307  (our own kernel's printout)
     files = [t for t in targets if t.startswith("/") and t != "/dev/null"]
     assert not [t for t in files if not t.startswith(("/proc", "/tmp/coursekit-kernel-"))], targets
@@ -150,8 +171,13 @@ def test_system_v_shared_memory_is_capped_inside_the_sandbox():
     """5 GB of System V segments (invisible to a memory watchdog once detached) cannot be made:
     the grader sets the sandbox's own IPC limits from outside before any student code runs."""
     read, write = os.pipe()
-    process = subprocess.Popen(sandbox.command(sandbox.Policy(), [sys.executable, "-c", SHM_PROBE], info_fd=write),
-                               pass_fds=(write,), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        sandbox.command(sandbox.Policy(), [sys.executable, "-c", SHM_PROBE], info_fd=write),
+        pass_fds=(write,),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     os.close(write)
     pid = sandbox.read_pid(read)
     assert pid is not None

@@ -18,8 +18,7 @@ SEEDS = range(6)
 def stepped(make_scheduler, n_steps, *, lr, optimizer="sgd", metrics=None):
     """Rates (and momenta) of a real optimizer whose scheduler steps after every step."""
     p = torch.nn.Parameter(torch.zeros(3, dtype=torch.float64))
-    opt = (torch.optim.SGD([p], lr=lr, momentum=0.9) if optimizer == "sgd"
-           else torch.optim.Adam([p], lr=lr))
+    opt = torch.optim.SGD([p], lr=lr, momentum=0.9) if optimizer == "sgd" else torch.optim.Adam([p], lr=lr)
     scheduler = make_scheduler(opt)
     lrs, momenta = [], []
     for t in range(n_steps):
@@ -57,37 +56,64 @@ def _cases(seed):
     t_0, t_mult = int(rng.integers(5, 100)), int(rng.integers(1, 3))
     start, end, total = float(rng.uniform(0.05, 1)), float(rng.uniform(0, 1)), int(rng.integers(1, n))
     warmup = int(rng.integers(0, n // 3))
-    yield ("step", numpy_ref.step_decay(lr0, n, step_size=step_size, gamma=gamma),
-           stepped(lambda o: tls.StepLR(o, step_size, gamma), n, lr=lr0)[0])
-    yield ("multi_step", numpy_ref.multi_step_decay(lr0, n, milestones=milestones, gamma=gamma),
-           stepped(lambda o: tls.MultiStepLR(o, milestones, gamma), n, lr=lr0)[0])
-    yield ("exponential", numpy_ref.exponential_decay(lr0, n, gamma=exp_gamma),
-           stepped(lambda o: tls.ExponentialLR(o, exp_gamma), n, lr=lr0)[0])
-    yield ("power", numpy_ref.power_decay(lr0, n, s=s, c=c),
-           stepped(lambda o: tls.LambdaLR(o, lambda t: 1 / (1 + t / s) ** c), n, lr=lr0)[0])
-    yield ("constant", numpy_ref.constant(lr0, n), stepped(lambda o: tls.ConstantLR(o, 1.0, total_iters=1), n,
-                                                           lr=lr0)[0])
-    yield ("cosine", numpy_ref.cosine_annealing(lr0, n, t_max=t_max, eta_min=eta_min),
-           stepped(lambda o: tls.CosineAnnealingLR(o, t_max, eta_min), n, lr=lr0)[0])
-    yield ("warm_restarts", numpy_ref.cosine_warm_restarts(lr0, n, t_0=t_0, t_mult=t_mult, eta_min=eta_min),
-           stepped(lambda o: tls.CosineAnnealingWarmRestarts(o, t_0, t_mult, eta_min), n, lr=lr0)[0])
-    yield ("linear", numpy_ref.linear_anneal(lr0, n, start_factor=start, end_factor=end, total_iters=total),
-           stepped(lambda o: tls.LinearLR(o, start, end, total), n, lr=lr0)[0])
+    yield (
+        "step",
+        numpy_ref.step_decay(lr0, n, step_size=step_size, gamma=gamma),
+        stepped(lambda o: tls.StepLR(o, step_size, gamma), n, lr=lr0)[0],
+    )
+    yield (
+        "multi_step",
+        numpy_ref.multi_step_decay(lr0, n, milestones=milestones, gamma=gamma),
+        stepped(lambda o: tls.MultiStepLR(o, milestones, gamma), n, lr=lr0)[0],
+    )
+    yield (
+        "exponential",
+        numpy_ref.exponential_decay(lr0, n, gamma=exp_gamma),
+        stepped(lambda o: tls.ExponentialLR(o, exp_gamma), n, lr=lr0)[0],
+    )
+    yield (
+        "power",
+        numpy_ref.power_decay(lr0, n, s=s, c=c),
+        stepped(lambda o: tls.LambdaLR(o, lambda t: 1 / (1 + t / s) ** c), n, lr=lr0)[0],
+    )
+    yield (
+        "constant",
+        numpy_ref.constant(lr0, n),
+        stepped(lambda o: tls.ConstantLR(o, 1.0, total_iters=1), n, lr=lr0)[0],
+    )
+    yield (
+        "cosine",
+        numpy_ref.cosine_annealing(lr0, n, t_max=t_max, eta_min=eta_min),
+        stepped(lambda o: tls.CosineAnnealingLR(o, t_max, eta_min), n, lr=lr0)[0],
+    )
+    yield (
+        "warm_restarts",
+        numpy_ref.cosine_warm_restarts(lr0, n, t_0=t_0, t_mult=t_mult, eta_min=eta_min),
+        stepped(lambda o: tls.CosineAnnealingWarmRestarts(o, t_0, t_mult, eta_min), n, lr=lr0)[0],
+    )
+    yield (
+        "linear",
+        numpy_ref.linear_anneal(lr0, n, start_factor=start, end_factor=end, total_iters=total),
+        stepped(lambda o: tls.LinearLR(o, start, end, total), n, lr=lr0)[0],
+    )
 
     def sequential(o):
         warm = tls.LinearLR(o, start_factor=start, total_iters=warmup)
         cosine = tls.CosineAnnealingLR(o, T_max=n - warmup, eta_min=eta_min)
         return tls.SequentialLR(o, [warm, cosine], milestones=[warmup])
 
-    yield ("warmup_cosine", numpy_ref.warmup_cosine(lr0, n, warmup_steps=warmup, start_factor=start, eta_min=eta_min),
-           stepped(sequential, n, lr=lr0)[0])
+    yield (
+        "warmup_cosine",
+        numpy_ref.warmup_cosine(lr0, n, warmup_steps=warmup, start_factor=start, eta_min=eta_min),
+        stepped(sequential, n, lr=lr0)[0],
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_schedules_equal_torch_schedulers_on_a_real_optimizer(seed):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # SequentialLR's internal step(0)
-        for name, ours, theirs in _cases(seed):
+        for _, ours, theirs in _cases(seed):
             _same(ours, theirs)
 
 
@@ -110,12 +136,14 @@ def test_one_cycle_rates_and_momentum_equal_torch(seed, anneal, three_phase, opt
     pct = float(rng.uniform(0.1, 0.45))
     div, final = float(rng.uniform(5, 50)), float(np.exp(rng.uniform(np.log(10), np.log(1e5))))
     base_m, max_m = float(rng.uniform(0.7, 0.88)), float(rng.uniform(0.9, 0.99))
-    hyper = dict(pct_start=pct, div_factor=div, final_div_factor=final, anneal_strategy=anneal,
-                 three_phase=three_phase)
+    hyper = dict(pct_start=pct, div_factor=div, final_div_factor=final, anneal_strategy=anneal, three_phase=three_phase)
     lrs, momenta = torch_ref.one_cycle(max_lr, n, **hyper, base_momentum=base_m, max_momentum=max_m)
     their_lrs, their_momenta = stepped(
         lambda o: tls.OneCycleLR(o, max_lr, total_steps=n, **hyper, base_momentum=base_m, max_momentum=max_m),
-        n, lr=max_lr, optimizer=optimizer)
+        n,
+        lr=max_lr,
+        optimizer=optimizer,
+    )
     _same(lrs, their_lrs)
     _same(momenta, their_momenta)
 
@@ -141,9 +169,15 @@ def _metrics(rng, n):
 def test_reduce_on_plateau_equals_torch(seed, mode, threshold_mode):
     rng, lr0, n = _draw(seed)
     metrics = _metrics(rng, n) * (1 if mode == "min" else -1)
-    hyper = dict(mode=mode, factor=float(rng.uniform(0.1, 0.9)), patience=int(rng.integers(0, 15)),
-                 threshold=float(rng.choice([1e-4, 1e-2, 0.05])), threshold_mode=threshold_mode,
-                 cooldown=int(rng.integers(0, 10)), min_lr=float(lr0 * rng.choice([0.0, 1e-3])))
+    hyper = dict(
+        mode=mode,
+        factor=float(rng.uniform(0.1, 0.9)),
+        patience=int(rng.integers(0, 15)),
+        threshold=float(rng.choice([1e-4, 1e-2, 0.05])),
+        threshold_mode=threshold_mode,
+        cooldown=int(rng.integers(0, 10)),
+        min_lr=float(lr0 * rng.choice([0.0, 1e-3])),
+    )
     before = metrics.copy()
     ours = numpy_ref.reduce_on_plateau(lr0, metrics, **hyper)
     np.testing.assert_array_equal(metrics, before)  # the history is not changed
@@ -182,8 +216,17 @@ def test_plateau_step_names_a_bad_metric_and_a_mode_that_differs_from_init():
 
 
 def test_numpy_and_torch_references_share_the_schedules():
-    for name in ("constant", "step_decay", "exponential_decay", "power_decay", "cosine_annealing",
-                 "warmup_cosine", "one_cycle", "reduce_on_plateau", "cosine_warm_restarts"):
+    for name in (
+        "constant",
+        "step_decay",
+        "exponential_decay",
+        "power_decay",
+        "cosine_annealing",
+        "warmup_cosine",
+        "one_cycle",
+        "reduce_on_plateau",
+        "cosine_warm_restarts",
+    ):
         assert getattr(numpy_ref, name) is getattr(torch_ref, name)
 
 
@@ -192,8 +235,7 @@ def test_numpy_and_torch_references_share_the_schedules():
 
 def _closed_forms(lr0, n, gamma, t_max, eta_min):
     t = np.arange(n)
-    return {"exponential": lr0 * gamma**t,
-            "cosine": eta_min + (lr0 - eta_min) * (1 + np.cos(np.pi * t / t_max)) / 2}
+    return {"exponential": lr0 * gamma**t, "cosine": eta_min + (lr0 - eta_min) * (1 + np.cos(np.pi * t / t_max)) / 2}
 
 
 def _torch_closed_form(make, n, lr0):
@@ -216,10 +258,14 @@ def test_chained_and_closed_forms_agree_to_the_first_minimum_then_drift(t_max):
     while ours still equal torch's stepped scheduler: that is why we match the chained form."""
     lr0, n, gamma, eta_min = 0.3, int(2.5 * t_max) + 3, 0.995, 0.1
     closed = _closed_forms(lr0, n, gamma, t_max, eta_min)
-    chained = {"exponential": numpy_ref.exponential_decay(lr0, n, gamma=gamma),
-               "cosine": numpy_ref.cosine_annealing(lr0, n, t_max=t_max, eta_min=eta_min)}
-    torch_closed = {"exponential": _torch_closed_form(lambda o: tls.ExponentialLR(o, gamma), n, lr0),
-                    "cosine": _torch_closed_form(lambda o: tls.CosineAnnealingLR(o, t_max, eta_min), n, lr0)}
+    chained = {
+        "exponential": numpy_ref.exponential_decay(lr0, n, gamma=gamma),
+        "cosine": numpy_ref.cosine_annealing(lr0, n, t_max=t_max, eta_min=eta_min),
+    }
+    torch_closed = {
+        "exponential": _torch_closed_form(lambda o: tls.ExponentialLR(o, gamma), n, lr0),
+        "cosine": _torch_closed_form(lambda o: tls.CosineAnnealingLR(o, t_max, eta_min), n, lr0),
+    }
     for name in closed:
         np.testing.assert_allclose(torch_closed[name], closed[name], rtol=1e-14, err_msg=name)
     np.testing.assert_allclose(chained["exponential"], closed["exponential"], rtol=1e-13)
@@ -253,8 +299,9 @@ def test_warmup_cosine_shape():
     lrs = numpy_ref.warmup_cosine(1.0, 100, warmup_steps=10, start_factor=0.1, eta_min=0.0)
     np.testing.assert_allclose(lrs[:10], 0.1 + 0.9 * np.arange(10) / 10, rtol=1e-14)
     assert lrs[10] == 1.0 and np.all(np.diff(lrs[10:]) < 0) and lrs[-1] > 0
-    np.testing.assert_allclose(numpy_ref.warmup_cosine(1.0, 50, warmup_steps=0),
-                               numpy_ref.cosine_annealing(1.0, 50, t_max=50), rtol=1e-15)
+    np.testing.assert_allclose(
+        numpy_ref.warmup_cosine(1.0, 50, warmup_steps=0), numpy_ref.cosine_annealing(1.0, 50, t_max=50), rtol=1e-15
+    )
 
 
 # ----- bad arguments ---------------------------------------------------------------------
@@ -280,7 +327,12 @@ BAD = [
     (numpy_ref.one_cycle, (0.1, 100), {"pct_start": 1.3}, r"pct_start must lie in \[0, 1\]"),
     (numpy_ref.one_cycle, (0.1, 100), {"pct_start": 0.6, "three_phase": True}, r"pct_start must lie in \[0, 0.5\]"),
     (numpy_ref.one_cycle, (0.1, 10), {"pct_start": 0.1}, "leaves phase 1 of the cycle without a step"),
-    (numpy_ref.one_cycle, (0.1, 100), {"anneal_strategy": "cosine"}, "unknown anneal_strategy 'cosine'; choose from cos, linear"),
+    (
+        numpy_ref.one_cycle,
+        (0.1, 100),
+        {"anneal_strategy": "cosine"},
+        "unknown anneal_strategy 'cosine'; choose from cos, linear",
+    ),
     (numpy_ref.reduce_on_plateau, (0.1, [1.0, 2.0]), {"factor": 1.0}, r"factor must lie in \[0, 1\)"),
     (numpy_ref.reduce_on_plateau, (0.1, []), {}, "metrics must be a non-empty 1-D sequence"),
     (numpy_ref.reduce_on_plateau, (0.1, [1.0]), {"mode": "lowest"}, "unknown mode 'lowest'; choose from min, max"),

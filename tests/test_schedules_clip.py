@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from coursekit.schedules import numpy_ref, torch_ref
+
 from conftest import torch_devices
 
 NORM_TYPES = [2.0, math.inf, 1.0, 3.0, "inf"]
@@ -23,8 +24,7 @@ def _grads(rng, dtype=np.float64, scale=1.0):
 
 def _torch_clip(grads, max_norm, norm_type, device="cpu"):
     """torch's own in-place clipping, on parameters whose .grad are copies of ``grads``."""
-    params = [torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.from_numpy(g).dtype, device=device))
-              for g in grads]
+    params = [torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.from_numpy(g).dtype, device=device)) for g in grads]
     for p, g in zip(params, grads):
         p.grad = torch.tensor(g, device=device)
     total = torch.nn.utils.clip_grad_norm_(params, max_norm, norm_type=norm_type)

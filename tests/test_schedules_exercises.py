@@ -10,7 +10,6 @@ import torch
 
 from coursekit.grading import GradingFailure, check
 
-
 # ----- correct answers, in closed form ------------------------------------------------------
 
 
@@ -33,8 +32,9 @@ def warmup_cosine(lr0, n_steps, *, warmup_steps, start_factor=1 / 3, eta_min=0.0
     return rates
 
 
-def one_cycle(max_lr, n_steps, *, pct_start=0.3, div_factor=25.0, final_div_factor=1e4, anneal_strategy="cos",
-              three_phase=False):
+def one_cycle(
+    max_lr, n_steps, *, pct_start=0.3, div_factor=25.0, final_div_factor=1e4, anneal_strategy="cos", three_phase=False
+):
     low = max_lr / div_factor
     points = [(0.0, low, 0.95), (pct_start * n_steps - 1, max_lr, 0.85)]
     if three_phase:
@@ -140,8 +140,9 @@ def _one_cycle(slip):
     return schedule
 
 
-def _no_offsets(max_lr, n_steps, *, pct_start=0.3, div_factor=25.0, final_div_factor=1e4, anneal_strategy="cos",
-                three_phase=False):
+def _no_offsets(
+    max_lr, n_steps, *, pct_start=0.3, div_factor=25.0, final_div_factor=1e4, anneal_strategy="cos", three_phase=False
+):
     low = max_lr / div_factor
     ends = [pct_start * n_steps, 2 * pct_start * n_steps, n_steps] if three_phase else [pct_start * n_steps, n_steps]
     targets = [max_lr, low, low / final_div_factor] if three_phase else [max_lr, low / final_div_factor]
@@ -203,8 +204,9 @@ CONVENTIONS = [
 ]
 
 
-@pytest.mark.parametrize("name, function, convention", CONVENTIONS,
-                         ids=[f"{c[0].split('.')[1]}-{c[2][:30]}" for c in CONVENTIONS])
+@pytest.mark.parametrize(
+    "name, function, convention", CONVENTIONS, ids=[f"{c[0].split('.')[1]}-{c[2][:30]}" for c in CONVENTIONS]
+)
 def test_each_recognised_slip_fails_and_is_named(name, function, convention):
     """Each slip is named in the hidden cases; where the visible cases can show it, there too."""
     failures = [_failure(name, function, hidden=True)]
@@ -216,9 +218,11 @@ def test_each_recognised_slip_fails_and_is_named(name, function, convention):
         assert f"Your answer matches {convention}" in message, message
 
 
-@pytest.mark.parametrize("name, function, convention", [c for c in CONVENTIONS if c[2] not in (
-    "two phases where three_phase=True asks for three",)],
-    ids=lambda c: c if isinstance(c, str) else "")
+@pytest.mark.parametrize(
+    "name, function, convention",
+    [c for c in CONVENTIONS if c[2] not in ("two phases where three_phase=True asks for three",)],
+    ids=lambda c: c if isinstance(c, str) else "",
+)
 def test_visible_cases_already_show_each_slip(name, function, convention):
     assert f"Your answer matches {convention}" in _failure(name, function)
 
@@ -247,7 +251,10 @@ def test_hidden_cases_differ_from_the_visible_ones_and_are_seeded(name):
     ex = grading.exercise(name)
     visible, hidden = grading.cases(ex, False), grading.cases(ex, True)
     assert len(hidden) > len(visible)
-    key = (lambda c: repr(sorted((k, v.tolist() if hasattr(v, "tolist") else v) for k, v in c.items())))
+
+    def key(c):
+        return repr(sorted((k, v.tolist() if hasattr(v, "tolist") else v) for k, v in c.items()))
+
     assert not {key(c) for c in visible} & {key(c) for c in hidden}
     assert [key(c) for c in visible] == [key(c) for c in grading.cases(ex, False)]
 
@@ -256,14 +263,16 @@ def test_hidden_cases_differ_from_the_visible_ones_and_are_seeded(name):
 
 
 def test_one_rate_too_many_is_explained():
-    message = _failure("schedules.exponential_decay", lambda lr0, n_steps, *, gamma: exponential_decay(
-        lr0, n_steps + 1, gamma=gamma))
+    message = _failure(
+        "schedules.exponential_decay", lambda lr0, n_steps, *, gamma: exponential_decay(lr0, n_steps + 1, gamma=gamma)
+    )
     assert "rates for n_steps=" in message and "one rate per step" in message
 
 
 def test_a_list_instead_of_an_array_is_refused():
-    message = _failure("schedules.exponential_decay",
-                       lambda lr0, n, *, gamma: list(exponential_decay(lr0, n, gamma=gamma)))
+    message = _failure(
+        "schedules.exponential_decay", lambda lr0, n, *, gamma: list(exponential_decay(lr0, n, gamma=gamma))
+    )
     assert "lrs should be a numpy.ndarray, got list" in message
 
 
@@ -292,8 +301,10 @@ def test_float64_factor_that_upcasts_float32_is_explained():
 
 
 def test_returning_a_single_array_is_refused():
-    message = _failure("schedules.clip_grad_norm",
-                       lambda grads, max_norm, *, norm_type=2.0: (np.concatenate([g.ravel() for g in grads]), 1.0))
+    message = _failure(
+        "schedules.clip_grad_norm",
+        lambda grads, max_norm, *, norm_type=2.0: (np.concatenate([g.ravel() for g in grads]), 1.0),
+    )
     assert "should return clipped as a list of" in message
 
 

@@ -27,8 +27,11 @@ class FakeTrainer:
         self.calls.append((name, lr, value))
         schedule = make_schedule(name, **explorer._settings(name, value) if value is not None else {})
         lrs, _ = schedule(lr, 10 * epochs)
-        hist = {"step_lr": lrs.tolist(), "val_acc": [0.5 + 0.1 * e + 0.01 * len(name) for e in range(epochs)],
-                "loss": [1.0 / (e + 1) for e in range(epochs)]}
+        hist = {
+            "step_lr": lrs.tolist(),
+            "val_acc": [0.5 + 0.1 * e + 0.01 * len(name) for e in range(epochs)],
+            "loss": [1.0 / (e + 1) for e in range(epochs)],
+        }
         return schedule, hist
 
 
@@ -59,8 +62,14 @@ def test_explorer_displays_the_curve_and_the_summary_and_follows_the_controls(di
     box.controls["schedule"].value = "step"
     box.controls["lr"].value = 0.5
     assert "step(drops=2, gamma=0.1) at lr 0.5" in _displayed(box)[1]
-    assert trainer.calls == [("cosine", 0.1, 0.0), ("one_cycle", 0.1, 0.3), ("one_cycle", 0.1, 0.5),
-                             ("constant", 0.1, None), ("step", 0.1, 2.0), ("step", 0.5, 2.0)]
+    assert trainer.calls == [
+        ("cosine", 0.1, 0.0),
+        ("one_cycle", 0.1, 0.3),
+        ("one_cycle", 0.1, 0.5),
+        ("constant", 0.1, None),
+        ("step", 0.1, 2.0),
+        ("step", 0.5, 2.0),
+    ]
     box.controls["lr"].value = 0.1  # trained before: remembered, not trained again
     assert len(trainer.calls) == 6 and "at lr 0.1" in _displayed(box)[1]
 
@@ -68,7 +77,7 @@ def test_explorer_displays_the_curve_and_the_summary_and_follows_the_controls(di
 def test_explorer_trains_for_real(digits):
     box = explorer.schedule_explorer(digits, epochs=2, initial="exponential", lr=0.1)
     _, text = _displayed(box)
-    (schedule, hist), = box.results.values()
+    ((schedule, hist),) = box.results.values()
     assert f"final validation accuracy {hist['val_acc'][-1]:.3f}" in text and hist["val_acc"][-1] > 0.5
     assert hist["step_lr"] == schedule(0.1, len(hist["step_lr"]))[0].tolist()
     with pytest.raises(ValueError, match="unknown schedule 'cyclic'"):
@@ -83,8 +92,10 @@ def test_figures_draw_what_they_are_given():
     result = experiments.read_range_test(np.geomspace(1e-3, 1, 30), np.r_[np.linspace(2, 0.5, 20), np.full(10, 50.0)])
     ax = figures.range_test(result).axes[0]
     assert ax.get_xscale() == "log" and any("lowest smoothed loss" in line.get_label() for line in ax.lines)
-    runs = {"plain": {"step_loss": [2.0, np.nan], "step_grad_norm": [3.0, 1e9]},
-            "clipped": {"step_loss": [2.0, 1.0], "step_grad_norm": [3.0, 2.0]}}
+    runs = {
+        "plain": {"step_loss": [2.0, np.nan], "step_grad_norm": [3.0, 1e9]},
+        "clipped": {"step_loss": [2.0, 1.0], "step_grad_norm": [3.0, 2.0]},
+    }
     fig = figures.clipping(runs, clip_norm=1.0)
     assert [line.get_label() for line in fig.axes[1].lines] == ["plain", "clipped", "threshold max_norm = 1"]
     with pytest.raises(ValueError, match="at least one"):
@@ -93,8 +104,9 @@ def test_figures_draw_what_they_are_given():
 
 def test_read_range_test_cuts_at_divergence_and_finds_the_minimum():
     lrs = np.geomspace(1e-4, 10, 50)
-    losses = np.r_[np.full(20, 2.3), np.linspace(2.3, 0.3, 20), np.array([0.3, 0.4, 0.8, 3.0, 20.0, np.inf]),
-                   np.full(4, np.nan)]
+    losses = np.r_[
+        np.full(20, 2.3), np.linspace(2.3, 0.3, 20), np.array([0.3, 0.4, 0.8, 3.0, 20.0, np.inf]), np.full(4, np.nan)
+    ]
     result = experiments.read_range_test(lrs, losses, beta=0.0)  # no smoothing: the raw minimum
     assert result.lr_at_min == lrs[39] and result.suggestion == pytest.approx(lrs[39] / 10)
     assert len(result.lrs) == 43  # cut where the loss first exceeds 4 x the best (0.3 x 4 < 3.0)
@@ -118,9 +130,17 @@ def test_range_test_trains_with_an_exponentially_growing_rate(digits):
 
 def test_train_runs_and_final_spread(digits):
     configs = {"constant": {"lr": 0.1}, "cosine": {"lr": 0.1, "schedule": "cosine"}}
-    results = experiments.train_runs(digits, configs, build=lambda s: build_mlp([64, 8, 10], seed=s),
-                                     seeds=(0, 1), epochs=1, optimizer="sgd", device="cpu", progress=False,
-                                     train_accuracy=False)
+    results = experiments.train_runs(
+        digits,
+        configs,
+        build=lambda s: build_mlp([64, 8, 10], seed=s),
+        seeds=(0, 1),
+        epochs=1,
+        optimizer="sgd",
+        device="cpu",
+        progress=False,
+        train_accuracy=False,
+    )
     assert list(results) == ["constant", "cosine"] and all(len(v) == 2 for v in results.values())
     assert results["cosine"][0]["lr"][-1] < 0.1 == results["constant"][0]["lr"][-1]
     mean, std, low, high = experiments.final_spread(results)["cosine"]

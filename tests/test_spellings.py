@@ -16,9 +16,14 @@ def _same_torch(a, b):
     return all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
 
 
-@pytest.mark.parametrize("old, new", [({"dropout": 0.3}, {"p_drop": 0.3}),
-                                      ({"generator_seed": 4}, {"seed": 4}),
-                                      ({"dropout": 0.3, "generator_seed": 4}, {"p_drop": 0.3, "seed": 4})])
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ({"dropout": 0.3}, {"p_drop": 0.3}),
+        ({"generator_seed": 4}, {"seed": 4}),
+        ({"dropout": 0.3, "generator_seed": 4}, {"p_drop": 0.3, "seed": 4}),
+    ],
+)
 @pytest.mark.parametrize("parts", ["torch", "coursekit"])
 def test_build_mlp_old_keywords_warn_and_build_the_same_net(old, new, parts):
     with pytest.warns(DeprecationWarning) as caught:

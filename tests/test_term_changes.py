@@ -6,7 +6,6 @@ import dataclasses
 import json
 
 import numpy as np
-import pytest
 
 from coursekit.grading.exercises import _REGISTRY, cases, exercise, keyed_seed, seed_for
 from coursekit.term import changes, validate
@@ -41,8 +40,14 @@ def grade(hidden_seed=1):
             expected = [ex.run(ex.reference, c) for c in chosen]
             verdicts[kind] = validate._outcome(ex, {"dense_forward": fn}, chosen, expected, 10) is None
         score = float(verdicts["visible"] and verdicts["hidden"])
-        rows[student] = {"score": score, "audit_score": score, "final_score": score, "status": "ok",
-                         "sha256": student, "exercises": {NAME: verdicts}}
+        rows[student] = {
+            "score": score,
+            "audit_score": score,
+            "final_score": score,
+            "status": "ok",
+            "sha256": student,
+            "exercises": {NAME: verdicts},
+        }
     return rows
 
 
@@ -67,11 +72,28 @@ def test_a_tolerance_change_shows_exactly_the_students_it_affected():
 
 def test_a_new_hidden_draw_and_a_changed_notebook_are_told_apart():
     grader = changes.grader_fingerprint([NAME])
-    old = {"ann": {"final_score": 1.0, "score": 1.0, "audit_score": 1.0, "status": "ok", "sha256": "a",
-                   "exercises": {NAME: {"visible": True, "hidden": True}}}}
-    new = {"ann": {**old["ann"], "final_score": 0.0, "audit_score": 0.0, "exercises": {NAME: {"visible": True, "hidden": False}}}}
+    old = {
+        "ann": {
+            "final_score": 1.0,
+            "score": 1.0,
+            "audit_score": 1.0,
+            "status": "ok",
+            "sha256": "a",
+            "exercises": {NAME: {"visible": True, "hidden": True}},
+        }
+    }
+    new = {
+        "ann": {
+            **old["ann"],
+            "final_score": 0.0,
+            "audit_score": 0.0,
+            "exercises": {NAME: {"visible": True, "hidden": False}},
+        }
+    }
     before = {"students": old, "grader": grader, "audit_seed": 1}
-    assert changes.diff(before, new, grader)[0]["why"] == [f"{NAME} visible pass->pass, hidden pass->fail: a new hidden draw"]
+    assert changes.diff(before, new, grader)[0]["why"] == [
+        f"{NAME} visible pass->pass, hidden pass->fail: a new hidden draw"
+    ]
     new["ann"]["sha256"] = "b"
     assert changes.diff(before, new, grader)[0]["why"][0] == "the notebook changed"
     assert changes.diff(before, old, grader) == []  # nothing changed, nothing listed
@@ -89,8 +111,14 @@ def test_record_keeps_the_changes_and_the_grader(tmp_path):
     assert first == [] and json.loads((root / "grades" / "00_backprop.changes.json").read_text())["regrade"] is False
     before = changes.snapshot(root, "00_backprop")
     assert before["grader"]["exercises"] == {NAME: changes.exercise_fingerprint(NAME)}
-    rows["cat"] = {**rows["cat"], "final_score": 1.0, "score": 1.0, "audit_score": 1.0, "sha256": "new",
-                   "exercises": {NAME: {"visible": True, "hidden": True}}}
+    rows["cat"] = {
+        **rows["cat"],
+        "final_score": 1.0,
+        "score": 1.0,
+        "audit_score": 1.0,
+        "sha256": "new",
+        "exercises": {NAME: {"visible": True, "hidden": True}},
+    }
     (root / "grades" / "00_backprop.json").write_text(json.dumps({"students": rows}))
     found = changes.record(root, "00_backprop", before, ["cat"])
     kept = json.loads((root / "grades" / "00_backprop.changes.json").read_text())

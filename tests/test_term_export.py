@@ -12,6 +12,7 @@ import pytest
 
 from coursekit.term import export
 from coursekit.term import roster as roster_file
+
 from term_fixtures import course_root, write_grades
 
 A, B = "00_backprop", "01_unstable_gradients"
@@ -50,17 +51,25 @@ def parse_canvas(text):
 @pytest.fixture()
 def root(tmp_path):
     root = course_root(tmp_path)
-    write_grades(root, A, {"ann": {"final_score": 7, "score": 9, "max_score": 10},
-                           "bob": {"final_score": 10, "max_score": 10},
-                           "-eve": {"final_score": 2.5, "max_score": 10},
-                           "zed": {"final_score": 4, "max_score": 10}})
+    write_grades(
+        root,
+        A,
+        {
+            "ann": {"final_score": 7, "score": 9, "max_score": 10},
+            "bob": {"final_score": 10, "max_score": 10},
+            "-eve": {"final_score": 2.5, "max_score": 10},
+            "zed": {"final_score": 4, "max_score": 10},
+        },
+    )
     write_grades(root, B, {"ann": {"final_score": 3, "max_score": 6}, "bob": {"final_score": 6, "max_score": 6}})
     roster = tmp_path / "roster.csv"
-    roster.write_text('student,lms_id,name,email,sis_login_id,section\n'
-                      'ann,101,"Smith, Ann",ann@x.edu,asmith,S1\n'
-                      'bob,102,"O\'Neil, Bob ""Bobby""",bob@x.edu,boneil,S1\n'
-                      '-eve,103,"=Eve",eve@x.edu,eve,S2\n'
-                      'cat,104,"Lee, Cat",cat@x.edu,clee,S2\n')
+    roster.write_text(
+        "student,lms_id,name,email,sis_login_id,section\n"
+        'ann,101,"Smith, Ann",ann@x.edu,asmith,S1\n'
+        'bob,102,"O\'Neil, Bob ""Bobby""",bob@x.edu,boneil,S1\n'
+        '-eve,103,"=Eve",eve@x.edu,eve,S2\n'
+        'cat,104,"Lee, Cat",cat@x.edu,clee,S2\n'
+    )
     return root, roster
 
 
@@ -71,13 +80,17 @@ def test_a_canvas_export_round_trips_with_a_missing_and_an_extra_student(root):
     column = (A, "5501")
     assert points == {column: 10.0}
     graded = export.read_grades(root, A)[0]
-    assert students == {"101": {column: graded["ann"]}, "102": {column: graded["bob"]},
-                        "103": {column: graded["-eve"]}, "104": {column: None}}
+    assert students == {
+        "101": {column: graded["ann"]},
+        "102": {column: graded["bob"]},
+        "103": {column: graded["-eve"]},
+        "104": {column: None},
+    }
     assert graded["ann"] == 7.0  # the audit-confirmed score, not nbgrader's 9
     assert result.missing == ["cat"] and result.unknown == ["zed"]
     assert any("zed" in line and "not on the roster" in line for line in result.problems())
     names = [row[0] for row in csv.reader(io.StringIO(result.text))][2:]
-    assert names == ["'=Eve", "Smith, Ann", "O'Neil, Bob \"Bobby\"", "Lee, Cat"]  # quoted, not split; no formula
+    assert names == ["'=Eve", "Smith, Ann", 'O\'Neil, Bob "Bobby"', "Lee, Cat"]  # quoted, not split; no formula
 
 
 def test_the_whole_course_without_a_roster_keeps_everyone(root):
@@ -90,8 +103,9 @@ def test_the_whole_course_without_a_roster_keeps_everyone(root):
 
 def test_missing_zero_and_moodle_and_plain_formats(root):
     root, roster = root
-    moodle = list(csv.DictReader(io.StringIO(export.export(root, [A, B], fmt="moodle", roster=roster,
-                                                           missing="zero").text)))
+    moodle = list(
+        csv.DictReader(io.StringIO(export.export(root, [A, B], fmt="moodle", roster=roster, missing="zero").text))
+    )
     by_email = {r["Email address"]: r for r in moodle}
     assert set(by_email) == {"ann@x.edu", "bob@x.edu", "eve@x.edu", "cat@x.edu"}
     assert by_email["cat@x.edu"][A] == "0" and by_email["ann@x.edu"][B] == "3"
@@ -104,9 +118,15 @@ def test_missing_zero_and_moodle_and_plain_formats(root):
 
 def test_late_penalty_is_taken_from_the_final_score(tmp_path):
     root = course_root(tmp_path)
-    write_grades(root, A, {"ann": {"final_score": 7, "max_score": 10, "late_penalty": 2},
-                           "bob": {"final_score": 1, "max_score": 10, "late_penalty": 3}},
-                 extra_columns=("late_penalty",))
+    write_grades(
+        root,
+        A,
+        {
+            "ann": {"final_score": 7, "max_score": 10, "late_penalty": 2},
+            "bob": {"final_score": 1, "max_score": 10, "late_penalty": 3},
+        },
+        extra_columns=("late_penalty",),
+    )
     assert export.read_grades(root, A)[0] == {"ann": 5.0, "bob": 0.0}
 
 
@@ -133,8 +153,23 @@ def test_errors_name_the_problem(root, tmp_path):
 def test_the_command_writes_the_file_and_reports_on_stderr(root, tmp_path):
     root, roster = root
     out = tmp_path / "canvas.csv"
-    result = subprocess.run([sys.executable, "-m", "coursekit.cli", "--root", str(root), "export", A,
-                             "--roster", str(roster), "--output", str(out)], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "coursekit.cli",
+            "--root",
+            str(root),
+            "export",
+            A,
+            "--roster",
+            str(roster),
+            "--output",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert "missing: cat" in result.stderr and "unknown: zed" in result.stderr
     assert parse_canvas(out.open(newline="").read())[1]["101"] == {(A, None): 7.0}

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from coursekit.term import export, late
+
 from term_fixtures import course_root, write_grades
 
 A = "00_backprop"
@@ -18,9 +19,18 @@ def submit(root, student, when):
     (folder / "timestamp.txt").write_text(when)
 
 
-@pytest.mark.parametrize("method,seconds,expected", [
-    ("none", 10 * 86400, 0.0), ("zero", 60, 7.0), ("per_day", 1, 1.0), ("per_day", 86400, 1.0),
-    ("per_day", 86401, 2.0), ("per_hour", 3 * 3600 + 1, 4.0), ("per_day", 30 * 86400, 7.0)])
+@pytest.mark.parametrize(
+    "method,seconds,expected",
+    [
+        ("none", 10 * 86400, 0.0),
+        ("zero", 60, 7.0),
+        ("per_day", 1, 1.0),
+        ("per_day", 86400, 1.0),
+        ("per_day", 86401, 2.0),
+        ("per_hour", 3 * 3600 + 1, 4.0),
+        ("per_day", 30 * 86400, 7.0),
+    ],
+)
 def test_the_policy(method, seconds, expected):
     # rate 0.1 of a maximum of 10 points: 1 point per started day (or hour), never past the score
     assert late.Policy(method, rate=0.1).penalty(7.0, 10.0, seconds) == expected
@@ -41,8 +51,9 @@ def test_a_late_submission_is_penalised_as_configured_and_shown(tmp_path):
     from coursekit.grading import class_report
 
     root = course_root(tmp_path)
-    (root / "late.toml").write_text('[policy]\nmethod = "per_day"\nrate = 0.1\ngrace_minutes = 10\n'
-                                    f'[duedates]\n{A} = "2026-10-01 23:59:00 UTC"\n')
+    (root / "late.toml").write_text(
+        f'[policy]\nmethod = "per_day"\nrate = 0.1\ngrace_minutes = 10\n[duedates]\n{A} = "2026-10-01 23:59:00 UTC"\n'
+    )
     (root / "extensions.csv").write_text(f"student,assignment,extra_hours\nbob,{A},48\ncat,01_other,100\n")
     submit(root, "ann", "2026-10-02 00:05:00.000000 UTC")  # 6 minutes: inside the grace
     submit(root, "bob", "2026-10-03 05:59:00.000000 UTC")  # 30 h late, 48 h extension
@@ -55,9 +66,27 @@ def test_a_late_submission_is_penalised_as_configured_and_shown(tmp_path):
     assert export.read_grades(root, A)[0] == {"ann": 8.0, "bob": 8.0, "cat": 6.0, "dan": 8.0}
     assert late.annotate(root, A) == found  # annotating twice keeps one pair of columns
     assert (root / "grades" / f"{A}.csv").read_text().splitlines()[0].endswith("flags,seconds_late,late_penalty")
-    (root / "grades" / f"{A}.json").write_text(json.dumps({"assignment": A, "students": {
-        s: {"score": 8.0, "max_score": 10.0, "status": "ok", "message": "", "audit_score": 8.0,
-            "final_score": 8.0, "flags": [], "exercises": {}, "seconds": 1.0} for s in ("ann", "bob", "cat", "dan")}}))
+    (root / "grades" / f"{A}.json").write_text(
+        json.dumps(
+            {
+                "assignment": A,
+                "students": {
+                    s: {
+                        "score": 8.0,
+                        "max_score": 10.0,
+                        "status": "ok",
+                        "message": "",
+                        "audit_score": 8.0,
+                        "final_score": 8.0,
+                        "flags": [],
+                        "exercises": {},
+                        "seconds": 1.0,
+                    }
+                    for s in ("ann", "bob", "cat", "dan")
+                },
+            }
+        )
+    )
     page = class_report.write(root, A)[0].read_text()
     assert "Late work (2)" in page and "1 d 1 h 0 min" in page
 

@@ -10,16 +10,26 @@ import sys
 import pytest
 
 from coursekit.grading import sandbox, synthetic
+
 from conftest import ROOT
 
 AID = synthetic.ASSIGNMENT
-pytestmark = [pytest.mark.notebook, pytest.mark.sandbox, pytest.mark.slow,
-              pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here")]
+pytestmark = [
+    pytest.mark.notebook,
+    pytest.mark.sandbox,
+    pytest.mark.slow,
+    pytest.mark.skipif(sandbox.unavailable_reason() is not None, reason="no grading sandbox here"),
+]
 
 
 def grade(root, *extra):
-    result = subprocess.run([sys.executable, "-m", "coursekit.cli", "grade", AID, "--jobs", "2",
-                             "--audit-seed", "5", *extra], cwd=root, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, "-m", "coursekit.cli", "grade", AID, "--jobs", "2", "--audit-seed", "5", *extra],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 

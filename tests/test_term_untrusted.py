@@ -9,13 +9,26 @@ import pytest
 
 from coursekit import term
 from coursekit.term import changes, late
+
 from term_fixtures import course_root
 
 A = "00_backprop"
 NAME = "backprop.ipynb"
-NOTEBOOK = {"cells": [{"cell_type": "code", "id": "a", "metadata": {}, "execution_count": None, "outputs": [],
-                       "source": "def f(x):\n    return x + 1\n"}],
-            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+NOTEBOOK = {
+    "cells": [
+        {
+            "cell_type": "code",
+            "id": "a",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": "def f(x):\n    return x + 1\n",
+        }
+    ],
+    "metadata": {},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
 
 
 def _class(tmp_path):
@@ -52,9 +65,14 @@ def test_a_dry_run_copies_no_link_and_nothing_but_the_notebook(tmp_path):
     assert hashlib.sha256(outside.read_bytes()).hexdigest() == before
 
 
-@pytest.mark.parametrize("text, named", [("[policy]\nrat = 0.1\n", "takes only"),
-                                         ('[policy]\nrate = "0.1"\n', "policy.rate"),
-                                         ("[policy]\ngrace_minutes = inf\n", "policy.grace_minutes")])
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        ("[policy]\nrat = 0.1\n", "takes only"),
+        ('[policy]\nrate = "0.1"\n', "policy.rate"),
+        ("[policy]\ngrace_minutes = inf\n", "policy.grace_minutes"),
+    ],
+)
 def test_a_mistake_in_late_toml_stops_grading_before_anyone_is_graded(tmp_path, text, named):
     root = course_root(tmp_path)
     (root / "late.toml").write_text(text)

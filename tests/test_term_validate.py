@@ -8,8 +8,9 @@ import sys
 
 import numpy as np
 
-import weak_exercise
 from coursekit.term import mutants, validate
+
+import weak_exercise
 from term_fixtures import course_root
 
 
@@ -20,7 +21,9 @@ def test_the_weak_exercise_is_reported_with_its_survivors():
     assert weak.score < validate.MUTATION_THRESHOLD and not weak.ok
     whats = {s.split(": ")[1] for s in weak.survivors}
     assert whats == {"sum -> mean", "0 -> 1"}, weak.survivors
-    assert "WARN weakfix.column_sums" in validate.summary(weak) and "survivor: column_sums line" in validate.summary(weak)
+    assert "WARN weakfix.column_sums" in validate.summary(weak) and "survivor: column_sums line" in validate.summary(
+        weak
+    )
 
 
 def test_every_survivor_is_a_wrong_answer_that_telling_cases_catch():
@@ -64,16 +67,31 @@ def test_argument_checks_are_left_alone():
 
 
 def test_a_real_exercise_and_the_release_warning(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "coursekit.cli", "--root", str(course_root(tmp_path)),
-                             "validate", "layers.dense_forward"], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "coursekit.cli",
+            "--root",
+            str(course_root(tmp_path)),
+            "validate",
+            "layers.dense_forward",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok   layers.dense_forward: mutation score 100%" in result.stdout
     assert "numpy passes, torch passes" in result.stdout
     root = course_root(tmp_path / "b")
     (root / "solutions" / "00_backprop").mkdir()
-    (root / "solutions" / "00_backprop" / "backprop.ipynb").write_text(json.dumps(
-        {"cells": [{"source": 'check("weakfix.column_sums", f)\ncheck("layers.softmax", g)'}]}))
+    (root / "solutions" / "00_backprop" / "backprop.ipynb").write_text(
+        json.dumps({"cells": [{"source": 'check("weakfix.column_sums", f)\ncheck("layers.softmax", g)'}]})
+    )
     validate.record(root, [validate.validate("weakfix.column_sums")])
     warnings = validate.release_warnings(root, "00_backprop")
-    assert len(warnings) == 2 and "weakfix.column_sums: mutation score" in warnings[1] \
-        and "layers.softmax: not validated yet" in warnings[0], warnings
+    assert (
+        len(warnings) == 2
+        and "weakfix.column_sums: mutation score" in warnings[1]
+        and "layers.softmax: not validated yet" in warnings[0]
+    ), warnings

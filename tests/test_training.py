@@ -13,12 +13,12 @@ from coursekit import data
 from coursekit.batchnorm.torch_ref import BatchNorm1d
 from coursekit.optimizers import torch_optim
 from coursekit.regularization.torch_ref import Dropout, GaussianNoise
-from coursekit.training import (build_mlp, defaults, fit, make_optimizer, one_thread, run_epoch, threads,
-                                train_two_layer)
-from coursekit.training.parts import Activation
 from coursekit.schedules import one_cycle
+from coursekit.training import build_mlp, defaults, fit, make_optimizer, one_thread, run_epoch, threads, train_two_layer
+from coursekit.training.parts import Activation
 from coursekit.training.torch_mlp import evaluate
 from coursekit.training.torch_steps import clipper
+
 from conftest import torch_devices
 
 
@@ -85,8 +85,11 @@ def test_no_bias_before_batchnorm_because_batchnorm_cancels_it():
     """The Linear layers just before BatchNorm have no bias: in build_mlp (torch's and
     coursekit's parts) and in the 08 notebook's default network. With torch's own
     nn.BatchNorm1d as the oracle, such a bias changes nothing and gets no gradient."""
-    nets = [build_mlp([5, 7, 7, 3], batchnorm=True), build_mlp([5, 7, 7, 3], batchnorm=True, parts="coursekit"),
-            defaults.default_network([5, 7, 7, 3], generator=torch.Generator().manual_seed(0))]
+    nets = [
+        build_mlp([5, 7, 7, 3], batchnorm=True),
+        build_mlp([5, 7, 7, 3], batchnorm=True, parts="coursekit"),
+        defaults.default_network([5, 7, 7, 3], generator=torch.Generator().manual_seed(0)),
+    ]
     for model in nets:
         linears = [m for m in model if isinstance(m, torch.nn.Linear)]
         assert [m.bias is None for m in linears] == [True, True, False]
@@ -113,8 +116,7 @@ def test_two_layer_can_skip_the_training_set_accuracy(digits):
 
 def test_coursekit_parts_structure_and_the_global_rng_is_left_alone():
     state = torch.get_rng_state()
-    model = build_mlp([5, 7, 7, 3], activation="elu", batchnorm=True, p_drop=0.5, input_noise=0.1,
-                      parts="coursekit")
+    model = build_mlp([5, 7, 7, 3], activation="elu", batchnorm=True, p_drop=0.5, input_noise=0.1, parts="coursekit")
     assert torch.equal(state, torch.get_rng_state())
     kinds = [GaussianNoise, torch.nn.Linear] + [BatchNorm1d, Activation, Dropout, torch.nn.Linear] * 2
     assert all(isinstance(m, kind) for m, kind in zip(model, kinds, strict=True))
@@ -142,12 +144,15 @@ def test_coursekit_parts_compute_what_torch_modules_compute(rng, activation):
     torch.testing.assert_close(ours.eval()(x), oracle.eval()(x), rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("init, std", [
-    ("he_normal", lambda fan_in, fan_out: (2 / fan_in) ** 0.5),
-    ("glorot_uniform", lambda fan_in, fan_out: (2 / (fan_in + fan_out)) ** 0.5),
-    ("lecun_normal", lambda fan_in, fan_out: (1 / fan_in) ** 0.5),
-    ("standard_normal", lambda fan_in, fan_out: 1.0),
-])
+@pytest.mark.parametrize(
+    "init, std",
+    [
+        ("he_normal", lambda fan_in, fan_out: (2 / fan_in) ** 0.5),
+        ("glorot_uniform", lambda fan_in, fan_out: (2 / (fan_in + fan_out)) ** 0.5),
+        ("lecun_normal", lambda fan_in, fan_out: (1 / fan_in) ** 0.5),
+        ("standard_normal", lambda fan_in, fan_out: 1.0),
+    ],
+)
 def test_coursekit_initialisers_give_the_weights_their_spread(init, std):
     model = build_mlp([300, 400, 10], init=init, parts="coursekit", seed=3)
     first = model[0]
@@ -166,26 +171,48 @@ def test_fit_with_coursekit_optimizers_follows_torch_optim(digits, name):
     histories = []
     for parts in ("torch", "coursekit"):
         model = build_mlp([64, 16, 10], activation="tanh", seed=2)
-        histories.append(fit(model, digits, optimizer=name, lr=0.01, epochs=2, dtype=torch.float64,
-                             device="cpu", parts=parts, progress=False))
+        histories.append(
+            fit(
+                model,
+                digits,
+                optimizer=name,
+                lr=0.01,
+                epochs=2,
+                dtype=torch.float64,
+                device="cpu",
+                parts=parts,
+                progress=False,
+            )
+        )
     np.testing.assert_allclose(histories[0]["val_loss"], histories[1]["val_loss"], rtol=1e-9)
 
 
 def test_fit_with_coursekit_parts_is_reproducible_and_can_skip_train_accuracy(digits):
     runs = []
     for _ in range(2):
-        model = build_mlp([64, 32, 10], activation="elu", batchnorm=True, p_drop=0.3, input_noise=0.2,
-                          parts="coursekit", seed=5)
-        runs.append(fit(model, digits, epochs=2, lr=3e-3, device="cpu", seed=5, parts="coursekit",
-                        progress=False, train_accuracy=False))
+        model = build_mlp(
+            [64, 32, 10], activation="elu", batchnorm=True, p_drop=0.3, input_noise=0.2, parts="coursekit", seed=5
+        )
+        runs.append(
+            fit(
+                model,
+                digits,
+                epochs=2,
+                lr=3e-3,
+                device="cpu",
+                seed=5,
+                parts="coursekit",
+                progress=False,
+                train_accuracy=False,
+            )
+        )
     assert runs[0]["val_loss"] == runs[1]["val_loss"]  # dropout and noise draw from seeded generators
     assert runs[0]["train_acc"] == []
 
 
 @pytest.mark.parametrize("device", torch_devices())
 def test_coursekit_parts_learn_on_every_device(digits, device):
-    model = build_mlp([64, 64, 10], activation="elu", batchnorm=True, p_drop=0.1, input_noise=0.1,
-                      parts="coursekit")
+    model = build_mlp([64, 64, 10], activation="elu", batchnorm=True, p_drop=0.1, input_noise=0.1, parts="coursekit")
     hist = fit(model, digits, epochs=5, lr=3e-3, device=device, parts="coursekit", progress=False)
     assert hist["device"].startswith(device) and hist["val_acc"][-1] > 0.85
 
@@ -196,8 +223,14 @@ def test_coursekit_parts_learn_on_every_device(digits, device):
 def test_a_training_epoch_never_synchronises_with_the_host(digits, parts):
     """Not even with a per-step schedule, a momentum cycle, clipping and per-step records."""
     device = torch.device("cuda")
-    model = build_mlp([64, 64, 64, 10], activation="elu", batchnorm=True, p_drop=0.2,
-                      input_noise=0.1 if parts == "coursekit" else 0.0, parts=parts).to(device)
+    model = build_mlp(
+        [64, 64, 64, 10],
+        activation="elu",
+        batchnorm=True,
+        p_drop=0.2,
+        input_noise=0.1 if parts == "coursekit" else 0.0,
+        parts=parts,
+    ).to(device)
     opt = make_optimizer(model.parameters(), "adam", parts=parts, lr=1e-3)
     x = torch.as_tensor(digits.x_train, dtype=torch.float32, device=device)
     y = torch.as_tensor(digits.y_train, device=device)
@@ -208,9 +241,19 @@ def test_a_training_epoch_never_synchronises_with_the_host(digits, parts):
     try:
         steps, n = {}, len(range(0, len(x), 64))
         rates, momenta = one_cycle(1e-3, n)
-        loss, norms = run_epoch(model, opt, x, y, batch_size=64, generator=generator, grad_norms=True,
-                                rates=rates.tolist(), momenta=momenta.tolist(), clip=clipper(1.0, None, parts),
-                                steps=steps)
+        loss, norms = run_epoch(
+            model,
+            opt,
+            x,
+            y,
+            batch_size=64,
+            generator=generator,
+            grad_norms=True,
+            rates=rates.tolist(),
+            momenta=momenta.tolist(),
+            clip=clipper(1.0, None, parts),
+            steps=steps,
+        )
         _, val_acc = evaluate(model, x, y, as_tensors=True)  # floats would synchronise
     finally:
         torch.cuda.set_sync_debug_mode("default")
@@ -255,8 +298,17 @@ def test_run_ablation_trains_each_ablation_and_reuses_given_runs(digits):
     config = {"init": "he_normal", "activation": "elu", "batchnorm": False, "dropout": 0.0, "optimizer": "adam"}
     baseline = {"activation": "sigmoid", "batchnorm": False}
     known = {"val_acc": [0.5], "val_loss": [1.0]}
-    rows = defaults.run_ablation(config, baseline, digits, seeds=(0, 1), trained={"baseline": [known, known]},
-                                 hidden=(16,), epochs=1, device="cpu", progress=False)
+    rows = defaults.run_ablation(
+        config,
+        baseline,
+        digits,
+        seeds=(0, 1),
+        trained={"baseline": [known, known]},
+        hidden=(16,),
+        epochs=1,
+        device="cpu",
+        progress=False,
+    )
     assert [row["label"] for row in rows] == ["default", "activation: elu → sigmoid", "baseline"]
     assert rows[1]["config"] == {**config, "activation": "sigmoid"}
     assert len(rows[0]["histories"]) == 2 and rows[-1]["histories"] == [known, known]
@@ -280,8 +332,11 @@ def test_training_figures_draw_what_they_are_given():
     assert [len(ax.lines) for ax in fig.axes] == [2, 2]
     assert len(figures.gradient_norms({"a": hist}, epoch=2).axes[0].lines) == 1
     assert len(figures.per_layer({"a": [1, 2], "b": [2, 3]}, ylabel="std", reference=1.0).axes[0].lines) == 3
-    rows = [{"label": "default", "val_acc": 0.9, "val_acc_std": 0.01}, {"label": "x", "val_acc": 0.8},
-            {"label": "baseline", "val_acc": 0.7}]
+    rows = [
+        {"label": "default", "val_acc": 0.9, "val_acc_std": 0.01},
+        {"label": "x", "val_acc": 0.8},
+        {"label": "baseline", "val_acc": 0.7},
+    ]
     ax = figures.ablation(rows).axes[0]
     top_down = [t.get_text() for _, t in sorted(zip(ax.get_yticks(), ax.get_yticklabels()), key=lambda p: -p[0])]
     assert len(ax.patches) == 3 and top_down == ["default", "x", "baseline"]

@@ -58,9 +58,19 @@ def test_correct_default_networks_pass(answer, hidden, capsys):
 # ----- the default network: wrong answers, and the conventions they match -----------------
 
 
-def _network(*, order=("bn", "act", "drop"), init="he", head=False, norm=BatchNorm1d, drop=Dropout,
-             act=nn.ELU, bn_args=None, bias=None):
+def _network(
+    *,
+    order=("bn", "act", "drop"),
+    init="he",
+    head=False,
+    norm=BatchNorm1d,
+    drop=Dropout,
+    act=nn.ELU,
+    bn_args=None,
+    bias=None,
+):
     """bias: True or False for every Linear layer; None: only where no BatchNorm follows."""
+
     def answer(sizes, *, p_drop=0.2, generator=None):
         layers = []
         for k in range(len(sizes) - 1):
@@ -68,8 +78,11 @@ def _network(*, order=("bn", "act", "drop"), init="he", head=False, norm=BatchNo
             followed_by_norm = k < len(sizes) - 2 or head
             linear = nn.Linear(fan_in, fan_out, bias=not followed_by_norm if bias is None else bias)
             if init is not None:
-                std = {"he": math.sqrt(2 / fan_in), "fan_avg": math.sqrt(4 / (fan_in + fan_out)),
-                       "glorot": math.sqrt(2 / (fan_in + fan_out))}[init]
+                std = {
+                    "he": math.sqrt(2 / fan_in),
+                    "fan_avg": math.sqrt(4 / (fan_in + fan_out)),
+                    "glorot": math.sqrt(2 / (fan_in + fan_out)),
+                }[init]
                 with torch.no_grad():
                     linear.weight.copy_(std * torch.randn((fan_out, fan_in), generator=generator))
                     if linear.bias is not None:
@@ -83,18 +96,21 @@ def _network(*, order=("bn", "act", "drop"), init="he", head=False, norm=BatchNo
     return answer
 
 
-@pytest.mark.parametrize("answer, convention", [
-    (_network(order=("act", "bn", "drop")), "BatchNorm after the activation"),
-    (_network(act=nn.ReLU), "ReLU instead of ELU"),
-    (_network(head=True), "an output layer treated as a hidden one"),
-    (_network(init="fan_avg"), "He initialisation with fan_avg"),
-    (_network(init="glorot"), "Glorot (Xavier) initialisation"),
-    (_network(init=None), "nn.Linear's own initialisation"),
-    (_network(norm=nn.BatchNorm1d, drop=nn.Dropout), "torch's built-in BatchNorm1d and Dropout"),
-    (_network(bn_args={"momentum": 0.99, "eps": 1e-3}), "Keras's BatchNorm momentum"),
-    (_network(bias=True), "a bias in the Linear layers before BatchNorm"),
-    (_network(bias=False), "no bias in the output layer"),
-])
+@pytest.mark.parametrize(
+    "answer, convention",
+    [
+        (_network(order=("act", "bn", "drop")), "BatchNorm after the activation"),
+        (_network(act=nn.ReLU), "ReLU instead of ELU"),
+        (_network(head=True), "an output layer treated as a hidden one"),
+        (_network(init="fan_avg"), "He initialisation with fan_avg"),
+        (_network(init="glorot"), "Glorot (Xavier) initialisation"),
+        (_network(init=None), "nn.Linear's own initialisation"),
+        (_network(norm=nn.BatchNorm1d, drop=nn.Dropout), "torch's built-in BatchNorm1d and Dropout"),
+        (_network(bn_args={"momentum": 0.99, "eps": 1e-3}), "Keras's BatchNorm momentum"),
+        (_network(bias=True), "a bias in the Linear layers before BatchNorm"),
+        (_network(bias=False), "no bias in the output layer"),
+    ],
+)
 @pytest.mark.parametrize("hidden", [False, True])
 def test_default_network_conventions_are_named(answer, convention, hidden):
     with pytest.raises(GradingFailure, match="Your answer matches " + re.escape(convention)):
@@ -131,15 +147,18 @@ def _not_implemented(sizes, *, p_drop=0.2, generator=None):
     raise NotImplementedError
 
 
-@pytest.mark.parametrize("answer, message", [
-    (_ignoring_generator, "the same seed gives the same weights"),
-    (_fixed_dropout, "dropout rate of each dropout layer"),
-    (_no_dropout, r"module types, in order .* has shape"),
-    (lambda sizes, **kw: [nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])], "should return an nn.Module"),
-    (lambda sizes, **kw: nn.Sequential(nn.Linear(sizes[0], sizes[-1])), "has Linear layers"),
-    (_calls_build_mlp, r"calls .*coursekit\.training\.torch_mlp\.build_mlp"),
-    (_not_implemented, "is not implemented yet"),
-])
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (_ignoring_generator, "the same seed gives the same weights"),
+        (_fixed_dropout, "dropout rate of each dropout layer"),
+        (_no_dropout, r"module types, in order .* has shape"),
+        (lambda sizes, **kw: [nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])], "should return an nn.Module"),
+        (lambda sizes, **kw: nn.Sequential(nn.Linear(sizes[0], sizes[-1])), "has Linear layers"),
+        (_calls_build_mlp, r"calls .*coursekit\.training\.torch_mlp\.build_mlp"),
+        (_not_implemented, "is not implemented yet"),
+    ],
+)
 def test_wrong_default_networks_fail_with_a_reason(answer, message):
     with pytest.raises(GradingFailure, match=message):
         check("training.default_network", answer)
@@ -230,15 +249,18 @@ def none_for_missing(config, baseline):
     return result
 
 
-@pytest.mark.parametrize("answer, convention", [
-    (cumulative, "a cumulative ablation"),
-    (add_one_in, "an add-one-in study"),
-    (in_place, "config changed in place"),
-    (one_copy, "one copy shared by all entries"),
-    (deleting, "components deleted instead of set to their baseline value"),
-    (every_listed_component, "entries for components already at the baseline"),
-    (none_for_missing, "components missing from baseline set to None"),
-])
+@pytest.mark.parametrize(
+    "answer, convention",
+    [
+        (cumulative, "a cumulative ablation"),
+        (add_one_in, "an add-one-in study"),
+        (in_place, "config changed in place"),
+        (one_copy, "one copy shared by all entries"),
+        (deleting, "components deleted instead of set to their baseline value"),
+        (every_listed_component, "entries for components already at the baseline"),
+        (none_for_missing, "components missing from baseline set to None"),
+    ],
+)
 @pytest.mark.parametrize("hidden", [False, True])
 def test_ablation_conventions_are_named(answer, convention, hidden):
     with pytest.raises(GradingFailure, match="Your answer matches " + re.escape(convention)):
@@ -251,13 +273,16 @@ def _calls_reference(config, baseline):
     return ablations(config, baseline)
 
 
-@pytest.mark.parametrize("answer, message", [
-    (lambda config, baseline: list(ablations_comprehension(config, baseline).values()), "should return a dict"),
-    (lambda config, baseline: {"extra": dict(config)}, "not a component of config"),
-    (lambda config, baseline: {k: (k, baseline[k]) for k in _removable(config, baseline)}, "not a configuration"),
-    (lambda config, baseline: {}, "components with an entry"),
-    (_calls_reference, r"calls .*coursekit\.training\.defaults\.ablations"),
-])
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (lambda config, baseline: list(ablations_comprehension(config, baseline).values()), "should return a dict"),
+        (lambda config, baseline: {"extra": dict(config)}, "not a component of config"),
+        (lambda config, baseline: {k: (k, baseline[k]) for k in _removable(config, baseline)}, "not a configuration"),
+        (lambda config, baseline: {}, "components with an entry"),
+        (_calls_reference, r"calls .*coursekit\.training\.defaults\.ablations"),
+    ],
+)
 def test_wrong_ablations_fail_with_a_reason(answer, message):
     with pytest.raises(GradingFailure, match=message):
         check("training.ablation", answer)
@@ -265,12 +290,23 @@ def test_wrong_ablations_fail_with_a_reason(answer, message):
 
 def test_every_convention_is_tested():
     names = {c.name for name in ("training.default_network", "training.ablation") for c in exercise(name).conventions}
-    tested = {"BatchNorm after the activation", "ReLU instead of ELU", "an output layer treated as a hidden one",
-              "He initialisation with fan_avg (the notes' table)", "Glorot (Xavier) initialisation",
-              "nn.Linear's own initialisation", "torch's built-in BatchNorm1d and Dropout",
-              "Keras's BatchNorm momentum (0.99) and eps (1e-3)", "a bias in the Linear layers before BatchNorm",
-              "no bias in the output layer", "a cumulative ablation (removals pile up)",
-              "an add-one-in study from the baseline", "config changed in place", "one copy shared by all entries",
-              "components deleted instead of set to their baseline value",
-              "entries for components already at the baseline", "components missing from baseline set to None"}
+    tested = {
+        "BatchNorm after the activation",
+        "ReLU instead of ELU",
+        "an output layer treated as a hidden one",
+        "He initialisation with fan_avg (the notes' table)",
+        "Glorot (Xavier) initialisation",
+        "nn.Linear's own initialisation",
+        "torch's built-in BatchNorm1d and Dropout",
+        "Keras's BatchNorm momentum (0.99) and eps (1e-3)",
+        "a bias in the Linear layers before BatchNorm",
+        "no bias in the output layer",
+        "a cumulative ablation (removals pile up)",
+        "an add-one-in study from the baseline",
+        "config changed in place",
+        "one copy shared by all entries",
+        "components deleted instead of set to their baseline value",
+        "entries for components already at the baseline",
+        "components missing from baseline set to None",
+    }
     assert names == tested

@@ -26,8 +26,9 @@ def _mirrored_pair(sizes):
 def _misleading(digits, n=200):
     """A split whose validation labels are shifted by one class: the better the net fits the
     training set, the worse its validation loss, from the first epoch on."""
-    return dataclasses.replace(digits, x_train=digits.x_train[:n], y_train=digits.y_train[:n],
-                               y_val=(digits.y_val + 1) % 10)
+    return dataclasses.replace(
+        digits, x_train=digits.x_train[:n], y_train=digits.y_train[:n], y_val=(digits.y_val + 1) % 10
+    )
 
 
 def _both(digits, **settings):
@@ -51,7 +52,8 @@ def test_early_stopping_stops_both_backends_at_the_same_epoch(digits):
     # One batch per epoch, so the shuffling (each backend's own generator) changes nothing:
     # the two float64 runs are the same gradient descent.
     (numpy_model, numpy_hist), (torch_model, torch_hist) = _both(
-        _misleading(digits), optimizer="sgd", lr=0.5, epochs=20, batch_size=200, patience=2)
+        _misleading(digits), optimizer="sgd", lr=0.5, epochs=20, batch_size=200, patience=2
+    )
     assert len(numpy_hist["loss"]) == len(torch_hist["loss"]) == 4  # best at the first epoch, then 3 worse
     np.testing.assert_allclose(numpy_hist["val_loss"], torch_hist["val_loss"], rtol=1e-9)
     best = min(numpy_hist["val_loss"])

@@ -15,6 +15,7 @@ from coursekit.schedules import reduce_on_plateau
 from coursekit.schedules.runs import SCHEDULES, make_schedule, resolve
 from coursekit.training import build_mlp, build_numpy_mlp, fit, fit_numpy
 from coursekit.training.scheduling import steps_per_epoch
+
 from test_numpy_mlp import _to_torch
 
 
@@ -41,8 +42,16 @@ def _fit_both(digits, schedule, scheduler_factory, *, optimizer, base, clip_norm
     runs = []
     for kind in ("ours", "oracle"):
         model = build_mlp([64, 32, 10], activation="tanh", seed=3)
-        common = dict(lr=0.05, epochs=epochs, batch_size=64, device="cpu", dtype=torch.float64, progress=False,
-                      seed=4, step_stats=True)
+        common = dict(
+            lr=0.05,
+            epochs=epochs,
+            batch_size=64,
+            device="cpu",
+            dtype=torch.float64,
+            progress=False,
+            seed=4,
+            step_stats=True,
+        )
         if kind == "ours":
             hist = fit(model, digits, optimizer=optimizer, schedule=schedule, clip_norm=clip_norm, **common, **hyper)
         else:
@@ -54,8 +63,14 @@ def _fit_both(digits, schedule, scheduler_factory, *, optimizer, base, clip_norm
 
 def test_fit_with_a_cosine_schedule_follows_torchs_scheduler(digits):
     n = 3 * steps_per_epoch(len(digits.x_train), 64, skips_single=False)
-    (ours, a), (oracle, b) = _fit_both(digits, "cosine", lambda o: tls.CosineAnnealingLR(o, n), optimizer="momentum",
-                                       base=torch.optim.SGD, momentum=0.9)
+    (ours, a), (oracle, b) = _fit_both(
+        digits,
+        "cosine",
+        lambda o: tls.CosineAnnealingLR(o, n),
+        optimizer="momentum",
+        base=torch.optim.SGD,
+        momentum=0.9,
+    )
     np.testing.assert_allclose(ours["val_loss"], oracle["val_loss"], rtol=1e-12)
     for p, q in zip(a.parameters(), b.parameters()):
         torch.testing.assert_close(p, q, rtol=1e-12, atol=1e-14)
@@ -65,8 +80,14 @@ def test_fit_with_a_cosine_schedule_follows_torchs_scheduler(digits):
 
 def test_fit_with_one_cycle_cycles_adams_beta1_and_clips_like_torch(digits):
     n = 3 * steps_per_epoch(len(digits.x_train), 64, skips_single=False)
-    (ours, a), (oracle, b) = _fit_both(digits, "one_cycle", lambda o: tls.OneCycleLR(o, 0.05, total_steps=n),
-                                       optimizer="adam", base=torch.optim.Adam, clip_norm=0.5)
+    (ours, a), (oracle, b) = _fit_both(
+        digits,
+        "one_cycle",
+        lambda o: tls.OneCycleLR(o, 0.05, total_steps=n),
+        optimizer="adam",
+        base=torch.optim.Adam,
+        clip_norm=0.5,
+    )
     np.testing.assert_allclose(ours["val_loss"], oracle["val_loss"], rtol=1e-10)
     for p, q in zip(a.parameters(), b.parameters()):
         torch.testing.assert_close(p, q, rtol=1e-10, atol=1e-12)
@@ -77,8 +98,17 @@ def test_fit_with_one_cycle_cycles_adams_beta1_and_clips_like_torch(digits):
 def test_clipping_by_value_and_the_default_is_unchanged(digits):
     def run(**kwargs):
         model = build_mlp([64, 16, 10], seed=1)
-        return fit(model, digits, optimizer="sgd", lr=0.1, epochs=2, device="cpu", dtype=torch.float64,
-                   progress=False, **kwargs)
+        return fit(
+            model,
+            digits,
+            optimizer="sgd",
+            lr=0.1,
+            epochs=2,
+            device="cpu",
+            dtype=torch.float64,
+            progress=False,
+            **kwargs,
+        )
 
     plain, constant = run(), run(schedule="constant", clip_norm=1e6)
     assert plain["val_loss"] == constant["val_loss"] and plain["lr"] == [0.1, 0.1]
@@ -93,13 +123,31 @@ def test_clipping_by_value_and_the_default_is_unchanged(digits):
 def test_performance_scheduling_lowers_the_rate_on_the_validation_loss(digits):
     settings = {"factor": 0.5, "patience": 0, "threshold": 0.5}
     model = build_mlp([64, 32, 10], seed=0)
-    hist = fit(model, digits, optimizer="sgd", lr=0.2, epochs=5, device="cpu", dtype=torch.float64, progress=False,
-               plateau=settings)
+    hist = fit(
+        model,
+        digits,
+        optimizer="sgd",
+        lr=0.2,
+        epochs=5,
+        device="cpu",
+        dtype=torch.float64,
+        progress=False,
+        plateau=settings,
+    )
     np.testing.assert_array_equal(hist["lr"], reduce_on_plateau(0.2, hist["val_loss"], **settings))
     assert hist["lr"][-1] < 0.2
     spe = steps_per_epoch(len(digits.x_train), 64, skips_single=False)
-    replay = fit(build_mlp([64, 32, 10], seed=0), digits, optimizer="sgd", lr=0.2, epochs=5, device="cpu",
-                 dtype=torch.float64, progress=False, schedule=np.repeat(hist["lr"], spe))
+    replay = fit(
+        build_mlp([64, 32, 10], seed=0),
+        digits,
+        optimizer="sgd",
+        lr=0.2,
+        epochs=5,
+        device="cpu",
+        dtype=torch.float64,
+        progress=False,
+        schedule=np.repeat(hist["lr"], spe),
+    )
     assert replay["val_loss"] == hist["val_loss"]  # the rates were used, not only recorded
 
 
@@ -107,8 +155,9 @@ def test_steps_per_epoch_skips_a_last_batch_of_one_with_batchnorm(digits):
     assert len(digits.x_train) % 98 == 1
     assert steps_per_epoch(1079, 98, skips_single=True) == 11 and steps_per_epoch(1079, 98, skips_single=False) == 12
     model = build_mlp([64, 16, 10], batchnorm=True)
-    hist = fit(model, digits, lr=1e-3, epochs=2, batch_size=98, device="cpu", progress=False, schedule="step",
-               step_stats=True)
+    hist = fit(
+        model, digits, lr=1e-3, epochs=2, batch_size=98, device="cpu", progress=False, schedule="step", step_stats=True
+    )
     assert len(hist["step_lr"]) == len(hist["step_loss"]) == 22
     assert hist["step_lr"] == make_schedule("step")(1e-3, 22)[0].tolist()
 
@@ -130,9 +179,20 @@ def test_fit_numpy_with_one_cycle_and_clipping_follows_torch(rng):
     for fast in (True, False):
         trained = build_numpy_mlp([5, 7, 3], activation="tanh", init="glorot_normal", rng=np.random.default_rng(0))
         trained.flat[...] = model.flat
-        hist = fit_numpy(trained, split, optimizer="adam", lr=0.05, epochs=12, batch_size=40,
-                         rng=np.random.default_rng(0), schedule="one_cycle", clip_norm=0.2, step_stats=True,
-                         progress=False, fast=fast)
+        hist = fit_numpy(
+            trained,
+            split,
+            optimizer="adam",
+            lr=0.05,
+            epochs=12,
+            batch_size=40,
+            rng=np.random.default_rng(0),
+            schedule="one_cycle",
+            clip_norm=0.2,
+            step_stats=True,
+            progress=False,
+            fast=fast,
+        )
         if fast:
             fast_flat = trained.flat.copy()
     np.testing.assert_allclose(fast_flat, trained.flat, rtol=1e-10, atol=1e-12)
@@ -154,8 +214,17 @@ def test_fit_numpy_with_one_cycle_and_clipping_follows_torch(rng):
 def test_fit_numpy_plateau_and_step_records(digits):
     model = build_numpy_mlp([64, 16, 10], rng=np.random.default_rng(0))
     settings = {"factor": 0.3, "patience": 0, "threshold": 0.5}
-    hist = fit_numpy(model, digits, optimizer="momentum", lr=0.05, epochs=4, rng=np.random.default_rng(1),
-                     plateau=settings, step_stats=True, progress=False)
+    hist = fit_numpy(
+        model,
+        digits,
+        optimizer="momentum",
+        lr=0.05,
+        epochs=4,
+        rng=np.random.default_rng(1),
+        plateau=settings,
+        step_stats=True,
+        progress=False,
+    )
     np.testing.assert_array_equal(hist["lr"], reduce_on_plateau(0.05, hist["val_loss"], **settings))
     assert len(hist["step_lr"]) == len(hist["step_grad_norm"]) == sum(hist["steps"])
     assert hist["step_lr"][-1] == hist["lr"][-1]
@@ -193,5 +262,11 @@ def test_bad_loop_arguments_are_named(digits):
     with pytest.raises(ValueError, match="Adagrad has neither momentum nor betas"):
         fit(model, digits, optimizer="adagrad", schedule="one_cycle", progress=False)
     with pytest.raises(ValueError, match="'sgd' has none"):
-        fit_numpy(build_numpy_mlp([64, 10], rng=np.random.default_rng(0)), digits, optimizer="sgd",
-                  schedule="one_cycle", rng=np.random.default_rng(0), progress=False)
+        fit_numpy(
+            build_numpy_mlp([64, 10], rng=np.random.default_rng(0)),
+            digits,
+            optimizer="sgd",
+            schedule="one_cycle",
+            rng=np.random.default_rng(0),
+            progress=False,
+        )

@@ -79,12 +79,25 @@ def test_samplers_are_reproducible_from_the_seed():
 
 
 def test_suggest_asks_optuna_for_the_same_distribution():
-    FD, ID, CD = (optuna.distributions.FloatDistribution, optuna.distributions.IntDistribution,
-                  optuna.distributions.CategoricalDistribution)
-    space = {"lr": LogUniform(1e-4, 1e-1), "p": Uniform(0.0, 0.5), "h": IntUniform(16, 64),
-             "b": IntUniform(8, 512, log=True), "act": Choice(["relu", "tanh"])}
-    expected = {"lr": FD(1e-4, 1e-1, log=True), "p": FD(0.0, 0.5), "h": ID(16, 64),
-                "b": ID(8, 512, log=True), "act": CD(("relu", "tanh"))}
+    FD, ID, CD = (
+        optuna.distributions.FloatDistribution,
+        optuna.distributions.IntDistribution,
+        optuna.distributions.CategoricalDistribution,
+    )
+    space = {
+        "lr": LogUniform(1e-4, 1e-1),
+        "p": Uniform(0.0, 0.5),
+        "h": IntUniform(16, 64),
+        "b": IntUniform(8, 512, log=True),
+        "act": Choice(["relu", "tanh"]),
+    }
+    expected = {
+        "lr": FD(1e-4, 1e-1, log=True),
+        "p": FD(0.0, 0.5),
+        "h": ID(16, 64),
+        "b": ID(8, 512, log=True),
+        "act": CD(("relu", "tanh")),
+    }
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     trial = study.ask()
     for name, sampler in space.items():
@@ -111,20 +124,26 @@ def test_contains():
     assert not Uniform(0, 1).contains(np.array([0.5]))
 
 
-@pytest.mark.parametrize("make, error, message", [
-    (lambda: LogUniform(0.0, 1.0), ValueError, "log scale needs low > 0"),
-    (lambda: LogUniform(-1.0, 1.0), ValueError, "log scale needs low > 0"),
-    (lambda: Uniform(1.0, 1.0), ValueError, "low must be < high"),
-    (lambda: Uniform(2.0, 1.0), ValueError, "low must be < high"),
-    (lambda: Uniform(0.0, math.inf), ValueError, "high must be a finite real number"),
-    (lambda: IntUniform(1.5, 3), TypeError, "low must be an integer"),
-    (lambda: IntUniform(0, 3, log=True), ValueError, "log scale needs low > 0"),
-    (lambda: Choice([]), ValueError, "options must not be empty"),
-    (lambda: Choice("abc"), TypeError, "options must be a list"),
-    (lambda: tuning.log_uniform(1e-3, 1.0, 5, rng=np.random.RandomState(0)),
-     TypeError, "rng must be a numpy.random.Generator"),
-    (lambda: LogUniform(1e-3, 1.0).grid(0), ValueError, "n must be an integer >= 1"),
-])
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda: LogUniform(0.0, 1.0), ValueError, "log scale needs low > 0"),
+        (lambda: LogUniform(-1.0, 1.0), ValueError, "log scale needs low > 0"),
+        (lambda: Uniform(1.0, 1.0), ValueError, "low must be < high"),
+        (lambda: Uniform(2.0, 1.0), ValueError, "low must be < high"),
+        (lambda: Uniform(0.0, math.inf), ValueError, "high must be a finite real number"),
+        (lambda: IntUniform(1.5, 3), TypeError, "low must be an integer"),
+        (lambda: IntUniform(0, 3, log=True), ValueError, "log scale needs low > 0"),
+        (lambda: Choice([]), ValueError, "options must not be empty"),
+        (lambda: Choice("abc"), TypeError, "options must be a list"),
+        (
+            lambda: tuning.log_uniform(1e-3, 1.0, 5, rng=np.random.RandomState(0)),
+            TypeError,
+            "rng must be a numpy.random.Generator",
+        ),
+        (lambda: LogUniform(1e-3, 1.0).grid(0), ValueError, "n must be an integer >= 1"),
+    ],
+)
 def test_sampler_errors(make, error, message):
     with pytest.raises(error, match=message):
         make()
@@ -202,31 +221,61 @@ def test_successive_halving_keeps_the_best_third_and_triples_the_budget():
     assert [r.budget for r in capped.rungs] == [1, 3]
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda: tuning.random_search(lambda p: 0.0, {"x": Uniform(0, 1)}, 0, rng=np.random.default_rng()),
-     ValueError, "n_trials must be >= 1"),
-    (lambda: tuning.random_search(lambda p: 0.0, {"x": Uniform(0, 1)}, 2.5, rng=np.random.default_rng()),
-     TypeError, "n_trials must be an integer"),
-    (lambda: tuning.random_search(lambda p: 0.0, {"x": (0, 1)}, 2, rng=np.random.default_rng()),
-     TypeError, r"space\['x'\] must be a sampler"),
-    (lambda: tuning.random_search(lambda p: "bad", {"x": Uniform(0, 1)}, 2, rng=np.random.default_rng(),
-                                  progress=False),
-     TypeError, "objective must return a number"),
-    (lambda: tuning.random_search(None, {"x": Uniform(0, 1)}, 2, rng=np.random.default_rng()),
-     TypeError, "objective must be callable"),
-    (lambda: tuning.grid_search(lambda p: 0.0, {"x": []}), ValueError, r"grid\['x'\] has no values"),
-    (lambda: tuning.successive_halving(lambda p, b: 0.0, [{"x": 1}], eta=1), ValueError, "eta must be >= 2"),
-    (lambda: tuning.successive_halving(lambda p, b: 0.0, [], eta=3),
-     ValueError, "configs must be a non-empty"),
-    (lambda: tuning.successive_halving(lambda p, b: 0.0, [{"x": 1}], min_budget=0),
-     ValueError, "min_budget must be > 0"),
-    (lambda: tuning.optuna_search(lambda p: 0.0, {"x": Uniform(0, 1)}, 2, sampler="cmaes", seed=0),
-     ValueError, "unknown sampler 'cmaes'"),
-    (lambda: tuning.optuna_search(lambda p: 0.0, {"x": Uniform(0, 1)}, 0, seed=0),
-     ValueError, "n_trials must be >= 1"),
-    (lambda: tuning.run_workers(lambda p: 0.0, {"x": Uniform(0, 1)}, 2, storage=None, study_name="s", seed=0),
-     ValueError, "storage must be an RDB URL"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (
+            lambda: tuning.random_search(lambda p: 0.0, {"x": Uniform(0, 1)}, 0, rng=np.random.default_rng()),
+            ValueError,
+            "n_trials must be >= 1",
+        ),
+        (
+            lambda: tuning.random_search(lambda p: 0.0, {"x": Uniform(0, 1)}, 2.5, rng=np.random.default_rng()),
+            TypeError,
+            "n_trials must be an integer",
+        ),
+        (
+            lambda: tuning.random_search(lambda p: 0.0, {"x": (0, 1)}, 2, rng=np.random.default_rng()),
+            TypeError,
+            r"space\['x'\] must be a sampler",
+        ),
+        (
+            lambda: tuning.random_search(
+                lambda p: "bad", {"x": Uniform(0, 1)}, 2, rng=np.random.default_rng(), progress=False
+            ),
+            TypeError,
+            "objective must return a number",
+        ),
+        (
+            lambda: tuning.random_search(None, {"x": Uniform(0, 1)}, 2, rng=np.random.default_rng()),
+            TypeError,
+            "objective must be callable",
+        ),
+        (lambda: tuning.grid_search(lambda p: 0.0, {"x": []}), ValueError, r"grid\['x'\] has no values"),
+        (lambda: tuning.successive_halving(lambda p, b: 0.0, [{"x": 1}], eta=1), ValueError, "eta must be >= 2"),
+        (lambda: tuning.successive_halving(lambda p, b: 0.0, [], eta=3), ValueError, "configs must be a non-empty"),
+        (
+            lambda: tuning.successive_halving(lambda p, b: 0.0, [{"x": 1}], min_budget=0),
+            ValueError,
+            "min_budget must be > 0",
+        ),
+        (
+            lambda: tuning.optuna_search(lambda p: 0.0, {"x": Uniform(0, 1)}, 2, sampler="cmaes", seed=0),
+            ValueError,
+            "unknown sampler 'cmaes'",
+        ),
+        (
+            lambda: tuning.optuna_search(lambda p: 0.0, {"x": Uniform(0, 1)}, 0, seed=0),
+            ValueError,
+            "n_trials must be >= 1",
+        ),
+        (
+            lambda: tuning.run_workers(lambda p: 0.0, {"x": Uniform(0, 1)}, 2, storage=None, study_name="s", seed=0),
+            ValueError,
+            "storage must be an RDB URL",
+        ),
+    ],
+)
 def test_search_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()

@@ -97,32 +97,47 @@ def own_generator(objective, space, n_trials, *, rng):
     return random_search_running_best(objective, space, n_trials, rng=np.random.default_rng())
 
 
-@pytest.mark.parametrize("answer, convention", [
-    (_keeping(lambda t: max(t, key=lambda pair: pair[1])), "the worst trial (max instead of min)"),
-    (_keeping(lambda t: t[-1]), "the last trial instead of the best"),
-    (sampled_once, "parameters sampled once, before the loop"),
-    (evaluated_twice, "the objective called twice per trial"),
-    (own_generator, "a search that ignores its rng argument"),
-])
+@pytest.mark.parametrize(
+    "answer, convention",
+    [
+        (_keeping(lambda t: max(t, key=lambda pair: pair[1])), "the worst trial (max instead of min)"),
+        (_keeping(lambda t: t[-1]), "the last trial instead of the best"),
+        (sampled_once, "parameters sampled once, before the loop"),
+        (evaluated_twice, "the objective called twice per trial"),
+        (own_generator, "a search that ignores its rng argument"),
+    ],
+)
 def test_random_search_conventions_are_named(answer, convention):
     with pytest.raises(GradingFailure, match=re.escape(f"Your answer matches {convention}.")):
         check("tuning.random_search", answer)
 
 
-@pytest.mark.parametrize("answer, message", [
-    (lambda objective, space, n_trials, *, rng: None, r"should return \(best_params, best_value, trials\)"),
-    (lambda objective, space, n_trials, *, rng: (objective(**{k: s.sample(rng) for k, s in space.items()}),
-                                                 0, []),
-     "objective.. got an unexpected keyword argument"),
-    (lambda objective, space, n_trials, *, rng: ({}, objective({k: 0.0 for k in space}), []),
-     "which space.* cannot produce"),
-    (_keeping(lambda t: ({"lr": 1.0}, t[0][1])),
-     "best_params .* are not the parameters that gave best_value"),
-    (_keeping(lambda t: (t[0][0], -1.0)), "best_value -1.0 is not a value that the objective returned"),
-    (lambda objective, space, n_trials, *, rng:
-     random_search_running_best(objective, space, n_trials - 1, rng=rng),
-     "objective evaluations: largest error 1;"),
-])
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (lambda objective, space, n_trials, *, rng: None, r"should return \(best_params, best_value, trials\)"),
+        (
+            lambda objective, space, n_trials, *, rng: (
+                objective(**{k: s.sample(rng) for k, s in space.items()}),
+                0,
+                [],
+            ),
+            "objective.. got an unexpected keyword argument",
+        ),
+        (
+            lambda objective, space, n_trials, *, rng: ({}, objective({k: 0.0 for k in space}), []),
+            "which space.* cannot produce",
+        ),
+        (_keeping(lambda t: ({"lr": 1.0}, t[0][1])), "best_params .* are not the parameters that gave best_value"),
+        (_keeping(lambda t: (t[0][0], -1.0)), "best_value -1.0 is not a value that the objective returned"),
+        (
+            lambda objective, space, n_trials, *, rng: random_search_running_best(
+                objective, space, n_trials - 1, rng=rng
+            ),
+            "objective evaluations: largest error 1;",
+        ),
+    ],
+)
 def test_wrong_random_search_fails_with_a_reason(answer, message):
     with pytest.raises(GradingFailure, match=message):
         check("tuning.random_search", answer)
@@ -143,33 +158,50 @@ def test_random_search_may_not_call_the_library():
 # ----- log-uniform: wrong answers and the conventions they match ---------------------
 
 
-@pytest.mark.parametrize("answer, convention", [
-    (lambda low, high, size, *, rng: low + (high - low) * rng.random(size), "uniform on the linear scale"),
-    (lambda low, high, size, *, rng: np.exp(rng.uniform(low, high, size)),
-     "an exponent drawn between low and high"),
-    (lambda low, high, size, *, rng: np.exp(np.random.default_rng().uniform(np.log(low), np.log(high), size)),
-     "a sampler that ignores its rng argument"),
-])
+@pytest.mark.parametrize(
+    "answer, convention",
+    [
+        (lambda low, high, size, *, rng: low + (high - low) * rng.random(size), "uniform on the linear scale"),
+        (
+            lambda low, high, size, *, rng: np.exp(rng.uniform(low, high, size)),
+            "an exponent drawn between low and high",
+        ),
+        (
+            lambda low, high, size, *, rng: np.exp(np.random.default_rng().uniform(np.log(low), np.log(high), size)),
+            "a sampler that ignores its rng argument",
+        ),
+    ],
+)
 def test_log_uniform_conventions_are_named(answer, convention):
     with pytest.raises(GradingFailure, match=re.escape(f"Your answer matches {convention}.")):
         check("tuning.log_uniform", answer)
 
 
-@pytest.mark.parametrize("answer, message", [
-    (lambda low, high, size, *, rng: np.exp(rng.uniform(np.log(low), np.log(high), 10)),
-     r"returned shape \(10,\)"),
-    (lambda low, high, size, *, rng: rng.uniform(-high, high, size), "non-positive samples"),
-    (lambda low, high, size, *, rng: list(log_uniform_power(low, high, size, rng=rng)),
-     "should return a float numpy array"),
-    # A log-normal centred on the range: the right scale, the wrong shape of distribution.
-    (lambda low, high, size, *, rng: np.clip(np.exp(rng.normal((np.log(low) + np.log(high)) / 2,
-                                                               np.log(high / low) / 6, size)), low, high),
-     "standard deviation of u"),
-    # Whole powers of ten only.
-    (lambda low, high, size, *, rng:
-     10.0 ** rng.integers(int(np.ceil(np.log10(low))), int(np.floor(np.log10(high))) + 1, size),
-     "KS distance"),
-])
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (lambda low, high, size, *, rng: np.exp(rng.uniform(np.log(low), np.log(high), 10)), r"returned shape \(10,\)"),
+        (lambda low, high, size, *, rng: rng.uniform(-high, high, size), "non-positive samples"),
+        (
+            lambda low, high, size, *, rng: list(log_uniform_power(low, high, size, rng=rng)),
+            "should return a float numpy array",
+        ),
+        # A log-normal centred on the range: the right scale, the wrong shape of distribution.
+        (
+            lambda low, high, size, *, rng: np.clip(
+                np.exp(rng.normal((np.log(low) + np.log(high)) / 2, np.log(high / low) / 6, size)), low, high
+            ),
+            "standard deviation of u",
+        ),
+        # Whole powers of ten only.
+        (
+            lambda low, high, size, *, rng: (
+                10.0 ** rng.integers(int(np.ceil(np.log10(low))), int(np.floor(np.log10(high))) + 1, size)
+            ),
+            "KS distance",
+        ),
+    ],
+)
 def test_wrong_log_uniform_fails_with_a_reason(answer, message):
     with pytest.raises(GradingFailure, match=message):
         check("tuning.log_uniform", answer)
@@ -179,8 +211,10 @@ def test_log_uniform_may_not_call_the_reference_or_scipy():
     with pytest.raises(GradingFailure, match="calls coursekit.tuning.samplers"):
         check("tuning.log_uniform", lambda low, high, size, *, rng: LogUniform(low, high).sample(rng, size))
     with pytest.raises(GradingFailure, match="calls scipy.stats._distn_infrastructure"):
-        check("tuning.log_uniform",
-              lambda low, high, size, *, rng: stats.loguniform(low, high).rvs(size=size, random_state=rng))
+        check(
+            "tuning.log_uniform",
+            lambda low, high, size, *, rng: stats.loguniform(low, high).rvs(size=size, random_state=rng),
+        )
 
 
 def test_reference_passes_its_own_checks_and_matches_scipy():

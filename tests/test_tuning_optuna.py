@@ -28,8 +28,13 @@ def test_optuna_search_is_plain_optuna_with_the_same_distributions():
     ours = tuning.optuna_search(_toy, SPACE, 12, sampler="random", seed=3, progress=False)
 
     def plain(trial):
-        return _toy({"lr": trial.suggest_float("lr", 1e-4, 1.0, log=True), "h": trial.suggest_int("h", 2, 9),
-                     "act": trial.suggest_categorical("act", ["a", "bb"])})
+        return _toy(
+            {
+                "lr": trial.suggest_float("lr", 1e-4, 1.0, log=True),
+                "h": trial.suggest_int("h", 2, 9),
+                "act": trial.suggest_categorical("act", ["a", "bb"]),
+            }
+        )
 
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=3))
     study.optimize(plain, n_trials=12)
@@ -60,8 +65,9 @@ def test_two_workers_share_one_sqlite_study(tmp_path):
     objective = tuning.DigitsObjective(epochs=1)
     space = {"lr": LogUniform(1e-3, 1.0), "hidden": IntUniform(8, 32)}
     url = f"sqlite:///{tmp_path / 'shared.db'}"
-    result = tuning.run_workers(objective, space, 3, storage=url, study_name="digits", n_workers=2,
-                                seed=0, progress=False)
+    result = tuning.run_workers(
+        objective, space, 3, storage=url, study_name="digits", n_workers=2, seed=0, progress=False
+    )
     study = optuna.load_study(study_name="digits", storage=url)  # read back independently
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     assert len(done) == 6 == len(result)
@@ -77,8 +83,16 @@ def test_two_workers_share_one_sqlite_study(tmp_path):
 def test_run_workers_reports_a_failing_worker(tmp_path):
     url = f"sqlite:///{tmp_path / 'bad.db'}"
     with pytest.raises(RuntimeError, match=r"(?s)worker 0 exited with code 1.*params must have 'lr'"):
-        tuning.run_workers(tuning.DigitsObjective(), {"rate": Uniform(0.1, 1.0)}, 1, storage=url,
-                           study_name="bad", n_workers=1, seed=0, progress=False)
+        tuning.run_workers(
+            tuning.DigitsObjective(),
+            {"rate": Uniform(0.1, 1.0)},
+            1,
+            storage=url,
+            study_name="bad",
+            n_workers=1,
+            seed=0,
+            progress=False,
+        )
 
 
 def test_run_workers_refuses_an_objective_from_main(tmp_path):
@@ -87,8 +101,15 @@ def test_run_workers_refuses_an_objective_from_main(tmp_path):
 
     objective.__module__ = "__main__"
     with pytest.raises(ValueError, match="objective must be importable"):
-        tuning.run_workers(objective, {"x": Uniform(0, 1)}, 1, storage=f"sqlite:///{tmp_path}/m.db",
-                           study_name="m", seed=0, progress=False)
+        tuning.run_workers(
+            objective,
+            {"x": Uniform(0, 1)},
+            1,
+            storage=f"sqlite:///{tmp_path}/m.db",
+            study_name="m",
+            seed=0,
+            progress=False,
+        )
 
 
 # ----- the digits objective ------------------------------------------------------------
@@ -96,11 +117,9 @@ def test_run_workers_refuses_an_objective_from_main(tmp_path):
 
 def test_digits_objective_is_the_validation_error_of_train_two_layer():
     objective = tuning.DigitsObjective(epochs=2, hidden=24, batch_size=32, seed=1)
-    _, hist = train_two_layer(data.digits(seed=0), hidden=24, batch_size=32, lr=0.2, epochs=2, seed=1,
-                              progress=False)
+    _, hist = train_two_layer(data.digits(seed=0), hidden=24, batch_size=32, lr=0.2, epochs=2, seed=1, progress=False)
     assert objective({"lr": 0.2}) == pytest.approx(1 - hist["val_acc"][-1], abs=1e-12)
-    _, hist = train_two_layer(data.digits(seed=0), hidden=24, batch_size=32, lr=0.2, epochs=3, seed=1,
-                              progress=False)
+    _, hist = train_two_layer(data.digits(seed=0), hidden=24, batch_size=32, lr=0.2, epochs=3, seed=1, progress=False)
     assert objective({"lr": 0.2}, 3) == pytest.approx(1 - hist["val_acc"][-1], abs=1e-12)
     assert 0.0 <= objective({"lr": 50.0}) <= 1.0  # diverges, without NaN
     with pytest.raises(ValueError, match="params must have 'lr'"):

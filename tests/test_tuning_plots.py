@@ -16,8 +16,10 @@ from coursekit.plots import tuning as tuning_plots  # noqa: E402
 
 def _trials(seed, n=12):
     rng = np.random.default_rng(seed)
-    return [({"lr": float(10 ** rng.uniform(-4, 0)), "hidden": int(rng.integers(8, 64))}, float(rng.random()))
-            for _ in range(n)]
+    return [
+        ({"lr": float(10 ** rng.uniform(-4, 0)), "hidden": int(rng.integers(8, 64))}, float(rng.random()))
+        for _ in range(n)
+    ]
 
 
 def test_figures_show_the_trials():
@@ -33,8 +35,9 @@ def test_figures_show_the_trials():
         tuning_plots.param_by_trial({"random": random}, "lr"),
     ):
         assert figure.axes
-    result = tuning.SearchResult([tuning.Trial(*t) for t in random], attrs=[{"number": i, "worker": i % 2}
-                                                                         for i in range(12)])
+    result = tuning.SearchResult(
+        [tuning.Trial(*t) for t in random], attrs=[{"number": i, "worker": i % 2} for i in range(12)]
+    )
     fig = tuning_plots.worker_trials(result, "lr")
     assert len(fig.axes[0].collections) == 2  # one scatter per worker
     with pytest.raises(ValueError, match="worker"):

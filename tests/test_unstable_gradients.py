@@ -10,8 +10,12 @@ from coursekit.unstable_gradients import numpy_ref as ref
 from coursekit.unstable_gradients import run_deep_net
 
 TORCH_ACTIVATIONS = {
-    "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda z: z,
-    "leaky_relu": torch.nn.functional.leaky_relu, "elu": torch.nn.functional.elu,
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "relu": torch.relu,
+    "linear": lambda z: z,
+    "leaky_relu": torch.nn.functional.leaky_relu,
+    "elu": torch.nn.functional.elu,
     "selu": torch.nn.functional.selu,
 }
 
@@ -80,8 +84,9 @@ def test_narrow_sigmoid_net_with_standard_normal_weights_vanishes_and_saturates(
     run = run_deep_net(*batch, depth=30, width=32, activation="sigmoid", rng=np.random.default_rng(0))
     assert run.grad_norms[0] < 1e-3 * run.grad_norms[-1]  # vanishing towards the input
     assert np.mean(run.saturation) > 0.1
-    glorot = run_deep_net(*batch, depth=30, width=32, activation="tanh", init="glorot_uniform",
-                          rng=np.random.default_rng(0))
+    glorot = run_deep_net(
+        *batch, depth=30, width=32, activation="tanh", init="glorot_uniform", rng=np.random.default_rng(0)
+    )
     assert 0.1 < glorot.grad_norms[0] / glorot.grad_norms[-1] < 10  # tanh + Glorot: stable
     assert np.max(glorot.saturation) < 0.05
 

@@ -66,13 +66,21 @@ def _backprop(x, weights, dout, measure, slope=lambda z: _sig(z) * (1 - _sig(z))
     return np.array(out)
 
 
-@pytest.mark.parametrize("answer, convention", [
-    (lambda x, w, d: gradient_norms(x, w, d)[::-1], "from the output layer down"),
-    (lambda x, w, d: gradient_norms(x, w, d) ** 2, "squared norms"),
-    (lambda x, w, d: _backprop(x, w, d, lambda a, delta: np.sqrt((delta**2).sum())), "the deltas"),
-    (lambda x, w, d: _backprop(x, w, d, lambda a, delta: np.linalg.norm(a.T @ delta), slope=lambda z: z * (1 - z)),
-     "z \\* \\(1 - z\\)"),
-], ids=["reversed", "squared", "deltas", "slope_of_z"])
+@pytest.mark.parametrize(
+    "answer, convention",
+    [
+        (lambda x, w, d: gradient_norms(x, w, d)[::-1], "from the output layer down"),
+        (lambda x, w, d: gradient_norms(x, w, d) ** 2, "squared norms"),
+        (lambda x, w, d: _backprop(x, w, d, lambda a, delta: np.sqrt((delta**2).sum())), "the deltas"),
+        (
+            lambda x, w, d: _backprop(
+                x, w, d, lambda a, delta: np.linalg.norm(a.T @ delta), slope=lambda z: z * (1 - z)
+            ),
+            "z \\* \\(1 - z\\)",
+        ),
+    ],
+    ids=["reversed", "squared", "deltas", "slope_of_z"],
+)
 def test_gradient_norm_slips_are_named(answer, convention):
     with pytest.raises(GradingFailure, match=f"Your answer matches .*{convention}"):
         check("unstable_gradients.gradient_norms", answer)
@@ -84,11 +92,15 @@ def test_forgetting_the_activation_derivative_fails_with_an_error_location():
         check("unstable_gradients.gradient_norms", no_slope)
 
 
-@pytest.mark.parametrize("answer, convention", [
-    (lambda a, tol=0.01: 100 * saturated_fraction(a, tol), "a percentage"),
-    (lambda a, tol=0.01: float(np.mean(a >= 1 - tol)), "only the units near 1"),
-    (lambda a, tol=0.01: float(np.mean(a <= tol)), "only the units near 0"),
-], ids=["percent", "upper", "lower"])
+@pytest.mark.parametrize(
+    "answer, convention",
+    [
+        (lambda a, tol=0.01: 100 * saturated_fraction(a, tol), "a percentage"),
+        (lambda a, tol=0.01: float(np.mean(a >= 1 - tol)), "only the units near 1"),
+        (lambda a, tol=0.01: float(np.mean(a <= tol)), "only the units near 0"),
+    ],
+    ids=["percent", "upper", "lower"],
+)
 def test_saturation_slips_are_named(answer, convention):
     with pytest.raises(GradingFailure, match=f"Your answer matches {convention}"):
         check("unstable_gradients.saturated_fraction", answer, hidden=True)
@@ -111,15 +123,20 @@ def _variances(measure, *, pre=False, include_input=False):
             a = f(z)
             out.append(measure(z if pre else a))
         return np.array(out)
+
     return answer
 
 
-@pytest.mark.parametrize("answer, convention", [
-    (_variances(lambda a: a.var(axis=0).mean()), "per-unit variances"),
-    (_variances(np.std), "standard deviations"),
-    (_variances(np.var, pre=True), "pre-activations"),
-    (_variances(np.var, include_input=True), "the input's variance as the first entry"),
-], ids=["per_unit", "std", "pre", "input"])
+@pytest.mark.parametrize(
+    "answer, convention",
+    [
+        (_variances(lambda a: a.var(axis=0).mean()), "per-unit variances"),
+        (_variances(np.std), "standard deviations"),
+        (_variances(np.var, pre=True), "pre-activations"),
+        (_variances(np.var, include_input=True), "the input's variance as the first entry"),
+    ],
+    ids=["per_unit", "std", "pre", "input"],
+)
 def test_layer_variance_slips_are_named(answer, convention):
     with pytest.raises(GradingFailure, match=f"Your answer matches .*{convention}"):
         check("unstable_gradients.layer_variances", answer, hidden=True)

@@ -13,19 +13,26 @@ from coursekit.layers import numpy_ref  # noqa: E402
 from coursekit.training import defaults  # noqa: E402
 from coursekit.tuning import IntUniform, LogUniform  # noqa: E402
 from coursekit.widgets import backprop, default_configuration, tuning  # noqa: E402
-from widget_kernel import assert_redraws  # noqa: E402
 
+from widget_kernel import assert_redraws  # noqa: E402
 
 # ----- 00: learning rate and width ------------------------------------------------------------
 
 
 def test_training_explorer_displays_the_run_of_its_sliders(widget_kernel):
     draw = "draw_training(te.runs.histories, {}, {})[0]"
-    assert_redraws(widget_kernel, "from coursekit import data\n"
-                   "from coursekit.widgets.backprop import draw_training, training_explorer\n"
-                   "te = training_explorer(data.digits(seed=0), epochs=2)\nte", "te",
-                   [("", draw.format(0.1, 64)), ("te.children[0].value = 3.0", draw.format(3.0, 64)),
-                    ("te.children[1].value = 8", draw.format(3.0, 8))])
+    assert_redraws(
+        widget_kernel,
+        "from coursekit import data\n"
+        "from coursekit.widgets.backprop import draw_training, training_explorer\n"
+        "te = training_explorer(data.digits(seed=0), epochs=2)\nte",
+        "te",
+        [
+            ("", draw.format(0.1, 64)),
+            ("te.children[0].value = 3.0", draw.format(3.0, 64)),
+            ("te.children[1].value = 8", draw.format(3.0, 8)),
+        ],
+    )
 
 
 def test_training_explorer_trains_each_setting_once_with_the_given_functions(digits):
@@ -80,14 +87,23 @@ def _objective(params):
 
 
 def test_search_explorer_displays_the_searches_of_its_sliders(widget_kernel):
-    widget_kernel.run("import numpy as np\nfrom coursekit.tuning import IntUniform, LogUniform\n"
-                      "space = {'lr': LogUniform(1e-4, 1.0), 'hidden': IntUniform(16, 64)}\n"
-                      "objective = lambda p: (np.log10(p['lr']) + 1) ** 2 + p['hidden'] / 100")
+    widget_kernel.run(
+        "import numpy as np\nfrom coursekit.tuning import IntUniform, LogUniform\n"
+        "space = {'lr': LogUniform(1e-4, 1.0), 'hidden': IntUniform(16, 64)}\n"
+        "objective = lambda p: (np.log10(p['lr']) + 1) ** 2 + p['hidden'] / 100"
+    )
     draw = "draw_searches(searches(se.memo, space, {}, {}), 'lr', 'hidden')[0]"
-    assert_redraws(widget_kernel, "from coursekit.widgets.tuning import draw_searches, search_explorer, searches\n"
-                   "se = search_explorer(objective, space)\nse", "se",
-                   [("", draw.format(16, 0)), ("se.children[0].value = 25", draw.format(25, 0)),
-                    ("se.children[1].value = 3", draw.format(25, 3))])
+    assert_redraws(
+        widget_kernel,
+        "from coursekit.widgets.tuning import draw_searches, search_explorer, searches\n"
+        "se = search_explorer(objective, space)\nse",
+        "se",
+        [
+            ("", draw.format(16, 0)),
+            ("se.children[0].value = 25", draw.format(25, 0)),
+            ("se.children[1].value = 3", draw.format(25, 3)),
+        ],
+    )
 
 
 def test_searches_spend_the_same_budget_and_evaluate_each_configuration_once():
@@ -132,12 +148,18 @@ def test_search_explorer_reuses_known_trials_and_draws_what_it_found():
 
 def test_configuration_explorer_displays_the_curves_of_its_toggles(widget_kernel):
     draw = "draw_configuration(ce.runs, switched({}))[0]"
-    assert_redraws(widget_kernel, "from coursekit import data\nfrom coursekit.widgets.default_configuration "
-                   "import configuration_explorer, draw_configuration, switched\n"
-                   "ce = configuration_explorer(data.digits(seed=0), hidden=(16,), epochs=2, device='cpu')\nce", "ce",
-                   [("", draw.format({})),
-                    ("ce.toggles['batchnorm'].value = False", draw.format({"batchnorm": False})),
-                    ("ce.toggles['optimizer'].value = False", draw.format({"batchnorm": False, "optimizer": False}))])
+    assert_redraws(
+        widget_kernel,
+        "from coursekit import data\nfrom coursekit.widgets.default_configuration "
+        "import configuration_explorer, draw_configuration, switched\n"
+        "ce = configuration_explorer(data.digits(seed=0), hidden=(16,), epochs=2, device='cpu')\nce",
+        "ce",
+        [
+            ("", draw.format({})),
+            ("ce.toggles['batchnorm'].value = False", draw.format({"batchnorm": False})),
+            ("ce.toggles['optimizer'].value = False", draw.format({"batchnorm": False, "optimizer": False})),
+        ],
+    )
 
 
 def test_switched_configurations_and_their_labels():
@@ -168,7 +190,8 @@ def test_configuration_explorer_trains_each_combination_once(monkeypatch, digits
     box.toggles["activation"].value = True
     assert len(trained) == 2 and box.toggles["activation"].description == "ELU"
     fig, hist = default_configuration.draw_configuration(
-        box.runs, default_configuration.switched({"activation": False}))
+        box.runs, default_configuration.switched({"activation": False})
+    )
     labels = [line.get_label() for line in fig.axes[1].lines]
     assert labels == ["default (all on)", "naive (all off)", "this configuration"]
     np.testing.assert_allclose(fig.axes[1].lines[2].get_ydata(), [0.8, 0.9])

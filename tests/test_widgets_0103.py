@@ -13,6 +13,7 @@ from coursekit.plots.unstable_gradients import pick_layers  # noqa: E402
 from coursekit.widgets import activations as act_widgets  # noqa: E402
 from coursekit.widgets import initialization as init_widgets  # noqa: E402
 from coursekit.widgets import unstable_gradients as ug_widgets  # noqa: E402
+
 from widget_kernel import assert_redraws  # noqa: E402
 
 
@@ -23,27 +24,45 @@ def _control(widget, name):
 
 def test_layer_explorer_displays_the_figure_of_its_controls(widget_kernel):
     draw = "draw_layers({}, {}, {!r}, {!r})[0]"
-    assert_redraws(widget_kernel, "from coursekit.widgets.unstable_gradients import draw_layers, layer_explorer\n"
-                   "ug = layer_explorer()\nug", "ug",
-                   [("", draw.format(30, 32, "sigmoid", "standard_normal")),
-                    ("ug.children[0].value = 12", draw.format(12, 32, "sigmoid", "standard_normal")),
-                    ("ug.children[3].value = 'glorot_uniform'", draw.format(12, 32, "sigmoid", "glorot_uniform"))])
+    assert_redraws(
+        widget_kernel,
+        "from coursekit.widgets.unstable_gradients import draw_layers, layer_explorer\nug = layer_explorer()\nug",
+        "ug",
+        [
+            ("", draw.format(30, 32, "sigmoid", "standard_normal")),
+            ("ug.children[0].value = 12", draw.format(12, 32, "sigmoid", "standard_normal")),
+            ("ug.children[3].value = 'glorot_uniform'", draw.format(12, 32, "sigmoid", "glorot_uniform")),
+        ],
+    )
 
 
 def test_propagation_explorer_displays_the_figure_of_its_controls(widget_kernel):
     draw = "draw_propagation({!r}, 'glorot_uniform', {}, depth=20, width=64)[0]"
-    assert_redraws(widget_kernel, "from coursekit.widgets.initialization import draw_propagation, "
-                   "propagation_explorer\npe = propagation_explorer(depth=20, width=64)\npe", "pe",
-                   [("", draw.format("tanh", 1.0)), ("pe.children[2].value = 4.0", draw.format("tanh", 4.0)),
-                    ("pe.children[0].value = 'sigmoid'", draw.format("sigmoid", 4.0))])
+    assert_redraws(
+        widget_kernel,
+        "from coursekit.widgets.initialization import draw_propagation, "
+        "propagation_explorer\npe = propagation_explorer(depth=20, width=64)\npe",
+        "pe",
+        [
+            ("", draw.format("tanh", 1.0)),
+            ("pe.children[2].value = 4.0", draw.format("tanh", 4.0)),
+            ("pe.children[0].value = 'sigmoid'", draw.format("sigmoid", 4.0)),
+        ],
+    )
 
 
 def test_activation_explorer_displays_the_chosen_function_and_greys_out_an_unused_alpha(widget_kernel):
-    assert_redraws(widget_kernel, "from coursekit.widgets.activations import activation_explorer, draw_activation\n"
-                   "ae = activation_explorer()\nae", "ae",
-                   [("", "draw_activation('elu', 1.0)[0]"),
-                    ("ae.children[1].value = 0.5", "draw_activation('elu', 0.5)[0]"),
-                    ("ae.children[0].value = 'selu'", "draw_activation('selu')[0]")])
+    assert_redraws(
+        widget_kernel,
+        "from coursekit.widgets.activations import activation_explorer, draw_activation\n"
+        "ae = activation_explorer()\nae",
+        "ae",
+        [
+            ("", "draw_activation('elu', 1.0)[0]"),
+            ("ae.children[1].value = 0.5", "draw_activation('elu', 0.5)[0]"),
+            ("ae.children[0].value = 'selu'", "draw_activation('selu')[0]"),
+        ],
+    )
     (state,) = [o["text"] for o in widget_kernel.run("print(ae.children[1].disabled)") if o.get("name") == "stdout"]
     assert state.strip() == "True"
 

@@ -2,8 +2,6 @@
 tests/test_term_validate.py: the weak one's cases are all 1 x 1 arrays with the scale given,
 so an axis swapped or a sum made a mean goes unnoticed."""
 
-import numpy as np
-
 from coursekit.grading import Convention, Exercise, register
 
 
@@ -36,7 +34,24 @@ def strong_case(rng, hidden):
 
 
 MISTAKE = Convention("row sums", "Sum each column (axis=0), not each row.", {"column_sums": row_sums})
-WEAK = register(Exercise(name="weakfix.column_sums", roles=("column_sums",), make_case=_weak_case, run=_run,
-                         reference={"column_sums": column_sums}, conventions=(MISTAKE,)))
-STRONG = register(Exercise(name="strongfix.column_sums", roles=("column_sums",), make_case=strong_case, run=_run,
-                           reference={"column_sums": column_sums}, conventions=(MISTAKE,), visible_cases=4))
+WEAK = register(
+    Exercise(
+        name="weakfix.column_sums",
+        roles=("column_sums",),
+        make_case=_weak_case,
+        run=_run,
+        reference={"column_sums": column_sums},
+        conventions=(MISTAKE,),
+    )
+)
+STRONG = register(
+    Exercise(
+        name="strongfix.column_sums",
+        roles=("column_sums",),
+        make_case=strong_case,
+        run=_run,
+        reference={"column_sums": column_sums},
+        conventions=(MISTAKE,),
+        visible_cases=4,
+    )
+)

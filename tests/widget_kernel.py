@@ -22,6 +22,7 @@ import json
 import nbformat
 
 from coursekit.headless import HeadlessClient
+
 from conftest import ROOT
 
 PNG = "image/png"
@@ -53,8 +54,13 @@ class WidgetKernel:
 
     def __init__(self, timeout=120):
         self.notebook = nbformat.v4.new_notebook()
-        self.client = HeadlessClient(self.notebook, timeout=timeout, kernel_name="python3",
-                                     shutdown_kernel="immediate", resources={"metadata": {"path": str(ROOT)}})
+        self.client = HeadlessClient(
+            self.notebook,
+            timeout=timeout,
+            kernel_name="python3",
+            shutdown_kernel="immediate",
+            resources={"metadata": {"path": str(ROOT)}},
+        )
         self._stack = contextlib.ExitStack()
         self._stack.enter_context(self.client.setup_kernel())
         self.run(_SETUP)
@@ -71,8 +77,7 @@ class WidgetKernel:
 
     def outputs_of(self, expression):
         """Model ids of the ``Output`` widgets inside the widget ``expression`` names."""
-        (stream,) = [o for o in self.run(f"print(_json.dumps(_output_ids({expression})))")
-                     if o.get("name") == "stdout"]
+        (stream,) = [o for o in self.run(f"print(_json.dumps(_output_ids({expression})))") if o.get("name") == "stdout"]
         return json.loads(stream["text"])
 
     def displayed(self, output_id):
@@ -86,8 +91,7 @@ class WidgetKernel:
 
     def errors(self, output_id):
         """Error outputs and stderr text that the ``Output`` widget shows now."""
-        return [o for o in self.displayed(output_id)
-                if o["output_type"] == "error" or o.get("name") == "stderr"]
+        return [o for o in self.displayed(output_id) if o["output_type"] == "error" or o.get("name") == "stderr"]
 
 
 def images_outside(cell_outputs):

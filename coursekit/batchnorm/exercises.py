@@ -19,9 +19,9 @@ import functools
 import numpy as np
 
 from coursekit.batchnorm import numpy_ref as ref
-from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.grading import Convention, Exercise, StudentError, register, unpack
 from coursekit.grading import torch_functions as _torch_builtins
+from coursekit.grading.exercise_tools import Float32Cases
 
 BUILTINS = ("nn.functional.batch_norm", "batch_norm", "native_batch_norm")
 AUTOGRAD = ("autograd.grad", "autograd.backward")
@@ -65,9 +65,11 @@ def _full_case(rng, hidden, dtype, index):
     case = _features(rng, hidden, dtype)
     d = case["x"].shape[1]
     return {
-        **case, "running_mean": rng.standard_normal(d).astype(dtype),
+        **case,
+        "running_mean": rng.standard_normal(d).astype(dtype),
         "running_var": rng.uniform(0.5, 4, d).astype(dtype),
-        "train": index % 3 != 2, "momentum": float(rng.choice([0.05, 0.2, 0.3, 0.7])),
+        "train": index % 3 != 2,
+        "momentum": float(rng.choice([0.05, 0.2, 0.3, 0.7])),
         "eps": float(rng.choice([1e-5, 1e-3, 1e-2])),
     }
 
@@ -122,8 +124,9 @@ def _run_full_forward(fns, case):
     _unchanged(case, before)
     outputs = {}
     for suffix, (out, _, running_mean, running_var) in (("", given), (f" {DEFAULTS}", default)):
-        outputs.update({f"out{suffix}": out, f"running_mean{suffix}": running_mean,
-                        f"running_var{suffix}": running_var})
+        outputs.update(
+            {f"out{suffix}": out, f"running_mean{suffix}": running_mean, f"running_var{suffix}": running_var}
+        )
     return outputs
 
 
@@ -136,9 +139,25 @@ def _reference_train_forward(x, gamma, beta, eps=1e-5):
     return out, cache
 
 
-def _variant(x, gamma, beta, running_mean, running_var, *, train=True, momentum=0.1, eps=1e-5,
-             norm_ddof=0, running_ddof=1, keras_momentum=False, ignore_train=False, axis=0,
-             eps_on_std=False, no_eps=False, batch_stats_at_test=False):
+def _variant(
+    x,
+    gamma,
+    beta,
+    running_mean,
+    running_var,
+    *,
+    train=True,
+    momentum=0.1,
+    eps=1e-5,
+    norm_ddof=0,
+    running_ddof=1,
+    keras_momentum=False,
+    ignore_train=False,
+    axis=0,
+    eps_on_std=False,
+    no_eps=False,
+    batch_stats_at_test=False,
+):
     """BatchNorm with one convention changed; the defaults are the reference's."""
     if train or ignore_train:
         mean = x.mean(axis=axis, keepdims=True)
@@ -189,16 +208,23 @@ NO_EPS = (
 )
 
 TRAIN_FORWARD_CONVENTIONS = (
-    Convention("the unbiased variance in the normalisation", UNBIASED_NORMALISATION,
-               {"batchnorm_train_forward": _train_variant(norm_ddof=1)}),
-    Convention("eps added to the standard deviation",
-               "eps goes inside the square root: (x - mu) / sqrt(var + eps).",
-               {"batchnorm_train_forward": _train_variant(eps_on_std=True)}),
+    Convention(
+        "the unbiased variance in the normalisation",
+        UNBIASED_NORMALISATION,
+        {"batchnorm_train_forward": _train_variant(norm_ddof=1)},
+    ),
+    Convention(
+        "eps added to the standard deviation",
+        "eps goes inside the square root: (x - mu) / sqrt(var + eps).",
+        {"batchnorm_train_forward": _train_variant(eps_on_std=True)},
+    ),
     Convention("eps left out", NO_EPS, {"batchnorm_train_forward": _train_variant(no_eps=True)}),
     Convention("Keras's eps (1e-3)", KERAS_EPS, {"batchnorm_train_forward": _train_variant(eps=1e-3)}),
-    Convention("statistics over the features (axis=1)",
-               "BatchNorm averages over the batch, axis=0: one mean and one variance per feature.",
-               {"batchnorm_train_forward": _train_variant(axis=1)}),
+    Convention(
+        "statistics over the features (axis=1)",
+        "BatchNorm averages over the batch, axis=0: one mean and one variance per feature.",
+        {"batchnorm_train_forward": _train_variant(axis=1)},
+    ),
 )
 
 
@@ -226,88 +252,116 @@ def _averaged_parameter_gradients(dout, cache):
 
 def _backward_conventions(role):
     return (
-        Convention("mu and sigma^2 treated as constants",
-                   "mu_B and sigma_B^2 are computed from the batch, so every x_i reaches the loss "
-                   "through them too: dx needs the terms -mean(dout*gamma) and -xhat*mean(dout*gamma*xhat), "
-                   "times 1/sqrt(var + eps).",
-                   {role: _statistics_constant}),
-        Convention("sigma^2 treated as a constant",
-                   "You followed the path through mu_B but not the one through sigma_B^2: "
-                   "add -xhat * mean(dxhat * xhat) inside the bracket.",
-                   {role: _variance_constant}),
-        Convention("mu treated as a constant",
-                   "You followed the path through sigma_B^2 but not the one through mu_B: "
-                   "subtract mean(dxhat) inside the bracket.",
-                   {role: _mean_constant}),
-        Convention("dgamma and dbeta averaged over the batch",
-                   "gamma and beta are shared by all N examples, so their gradients are sums over the batch.",
-                   {role: _averaged_parameter_gradients}),
+        Convention(
+            "mu and sigma^2 treated as constants",
+            "mu_B and sigma_B^2 are computed from the batch, so every x_i reaches the loss "
+            "through them too: dx needs the terms -mean(dout*gamma) and -xhat*mean(dout*gamma*xhat), "
+            "times 1/sqrt(var + eps).",
+            {role: _statistics_constant},
+        ),
+        Convention(
+            "sigma^2 treated as a constant",
+            "You followed the path through mu_B but not the one through sigma_B^2: "
+            "add -xhat * mean(dxhat * xhat) inside the bracket.",
+            {role: _variance_constant},
+        ),
+        Convention(
+            "mu treated as a constant",
+            "You followed the path through sigma_B^2 but not the one through mu_B: "
+            "subtract mean(dxhat) inside the bracket.",
+            {role: _mean_constant},
+        ),
+        Convention(
+            "dgamma and dbeta averaged over the batch",
+            "gamma and beta are shared by all N examples, so their gradients are sums over the batch.",
+            {role: _averaged_parameter_gradients},
+        ),
     )
 
 
 FULL_FORWARD_CONVENTIONS = (
-    Convention("the biased running variance",
-               "torch updates the running variance with the unbiased batch variance, var * N/(N-1), "
-               "so that it estimates the population variance (the batch itself is still normalised "
-               "with the biased one).",
-               {"batchnorm_forward": _full_variant(running_ddof=0)}),
-    Convention("Keras's momentum convention (momentum weights the old statistic, like the notes' decay)",
-               "Here momentum weights the NEW batch statistic, as in torch: "
-               "running = (1 - momentum) * running + momentum * batch. The notes' decay (Keras's "
-               "momentum) is 1 - momentum.",
-               {"batchnorm_forward": _full_variant(keras_momentum=True)}),
-    Convention("Keras's defaults (momentum=0.99 weighting the old statistic)",
-               "Keras's momentum=0.99 is the notes' decay; torch's momentum=0.1 = 1 - decay weights "
-               "the new statistic: running = 0.9 * running + 0.1 * batch by default.",
-               {"batchnorm_forward": _full_variant(keras_momentum=True, momentum=0.99)}),
-    Convention("Keras's momentum=0.99 as the default",
-               "With torch's update, running = (1 - momentum) * running + momentum * batch, the "
-               "default momentum is 0.1; 0.99 is Keras's default for its decay, 1 - momentum.",
-               {"batchnorm_forward": _full_variant(momentum=0.99)}),
-    Convention("the unbiased variance in the normalisation", UNBIASED_NORMALISATION,
-               {"batchnorm_forward": _full_variant(norm_ddof=1)}),
+    Convention(
+        "the biased running variance",
+        "torch updates the running variance with the unbiased batch variance, var * N/(N-1), "
+        "so that it estimates the population variance (the batch itself is still normalised "
+        "with the biased one).",
+        {"batchnorm_forward": _full_variant(running_ddof=0)},
+    ),
+    Convention(
+        "Keras's momentum convention (momentum weights the old statistic, like the notes' decay)",
+        "Here momentum weights the NEW batch statistic, as in torch: "
+        "running = (1 - momentum) * running + momentum * batch. The notes' decay (Keras's "
+        "momentum) is 1 - momentum.",
+        {"batchnorm_forward": _full_variant(keras_momentum=True)},
+    ),
+    Convention(
+        "Keras's defaults (momentum=0.99 weighting the old statistic)",
+        "Keras's momentum=0.99 is the notes' decay; torch's momentum=0.1 = 1 - decay weights "
+        "the new statistic: running = 0.9 * running + 0.1 * batch by default.",
+        {"batchnorm_forward": _full_variant(keras_momentum=True, momentum=0.99)},
+    ),
+    Convention(
+        "Keras's momentum=0.99 as the default",
+        "With torch's update, running = (1 - momentum) * running + momentum * batch, the "
+        "default momentum is 0.1; 0.99 is Keras's default for its decay, 1 - momentum.",
+        {"batchnorm_forward": _full_variant(momentum=0.99)},
+    ),
+    Convention(
+        "the unbiased variance in the normalisation",
+        UNBIASED_NORMALISATION,
+        {"batchnorm_forward": _full_variant(norm_ddof=1)},
+    ),
     Convention("Keras's eps (1e-3)", KERAS_EPS, {"batchnorm_forward": _full_variant(eps=1e-3)}),
     Convention("eps left out", NO_EPS, {"batchnorm_forward": _full_variant(no_eps=True)}),
-    Convention("the batch statistics at test time",
-               "With train=False, normalise x with running_mean and running_var, not with x's own "
-               "mean and variance: at test time a prediction must not depend on the other examples "
-               "in the batch (there may be only one).",
-               {"batchnorm_forward": _full_variant(batch_stats_at_test=True)}),
-    Convention("batch statistics and an update at test time (train=False ignored)",
-               "With train=False normalise with the running statistics and return them unchanged: "
-               "the model is in test mode.",
-               {"batchnorm_forward": _full_variant(ignore_train=True)}),
+    Convention(
+        "the batch statistics at test time",
+        "With train=False, normalise x with running_mean and running_var, not with x's own "
+        "mean and variance: at test time a prediction must not depend on the other examples "
+        "in the batch (there may be only one).",
+        {"batchnorm_forward": _full_variant(batch_stats_at_test=True)},
+    ),
+    Convention(
+        "batch statistics and an update at test time (train=False ignored)",
+        "With train=False normalise with the running statistics and return them unchanged: the model is in test mode.",
+        {"batchnorm_forward": _full_variant(ignore_train=True)},
+    ),
 )
 
 
-register(Exercise(
-    name="batchnorm.batchnorm_train_forward",
-    roles=("batchnorm_train_forward",),
-    make_case=Float32Cases(_train_case),
-    run=_run_train_forward,
-    reference={"batchnorm_train_forward": _reference_train_forward},
-    conventions=TRAIN_FORWARD_CONVENTIONS,
-    forbidden=lambda: _torch_builtins(*BUILTINS),
-))
+register(
+    Exercise(
+        name="batchnorm.batchnorm_train_forward",
+        roles=("batchnorm_train_forward",),
+        make_case=Float32Cases(_train_case),
+        run=_run_train_forward,
+        reference={"batchnorm_train_forward": _reference_train_forward},
+        conventions=TRAIN_FORWARD_CONVENTIONS,
+        forbidden=lambda: _torch_builtins(*BUILTINS),
+    )
+)
 
 for _role in ("batchnorm_backward_graph", "batchnorm_backward"):
-    register(Exercise(
-        name=f"batchnorm.{_role}",
-        roles=("batchnorm_train_forward", _role),
-        make_case=Float32Cases(_backward_case),
-        run=_run_backward(_role),
-        reference={"batchnorm_train_forward": _reference_train_forward, _role: ref.batchnorm_backward},
-        conventions=_backward_conventions(_role),
-        checked_first={FORWARD_OUT: ("batchnorm_train_forward", "batchnorm.batchnorm_train_forward")},
-        forbidden=functools.partial(_torch_builtins, *BUILTINS, *AUTOGRAD),
-    ))
+    register(
+        Exercise(
+            name=f"batchnorm.{_role}",
+            roles=("batchnorm_train_forward", _role),
+            make_case=Float32Cases(_backward_case),
+            run=_run_backward(_role),
+            reference={"batchnorm_train_forward": _reference_train_forward, _role: ref.batchnorm_backward},
+            conventions=_backward_conventions(_role),
+            checked_first={FORWARD_OUT: ("batchnorm_train_forward", "batchnorm.batchnorm_train_forward")},
+            forbidden=functools.partial(_torch_builtins, *BUILTINS, *AUTOGRAD),
+        )
+    )
 
-register(Exercise(
-    name="batchnorm.batchnorm_forward",
-    roles=("batchnorm_forward",),
-    make_case=Float32Cases(_full_case, indexed=True),
-    run=_run_full_forward,
-    reference={"batchnorm_forward": ref.batchnorm_forward},
-    conventions=FULL_FORWARD_CONVENTIONS,
-    forbidden=lambda: _torch_builtins(*BUILTINS),
-))
+register(
+    Exercise(
+        name="batchnorm.batchnorm_forward",
+        roles=("batchnorm_forward",),
+        make_case=Float32Cases(_full_case, indexed=True),
+        run=_run_full_forward,
+        reference={"batchnorm_forward": ref.batchnorm_forward},
+        conventions=FULL_FORWARD_CONVENTIONS,
+        forbidden=lambda: _torch_builtins(*BUILTINS),
+    )
+)

@@ -181,8 +181,7 @@ class BatchNorm1d(nn.Module):
     def forward(self, x):
         if x.dim() not in (2, 3) or x.shape[1] != self.num_features:
             raise ValueError(
-                f"x must have shape (N, {self.num_features}) or (N, {self.num_features}, L), "
-                f"got {tuple(x.shape)}"
+                f"x must have shape (N, {self.num_features}) or (N, {self.num_features}, L), got {tuple(x.shape)}"
             )
         if x.dtype != self.running_mean.dtype:
             raise TypeError(f"x has dtype {x.dtype} but the module holds {self.running_mean.dtype}; use .to()")

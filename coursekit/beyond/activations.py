@@ -13,6 +13,7 @@ import torch
 from coursekit.beyond import nets
 from coursekit.training import one_thread
 
+
 def _derivative(name):
     from coursekit.activations import torch_ref
 
@@ -35,8 +36,11 @@ def silent_units(model, activation, x):
     derivative = _derivative(activation)
     cls = nets.ACTIVATIONS[activation]
     seen = []
-    hooks = [m.register_forward_hook(lambda mod, inp, out: seen.append(inp[0])) for m in model.modules()
-             if isinstance(m, cls)]
+    hooks = [
+        m.register_forward_hook(lambda mod, inp, out: seen.append(inp[0]))
+        for m in model.modules()
+        if isinstance(m, cls)
+    ]
     was_training = model.training
     model.eval()
     try:
@@ -58,8 +62,14 @@ def after_large_lr(split, activations, *, lr=0.05, epochs=3, hidden=(64, 64, 64)
     rows = {}
     for name in activations:
         model = nets.mlp([split.n_features, *hidden, split.n_classes], activation=name, seed=seed)
-        nets.train(model, split.x_train, split.y_train, epochs=epochs, seed=seed,
-                   optimizer=lambda p: torch.optim.Adam(p, lr=lr))
+        nets.train(
+            model,
+            split.x_train,
+            split.y_train,
+            epochs=epochs,
+            seed=seed,
+            optimizer=lambda p: torch.optim.Adam(p, lr=lr),
+        )
         rows[name] = silent_units(model, name, split.x_train)
     return rows
 
@@ -75,8 +85,14 @@ def curves(split, activations, *, seeds=(0, 1), hidden=(64,) * 4, epochs=6, lr=1
     out = {name: [] for name in activations}
     for name, seed in tqdm([(a, s) for a in activations for s in seeds], desc="activations", disable=not progress):
         model = nets.mlp([split.n_features, *hidden, split.n_classes], activation=name, seed=seed)
-        hist = nets.train(model, split.x_train, split.y_train, epochs=epochs, seed=seed,
-                          optimizer=lambda p: torch.optim.Adam(p, lr=lr),
-                          evaluate=lambda m: nets.accuracy(m, split.x_val, split.y_val))
+        hist = nets.train(
+            model,
+            split.x_train,
+            split.y_train,
+            epochs=epochs,
+            seed=seed,
+            optimizer=lambda p: torch.optim.Adam(p, lr=lr),
+            evaluate=lambda m: nets.accuracy(m, split.x_val, split.y_val),
+        )
         out[name].append(hist["score"])
     return {name: np.array(v) for name, v in out.items()}

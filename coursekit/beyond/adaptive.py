@@ -34,8 +34,10 @@ def bowl_race(*, lr=0.3, steps=300, racers=RACERS):
         (surface, paths, summaries): paths and summaries are dicts keyed by label.
     """
     surface = landscapes.quadratic_bowl()
-    paths = {label: landscapes.trajectory(*pair(name), surface, steps=steps, lr=lr, **extra)
-             for label, (name, extra) in racers.items()}
+    paths = {
+        label: landscapes.trajectory(*pair(name), surface, steps=steps, lr=lr, **extra)
+        for label, (name, extra) in racers.items()
+    }
     return surface, paths, {label: landscapes.path_summary(surface, p) for label, p in paths.items()}
 
 

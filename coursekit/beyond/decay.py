@@ -34,8 +34,15 @@ def train(split, kind, strength, *, n_train=300, hidden=(128, 128), epochs=30, l
     initial = model[0].weight.detach().clone()
     made = []
     factory = optimizer(kind, strength, lr)
-    hist = nets.train(model, split.x_train[:n_train], split.y_train[:n_train], epochs=epochs, batch_size=32,
-                      seed=seed, optimizer=lambda p: made.append(factory(p)) or made[0])
+    hist = nets.train(
+        model,
+        split.x_train[:n_train],
+        split.y_train[:n_train],
+        epochs=epochs,
+        batch_size=32,
+        seed=seed,
+        optimizer=lambda p: made.append(factory(p)) or made[0],
+    )
     return model, made[0], hist, initial
 
 
@@ -81,8 +88,15 @@ def sweep(split, strengths, *, seeds=(0, 1), progress=True, **train_args):
     from tqdm.auto import tqdm
 
     runs = [(kind, s, seed) for kind, values in strengths.items() for s in values for seed in seeds]
-    results = {kind: {"strength": list(values), "accuracy": np.zeros((len(values), len(seeds))),
-                      "norm": np.zeros((len(values), len(seeds))), "runs": {}} for kind, values in strengths.items()}
+    results = {
+        kind: {
+            "strength": list(values),
+            "accuracy": np.zeros((len(values), len(seeds))),
+            "norm": np.zeros((len(values), len(seeds))),
+            "runs": {},
+        }
+        for kind, values in strengths.items()
+    }
     for kind, strength, seed in tqdm(runs, desc="decay sweep", disable=not progress):
         run = results[kind]["runs"][strength, seed] = train(split, kind, strength, seed=seed, **train_args)
         model = run[0]

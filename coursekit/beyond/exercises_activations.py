@@ -18,8 +18,9 @@ REFERENCE_MODULES = ("coursekit.activations.numpy_ref", "coursekit.activations.t
 
 
 def _builtins():
-    return torch_functions("nn.functional.gelu", "nn.functional.silu", "nn.functional.mish",
-                           "autograd.grad", "autograd.backward")
+    return torch_functions(
+        "nn.functional.gelu", "nn.functional.silu", "nn.functional.mish", "autograd.grad", "autograd.backward"
+    )
 
 
 def _case(rng, hidden):
@@ -42,6 +43,7 @@ def _call(fn, z, *args):
 
 def _runner(name, forms):
     """Outputs f and f' at z for each form (GELU's approximate argument), and on float32 z."""
+
     def run(fns, case):
         outputs = {}
         for z, suffix in ((case["z"], ""), (case["z"].astype(np.float32), " (float32)")):
@@ -50,6 +52,7 @@ def _runner(name, forms):
                 outputs[f"{name}{label}{suffix}"] = _call(fns[name], z, *args)
                 outputs[f"{name}_grad{label}{suffix}"] = _call(fns[f"{name}_grad"], z, *args)
         return outputs
+
     return run
 
 
@@ -59,8 +62,10 @@ def _sigmoid(z):
 
 def _gelu_form(form):
     """GELU computed with one fixed form, whatever ``approximate`` asks for."""
-    return {"gelu": lambda z, approximate="none": ref.gelu(z, form),
-            "gelu_grad": lambda z, approximate="none": ref.gelu_grad(z, form)}
+    return {
+        "gelu": lambda z, approximate="none": ref.gelu(z, form),
+        "gelu_grad": lambda z, approximate="none": ref.gelu_grad(z, form),
+    }
 
 
 def _gelu_sigmoid(z, approximate="none"):
@@ -79,45 +84,62 @@ def _gelu_cdf_only(z, approximate="none"):
 
 
 GELU_CONVENTIONS = (
-    Convention("the tanh approximation where the exact GELU is asked for",
-               "approximate='none' is the exact z * Phi(z), Phi(z) = (1 + erf(z / sqrt(2))) / 2; "
-               "the tanh form is only for approximate='tanh'.", _gelu_form("tanh")),
-    Convention("the exact GELU where the tanh approximation is asked for",
-               "approximate='tanh' is 0.5 z (1 + tanh(sqrt(2/pi) (z + 0.044715 z**3))), torch's "
-               "approximate='tanh' (Keras's approximate=True).", _gelu_form("none")),
-    Convention("the sigmoid approximation z * sigmoid(1.702 z)",
-               "Hendrycks & Gimpel's second approximation is neither of torch's forms.",
-               {"gelu": _gelu_sigmoid, "gelu_grad": _gelu_sigmoid_grad}),
-    Convention("the derivative without the product rule, gelu_grad = Phi(z)",
-               "d/dz [z Phi(z)] = Phi(z) + z * phi(z), with phi the normal density "
-               "exp(-z**2 / 2) / sqrt(2 pi) (and the same rule for the tanh form).",
-               {"gelu_grad": _gelu_cdf_only}),
+    Convention(
+        "the tanh approximation where the exact GELU is asked for",
+        "approximate='none' is the exact z * Phi(z), Phi(z) = (1 + erf(z / sqrt(2))) / 2; "
+        "the tanh form is only for approximate='tanh'.",
+        _gelu_form("tanh"),
+    ),
+    Convention(
+        "the exact GELU where the tanh approximation is asked for",
+        "approximate='tanh' is 0.5 z (1 + tanh(sqrt(2/pi) (z + 0.044715 z**3))), torch's "
+        "approximate='tanh' (Keras's approximate=True).",
+        _gelu_form("none"),
+    ),
+    Convention(
+        "the sigmoid approximation z * sigmoid(1.702 z)",
+        "Hendrycks & Gimpel's second approximation is neither of torch's forms.",
+        {"gelu": _gelu_sigmoid, "gelu_grad": _gelu_sigmoid_grad},
+    ),
+    Convention(
+        "the derivative without the product rule, gelu_grad = Phi(z)",
+        "d/dz [z Phi(z)] = Phi(z) + z * phi(z), with phi the normal density "
+        "exp(-z**2 / 2) / sqrt(2 pi) (and the same rule for the tanh form).",
+        {"gelu_grad": _gelu_cdf_only},
+    ),
 )
 
 SILU_CONVENTIONS = (
-    Convention("the derivative without the product rule, silu_grad = sigmoid(z)",
-               "d/dz [z s(z)] = s(z) + z s(z) (1 - s(z)).", {"silu_grad": lambda z: _sigmoid(z)}),
+    Convention(
+        "the derivative without the product rule, silu_grad = sigmoid(z)",
+        "d/dz [z s(z)] = s(z) + z s(z) (1 - s(z)).",
+        {"silu_grad": lambda z: _sigmoid(z)},
+    ),
 )
 
 MISH_CONVENTIONS = (
-    Convention("the derivative without the product rule, mish_grad = tanh(softplus(z))",
-               "d/dz [z tanh(sp(z))] = tanh(sp) + z (1 - tanh(sp)**2) * sigmoid(z), since sp'(z) = "
-               "sigmoid(z).", {"mish_grad": lambda z: np.tanh(np.logaddexp(0, z))}),
+    Convention(
+        "the derivative without the product rule, mish_grad = tanh(softplus(z))",
+        "d/dz [z tanh(sp(z))] = tanh(sp) + z (1 - tanh(sp)**2) * sigmoid(z), since sp'(z) = sigmoid(z).",
+        {"mish_grad": lambda z: np.tanh(np.logaddexp(0, z))},
+    ),
 )
 
 
 def _register(name, forms, conventions, packages=()):
-    register(Exercise(
-        name=f"beyond.{name}",
-        roles=(name, f"{name}_grad"),
-        make_case=_case,
-        run=_runner(name, forms),
-        reference={name: getattr(ref, name), f"{name}_grad": getattr(ref, f"{name}_grad")},
-        conventions=conventions,
-        forbidden=_builtins,
-        reference_modules=REFERENCE_MODULES,
-        packages=packages,
-    ))
+    register(
+        Exercise(
+            name=f"beyond.{name}",
+            roles=(name, f"{name}_grad"),
+            make_case=_case,
+            run=_runner(name, forms),
+            reference={name: getattr(ref, name), f"{name}_grad": getattr(ref, f"{name}_grad")},
+            conventions=conventions,
+            forbidden=_builtins,
+            reference_modules=REFERENCE_MODULES,
+            packages=packages,
+        )
+    )
 
 
 _register("gelu", ("none", "tanh"), GELU_CONVENTIONS, packages=("scipy",))  # scipy.special.erf

@@ -17,8 +17,11 @@ from coursekit.optimizers import numpy_ref as ref
 from coursekit.optimizers.exercises import HYPERPARAMETERS, _runner
 
 REFERENCE_MODULES = (
-    "coursekit.optimizers.numpy_ref", "coursekit.optimizers.torch_ref", "coursekit.optimizers.torch_optim",
-    "coursekit.optimizers.numpy_adam_variants", "coursekit.optimizers.torch_adam_variants",
+    "coursekit.optimizers.numpy_ref",
+    "coursekit.optimizers.torch_ref",
+    "coursekit.optimizers.torch_optim",
+    "coursekit.optimizers.numpy_adam_variants",
+    "coursekit.optimizers.torch_adam_variants",
 )
 
 
@@ -47,7 +50,9 @@ def _make_case(rng, hidden):
 def _adam_builtins():
     """torch.optim's Adam/AdamW kernels (AdamW runs Adam's), if torch.optim.adam is loaded."""
     module = sys.modules.get("torch.optim.adam")
-    found = [getattr(module, f"{p}_adam", None) for p in ("_single_tensor", "_multi_tensor", "_fused")] if module else []
+    found = (
+        [getattr(module, f"{p}_adam", None) for p in ("_single_tensor", "_multi_tensor", "_fused")] if module else []
+    )
     return [f for f in found if callable(f)]
 
 
@@ -67,29 +72,33 @@ CONVENTIONS = (
         "torch (and this exercise) multiply the decay by the learning rate: w <- w (1 - lr * "
         "weight_decay). Loshchilov & Hutter's λ is scaled by the schedule multiplier eta_t "
         "instead, so their λ is torch's lr * weight_decay.",
-        {"adamw_step": functools.partial(ref.adamw_step, schedule_multiplier=1.0)}),
+        {"adamw_step": functools.partial(ref.adamw_step, schedule_multiplier=1.0)},
+    ),
     Convention(
-        "an L2 penalty through Adam (torch.optim.Adam's weight_decay): dw + weight_decay * w "
-        "goes into the moments",
+        "an L2 penalty through Adam (torch.optim.Adam's weight_decay): dw + weight_decay * w goes into the moments",
         "That is not decoupled: Adam then divides the decay by sqrt(nu), so weights with large "
         "gradients are hardly decayed. AdamW keeps the moments for the loss's gradient alone and "
         "shrinks w separately: w <- w (1 - lr * weight_decay), then Adam's step with dw.",
-        {"adamw_step": _l2_through_adam}),
+        {"adamw_step": _l2_through_adam},
+    ),
     Convention(
         "the decay applied after the Adam step, w_new = (w - step) (1 - lr * weight_decay)",
         "torch decays the weights the step starts from: w_new = w (1 - lr * weight_decay) - step.",
-        {"adamw_step": _decay_after_the_step}),
+        {"adamw_step": _decay_after_the_step},
+    ),
 )
 
 
-register(Exercise(
-    name="beyond.adamw_step",
-    roles=("adamw_init", "adamw_step"),
-    make_case=_make_case,
-    run=_runner("adamw"),
-    reference={"adamw_init": ref.adamw_init, "adamw_step": ref.adamw_step},
-    conventions=CONVENTIONS,
-    forbidden=_adam_builtins,
-    reference_modules=REFERENCE_MODULES,
-    answers_use=("coursekit.optimizers.state",),  # AdamState
-))
+register(
+    Exercise(
+        name="beyond.adamw_step",
+        roles=("adamw_init", "adamw_step"),
+        make_case=_make_case,
+        run=_runner("adamw"),
+        reference={"adamw_init": ref.adamw_init, "adamw_step": ref.adamw_step},
+        conventions=CONVENTIONS,
+        forbidden=_adam_builtins,
+        reference_modules=REFERENCE_MODULES,
+        answers_use=("coursekit.optimizers.state",),  # AdamState
+    )
+)

@@ -25,8 +25,11 @@ def _case(rng, hidden, index):
     are float32, with features well apart (float32 cannot resolve close ones finely enough for
     an honest step-by-step backward pass to stay within the tolerance)."""
     if hidden:
-        shape = [(int(rng.integers(1, 9)), int(rng.integers(2, 9))), (int(rng.integers(1, 4)), 3, int(rng.integers(2, 7))),
-                 (int(rng.integers(2, 9)),)][int(rng.integers(0, 3))]
+        shape = [
+            (int(rng.integers(1, 9)), int(rng.integers(2, 9))),
+            (int(rng.integers(1, 4)), 3, int(rng.integers(2, 7))),
+            (int(rng.integers(2, 9)),),
+        ][int(rng.integers(0, 3))]
     else:
         shape = (int(rng.integers(3, 7)), int(rng.integers(3, 7)))
     close = hidden and index % 3 == 0
@@ -37,8 +40,12 @@ def _case(rng, hidden, index):
     spread = float(rng.choice([0.02, 0.1, 1.0, 5.0])) if hidden else float(rng.choice([0.03, 1.0]))
     spread = 0.02 if close else max(spread, 1.0) if single else spread
     x = (0.0 if single else rng.uniform(-2, 2)) + spread * rng.standard_normal(shape)
-    case = {"x": x, "gamma": rng.uniform(0.5, 2, d) * rng.choice([-1, 1], d), "beta": rng.standard_normal(d),
-            "eps": float(rng.choice([1e-5, 1e-3])) if hidden and not close else 1e-5}
+    case = {
+        "x": x,
+        "gamma": rng.uniform(0.5, 2, d) * rng.choice([-1, 1], d),
+        "beta": rng.standard_normal(d),
+        "eps": float(rng.choice([1e-5, 1e-3])) if hidden and not close else 1e-5,
+    }
     if single:
         case = {k: v.astype(np.float32) if isinstance(v, np.ndarray) else v for k, v in case.items()}
     case["dout"] = rng.standard_normal(shape).astype(case["x"].dtype)
@@ -47,8 +54,9 @@ def _case(rng, hidden, index):
 
 def _forward(fns, case):
     before = {k: case[k].copy() for k in ("x", "gamma", "beta")}
-    out, cache = unpack(fns["layernorm_forward"](case["x"], case["gamma"], case["beta"], eps=case["eps"]), 2,
-                        "(out, cache)")
+    out, cache = unpack(
+        fns["layernorm_forward"](case["x"], case["gamma"], case["beta"], eps=case["eps"]), 2, "(out, cache)"
+    )
     for name, value in before.items():
         if not np.array_equal(case[name], value):
             raise StudentError(f"changed {name} in place; leave the inputs alone and return new arrays")
@@ -92,47 +100,65 @@ def _without_variance_path(dout, cache):
 
 
 FORWARD_CONVENTIONS = (
-    Convention("Keras's epsilon = 1e-3", "Use the eps argument (torch's default is 1e-5; Keras's "
-               "LayerNormalization uses 1e-3).",
-               {"layernorm_forward": lambda x, gamma, beta, eps=1e-5: ref.layernorm_forward(x, gamma, beta, eps=1e-3)}),
-    Convention("the unbiased variance (divide by D - 1)", "LayerNorm, like BatchNorm, normalises with the "
-               "biased variance, the mean of (x - mu)**2 over the D features (np.var's default, ddof=0).",
-               {"layernorm_forward": _forward_with(ddof=1)}),
-    Convention("eps added to the standard deviation, (x - mu) / (std + eps)", "eps goes inside the root: "
-               "(x - mu) / sqrt(var + eps).", {"layernorm_forward": _forward_with(eps_outside=True)}),
-    Convention("statistics over the batch axis (that is BatchNorm)", "LayerNorm normalises each example "
-               "over its own features, the last axis: mean(axis=-1, keepdims=True).",
-               {"layernorm_forward": _forward_with(axis=0)}),
+    Convention(
+        "Keras's epsilon = 1e-3",
+        "Use the eps argument (torch's default is 1e-5; Keras's LayerNormalization uses 1e-3).",
+        {"layernorm_forward": lambda x, gamma, beta, eps=1e-5: ref.layernorm_forward(x, gamma, beta, eps=1e-3)},
+    ),
+    Convention(
+        "the unbiased variance (divide by D - 1)",
+        "LayerNorm, like BatchNorm, normalises with the "
+        "biased variance, the mean of (x - mu)**2 over the D features (np.var's default, ddof=0).",
+        {"layernorm_forward": _forward_with(ddof=1)},
+    ),
+    Convention(
+        "eps added to the standard deviation, (x - mu) / (std + eps)",
+        "eps goes inside the root: (x - mu) / sqrt(var + eps).",
+        {"layernorm_forward": _forward_with(eps_outside=True)},
+    ),
+    Convention(
+        "statistics over the batch axis (that is BatchNorm)",
+        "LayerNorm normalises each example over its own features, the last axis: mean(axis=-1, keepdims=True).",
+        {"layernorm_forward": _forward_with(axis=0)},
+    ),
 )
 
 BACKWARD_CONVENTIONS = (
-    Convention("the mean and variance treated as constants, dx = dout * gamma / sqrt(var + eps)",
-               "mu and var depend on every feature of the example: subtract the mean of g = dout * gamma "
-               "and xhat times the mean of g * xhat (means over the last axis).",
-               {"layernorm_backward": _constant_statistics}),
-    Convention("the path through the variance left out, dx = inv_std * (g - mean(g))",
-               "The variance depends on x too: also subtract xhat * mean(g * xhat).",
-               {"layernorm_backward": _without_variance_path}),
+    Convention(
+        "the mean and variance treated as constants, dx = dout * gamma / sqrt(var + eps)",
+        "mu and var depend on every feature of the example: subtract the mean of g = dout * gamma "
+        "and xhat times the mean of g * xhat (means over the last axis).",
+        {"layernorm_backward": _constant_statistics},
+    ),
+    Convention(
+        "the path through the variance left out, dx = inv_std * (g - mean(g))",
+        "The variance depends on x too: also subtract xhat * mean(g * xhat).",
+        {"layernorm_backward": _without_variance_path},
+    ),
 )
 
-register(Exercise(
-    name="beyond.layernorm_forward",
-    roles=("layernorm_forward",),
-    make_case=IndexedCases(_case),
-    run=_run_forward,
-    reference={"layernorm_forward": ref.layernorm_forward},
-    conventions=FORWARD_CONVENTIONS,
-    forbidden=lambda: torch_functions(*BUILTINS),
-    reference_modules=("coursekit.layernorm.numpy_ref", "coursekit.layernorm.torch_ref"),
-))
+register(
+    Exercise(
+        name="beyond.layernorm_forward",
+        roles=("layernorm_forward",),
+        make_case=IndexedCases(_case),
+        run=_run_forward,
+        reference={"layernorm_forward": ref.layernorm_forward},
+        conventions=FORWARD_CONVENTIONS,
+        forbidden=lambda: torch_functions(*BUILTINS),
+        reference_modules=("coursekit.layernorm.numpy_ref", "coursekit.layernorm.torch_ref"),
+    )
+)
 
-register(Exercise(
-    name="beyond.layernorm_backward",
-    roles=("layernorm_forward", "layernorm_backward"),
-    make_case=IndexedCases(_case),
-    run=_run_backward,
-    reference={"layernorm_forward": ref.layernorm_forward, "layernorm_backward": ref.layernorm_backward},
-    conventions=BACKWARD_CONVENTIONS,
-    forbidden=lambda: torch_functions(*BUILTINS),
-    reference_modules=("coursekit.layernorm.numpy_ref", "coursekit.layernorm.torch_ref"),
-))
+register(
+    Exercise(
+        name="beyond.layernorm_backward",
+        roles=("layernorm_forward", "layernorm_backward"),
+        make_case=IndexedCases(_case),
+        run=_run_backward,
+        reference={"layernorm_forward": ref.layernorm_forward, "layernorm_backward": ref.layernorm_backward},
+        conventions=BACKWARD_CONVENTIONS,
+        forbidden=lambda: torch_functions(*BUILTINS),
+        reference_modules=("coursekit.layernorm.numpy_ref", "coursekit.layernorm.torch_ref"),
+    )
+)

@@ -42,8 +42,9 @@ def unit_norms(model):
 
 
 @v.renamed_keywords(dropout="p_drop")
-def train_and_grid(split, *, max_norm=None, p_drop=0.0, weight_decay=0.0, steps=200, lr=0.05,
-                   hidden=(128, 128), seed=0, resolution=80):
+def train_and_grid(
+    split, *, max_norm=None, p_drop=0.0, weight_decay=0.0, steps=200, lr=0.05, hidden=(128, 128), seed=0, resolution=80
+):
     """Full-batch Adam on the moons split with the given regularisers.
 
     Args:
@@ -58,11 +59,21 @@ def train_and_grid(split, *, max_norm=None, p_drop=0.0, weight_decay=0.0, steps=
     """
     model = nets.mlp([2, *hidden, 2], p_drop=p_drop, seed=seed)
     after = (lambda m: project(m, max_norm)) if max_norm else None
-    nets.train(model, split.x_train, split.y_train, epochs=steps, batch_size=len(split.x_train), seed=seed,
-               after_step=after, optimizer=lambda p: torch.optim.Adam(p, lr=lr, weight_decay=weight_decay))
-    hist = {"train_error": [1 - nets.accuracy(model, split.x_train, split.y_train)],
-            "val_error": [1 - nets.accuracy(model, split.x_val, split.y_val)],
-            "largest_unit_norm": [float(max(n.max() for n in unit_norms(model)))]}
+    nets.train(
+        model,
+        split.x_train,
+        split.y_train,
+        epochs=steps,
+        batch_size=len(split.x_train),
+        seed=seed,
+        after_step=after,
+        optimizer=lambda p: torch.optim.Adam(p, lr=lr, weight_decay=weight_decay),
+    )
+    hist = {
+        "train_error": [1 - nets.accuracy(model, split.x_train, split.y_train)],
+        "val_error": [1 - nets.accuracy(model, split.x_val, split.y_val)],
+        "largest_unit_norm": [float(max(n.max() for n in unit_norms(model)))],
+    }
     lo, hi = moons_experiments.plane_limits(split)
     with one_thread():
         return moons_experiments.class_probability_grid(model, lo, hi, resolution), hist

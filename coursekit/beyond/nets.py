@@ -16,8 +16,7 @@ from torch.nn import functional as F
 from coursekit import _validate as v
 from coursekit.training import one_thread
 
-ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU, "silu": nn.SiLU, "mish": nn.Mish,
-               "tanh": nn.Tanh}
+ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU, "silu": nn.SiLU, "mish": nn.Mish, "tanh": nn.Tanh}
 NORMS = ("batch", "layer")
 POSITIONS = ("before", "after")
 
@@ -86,8 +85,9 @@ def accuracy(model, x, y):
 
 
 @one_thread()
-def train(model, x, y, *, epochs=10, batch_size=64, optimizer=None, seed=0, after_step=None,
-          evaluate=None, drop_last=False):
+def train(
+    model, x, y, *, epochs=10, batch_size=64, optimizer=None, seed=0, after_step=None, evaluate=None, drop_last=False
+):
     """Minibatch training with softmax cross-entropy.
 
     Args:
@@ -109,8 +109,10 @@ def train(model, x, y, *, epochs=10, batch_size=64, optimizer=None, seed=0, afte
     """
     x, y = tensors(x, y)
     if drop_last and len(x) < batch_size:
-        raise ValueError(f"batch_size={batch_size} is larger than the {len(x)} examples, and drop_last=True "
-                         "would skip every batch; lower batch_size or set drop_last=False")
+        raise ValueError(
+            f"batch_size={batch_size} is larger than the {len(x)} examples, and drop_last=True "
+            "would skip every batch; lower batch_size or set drop_last=False"
+        )
     opt = (optimizer or (lambda p: torch.optim.Adam(p, lr=1e-3)))(model.parameters())
     generator = torch.Generator().manual_seed(seed)
     history = {"loss": [], "score": []}

@@ -18,8 +18,17 @@ from coursekit.training import one_thread
 NORM_LABELS = {None: "no normalisation", "batch": "BatchNorm", "layer": "LayerNorm"}
 
 
-def small_batch_accuracy(split, *, batch_size=2, norms=(None, "batch", "layer"), seeds=(0, 1, 2),
-                         hidden=(64, 64), epochs=1, lr=1e-3, progress=True):
+def small_batch_accuracy(
+    split,
+    *,
+    batch_size=2,
+    norms=(None, "batch", "layer"),
+    seeds=(0, 1, 2),
+    hidden=(64, 64),
+    epochs=1,
+    lr=1e-3,
+    progress=True,
+):
     """Validation accuracy (eval mode) of each normalisation after training with ``batch_size``.
 
     Returns:
@@ -28,11 +37,20 @@ def small_batch_accuracy(split, *, batch_size=2, norms=(None, "batch", "layer"),
     from tqdm.auto import tqdm
 
     results = {NORM_LABELS[n]: [] for n in norms}
-    for norm, seed in tqdm([(n, s) for n in norms for s in seeds], desc=f"batch size {batch_size}",
-                           disable=not progress):
+    for norm, seed in tqdm(
+        [(n, s) for n in norms for s in seeds], desc=f"batch size {batch_size}", disable=not progress
+    ):
         model = nets.mlp([split.n_features, *hidden, split.n_classes], norm=norm, seed=seed)
-        nets.train(model, split.x_train, split.y_train, epochs=epochs, batch_size=batch_size, seed=seed,
-                   drop_last=True, optimizer=lambda p: torch.optim.Adam(p, lr=lr))
+        nets.train(
+            model,
+            split.x_train,
+            split.y_train,
+            epochs=epochs,
+            batch_size=batch_size,
+            seed=seed,
+            drop_last=True,
+            optimizer=lambda p: torch.optim.Adam(p, lr=lr),
+        )
         results[NORM_LABELS[norm]].append(nets.accuracy(model, split.x_val, split.y_val))
     return {k: np.array(v) for k, v in results.items()}
 
@@ -59,8 +77,9 @@ def batch_dependence(model, x, *, partners=20, seed=0):
     return spread, (logits - alone).abs().max().item()
 
 
-def placement(split, *, seeds=(0, 1, 2, 3, 4), hidden=(64, 64, 64), epochs=3, lr=3e-3, activation="relu",
-              progress=True):
+def placement(
+    split, *, seeds=(0, 1, 2, 3, 4), hidden=(64, 64, 64), epochs=3, lr=3e-3, activation="relu", progress=True
+):
     """BatchNorm before the activation (the notes') and after it, trained over seeds.
 
     Returns:
@@ -70,12 +89,24 @@ def placement(split, *, seeds=(0, 1, 2, 3, 4), hidden=(64, 64, 64), epochs=3, lr
     from tqdm.auto import tqdm
 
     results = {p: {"val_acc": [], "first_loss": []} for p in nets.POSITIONS}
-    for position, seed in tqdm([(p, s) for p in nets.POSITIONS for s in seeds], desc="placement",
-                               disable=not progress):
-        model = nets.mlp([split.n_features, *hidden, split.n_classes], activation=activation, norm="batch",
-                         position=position, seed=seed)
-        hist = nets.train(model, split.x_train, split.y_train, epochs=epochs, batch_size=64, seed=seed,
-                          drop_last=True, optimizer=lambda p: torch.optim.Adam(p, lr=lr))
+    for position, seed in tqdm([(p, s) for p in nets.POSITIONS for s in seeds], desc="placement", disable=not progress):
+        model = nets.mlp(
+            [split.n_features, *hidden, split.n_classes],
+            activation=activation,
+            norm="batch",
+            position=position,
+            seed=seed,
+        )
+        hist = nets.train(
+            model,
+            split.x_train,
+            split.y_train,
+            epochs=epochs,
+            batch_size=64,
+            seed=seed,
+            drop_last=True,
+            optimizer=lambda p: torch.optim.Adam(p, lr=lr),
+        )
         results[position]["val_acc"].append(nets.accuracy(model, split.x_val, split.y_val))
         results[position]["first_loss"].append(hist["loss"][0])
     return {p: {k: np.array(v) for k, v in r.items()} for p, r in results.items()}

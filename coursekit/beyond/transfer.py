@@ -33,16 +33,18 @@ def task_split(split, classes):
 def few_labels(split, per_class, *, seed=0):
     """``per_class`` training examples of each class, drawn with ``seed``: (x, y)."""
     rng = np.random.default_rng(seed)
-    chosen = np.concatenate([rng.choice(np.flatnonzero(split.y_train == c), per_class, replace=False)
-                             for c in np.unique(split.y_train)])
+    chosen = np.concatenate(
+        [rng.choice(np.flatnonzero(split.y_train == c), per_class, replace=False) for c in np.unique(split.y_train)]
+    )
     return split.x_train[chosen], split.y_train[chosen]
 
 
 def pretrain(source, *, hidden=(128, 128), epochs=10, lr=1e-3, seed=0):
     """An MLP trained on the source task (all its training examples)."""
     model = nets.mlp([source.n_features, *hidden, source.n_classes], seed=seed)
-    nets.train(model, source.x_train, source.y_train, epochs=epochs, seed=seed,
-               optimizer=lambda p: torch.optim.Adam(p, lr=lr))
+    nets.train(
+        model, source.x_train, source.y_train, epochs=epochs, seed=seed, optimizer=lambda p: torch.optim.Adam(p, lr=lr)
+    )
     return model
 
 
@@ -84,12 +86,14 @@ def fine_tune(pretrained, target, x, y, *, variant, reuse=1, epochs=30, unfreeze
     score = lambda m: nets.accuracy(m, target.x_val, target.y_val)  # noqa: E731
     trainable = lambda scale: lambda p: torch.optim.Adam([q for q in p if q.requires_grad], lr=lr * scale)  # noqa: E731
     first = unfreeze_at if variant == "reused, unfrozen later" else epochs
-    scores = nets.train(model, x, y, epochs=first, batch_size=10, seed=seed, evaluate=score,
-                        optimizer=trainable(1.0))["score"]
+    scores = nets.train(model, x, y, epochs=first, batch_size=10, seed=seed, evaluate=score, optimizer=trainable(1.0))[
+        "score"
+    ]
     if first < epochs:
         _set_trainable(_linears(model)[:reuse], True)
-        scores += nets.train(model, x, y, epochs=epochs - first, batch_size=10, seed=seed + 1, evaluate=score,
-                             optimizer=trainable(0.1))["score"]
+        scores += nets.train(
+            model, x, y, epochs=epochs - first, batch_size=10, seed=seed + 1, evaluate=score, optimizer=trainable(0.1)
+        )["score"]
     return model, scores
 
 
@@ -112,6 +116,17 @@ def compare(split, *, per_class=5, seeds=(0, 1, 2), epochs=30, unfreeze_at=10, r
     scores = {v: [] for v in VARIANTS}
     for variant, seed in tqdm([(v, s) for v in VARIANTS for s in seeds], desc="transfer", disable=not progress):
         x, y = few_labels(target, per_class, seed=seed)
-        scores[variant].append(fine_tune(pretrained, target, x, y, variant=variant, reuse=reuse, epochs=epochs,
-                                         unfreeze_at=unfreeze_at, seed=seed)[1])
+        scores[variant].append(
+            fine_tune(
+                pretrained,
+                target,
+                x,
+                y,
+                variant=variant,
+                reuse=reuse,
+                epochs=epochs,
+                unfreeze_at=unfreeze_at,
+                seed=seed,
+            )[1]
+        )
     return {v: np.array(s) for v, s in scores.items()}, pretrained

@@ -74,8 +74,9 @@ def nll(probs, y):
     return float(-np.mean(np.log(np.maximum(probs[np.arange(len(y)), y], 1e-12))))
 
 
-def calibration(split, *, seeds=(0, 1, 2), samples=30, n_train=300, hidden=(128, 128), p_drop=0.1, epochs=40,
-                lr=3e-3, progress=True):
+def calibration(
+    split, *, seeds=(0, 1, 2), samples=30, n_train=300, hidden=(128, 128), p_drop=0.1, epochs=40, lr=3e-3, progress=True
+):
     """Eval-mode against MC-dropout predictions on the test digits, for nets trained with dropout.
 
     Returns:
@@ -88,10 +89,19 @@ def calibration(split, *, seeds=(0, 1, 2), samples=30, n_train=300, hidden=(128,
     out = {kind: {"accuracy": [], "nll": [], "ece": [], "overconfidence": []} for kind in ("eval", "mc")}
     for seed in tqdm(seeds, desc="MC dropout", disable=not progress):
         model = nets.mlp([split.n_features, *hidden, split.n_classes], p_drop=p_drop, seed=seed)
-        nets.train(model, split.x_train[:n_train], split.y_train[:n_train], epochs=epochs, batch_size=32,
-                   seed=seed, optimizer=lambda p: torch.optim.Adam(p, lr=lr))
-        predictions = {"eval": eval_probabilities(model, split.x_test),
-                       "mc": mc_probabilities(model, split.x_test, samples, seed=seed).mean(axis=0)}
+        nets.train(
+            model,
+            split.x_train[:n_train],
+            split.y_train[:n_train],
+            epochs=epochs,
+            batch_size=32,
+            seed=seed,
+            optimizer=lambda p: torch.optim.Adam(p, lr=lr),
+        )
+        predictions = {
+            "eval": eval_probabilities(model, split.x_test),
+            "mc": mc_probabilities(model, split.x_test, samples, seed=seed).mean(axis=0),
+        }
         for kind, probs in predictions.items():
             out[kind]["accuracy"].append(float(np.mean(probs.argmax(1) == split.y_test)))
             out[kind]["nll"].append(nll(probs, split.y_test))
@@ -103,8 +113,15 @@ def calibration(split, *, seeds=(0, 1, 2), samples=30, n_train=300, hidden=(128,
 def moons_model(split, *, p_drop=0.2, hidden=(128, 128), epochs=60, lr=3e-3, seed=0):
     """A dropout MLP trained on a moons split (minibatches of 32)."""
     model = nets.mlp([2, *hidden, 2], p_drop=p_drop, seed=seed)
-    nets.train(model, split.x_train, split.y_train, epochs=epochs, batch_size=32, seed=seed,
-               optimizer=lambda p: torch.optim.Adam(p, lr=lr))
+    nets.train(
+        model,
+        split.x_train,
+        split.y_train,
+        epochs=epochs,
+        batch_size=32,
+        seed=seed,
+        optimizer=lambda p: torch.optim.Adam(p, lr=lr),
+    )
     return model
 
 

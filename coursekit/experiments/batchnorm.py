@@ -27,20 +27,29 @@ def deep_mlp(data, *, batchnorm, depth=8, width=32, activation="sigmoid", init="
     from coursekit.training import build_mlp
 
     sizes = [data.n_features] + [width] * depth + [data.n_classes]
-    return build_mlp(sizes, activation=activation, init=init, batchnorm=batchnorm,
-                     layers={"batchnorm": BatchNorm1d}, seed=seed)
+    return build_mlp(
+        sizes, activation=activation, init=init, batchnorm=batchnorm, layers={"batchnorm": BatchNorm1d}, seed=seed
+    )
 
 
 def _fit(model, data, *, epochs, lr, optimizer, batch_size, seed, progress):
     from coursekit.training import fit
 
-    return fit(model, data, optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size,
-               device="cpu", seed=seed, progress=progress)
+    return fit(
+        model,
+        data,
+        optimizer=optimizer,
+        lr=lr,
+        epochs=epochs,
+        batch_size=batch_size,
+        device="cpu",
+        seed=seed,
+        progress=progress,
+    )
 
 
 @one_thread()
-def with_and_without(data, *, epochs=6, lr=0.1, optimizer="sgd", batch_size=64, seed=0, progress=True,
-                     **model_args):
+def with_and_without(data, *, epochs=6, lr=0.1, optimizer="sgd", batch_size=64, seed=0, progress=True, **model_args):
     """Train the same deep MLP without and with BatchNorm.
 
     Returns:
@@ -49,8 +58,16 @@ def with_and_without(data, *, epochs=6, lr=0.1, optimizer="sgd", batch_size=64, 
     histories, models = {}, {}
     for batchnorm, label in LABELS.items():
         models[label] = deep_mlp(data, batchnorm=batchnorm, seed=seed, **model_args)
-        histories[label] = _fit(models[label], data, epochs=epochs, lr=lr, optimizer=optimizer,
-                                batch_size=batch_size, seed=seed, progress=progress)
+        histories[label] = _fit(
+            models[label],
+            data,
+            epochs=epochs,
+            lr=lr,
+            optimizer=optimizer,
+            batch_size=batch_size,
+            seed=seed,
+            progress=progress,
+        )
     return histories, models
 
 
@@ -74,8 +91,7 @@ def _sweep(data, name, values, *, fit_args, model_args, progress):
 
 
 @one_thread()
-def learning_rate_sweep(data, lrs, *, epochs=2, optimizer="sgd", batch_size=64, seed=0, progress=True,
-                        **model_args):
+def learning_rate_sweep(data, lrs, *, epochs=2, optimizer="sgd", batch_size=64, seed=0, progress=True, **model_args):
     """Final validation accuracy for each learning rate, without and with BatchNorm.
 
     Returns:
@@ -92,8 +108,7 @@ def largest_trainable_lr(lrs, accuracies, threshold=0.5):
 
 
 @one_thread()
-def init_sweep(data, inits, *, epochs=3, lr=0.1, optimizer="sgd", batch_size=64, seed=0, progress=True,
-               **model_args):
+def init_sweep(data, inits, *, epochs=3, lr=0.1, optimizer="sgd", batch_size=64, seed=0, progress=True, **model_args):
     """Final validation accuracy for each initialiser (a name in ``training.INITIALISERS``).
 
     Returns:
@@ -138,8 +153,7 @@ def train_mode_accuracy(model, x, y, batch_sizes, *, seed=0):
     return {"eval": eval_acc, "train": train_acc}
 
 
-def running_statistics_trace(batch_size, momentum, *, steps=200, features=64, true_mean=2.0, true_std=3.0,
-                             rng):
+def running_statistics_trace(batch_size, momentum, *, steps=200, features=64, true_mean=2.0, true_std=3.0, rng):
     """Running mean and variance over training steps, on batches from N(true_mean, true_std²).
 
     The running statistics start at torch's 0 and 1 and are updated with the reference
@@ -163,7 +177,8 @@ def running_statistics_trace(batch_size, momentum, *, steps=200, features=64, tr
     for _ in range(steps):
         x = true_mean + true_std * rng.standard_normal((batch_size, features))
         _, _, running_mean, running_var = numpy_ref.batchnorm_forward(
-            x, gamma, beta, running_mean, running_var, momentum=momentum)
+            x, gamma, beta, running_mean, running_var, momentum=momentum
+        )
         biased = (1 - momentum) * biased + momentum * x.var(axis=0)
         for key, value in zip(trace, (running_mean, running_var, biased)):
             trace[key].append(value)

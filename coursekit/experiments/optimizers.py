@@ -6,8 +6,7 @@ from tqdm.auto import tqdm
 from coursekit.training import build_mlp, fit
 
 
-def train_with(data, configs, *, sizes, epochs, batch_size=64, seeds=(0,), device=None,
-               activation="relu"):
+def train_with(data, configs, *, sizes, epochs, batch_size=64, seeds=(0,), device=None, activation="relu"):
     """Train one fresh MLP per (optimizer, seed) with :func:`coursekit.training.fit`.
 
     Args:
@@ -32,13 +31,25 @@ def train_with(data, configs, *, sizes, epochs, batch_size=64, seeds=(0,), devic
     for label, seed in tqdm(runs, desc="training runs"):
         factory, hyper = configs[label]
         model = build_mlp(sizes, activation=activation, seed=seed)
-        results[label].append(fit(model, data, optimizer_factory=factory, epochs=epochs,
-                                  batch_size=batch_size, seed=seed, device=device,
-                                  progress=False, **hyper))
+        results[label].append(
+            fit(
+                model,
+                data,
+                optimizer_factory=factory,
+                epochs=epochs,
+                batch_size=batch_size,
+                seed=seed,
+                device=device,
+                progress=False,
+                **hyper,
+            )
+        )
     return results
 
 
 def summarise(results, key="val_loss", *, best=min):
     """label -> (mean, std) over seeds of each run's ``best`` value of ``key``."""
-    return {label: (float(np.mean(v)), float(np.std(v)))
-            for label, v in ((label, [best(h[key]) for h in hs]) for label, hs in results.items())}
+    return {
+        label: (float(np.mean(v)), float(np.std(v)))
+        for label, v in ((label, [best(h[key]) for h in hs]) for label, hs in results.items())
+    }

@@ -103,15 +103,29 @@ def build_classifier(*, hidden=(128, 128), p_drop=0.0, input_noise=0.0, seed=0):
     from coursekit.training import build_mlp
 
     generator = torch.Generator().manual_seed(seed)
-    layers = {"dropout": lambda p: Dropout(p, generator=generator),
-              "noise": lambda s: GaussianNoise(s, generator=generator)}
-    return build_mlp([2, *hidden, 2], p_drop=p_drop, input_noise=input_noise, layers=layers,
-                     init="he_normal", seed=seed)
+    layers = {
+        "dropout": lambda p: Dropout(p, generator=generator),
+        "noise": lambda s: GaussianNoise(s, generator=generator),
+    }
+    return build_mlp(
+        [2, *hidden, 2], p_drop=p_drop, input_noise=input_noise, layers=layers, init="he_normal", seed=seed
+    )
 
 
 @v.renamed_keywords(dropout="p_drop")
-def train_classifier(split, *, p_drop=0.0, input_noise=0.0, weight_decay=0.0, steps=300, lr=0.01,
-                     hidden=(128, 128), seed=0, record_every=10, progress=False):
+def train_classifier(
+    split,
+    *,
+    p_drop=0.0,
+    input_noise=0.0,
+    weight_decay=0.0,
+    steps=300,
+    lr=0.01,
+    hidden=(128, 128),
+    seed=0,
+    record_every=10,
+    progress=False,
+):
     """Full-batch Adam on a small training set; regularisation is switched on by the args.
 
     ``weight_decay=λ`` is Adam's L2 term: it adds λ·w to each gradient, the gradient of
@@ -145,10 +159,17 @@ def _train(split, p_drop, input_noise, weight_decay, steps, lr, hidden, seed, re
             model.eval()
             with torch.no_grad():
                 logits, val_logits = model(x), model(xv)
-                records.append(torch.stack([
-                    torch.tensor(float(step)), F.cross_entropy(logits, y), F.cross_entropy(val_logits, yv),
-                    (logits.argmax(1) != y).float().mean(), (val_logits.argmax(1) != yv).float().mean(),
-                ]))
+                records.append(
+                    torch.stack(
+                        [
+                            torch.tensor(float(step)),
+                            F.cross_entropy(logits, y),
+                            F.cross_entropy(val_logits, yv),
+                            (logits.argmax(1) != y).float().mean(),
+                            (val_logits.argmax(1) != yv).float().mean(),
+                        ]
+                    )
+                )
     table = torch.stack(records).T.tolist()
     keys = ("step", "train_loss", "val_loss", "train_error", "val_error")
     return model.eval(), dict(zip(keys, table))

@@ -63,8 +63,9 @@ def read_range_test(lrs, losses, *, beta=0.9, diverged=4.0):
     return RangeTest(lrs, losses, smoothed, at_min, at_min / 10)
 
 
-def range_test(data, model, *, start=1e-4, end=10.0, steps=150, batch_size=64, seed=0, beta=0.9,
-               optimizer="momentum", **fit_args):
+def range_test(
+    data, model, *, start=1e-4, end=10.0, steps=150, batch_size=64, seed=0, beta=0.9, optimizer="momentum", **fit_args
+):
     """Smith's learning-rate range test: train with a rate that grows exponentially from
     ``start`` to ``end`` (ExponentialLR with gamma > 1), one step per minibatch, and record
     every step's loss.
@@ -88,8 +89,20 @@ def range_test(data, model, *, start=1e-4, end=10.0, steps=150, batch_size=64, s
     epochs = max(1, math.ceil(steps / per_epoch))
     n = epochs * per_epoch
     rates = exponential_decay(start, n, gamma=(end / start) ** (1 / max(n - 1, 1)))
-    hist = fit(model, data, optimizer=optimizer, lr=start, epochs=epochs, batch_size=batch_size, seed=seed,
-               schedule=rates, step_stats=True, train_accuracy=False, progress=False, **fit_args)
+    hist = fit(
+        model,
+        data,
+        optimizer=optimizer,
+        lr=start,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        schedule=rates,
+        step_stats=True,
+        train_accuracy=False,
+        progress=False,
+        **fit_args,
+    )
     return read_range_test(hist["step_lr"], hist["step_loss"], beta=beta)
 
 

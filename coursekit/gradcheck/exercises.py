@@ -8,9 +8,9 @@ differentiated computes in float64, so that rounding is the only float32 error.
 
 import numpy as np
 
-from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.gradcheck import numpy_ref as ref
 from coursekit.grading import Convention, Exercise, StudentError, register
+from coursekit.grading.exercise_tools import Float32Cases
 
 FLOAT32_STEP = 1e-2
 
@@ -54,24 +54,26 @@ def _step_ignored(f, x, h=1e-5):
     return ref.numerical_gradient(f, x)
 
 
-register(Exercise(
-    name="gradcheck.numerical_gradient",
-    roles=("numerical_gradient",),
-    make_case=Float32Cases(_case),
-    run=_run,
-    reference={"numerical_gradient": ref.numerical_gradient},
-    conventions=(
-        Convention(
-            "forward differences",
-            "(f(x+h) - f(x)) / h has an error of order h; use central differences, "
-            "(f(x+h) - f(x-h)) / (2h), whose error is of order h².",
-            {"numerical_gradient": _forward_difference},
+register(
+    Exercise(
+        name="gradcheck.numerical_gradient",
+        roles=("numerical_gradient",),
+        make_case=Float32Cases(_case),
+        run=_run,
+        reference={"numerical_gradient": ref.numerical_gradient},
+        conventions=(
+            Convention(
+                "forward differences",
+                "(f(x+h) - f(x)) / h has an error of order h; use central differences, "
+                "(f(x+h) - f(x-h)) / (2h), whose error is of order h².",
+                {"numerical_gradient": _forward_difference},
+            ),
+            Convention(
+                "a step fixed at 1e-5 (the h argument ignored)",
+                "Perturb each element by the h you are given; 1e-5 is only its default.",
+                {"numerical_gradient": _step_ignored},
+            ),
         ),
-        Convention(
-            "a step fixed at 1e-5 (the h argument ignored)",
-            "Perturb each element by the h you are given; 1e-5 is only its default.",
-            {"numerical_gradient": _step_ignored},
-        ),
-    ),
-    tolerances={"float64": (1e-6, 1e-8), "float32": (1e-4, 1e-5)},
-))
+        tolerances={"float64": (1e-6, 1e-8), "float32": (1e-4, 1e-5)},
+    )
+)

@@ -36,11 +36,26 @@ from coursekit.grading.exercises import (
     torch_functions,
     unpack,
 )
-
 from coursekit.grading.kernel_hints import install as _install_kernel_hints
 
 _install_kernel_hints()
 
-__all__ = ["Convention", "Exercise", "GradingFailure", "StudentError", "cases", "check",
-           "compare", "compare_outputs", "describe", "exercise", "hidden_seed",
-           "matching_convention", "register", "scipy_functions", "seed_for", "torch_functions", "unpack"]
+__all__ = [
+    "Convention",
+    "Exercise",
+    "GradingFailure",
+    "StudentError",
+    "cases",
+    "check",
+    "compare",
+    "compare_outputs",
+    "describe",
+    "exercise",
+    "hidden_seed",
+    "matching_convention",
+    "register",
+    "scipy_functions",
+    "seed_for",
+    "torch_functions",
+    "unpack",
+]

@@ -80,8 +80,9 @@ def check(name, *student_functions, hidden=False):
         wrong = problems(ex, got, expected)
         if wrong:
             lines = [f"✗ {where}:"] + [f"  {p}" for p in wrong]
-            convention = None if "fix the forward pass first" in wrong[0] else \
-                matching_convention(ex, got, case, ex.tolerances)
+            convention = (
+                None if "fix the forward pass first" in wrong[0] else matching_convention(ex, got, case, ex.tolerances)
+            )
             if convention:
                 lines.append(f"  Your answer matches {convention.name}. {convention.explanation}")
             raise GradingFailure("\n".join(lines))

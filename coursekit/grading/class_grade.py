@@ -86,8 +86,11 @@ def collect(root, assignment_id, who):
         if reason:
             done.append(Outcome(student, "malformed", message=reason))
             continue
-        todo.append(submission.Submission(student, data, submission_key(secret, assignment_id, student),
-                                          untrusted.timestamp(folder)))
+        todo.append(
+            submission.Submission(
+                student, data, submission_key(secret, assignment_id, student), untrusted.timestamp(folder)
+            )
+        )
     return todo, done
 
 
@@ -97,14 +100,19 @@ def prepare(root, assignment_id, *, limits, audit_limits, sandboxed, audit_seed=
     name = course.notebook_name(assignment_id)
     gradebook.register(root, assignment_id)
     return submission.Assignment(
-        assignment_id=assignment_id, notebook_name=name,
+        assignment_id=assignment_id,
+        notebook_name=name,
         config_text=(root / course.ROOT_MARKER).read_text(),
         gradebook=gradebook.template(root),
         solution_nb=json.loads((root / "solutions" / assignment_id / name).read_text()),
         release_nb=json.loads((root / "notebooks" / assignment_id / name).read_text()),
         audit_seed=secrets.randbits(63) if audit_seed is None else int(audit_seed),
-        limits=limits, audit_limits=audit_limits, sandboxed=sandboxed,
-        manifest=integrity.manifest(), cell_seconds=cell_timeout(root))
+        limits=limits,
+        audit_limits=audit_limits,
+        sandboxed=sandboxed,
+        manifest=integrity.manifest(),
+        cell_seconds=cell_timeout(root),
+    )
 
 
 def cell_timeout(root, default=120):
@@ -131,8 +139,9 @@ def run_local(assignment, todo, jobs, progress=True, audit_only=False):
     coursekit_view(submission.audit_plan(assignment).hidden)  # made here, once, before any fork
     pending, running = list(todo), []
     verb = "auditing" if audit_only else "grading"
-    with tqdm(total=len(todo), desc=f"{verb} {assignment.assignment_id}", disable=not progress,
-              mininterval=0, miniters=1) as bar:
+    with tqdm(
+        total=len(todo), desc=f"{verb} {assignment.assignment_id}", disable=not progress, mininterval=0, miniters=1
+    ) as bar:
         while pending or running:
             while pending and len(running) < jobs:
                 running.append(submission.start(assignment, pending.pop(0), audit_only))
@@ -172,8 +181,10 @@ def apply(root, assignment, outcome, result, audit_only=False, previous=None):
         outcome.message = report.clean(result.get("grader_error") or part.get("message", ""))
         return outcome
     if audit_only:
-        part = {"status": "ok" if outer.get("status") in (None, "ok") else outer["status"],
-                "message": outer.get("message", "")}
+        part = {
+            "status": "ok" if outer.get("status") in (None, "ok") else outer["status"],
+            "message": outer.get("message", ""),
+        }
     elif part is None:  # the unit itself was killed or died before autograde ended
         status = outer.get("status") if outer.get("status") not in (None, "ok") else "crashed"
         part = {"status": status, "message": outer.get("message") or "the grading unit died"}
@@ -186,8 +197,10 @@ def apply(root, assignment, outcome, result, audit_only=False, previous=None):
         (target / assignment.notebook_name).write_bytes(base64.b64decode(part["autograded"]))
         untrusted.copy_allowed(Path(root) / "submitted" / outcome.student / assignment.assignment_id, target)
     if (part or {}).get("output_cut"):
-        outcome.flags.append(f"output: {len(part['output_cut'])} cell(s) printed past the cap, cut in the "
-                             f"graded notebook ({part['output_cut'][0]})")
+        outcome.flags.append(
+            f"output: {len(part['output_cut'])} cell(s) printed past the cap, cut in the "
+            f"graded notebook ({part['output_cut'][0]})"
+        )
     audit = result.get("audit")
     if audit is None:
         outcome.flags.append(f"audit-missing: the audit did not finish ({outer.get('message') or 'it died'})")
@@ -225,20 +238,39 @@ def _begin(root, assignment_id, *, only, jobs, sandboxed):
     return root, who, jobs
 
 
-def grade_class(root, assignment_id, *, jobs=None, dask=None, timeout=900, memory_mb=4096,
-                audit_timeout=300, audit_memory_mb=3072, sandboxed=True, audit_seed=None,
-                progress=True, only=None):
+def grade_class(
+    root,
+    assignment_id,
+    *,
+    jobs=None,
+    dask=None,
+    timeout=900,
+    memory_mb=4096,
+    audit_timeout=300,
+    audit_memory_mb=3072,
+    sandboxed=True,
+    audit_seed=None,
+    progress=True,
+    only=None,
+):
     """Grade, audit, give feedback to and export every submission (or the students ``only``
     names); returns (outcomes, csv path). The CSV keeps the other students' last grades."""
     _stage(progress, f"grade {assignment_id}: checking the sandbox and coursekit's files")
     root, who, jobs = _begin(root, assignment_id, only=only, jobs=jobs, sandboxed=sandboxed)
     before = term.before_grading(root, assignment_id)  # late work and the re-grade diff: coursekit.term
     todo, outcomes = collect(root, assignment_id, who)
-    _stage(progress, f"grade {assignment_id}: registering the assignment; {len(todo)} submission(s) "
-                     f"to grade, {jobs} at a time")
-    assignment = prepare(root, assignment_id, sandboxed=sandboxed, audit_seed=audit_seed,
-                         limits=watchdog.Limits(timeout=timeout, memory_mb=memory_mb),
-                         audit_limits=watchdog.Limits(timeout=audit_timeout, memory_mb=audit_memory_mb))
+    _stage(
+        progress,
+        f"grade {assignment_id}: registering the assignment; {len(todo)} submission(s) to grade, {jobs} at a time",
+    )
+    assignment = prepare(
+        root,
+        assignment_id,
+        sandboxed=sandboxed,
+        audit_seed=audit_seed,
+        limits=watchdog.Limits(timeout=timeout, memory_mb=memory_mb),
+        audit_limits=watchdog.Limits(timeout=audit_timeout, memory_mb=audit_memory_mb),
+    )
     hashes = {s.student: hashlib.sha256(s.notebook).hexdigest() for s in todo}
     if dask:
         from coursekit.grading import cluster
@@ -266,13 +298,16 @@ def grade_class(root, assignment_id, *, jobs=None, dask=None, timeout=900, memor
 def grader_failure_message(failed):
     """One sentence for the run: who could not be graded, and the first cause."""
     names = ", ".join(o.student for o in failed[:10]) + (" …" if len(failed) > 10 else "")
-    return (f"the grader failed for {len(failed)} student(s) before their code ran ({names}): "
-            f"{failed[0].message}. No score was written for them (their earlier grades are "
-            f"kept); fix the cause and grade them again with --student.")
+    return (
+        f"the grader failed for {len(failed)} student(s) before their code ran ({names}): "
+        f"{failed[0].message}. No score was written for them (their earlier grades are "
+        f"kept); fix the cause and grade them again with --student."
+    )
 
 
-def audit_class(root, assignment_id, *, jobs=None, timeout=300, memory_mb=3072, sandboxed=True,
-                audit_seed=None, progress=True):
+def audit_class(
+    root, assignment_id, *, jobs=None, timeout=300, memory_mb=3072, sandboxed=True, audit_seed=None, progress=True
+):
     """``coursekit audit``: the audit alone, for every submission; returns {student: Outcome}.
 
     nbgrader's scores come from the gradebook. A notebook that differs from the one graded
@@ -280,8 +315,14 @@ def audit_class(root, assignment_id, *, jobs=None, timeout=300, memory_mb=3072, 
     """
     root, who, jobs = _begin(root, assignment_id, only=None, jobs=jobs, sandboxed=sandboxed)
     todo, outcomes = collect(root, assignment_id, who)
-    assignment = prepare(root, assignment_id, sandboxed=sandboxed, audit_seed=audit_seed,
-                         limits=watchdog.Limits(), audit_limits=watchdog.Limits(timeout=timeout, memory_mb=memory_mb))
+    assignment = prepare(
+        root,
+        assignment_id,
+        sandboxed=sandboxed,
+        audit_seed=audit_seed,
+        limits=watchdog.Limits(),
+        audit_limits=watchdog.Limits(timeout=timeout, memory_mb=memory_mb),
+    )
     graded = report.recorded(root, assignment_id)
     for result in run_local(assignment, todo, jobs, progress, audit_only=True):
         outcome = Outcome(result["student"], "ok")

@@ -72,22 +72,40 @@ def summarize(details, csv_rows=None):
             if result.get("convention"):
                 entry["conventions"][result["convention"]] += 1
     return {
-        "assignment": details["assignment"], "graded_at": details.get("graded_at"),
-        "audit_seed": details.get("audit_seed"), "sandboxed": details.get("sandboxed"),
+        "assignment": details["assignment"],
+        "graded_at": details.get("graded_at"),
+        "audit_seed": details.get("audit_seed"),
+        "sandboxed": details.get("sandboxed"),
         "students": len(students),
         "max_score": max((r.max_score for r in students.values()), default=0.0),
         "final_scores": {n: r.final_score for n, r in sorted(students.items())},
         "statuses": dict(Counter(r.status for r in students.values())),
-        "exercises": {name: {"graded": e["graded"], "visible_pass_rate": e["visible"] / e["graded"],
-                             "hidden_pass_rate": e["hidden"] / e["graded"],
-                             "conventions": e["conventions"].most_common(5)}
-                      for name, e in exercises.items()},
-        "review": {n: {"score": r.score, "audit_score": r.audit_score, "final_score": r.final_score,
-                       "status": r.status, "flags": r.flags, "message": r.message}
-                   for n, r in sorted(students.items()) if needs_review(r)},
+        "exercises": {
+            name: {
+                "graded": e["graded"],
+                "visible_pass_rate": e["visible"] / e["graded"],
+                "hidden_pass_rate": e["hidden"] / e["graded"],
+                "conventions": e["conventions"].most_common(5),
+            }
+            for name, e in exercises.items()
+        },
+        "review": {
+            n: {
+                "score": r.score,
+                "audit_score": r.audit_score,
+                "final_score": r.final_score,
+                "status": r.status,
+                "flags": r.flags,
+                "message": r.message,
+            }
+            for n, r in sorted(students.items())
+            if needs_review(r)
+        },
         "seconds": {n: r.seconds for n, r in sorted(students.items())},
-        "table": {n: {"score": r.score, "final_score": r.final_score, "status": r.status, "flags": r.flags}
-                  for n, r in sorted(students.items())},
+        "table": {
+            n: {"score": r.score, "final_score": r.final_score, "status": r.status, "flags": r.flags}
+            for n, r in sorted(students.items())
+        },
     }
 
 
@@ -113,17 +131,30 @@ def drawn(data):
     out = {}
     fig, ax = plt.subplots(figsize=(6, 3))
     scores = list(data["final_scores"].values())
-    ax.hist(scores, bins=max(1, int(data["max_score"]) + 1), range=(-0.5, data["max_score"] + 0.5),
-            color=BLUE, edgecolor="white")
+    ax.hist(
+        scores,
+        bins=max(1, int(data["max_score"]) + 1),
+        range=(-0.5, data["max_score"] + 0.5),
+        color=BLUE,
+        edgecolor="white",
+    )
     ax.set(xlabel="final score", ylabel="students", title=f"{data['assignment']}: final scores")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole students
     out["scores"] = fig
     names = list(data["exercises"])
     fig, ax = plt.subplots(figsize=(6, 0.5 + 0.45 * max(1, len(names))))
     y = range(len(names))
-    ax.barh([i + 0.2 for i in y], [data["exercises"][n]["visible_pass_rate"] for n in names], 0.4, label="visible cases")
-    ax.barh([i - 0.2 for i in y], [data["exercises"][n]["hidden_pass_rate"] for n in names], 0.4, label="hidden cases",
-            hatch="//", edgecolor="white")
+    ax.barh(
+        [i + 0.2 for i in y], [data["exercises"][n]["visible_pass_rate"] for n in names], 0.4, label="visible cases"
+    )
+    ax.barh(
+        [i - 0.2 for i in y],
+        [data["exercises"][n]["hidden_pass_rate"] for n in names],
+        0.4,
+        label="hidden cases",
+        hatch="//",
+        edgecolor="white",
+    )
     ax.set(yticks=list(y), yticklabels=names, xlim=(0, 1), xlabel="pass rate", title="per exercise")
     ax.legend(loc="lower right", fontsize=8)
     out["exercises"] = fig
@@ -156,28 +187,47 @@ def _table(header, rows):
 def render(data, extra=""):
     """The report as one self-contained HTML page; ``extra`` is HTML of further sections."""
     pictures = figures(data)
-    exercise_rows = [(n, e["graded"], f"{e['visible_pass_rate']:.0%}", f"{e['hidden_pass_rate']:.0%}",
-                      "; ".join(f"{c} ({k})" for c, k in e["conventions"]) or "none")
-                     for n, e in data["exercises"].items()]
-    review_rows = [(n, r["score"], r["audit_score"], r["final_score"], r["status"],
-                    "; ".join(r["flags"]) or r["message"]) for n, r in data["review"].items()]
-    student_rows = [(n, r["score"], r["final_score"], r["status"], "; ".join(r["flags"]))
-                    for n, r in data.get("table", {}).items()]
+    exercise_rows = [
+        (
+            n,
+            e["graded"],
+            f"{e['visible_pass_rate']:.0%}",
+            f"{e['hidden_pass_rate']:.0%}",
+            "; ".join(f"{c} ({k})" for c, k in e["conventions"]) or "none",
+        )
+        for n, e in data["exercises"].items()
+    ]
+    review_rows = [
+        (n, r["score"], r["audit_score"], r["final_score"], r["status"], "; ".join(r["flags"]) or r["message"])
+        for n, r in data["review"].items()
+    ]
+    student_rows = [
+        (n, r["score"], r["final_score"], r["status"], "; ".join(r["flags"])) for n, r in data.get("table", {}).items()
+    ]
     statuses = ", ".join(f"{k}: {v}" for k, v in sorted(data["statuses"].items()))
+    exercise_table = _table(
+        ["exercise", "graded", "visible cases pass", "hidden cases pass", "most frequent recognised mistakes"],
+        exercise_rows,
+    )
+    review_table = (
+        _table(["student", "nbgrader", "audit", "final", "status", "flags or message"], review_rows)
+        if review_rows
+        else "<p>Nobody.</p>"
+    )
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(data['assignment'])}: class report</title>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(data["assignment"])}: class report</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}}
 table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}
 th{{background:#f3f3f3}}img{{max-width:100%}}</style></head><body>
-<h1>{html.escape(data['assignment'])}: class report</h1>
-<p>{data['students']} students, graded {html.escape(str(data['graded_at']))}
-({'in the sandbox' if data['sandboxed'] else 'WITHOUT the sandbox'}; audit seed {data['audit_seed']}).
+<h1>{html.escape(data["assignment"])}: class report</h1>
+<p>{data["students"]} students, graded {html.escape(str(data["graded_at"]))}
+({"in the sandbox" if data["sandboxed"] else "WITHOUT the sandbox"}; audit seed {data["audit_seed"]}).
 Status: {html.escape(statuses)}.</p>
 <h2>Scores</h2>{_image(pictures, "scores")}
 <h2>Exercises</h2>{_image(pictures, "exercises")}
-{_table(["exercise", "graded", "visible cases pass", "hidden cases pass", "most frequent recognised mistakes"], exercise_rows)}
+{exercise_table}
 <h2>To review ({len(review_rows)})</h2>
-{_table(["student", "nbgrader", "audit", "final", "status", "flags or message"], review_rows) if review_rows else "<p>Nobody.</p>"}
+{review_table}
 <h2>Students ({len(student_rows)})</h2>
 {_table(["student", "nbgrader", "final", "status", "flags"], student_rows)}
 {extra}

@@ -26,17 +26,24 @@ def grade_remote(assignment, work):
         diff = integrity.differences(assignment.manifest, integrity.manifest())
         changed = [p for files in diff.values() for p in files]
         if changed:
-            return _refused(work, "this worker's coursekit differs from the instructor's "
-                                  f"({', '.join(changed[:5])}); install the same version")
+            return _refused(
+                work,
+                "this worker's coursekit differs from the instructor's "
+                f"({', '.join(changed[:5])}); install the same version",
+            )
     if assignment.sandboxed and sandbox.unavailable_reason():
         return _refused(work, f"no sandbox on this worker: {sandbox.unavailable_reason()}")
     return submission.grade_here(assignment, work)
 
 
 def _refused(work, message):
-    return {"student": work.student, "grader_error": message,
-            "nbgrader": {"status": submission.GRADER_ERROR, "message": message},
-            "audit": None, "watched": {"status": "ok", "message": message}}
+    return {
+        "student": work.student,
+        "grader_error": message,
+        "nbgrader": {"status": submission.GRADER_ERROR, "message": message},
+        "audit": None,
+        "watched": {"status": "ok", "message": message},
+    }
 
 
 def connect(address):
@@ -60,11 +67,19 @@ def run_dask(address, assignment, todo, *, progress=True, client=None):
     run = uuid.uuid4().hex[:8]
     try:
         shared = client.scatter(assignment, broadcast=True)
-        futures = [client.submit(grade_remote, shared, work, pure=False,
-                                 key=f"coursekit-{assignment.assignment_id}-{work.student}-{run}")
-                   for work in todo]
-        with tqdm(total=len(futures), desc=f"grading {assignment.assignment_id} on {address}",
-                  disable=not progress, mininterval=0, miniters=1) as bar:
+        futures = [
+            client.submit(
+                grade_remote, shared, work, pure=False, key=f"coursekit-{assignment.assignment_id}-{work.student}-{run}"
+            )
+            for work in todo
+        ]
+        with tqdm(
+            total=len(futures),
+            desc=f"grading {assignment.assignment_id} on {address}",
+            disable=not progress,
+            mininterval=0,
+            miniters=1,
+        ) as bar:
             for future in as_completed(futures):
                 bar.update()
                 yield future.result()

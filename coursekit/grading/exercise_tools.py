@@ -116,8 +116,10 @@ def forward_first_message(roles, role, exercise, problem):
         exercise: the forward pass's own exercise, e.g. "layers.dense_forward".
         problem: what is wrong, a phrase that follows the role's name.
     """
-    return (f"{' / '.join(roles)} cannot be graded yet: fix the forward pass first. On this case "
-            f'{role} {problem}; check("{exercise}", {role}) says what is wrong with it')
+    return (
+        f"{' / '.join(roles)} cannot be graded yet: fix the forward pass first. On this case "
+        f'{role} {problem}; check("{exercise}", {role}) says what is wrong with it'
+    )
 
 
 def forward_first(role, exercise, problem):

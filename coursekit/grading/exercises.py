@@ -79,9 +79,7 @@ class Exercise:
     reference_modules: tuple = ()
     visible_cases: int = 3
     hidden_cases: int = 6
-    tolerances: Mapping[str, tuple] = field(
-        default_factory=lambda: {"float64": (1e-5, 1e-6), "float32": (1e-4, 1e-5)}
-    )
+    tolerances: Mapping[str, tuple] = field(default_factory=lambda: {"float64": (1e-5, 1e-6), "float32": (1e-4, 1e-5)})
     checked_first: Mapping[str, tuple] = field(default_factory=dict)
     answers_use: tuple = ()
     packages: tuple = ()
@@ -90,8 +88,7 @@ class Exercise:
 
 # Packages an answer may use only where its exercise lists them (Exercise.packages), with the
 # top-level modules each brings.
-OPTIONAL_PACKAGES = {"torch": ("torch", "functorch", "torchgen"), "scipy": ("scipy",),
-                     "sklearn": ("sklearn",)}
+OPTIONAL_PACKAGES = {"torch": ("torch", "functorch", "torchgen"), "scipy": ("scipy",), "sklearn": ("sklearn",)}
 
 
 _REGISTRY = {}

@@ -42,10 +42,12 @@ def _mathml(latex, display):
 
 def to_mathml(markdown):
     """Markdown with every ``$$...$$`` and ``$...$`` replaced by MathML where possible."""
+
     def replace(display):
         def inner(match):
             converted = _mathml(match.group(1), display)
             return converted if converted else match.group(0)
+
         return inner
 
     return INLINE.sub(replace(False), DISPLAY.sub(replace(True), markdown))
@@ -68,7 +70,7 @@ def _alt_texts(outputs):
     from coursekit.plots.describe import PREFIX
 
     text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
-    descriptions = [line[len(PREFIX):].strip() for line in text.splitlines() if line.startswith(PREFIX)]
+    descriptions = [line[len(PREFIX) :].strip() for line in text.splitlines() if line.startswith(PREFIX)]
     images = [o for o in outputs if any(m in o.get("data", {}) for m in IMAGES)]
     for k, output in enumerate(images):
         alt = descriptions[k] if k < len(descriptions) and descriptions[k] else NO_DESCRIPTION
@@ -86,8 +88,11 @@ class SafeStudentContent(Preprocessor):
         if cell.cell_type == "code":
             for output in cell.get("outputs", []):
                 if "data" in output:
-                    output["data"] = {k: _unpathed(v) if k == "text/plain" else v
-                                      for k, v in output["data"].items() if k in SAFE_OUTPUTS}
+                    output["data"] = {
+                        k: _unpathed(v) if k == "text/plain" else v
+                        for k, v in output["data"].items()
+                        if k in SAFE_OUTPUTS
+                    }
                     output["metadata"] = {}  # (a width or height from student code is no attribute of ours)
                 if "text" in output:
                     output["text"] = _unpathed(output["text"])
@@ -105,8 +110,13 @@ def _machine_prefixes():
 
     import coursekit
 
-    found = {str(Path(coursekit.__file__).resolve().parent.parent), sys.prefix, sys.base_prefix,
-             sys.exec_prefix, os.path.expanduser("~")}
+    found = {
+        str(Path(coursekit.__file__).resolve().parent.parent),
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        os.path.expanduser("~"),
+    }
     found |= {os.path.realpath(p) for p in list(found)}
     return sorted((p.rstrip("/") + "/" for p in found if len(p) > 1), key=len, reverse=True)
 

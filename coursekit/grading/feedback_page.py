@@ -9,11 +9,14 @@ every request off the page, and long lines wrap.
 
 import re
 
-POLICY = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
-          "base-uri 'none'; form-action 'none'")
-HEAD = (f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">\n'
-        "<style>pre, .output_text pre, .output_area pre { white-space: pre-wrap; "
-        "overflow-wrap: anywhere; }</style>\n")
+POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; form-action 'none'"
+)
+HEAD = (
+    f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">\n'
+    "<style>pre, .output_text pre, .output_area pre { white-space: pre-wrap; "
+    "overflow-wrap: anywhere; }</style>\n"
+)
 EXTERNAL_SCRIPT = re.compile(r"<script[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//[^>]*>\s*</script>", re.I)
 
 

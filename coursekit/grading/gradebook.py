@@ -13,16 +13,25 @@ import tempfile
 from pathlib import Path
 
 
-
 def url(root):
     return f"sqlite:///{Path(root) / 'gradebook.db'}"
 
 
 def _generate(course_dir, assignment_id, release_dir):
     result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", assignment_id, "--force",
-         f"--CourseDirectory.release_directory={release_dir}"],
-        cwd=course_dir, capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "nbgrader",
+            "generate_assignment",
+            assignment_id,
+            "--force",
+            f"--CourseDirectory.release_directory={release_dir}",
+        ],
+        cwd=course_dir,
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"could not register {assignment_id} in the gradebook:\n{result.stderr[-2000:]}")
 
@@ -58,10 +67,14 @@ def grades_of(root_or_db, assignment_id, student):
         submission = gb.find_submission(assignment_id, student)
         notebooks = list(submission.notebooks)
         return {
-            "grades": [{"notebook": nb.name, "name": g.name, "auto_score": g.auto_score}
-                       for nb in notebooks for g in nb.grades],
-            "comments": [{"notebook": nb.name, "name": c.name, "auto_comment": c.auto_comment}
-                         for nb in notebooks for c in nb.comments],
+            "grades": [
+                {"notebook": nb.name, "name": g.name, "auto_score": g.auto_score} for nb in notebooks for g in nb.grades
+            ],
+            "comments": [
+                {"notebook": nb.name, "name": c.name, "auto_comment": c.auto_comment}
+                for nb in notebooks
+                for c in nb.comments
+            ],
             "penalties": {nb.name: nb.late_submission_penalty for nb in notebooks},
             "timestamp": submission.timestamp.isoformat() if submission.timestamp else None,
         }
@@ -158,8 +171,7 @@ def scores(root, assignment_id):
     from nbgrader.api import Gradebook
 
     with Gradebook(url(root)) as gb:
-        return {sub.student.id: (sub.score, sub.max_score)
-                for sub in gb.assignment_submissions(assignment_id)}
+        return {sub.student.id: (sub.score, sub.max_score) for sub in gb.assignment_submissions(assignment_id)}
 
 
 def max_score(root, assignment_id):

@@ -34,11 +34,20 @@ from coursekit.grading.exercises import OPTIONAL_PACKAGES, StudentError, importe
 
 # Taken at import, before any student code runs: the audit's runner replaces the public ones.
 _set_profile, _set_thread_profile, _get_profile = sys.setprofile, threading.setprofile, sys.getprofile
-_TAMPERING_PYTHON = ("torch.utils._python_dispatch:_disable_current_modes",
-                     "torch.utils._python_dispatch:_pop_mode", "torch.utils._python_dispatch:_pop_mode_temporarily",
-                     "torch.overrides:_pop_mode", "torch.overrides:_pop_mode_temporarily")
-_TAMPERING_BUILTINS = ("setprofile", "settrace", "_pop_torch_function_stack", "_pop_torch_dispatch_stack",
-                       "_unset_dispatch_mode")
+_TAMPERING_PYTHON = (
+    "torch.utils._python_dispatch:_disable_current_modes",
+    "torch.utils._python_dispatch:_pop_mode",
+    "torch.utils._python_dispatch:_pop_mode_temporarily",
+    "torch.overrides:_pop_mode",
+    "torch.overrides:_pop_mode_temporarily",
+)
+_TAMPERING_BUILTINS = (
+    "setprofile",
+    "settrace",
+    "_pop_torch_function_stack",
+    "_pop_torch_dispatch_stack",
+    "_unset_dispatch_mode",
+)
 
 PACKAGE_HIT = "package "  # how a call into a refused package is recorded
 
@@ -147,8 +156,12 @@ class CallGuard:
     def _refused(self, module, caller):
         """Record a call into a package the exercise does not allow (once per module) from
         outside it: the package's own calls and the guard's torch modes do not count."""
-        if ((module or "").partition(".")[0] in self.refused and module not in self._refused_seen
-                and (caller or "").partition(".")[0] not in self.refused and caller != __name__):
+        if (
+            (module or "").partition(".")[0] in self.refused
+            and module not in self._refused_seen
+            and (caller or "").partition(".")[0] not in self.refused
+            and caller != __name__
+        ):
             self._refused_seen.add(module)
             self.hits.append(f"{PACKAGE_HIT}{module}")
 
@@ -223,8 +236,7 @@ def named(hits):
     """The forbidden calls seen, each named once, by its most specific name: a Python
     function's qualified name, else the torch function's, else the ATen operator's."""
     qualified = sorted({h for h in hits if not h.startswith(("torch ", "aten.", PACKAGE_HIT))})
-    api = sorted({h for h in hits if h.startswith("torch ")
-                  if not any(q.endswith("." + h[6:]) for q in qualified)})
+    api = sorted({h for h in hits if h.startswith("torch ") if not any(q.endswith("." + h[6:]) for q in qualified)})
     operators = sorted({h for h in hits if h.startswith("aten.")})
     names = [public_name(h) for h in qualified + api + (operators if not (qualified or api) else [])]
     return ", ".join(dict.fromkeys(names))
@@ -235,7 +247,7 @@ def public_name(hit):
     audit's scan: ``torch.softmax`` (not torch's private ``_VariableFunctionsClass``),
     ``torch.nn.functional.softmax``."""
     if hit.startswith("torch "):
-        return "torch." + hit[len("torch "):]
+        return "torch." + hit[len("torch ") :]
     for private in ("._VariableFunctionsClass", "._C._VariableFunctions", "._C._nn", "._C._special"):
         hit = hit.replace(private, "")
     return hit
@@ -252,23 +264,29 @@ def may_use_sentence(exercises):
     notebook to it)."""
     special = [f"`{ex.roles[0]}`: {may_use(ex)}" for ex in {e.name: e for e in exercises}.values() if ex.packages]
     if not special:
-        return ("**What your answers may use:** NumPy and Python's standard library, in every graded "
-                "exercise; `check` and the grader refuse torch, SciPy and scikit-learn inside them.")
-    return (f"**What your answers may use:** {'; '.join(special)}; every other graded exercise: NumPy. "
-            "Python's standard library is always allowed; `check` and the grader refuse any other "
-            "package inside them.")
+        return (
+            "**What your answers may use:** NumPy and Python's standard library, in every graded "
+            "exercise; `check` and the grader refuse torch, SciPy and scikit-learn inside them."
+        )
+    return (
+        f"**What your answers may use:** {'; '.join(special)}; every other graded exercise: NumPy. "
+        "Python's standard library is always allowed; `check` and the grader refuse any other "
+        "package inside them."
+    )
 
 
 def refusal(ex, hits):
     """The feedback for forbidden calls: by name where one is known (``torch.softmax``), else
     the refused package, else the ATen operators outside the exercise's allowlist."""
     roles = " / ".join(ex.roles)
-    packages = sorted({h[len(PACKAGE_HIT):].partition(".")[0] for h in hits if h.startswith(PACKAGE_HIT)})
+    packages = sorted({h[len(PACKAGE_HIT) :].partition(".")[0] for h in hits if h.startswith(PACKAGE_HIT)})
     by_name = [h for h in hits if not h.startswith(("aten.", PACKAGE_HIT))]
     if packages and not by_name:
-        where = [h[len(PACKAGE_HIT):] for h in hits if h.startswith(PACKAGE_HIT)]
-        return (f"{roles} uses {', '.join(packages)} ({', '.join(where[:3])}); this exercise is "
-                f"answered with {may_use(ex)} only")
+        where = [h[len(PACKAGE_HIT) :] for h in hits if h.startswith(PACKAGE_HIT)]
+        return (
+            f"{roles} uses {', '.join(packages)} ({', '.join(where[:3])}); this exercise is "
+            f"answered with {may_use(ex)} only"
+        )
     return f"{roles} calls {named(hits)}; this exercise asks you to write it yourself"
 
 
@@ -290,8 +308,9 @@ def run_student(ex, functions, case, *, forbidden=None, torch_names=None):
         problem = f"{' / '.join(ex.roles)} {err}"
     except Exception as err:  # the student's code raised: report it, do not crash the cell
         where = blame.student_line(err)
-        problem = (f"{blame.subject(ex.roles, functions, err)} raised {type(err).__name__}: {err}"
-                   + (f" (at {where})" if where else ""))
+        problem = f"{blame.subject(ex.roles, functions, err)} raised {type(err).__name__}: {err}" + (
+            f" (at {where})" if where else ""
+        )
     if guard.hits:
         return None, refusal(ex, guard.hits)
     return outputs, problem

@@ -3,8 +3,9 @@
 nbgrader itself (trusted: it holds the gradebook and the hidden tests) runs outside; only the
 kernel that executes the notebook runs in the sandbox. The kernel talks to nbgrader over
 ZeroMQ on Unix sockets in its own private, size-limited ``/tmp`` (reached from outside through
-``/proc/<pid>/root``), so it needs no network and no folder of the host is writable to it. It sees a private copy of its own notebook in its working
-folder and, as ``COURSEKIT_HIDDEN_KEY``, the key its hidden cases are drawn from.
+``/proc/<pid>/root``), so it needs no network and no folder of the host is writable to it. It
+sees a private copy of its own notebook in its working folder and, as ``COURSEKIT_HIDDEN_KEY``,
+the key its hidden cases are drawn from.
 """
 
 import os
@@ -22,7 +23,6 @@ from coursekit.grading import sandbox
 from coursekit.grading.errors import GraderError
 from coursekit.grading.exercises import HIDDEN_KEY_ENV
 from coursekit.headless import QuietWidgets
-
 
 SOCKETS = "/tmp/.coursekit-kernel"  # inside the sandbox, in its private, size-limited /tmp
 PREFLIGHT = "import coursekit.grading, numpy"
@@ -73,8 +73,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         # A signal to the sandbox's process group does not reach the kernel (it runs in a
         # new session): interrupt it with a message on its control channel instead.
         self.kernel_spec.interrupt_mode = "message"
-        argv = [f"{SOCKETS}/connection.json" if arg == self.connection_file else arg
-                for arg in super().format_kernel_cmd(extra_arguments)]
+        argv = [
+            f"{SOCKETS}/connection.json" if arg == self.connection_file else arg
+            for arg in super().format_kernel_cmd(extra_arguments)
+        ]
         policy = self._policy()
         self._close_fds()
         self._fds = {inside: os.open(host, os.O_RDONLY) for inside, host in policy.files.items()}
@@ -131,16 +133,19 @@ class SandboxedExecute(QuietWidgets, Execute):
     async def async_start_new_kernel_client(self):
         try:
             client = await super().async_start_new_kernel_client()
-            reply = await client.execute_interactive(PREFLIGHT, silent=True, store_history=False,
-                                                     timeout=self.startup_timeout)
+            reply = await client.execute_interactive(
+                PREFLIGHT, silent=True, store_history=False, timeout=self.startup_timeout
+            )
         except Exception as err:
             message = f"the sandboxed kernel did not start ({type(err).__name__}: {err})"
             record_grader_error(message)
             raise GraderError(message) from err
         if reply["content"]["status"] != "ok":
             content = reply["content"]
-            message = (f"inside the sandbox, the kernel could not run `{PREFLIGHT}` "
-                       f"({content.get('ename')}: {content.get('evalue')})")
+            message = (
+                f"inside the sandbox, the kernel could not run `{PREFLIGHT}` "
+                f"({content.get('ename')}: {content.get('evalue')})"
+            )
             record_grader_error(message)
             raise GraderError(message)
         return client

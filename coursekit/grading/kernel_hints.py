@@ -32,8 +32,7 @@ def _after_cell(result):
     names = {a or b for a, b in _DEFINES.findall(getattr(result.info, "raw_cell", "") or "")}
     for name in names:
         if isinstance(error, SyntaxError):
-            _broken[name] = (f"the cell that defines {name} has a SyntaxError on line {error.lineno}: "
-                             f"{error.msg}")
+            _broken[name] = f"the cell that defines {name} has a SyntaxError on line {error.lineno}: {error.msg}"
         elif error is None:
             _broken.pop(name, None)
 
@@ -43,8 +42,9 @@ def _on_name_error(shell, etype, value, tb, tb_offset=None):
     what a custom handler returns)."""
     name = getattr(value, "name", None)
     if name in _broken:
-        stb = [f"NameError: {name} is not defined because {_broken[name]}. "
-               f"Fix that cell, run it, then run this one again."]
+        stb = [
+            f"NameError: {name} is not defined because {_broken[name]}. Fix that cell, run it, then run this one again."
+        ]
     else:
         stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
     shell._showtraceback(etype, value, stb)

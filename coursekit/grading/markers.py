@@ -27,14 +27,19 @@ CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([\w.]+)["']""")
 
 def expected_markers(source):
     """Exercise names that a test cell's ``check`` calls must report, in order."""
-    return [m.group(1) for line in source.splitlines()
-            if not line.lstrip().startswith("#") for m in CHECK_CALL.finditer(line)]
+    return [
+        m.group(1)
+        for line in source.splitlines()
+        if not line.lstrip().startswith("#")
+        for m in CHECK_CALL.finditer(line)
+    ]
 
 
 def missing_markers(cell):
     """Exercises whose success line is absent from the cell's stdout."""
     printed = "".join(
-        out.get("text", "") for out in cell.get("outputs", [])
+        out.get("text", "")
+        for out in cell.get("outputs", [])
         if out.get("output_type") == "stream" and out.get("name") == "stdout"
     )
     missing = []
@@ -57,9 +62,11 @@ class RequireCheckMarkers(NbGraderPreprocessor):
             return cell, resources
         missing = missing_markers(cell)
         if missing:
-            message = (f"no result from check({', '.join(repr(m) for m in missing)}): the test "
-                       "did not run to completion (was the cell blanked or check replaced?)")
-            cell.outputs.append(NotebookNode(
-                output_type="error", ename="GradingFailure", evalue=message, traceback=[message]
-            ))
+            message = (
+                f"no result from check({', '.join(repr(m) for m in missing)}): the test "
+                "did not run to completion (was the cell blanked or check replaced?)"
+            )
+            cell.outputs.append(
+                NotebookNode(output_type="error", ename="GradingFailure", evalue=message, traceback=[message])
+            )
         return cell, resources

@@ -41,6 +41,8 @@ def _is_number(text):
         return True
     except ValueError:
         return False
+
+
 NO_SANDBOX = "no-sandbox: graded without the OS sandbox (--no-sandbox)"
 
 
@@ -63,9 +65,13 @@ def _generate_feedback(root, assignment_id, outcomes, graded, everyone):
 
     def run(timeout, *args):
         try:
-            return subprocess.run([sys.executable, "-m", "nbgrader", "generate_feedback", assignment_id,
-                                   "--force", *args], cwd=root, capture_output=True, text=True,
-                                  timeout=timeout).returncode, ""
+            return subprocess.run(
+                [sys.executable, "-m", "nbgrader", "generate_feedback", assignment_id, "--force", *args],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            ).returncode, ""
         except subprocess.TimeoutExpired:
             return None, f"took longer than {timeout} s"
 
@@ -107,9 +113,13 @@ def export(root, assignment_id, outcomes, assignment=None, *, sandboxed=True):
         for student in sorted(rows):
             row = rows[student]
             writer.writerow([spreadsheet_cell(row[c] if c != "flags" else "; ".join(row[c])) for c in COLUMNS])
-    details = {"assignment": assignment_id, "graded_at": time.strftime("%Y-%m-%d %H:%M:%S %z"),
-               "sandboxed": sandboxed, "audit_seed": getattr(assignment, "audit_seed", None),
-               "students": dict(sorted(rows.items()))}
+    details = {
+        "assignment": assignment_id,
+        "graded_at": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+        "sandboxed": sandboxed,
+        "audit_seed": getattr(assignment, "audit_seed", None),
+        "students": dict(sorted(rows.items())),
+    }
     (folder / f"{assignment_id}.json").write_text(json.dumps(details, indent=1))
     return target
 
@@ -125,14 +135,20 @@ def recorded(root, assignment_id):
 
 def audit_json(outcomes):
     """``coursekit audit --json``: {student: {nbgrader_score, audit_score, max_score, flags}}."""
-    return json.dumps({s: {"nbgrader_score": o.score, "audit_score": o.audit_score,
-                           "max_score": o.max_score, "flags": o.flags}
-                       for s, o in sorted(outcomes.items())}, indent=1, sort_keys=True)
+    return json.dumps(
+        {
+            s: {"nbgrader_score": o.score, "audit_score": o.audit_score, "max_score": o.max_score, "flags": o.flags}
+            for s, o in sorted(outcomes.items())
+        },
+        indent=1,
+        sort_keys=True,
+    )
 
 
 def _wrapped(prefix, text, width=100):
-    return textwrap.wrap(text, width=width, initial_indent=prefix,
-                         subsequent_indent=" " * len(prefix)) or [prefix.rstrip()]
+    return textwrap.wrap(text, width=width, initial_indent=prefix, subsequent_indent=" " * len(prefix)) or [
+        prefix.rstrip()
+    ]
 
 
 def table(outcomes):
@@ -141,8 +157,10 @@ def table(outcomes):
     lines = [f"{'student':<{width}}  {'nbgrader':>9} {'audit':>6} {'final':>6} {'max':>5}  status"]
     for o in outcomes:
         mark = "  REVIEW" if needs_review(o) else ""
-        lines.append(f"{o.student:<{width}}  {o.score:>9g} {o.audit_score:>6g} {o.final_score:>6g} "
-                     f"{o.max_score:>5g}  {o.status}{mark}")
+        lines.append(
+            f"{o.student:<{width}}  {o.score:>9g} {o.audit_score:>6g} {o.final_score:>6g} "
+            f"{o.max_score:>5g}  {o.status}{mark}"
+        )
         indent = " " * (width + 4)
         if o.message:
             lines += _wrapped(f"{indent}{o.status}: ", o.message)
@@ -155,8 +173,9 @@ def table(outcomes):
                 shown.add(exercise)
                 lines += _wrapped(f"{indent}fails: ", failure)
     review = sorted(o.student for o in outcomes if needs_review(o))
-    lines.append(f"\n{len(review)} of {len(outcomes)} submissions to review"
-                 + (f": {', '.join(review)}" if review else ""))
+    lines.append(
+        f"\n{len(review)} of {len(outcomes)} submissions to review" + (f": {', '.join(review)}" if review else "")
+    )
     return "\n".join(lines)
 
 

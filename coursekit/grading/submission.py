@@ -71,8 +71,11 @@ def _configure(app, assignment, submission, notebook_path):
         os.environ[HIDDEN_KEY_ENV] = submission.hidden_key
         return
     section = app.config.Autograde
-    steps = section["autograde_preprocessors"] if "autograde_preprocessors" in section else \
-        Autograde.class_traits()["autograde_preprocessors"].default()
+    steps = (
+        section["autograde_preprocessors"]
+        if "autograde_preprocessors" in section
+        else Autograde.class_traits()["autograde_preprocessors"].default()
+    )
     section.autograde_preprocessors = sandboxed_preprocessors(list(steps))
     app.config.SandboxedKernelManager.hidden_key = submission.hidden_key
     app.config.SandboxedKernelManager.notebook_file = str(notebook_path)
@@ -101,8 +104,10 @@ def autograde(assignment, submission, workspace):
     _configure(app, assignment, submission, notebook)
     app.start()
     graded = workspace / "autograded" / student / aid / assignment.notebook_name
-    return {"graded": gradebook.grades_of(workspace / "gradebook.db", aid, student),
-            "autograded": base64.b64encode(graded.read_bytes()).decode()}
+    return {
+        "graded": gradebook.grades_of(workspace / "gradebook.db", aid, student),
+        "autograded": base64.b64encode(graded.read_bytes()).decode(),
+    }
 
 
 def audit(assignment, submission, nbgrader_score):
@@ -110,10 +115,16 @@ def audit(assignment, submission, nbgrader_score):
 
     from coursekit.grading.audit import audit_notebook
 
-    result = audit_notebook(submission.notebook, audit_plan(assignment), student=submission.student,
-                            seed=assignment.audit_seed, nbgrader_score=nbgrader_score,
-                            limits=assignment.audit_limits, sandboxed=assignment.sandboxed,
-                            cell_seconds=assignment.cell_seconds)
+    result = audit_notebook(
+        submission.notebook,
+        audit_plan(assignment),
+        student=submission.student,
+        seed=assignment.audit_seed,
+        nbgrader_score=nbgrader_score,
+        limits=assignment.audit_limits,
+        sandboxed=assignment.sandboxed,
+        cell_seconds=assignment.cell_seconds,
+    )
     return asdict(result)
 
 
@@ -206,11 +217,12 @@ def last_error(text):
     """The reason nbgrader gave up, from its log, in a sentence."""
     errors = [line.split("ERROR]", 1)[1].strip() for line in text.splitlines() if "| ERROR]" in line]
     if any("Kernel died" in e for e in errors):
-        return ("the notebook's kernel died while it ran (os._exit, a crash or a signal), so "
-                "nbgrader could not grade it")
+        return "the notebook's kernel died while it ran (os._exit, a crash or a signal), so nbgrader could not grade it"
     if errors:
         return errors[0][:300]
-    lines = [l for l in text.splitlines() if "Error" in l or "error" in l] or text.strip().splitlines() or [""]
+    lines = (
+        [line for line in text.splitlines() if "Error" in line or "error" in line] or text.strip().splitlines() or [""]
+    )
     return lines[-1][:300]
 
 
@@ -226,7 +238,8 @@ class Running:
             timeout=assignment.limits.timeout + assignment.audit_limits.timeout + 120,
             memory_mb=max(assignment.limits.memory_mb, assignment.audit_limits.memory_mb) + 1024,
             max_processes=assignment.limits.max_processes + 16,
-            disk_mb=assignment.limits.disk_mb + 64)
+            disk_mb=assignment.limits.disk_mb + 64,
+        )
         pid = os.fork()
         if pid == 0:
             tempfile.tempdir = self.folder  # everything the unit writes (sockets too) stays here
@@ -244,9 +257,13 @@ class Running:
             result = {"student": self.student}
         finally:
             watchdog.remove(self.folder)
-        result["watched"] = {"status": watched.status, "message": watched.message,
-                             "seconds": round(watched.seconds, 2), "peak_mb": round(watched.peak_mb, 1),
-                             "exitcode": watched.exitcode}
+        result["watched"] = {
+            "status": watched.status,
+            "message": watched.message,
+            "seconds": round(watched.seconds, 2),
+            "peak_mb": round(watched.peak_mb, 1),
+            "exitcode": watched.exitcode,
+        }
         return result
 
 

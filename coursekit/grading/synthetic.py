@@ -18,11 +18,14 @@ import numpy as np
 ASSIGNMENT = "99_mini"
 NOTEBOOK = "mini.ipynb"
 POINTS = 2
-EXERCISES = {"dense_forward": "layers.dense_forward", "softmax": "layers.softmax",
-             "softmax_cross_entropy": "layers.softmax_cross_entropy"}
+EXERCISES = {
+    "dense_forward": "layers.dense_forward",
+    "softmax": "layers.softmax",
+    "softmax_cross_entropy": "layers.softmax_cross_entropy",
+}
 MAX_SCORE = POINTS * len(EXERCISES)
 
-SOURCE = '''# %% [markdown]
+SOURCE = """# %% [markdown]
 # # A small assignment for testing the grader
 
 # %% locked="setup"
@@ -74,14 +77,14 @@ check("layers.softmax_cross_entropy", softmax_cross_entropy, hidden=True)
 
 # %%
 print("a demo cell that is not graded")
-'''
+"""
 
-_CE_BODY = '''    n = logits.shape[0]
+_CE_BODY = """    n = logits.shape[0]
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     dlogits = np.exp(log_probs)
     dlogits[np.arange(n), y] -= 1
-'''
+"""
 
 # exercise -> variant -> (source, right?, the convention the grader names, or None)
 VARIANTS = {
@@ -91,20 +94,46 @@ VARIANTS = {
         "no_bias": ("def dense_forward(x, w, b):\n    return x @ w, (x, w, b)\n", False, None),
     },
     "softmax": {
-        "right": ("def softmax(z):\n    e = np.exp(z - z.max(axis=1, keepdims=True))\n"
-                  "    return e / e.sum(axis=1, keepdims=True)\n", True, None),
-        "no_max": ("def softmax(z):\n    e = np.exp(z)\n    return e / e.sum(axis=1, keepdims=True)\n",
-                   False, "softmax without subtracting the row maximum"),
-        "columns": ("def softmax(z):\n    e = np.exp(z - z.max(axis=0, keepdims=True))\n"
-                    "    return e / e.sum(axis=0, keepdims=True)\n", False, "a column-wise softmax"),
+        "right": (
+            "def softmax(z):\n    e = np.exp(z - z.max(axis=1, keepdims=True))\n"
+            "    return e / e.sum(axis=1, keepdims=True)\n",
+            True,
+            None,
+        ),
+        "no_max": (
+            "def softmax(z):\n    e = np.exp(z)\n    return e / e.sum(axis=1, keepdims=True)\n",
+            False,
+            "softmax without subtracting the row maximum",
+        ),
+        "columns": (
+            "def softmax(z):\n    e = np.exp(z - z.max(axis=0, keepdims=True))\n"
+            "    return e / e.sum(axis=0, keepdims=True)\n",
+            False,
+            "a column-wise softmax",
+        ),
     },
     "softmax_cross_entropy": {
-        "right": ("def softmax_cross_entropy(logits, y):\n" + _CE_BODY
-                  + "    return -log_probs[np.arange(n), y].mean(), dlogits / n\n", True, None),
-        "summed": ("def softmax_cross_entropy(logits, y):\n" + _CE_BODY
-                   + "    return -log_probs[np.arange(n), y].sum(), dlogits\n", False, "a loss summed over the batch"),
-        "unscaled": ("def softmax_cross_entropy(logits, y):\n" + _CE_BODY
-                     + "    return -log_probs[np.arange(n), y].mean(), dlogits\n", False, "a gradient not divided by N"),
+        "right": (
+            "def softmax_cross_entropy(logits, y):\n"
+            + _CE_BODY
+            + "    return -log_probs[np.arange(n), y].mean(), dlogits / n\n",
+            True,
+            None,
+        ),
+        "summed": (
+            "def softmax_cross_entropy(logits, y):\n"
+            + _CE_BODY
+            + "    return -log_probs[np.arange(n), y].sum(), dlogits\n",
+            False,
+            "a loss summed over the batch",
+        ),
+        "unscaled": (
+            "def softmax_cross_entropy(logits, y):\n"
+            + _CE_BODY
+            + "    return -log_probs[np.arange(n), y].mean(), dlogits\n",
+            False,
+            "a gradient not divided by N",
+        ),
     },
 }
 BLANK = "blank"
@@ -134,8 +163,7 @@ def finished_notebook(source_root, assignment_id):
     name = course.notebook_name(assignment_id)
     release = json.loads((Path(source_root) / "notebooks" / assignment_id / name).read_text())
     solution = json.loads((Path(source_root) / "solutions" / assignment_id / name).read_text())
-    answers = {c["id"]: c["source"] for c in solution["cells"]
-               if c["metadata"].get("nbgrader", {}).get("solution")}
+    answers = {c["id"]: c["source"] for c in solution["cells"] if c["metadata"].get("nbgrader", {}).get("solution")}
     for cell in release["cells"]:
         if cell["id"] in answers:
             cell["source"] = answers[cell["id"]]
@@ -193,8 +221,9 @@ def make_class(root, n, *, seed=0, crash_rate=0.05, blank_rate=0.1):
         lost = POINTS if crash and VARIANTS["softmax"].get(answers["softmax"], ("", False))[1] else 0
         if crash:
             conventions.pop(EXERCISES["softmax"], None)
-        expected[student] = Expected(0.0 if crash else score, score - lost, "crashed" if crash else "ok",
-                                     answers, conventions)
+        expected[student] = Expected(
+            0.0 if crash else score, score - lost, "crashed" if crash else "ok", answers, conventions
+        )
     return expected
 
 

@@ -22,13 +22,13 @@ import psutil
 class Limits:
     """Limits of one watched unit of work."""
 
-    timeout: float = 900.0       # wall-clock seconds
-    memory_mb: int = 4096        # memory of the whole tree (see the module docstring)
-    max_processes: int = 256     # processes in the tree at once
-    max_threads: int = 2048      # threads in the tree at once
-    disk_mb: int = 256           # what the unit writes into its own host folder
-    poll: float = 0.05           # seconds between quick looks
-    deep: float = 0.5            # seconds between full measurements
+    timeout: float = 900.0  # wall-clock seconds
+    memory_mb: int = 4096  # memory of the whole tree (see the module docstring)
+    max_processes: int = 256  # processes in the tree at once
+    max_threads: int = 2048  # threads in the tree at once
+    disk_mb: int = 256  # what the unit writes into its own host folder
+    poll: float = 0.05  # seconds between quick looks
+    deep: float = 0.5  # seconds between full measurements
 
     def __post_init__(self):
         for name in ("timeout", "memory_mb", "max_processes", "max_threads", "disk_mb", "poll", "deep"):

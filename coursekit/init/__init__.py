@@ -17,6 +17,13 @@ from coursekit.init.numpy_ref import (
 )
 
 __all__ = [
-    "variance_scaling", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
-    "lecun_normal", "gain", "MODES", "DISTRIBUTIONS",
+    "variance_scaling",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_normal",
+    "gain",
+    "MODES",
+    "DISTRIBUTIONS",
 ]

@@ -26,8 +26,16 @@ def _torch_init():
     torch = sys.modules.get("torch")
     if torch is None:
         return []
-    names = ("xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-             "uniform_", "normal_", "trunc_normal_", "calculate_gain")
+    names = (
+        "xavier_uniform_",
+        "xavier_normal_",
+        "kaiming_uniform_",
+        "kaiming_normal_",
+        "uniform_",
+        "normal_",
+        "trunc_normal_",
+        "calculate_gain",
+    )
     return [getattr(torch.nn.init, n) for n in names if hasattr(torch.nn.init, n)]
 
 
@@ -56,8 +64,10 @@ def _draw(fn, case, kwargs):
         raise StudentError(f"should return float64 weights, got dtype {w.dtype}")
     again = fn(*shape, rng=np.random.default_rng(case["seed"]), **kwargs)
     if not np.array_equal(w, again):
-        raise StudentError("gave different weights for the same seed: draw every random number "
-                           "from the rng argument, not from np.random")
+        raise StudentError(
+            "gave different weights for the same seed: draw every random number "
+            "from the rng argument, not from np.random"
+        )
     return _stats(w)
 
 
@@ -69,7 +79,8 @@ def _vs_case(rng, hidden, index):
     (the six hidden cases hold every pair)."""
     fan_in, fan_out = _fans(rng, hidden)
     return {
-        "fan_in": fan_in, "fan_out": fan_out,
+        "fan_in": fan_in,
+        "fan_out": fan_out,
         "scale": float(rng.choice([1.0, 2.0, 0.5, 4.0])),  # at 3, two slips coincide
         "mode": ref.MODES[index % len(ref.MODES)],
         "distribution": ref.DISTRIBUTIONS[index % len(ref.DISTRIBUTIONS)],
@@ -88,57 +99,70 @@ def _n(fan_in, fan_out, mode):
 
 def _vs_alternative(*, std_of, bound_of, n_of=_n):
     """variance_scaling with the normal's std and the uniform's bound computed differently."""
+
     def vs(fan_in, fan_out, *, scale=1.0, mode="fan_avg", distribution="uniform", rng):
         variance = scale / n_of(fan_in, fan_out, mode)
         if distribution == "uniform":
             r = bound_of(variance, scale, n_of(fan_in, fan_out, mode))
             return rng.uniform(-r, r, size=(fan_in, fan_out))
         return rng.normal(0.0, std_of(variance, scale, n_of(fan_in, fan_out, mode)), size=(fan_in, fan_out))
+
     return vs
 
 
 _RIGHT_STD = lambda var, scale, n: math.sqrt(var)  # noqa: E731
 _RIGHT_BOUND = lambda var, scale, n: math.sqrt(3 * var)  # noqa: E731
 
-register(Exercise(
-    name="init.variance_scaling",
-    roles=("variance_scaling",),
-    make_case=IndexedCases(_vs_case),
-    run=_run_vs,
-    reference={"variance_scaling": ref.variance_scaling},
-    conventions=(
-        Convention(
-            "a uniform bound equal to the standard deviation",
-            "A uniform on [-r, r] has variance r**2 / 3, so for variance scale/n the bound is "
-            "r = sqrt(3) * sigma = sqrt(3 * scale / n), not sigma.",
-            {"variance_scaling": _vs_alternative(std_of=_RIGHT_STD, bound_of=lambda var, s, n: math.sqrt(var))},
+register(
+    Exercise(
+        name="init.variance_scaling",
+        roles=("variance_scaling",),
+        make_case=IndexedCases(_vs_case),
+        run=_run_vs,
+        reference={"variance_scaling": ref.variance_scaling},
+        conventions=(
+            Convention(
+                "a uniform bound equal to the standard deviation",
+                "A uniform on [-r, r] has variance r**2 / 3, so for variance scale/n the bound is "
+                "r = sqrt(3) * sigma = sqrt(3 * scale / n), not sigma.",
+                {"variance_scaling": _vs_alternative(std_of=_RIGHT_STD, bound_of=lambda var, s, n: math.sqrt(var))},
+            ),
+            Convention(
+                "a normal whose standard deviation is the uniform bound",
+                "sqrt(3 * scale / n) is the uniform's bound r; the normal's standard deviation "
+                "is sigma = sqrt(scale / n) = r / sqrt(3).",
+                {
+                    "variance_scaling": _vs_alternative(
+                        std_of=lambda var, s, n: math.sqrt(3 * var), bound_of=_RIGHT_BOUND
+                    )
+                },
+            ),
+            Convention(
+                "fan_avg taken as fan_in + fan_out",
+                "fan_avg is the average (fan_in + fan_out) / 2, so Glorot's variance is 2 / (fan_in + fan_out).",
+                {
+                    "variance_scaling": _vs_alternative(
+                        std_of=_RIGHT_STD,
+                        bound_of=_RIGHT_BOUND,
+                        n_of=lambda fi, fo, mode: fi + fo if mode == "fan_avg" else _n(fi, fo, mode),
+                    )
+                },
+            ),
+            Convention(
+                "scale applied to the standard deviation (torch's gain)",
+                "scale multiplies the variance, as in Keras's VarianceScaling: Var[w] = scale / n. "
+                "torch's gain multiplies the standard deviation, so scale = gain**2.",
+                {
+                    "variance_scaling": _vs_alternative(
+                        std_of=lambda var, s, n: s * math.sqrt(1 / n), bound_of=lambda var, s, n: s * math.sqrt(3 / n)
+                    )
+                },
+            ),
         ),
-        Convention(
-            "a normal whose standard deviation is the uniform bound",
-            "sqrt(3 * scale / n) is the uniform's bound r; the normal's standard deviation "
-            "is sigma = sqrt(scale / n) = r / sqrt(3).",
-            {"variance_scaling": _vs_alternative(std_of=lambda var, s, n: math.sqrt(3 * var), bound_of=_RIGHT_BOUND)},
-        ),
-        Convention(
-            "fan_avg taken as fan_in + fan_out",
-            "fan_avg is the average (fan_in + fan_out) / 2, so Glorot's variance is "
-            "2 / (fan_in + fan_out).",
-            {"variance_scaling": _vs_alternative(
-                std_of=_RIGHT_STD, bound_of=_RIGHT_BOUND,
-                n_of=lambda fi, fo, mode: fi + fo if mode == "fan_avg" else _n(fi, fo, mode))},
-        ),
-        Convention(
-            "scale applied to the standard deviation (torch's gain)",
-            "scale multiplies the variance, as in Keras's VarianceScaling: Var[w] = scale / n. "
-            "torch's gain multiplies the standard deviation, so scale = gain**2.",
-            {"variance_scaling": _vs_alternative(
-                std_of=lambda var, s, n: s * math.sqrt(1 / n),
-                bound_of=lambda var, s, n: s * math.sqrt(3 / n))},
-        ),
-    ),
-    forbidden=_torch_init,
-    tolerances=STAT_TOLERANCES,
-))
+        forbidden=_torch_init,
+        tolerances=STAT_TOLERANCES,
+    )
+)
 
 
 # ----- the named shortcuts -------------------------------------------------------------
@@ -156,6 +180,7 @@ def _shortcut(scale, mode, distribution):
             r = math.sqrt(3 * scale / n)
             return rng.uniform(-r, r, size=(fan_in, fan_out))
         return rng.normal(0.0, math.sqrt(scale / n), size=(fan_in, fan_out))
+
     return init
 
 
@@ -167,48 +192,87 @@ _SWAPPED = Convention(
 )
 
 _SHORTCUTS = {
-    "glorot_uniform": (1.0, "fan_avg", "uniform", [
-        ("a bound of sqrt(2 / (fan_in + fan_out))",
-         "That is Glorot's standard deviation; the uniform's bound is sqrt(3) times it, "
-         "r = sqrt(6 / (fan_in + fan_out)).", _shortcut(1 / 3, "fan_avg", "uniform")),
-    ]),
-    "glorot_normal": (1.0, "fan_avg", "normal", [
-        ("a standard deviation of sqrt(6 / (fan_in + fan_out))",
-         "That is the uniform's bound r; the normal's standard deviation is r / sqrt(3) = "
-         "sqrt(2 / (fan_in + fan_out)).", _shortcut(3.0, "fan_avg", "normal")),
-    ]),
-    "he_uniform": (2.0, "fan_in", "uniform", [
-        ("He with fan_avg (the lecture notes' ReLU row)",
-         "He et al. (2015) use fan_in: r = sqrt(6 / fan_in). The notes' sqrt(2) times "
-         "Glorot's bound averages the fans instead; the two agree only when fan_in == fan_out.",
-         _shortcut(2.0, "fan_avg", "uniform")),
-    ]),
-    "he_normal": (2.0, "fan_in", "normal", [
-        ("He with fan_avg (the lecture notes' ReLU row)",
-         "He et al. (2015) use fan_in: sigma = sqrt(2 / fan_in). The notes' sqrt(2) times "
-         "Glorot's sigma averages the fans instead; the two agree only when fan_in == fan_out.",
-         _shortcut(2.0, "fan_avg", "normal")),
-    ]),
-    "lecun_normal": (1.0, "fan_in", "normal", [
-        ("Glorot normal (fan_avg)",
-         "LeCun normal uses fan_in: sigma = sqrt(1 / fan_in).", _shortcut(1.0, "fan_avg", "normal")),
-    ]),
+    "glorot_uniform": (
+        1.0,
+        "fan_avg",
+        "uniform",
+        [
+            (
+                "a bound of sqrt(2 / (fan_in + fan_out))",
+                "That is Glorot's standard deviation; the uniform's bound is sqrt(3) times it, "
+                "r = sqrt(6 / (fan_in + fan_out)).",
+                _shortcut(1 / 3, "fan_avg", "uniform"),
+            ),
+        ],
+    ),
+    "glorot_normal": (
+        1.0,
+        "fan_avg",
+        "normal",
+        [
+            (
+                "a standard deviation of sqrt(6 / (fan_in + fan_out))",
+                "That is the uniform's bound r; the normal's standard deviation is r / sqrt(3) = "
+                "sqrt(2 / (fan_in + fan_out)).",
+                _shortcut(3.0, "fan_avg", "normal"),
+            ),
+        ],
+    ),
+    "he_uniform": (
+        2.0,
+        "fan_in",
+        "uniform",
+        [
+            (
+                "He with fan_avg (the lecture notes' ReLU row)",
+                "He et al. (2015) use fan_in: r = sqrt(6 / fan_in). The notes' sqrt(2) times "
+                "Glorot's bound averages the fans instead; the two agree only when fan_in == fan_out.",
+                _shortcut(2.0, "fan_avg", "uniform"),
+            ),
+        ],
+    ),
+    "he_normal": (
+        2.0,
+        "fan_in",
+        "normal",
+        [
+            (
+                "He with fan_avg (the lecture notes' ReLU row)",
+                "He et al. (2015) use fan_in: sigma = sqrt(2 / fan_in). The notes' sqrt(2) times "
+                "Glorot's sigma averages the fans instead; the two agree only when fan_in == fan_out.",
+                _shortcut(2.0, "fan_avg", "normal"),
+            ),
+        ],
+    ),
+    "lecun_normal": (
+        1.0,
+        "fan_in",
+        "normal",
+        [
+            (
+                "Glorot normal (fan_avg)",
+                "LeCun normal uses fan_in: sigma = sqrt(1 / fan_in).",
+                _shortcut(1.0, "fan_avg", "normal"),
+            ),
+        ],
+    ),
 }
 
 for _name, (_scale, _mode, _dist, _alternatives) in _SHORTCUTS.items():
     _other = "normal" if _dist == "uniform" else "uniform"
-    register(Exercise(
-        name=f"init.{_name}",
-        roles=(_name,),
-        make_case=_named_case,
-        run=lambda fns, case, _name=_name: _draw(fns[_name], case, {}),
-        reference={_name: getattr(ref, _name)},
-        conventions=tuple(Convention(title, why, {_name: fn}) for title, why, fn in _alternatives) + (
-            Convention(_SWAPPED.name, _SWAPPED.explanation, {_name: _shortcut(_scale, _mode, _other)}),
-        ),
-        forbidden=_torch_init,
-        tolerances=STAT_TOLERANCES,
-    ))
+    register(
+        Exercise(
+            name=f"init.{_name}",
+            roles=(_name,),
+            make_case=_named_case,
+            run=lambda fns, case, _name=_name: _draw(fns[_name], case, {}),
+            reference={_name: getattr(ref, _name)},
+            conventions=tuple(Convention(title, why, {_name: fn}) for title, why, fn in _alternatives)
+            + (Convention(_SWAPPED.name, _SWAPPED.explanation, {_name: _shortcut(_scale, _mode, _other)}),),
+            forbidden=_torch_init,
+            tolerances=STAT_TOLERANCES,
+        )
+    )
 
 
 # ----- the gain table ------------------------------------------------------------------
@@ -232,38 +296,44 @@ def _gain_with(**overrides):
         if activation in overrides:
             return overrides[activation]
         return ref.gain(activation, param)
+
     return gain
 
 
-register(Exercise(
-    name="init.gain",
-    roles=("gain",),
-    make_case=_gain_case,
-    run=_run_gain,
-    reference={"gain": ref.gain},
-    conventions=(
-        Convention(
-            "the lecture notes' table (4 on tanh, 1 on the logistic)",
-            "The 4 belongs to the logistic: its slope at 0 is 1/4, tanh's is 1. Your 50-layer "
-            "measurement shows it: tanh with 4x Glorot saturates and its gradients explode.",
-            {"gain": _gain_with(tanh=4.0, sigmoid=1.0)},
+register(
+    Exercise(
+        name="init.gain",
+        roles=("gain",),
+        make_case=_gain_case,
+        run=_run_gain,
+        reference={"gain": ref.gain},
+        conventions=(
+            Convention(
+                "the lecture notes' table (4 on tanh, 1 on the logistic)",
+                "The 4 belongs to the logistic: its slope at 0 is 1/4, tanh's is 1. Your 50-layer "
+                "measurement shows it: tanh with 4x Glorot saturates and its gradients explode.",
+                {"gain": _gain_with(tanh=4.0, sigmoid=1.0)},
+            ),
+            Convention(
+                "torch.nn.init.calculate_gain (sigmoid 1, tanh 5/3, selu 3/4)",
+                "This course's table is Glorot & Bengio's and Bengio's: 4 for the logistic, 1 for "
+                "tanh, 1 for SELU (LeCun normal). torch chose 5/3 for tanh empirically and 3/4 for "
+                "SELU; it gives the logistic no correction at all.",
+                {"gain": _gain_with(tanh=5 / 3, sigmoid=1.0, selu=0.75)},
+            ),
+            Convention(
+                "sqrt(2) for every ReLU variant (the notes' 'ReLU and its variants' row)",
+                "For a leaky ReLU with slope a, He et al.'s gain is sqrt(2 / (1 + a**2)): the "
+                "negative side passes on a**2 of its variance.",
+                {
+                    "gain": lambda activation, param=None: (
+                        math.sqrt(2) if activation == "leaky_relu" else ref.gain(activation, param)
+                    )
+                },
+            ),
         ),
-        Convention(
-            "torch.nn.init.calculate_gain (sigmoid 1, tanh 5/3, selu 3/4)",
-            "This course's table is Glorot & Bengio's and Bengio's: 4 for the logistic, 1 for "
-            "tanh, 1 for SELU (LeCun normal). torch chose 5/3 for tanh empirically and 3/4 for "
-            "SELU; it gives the logistic no correction at all.",
-            {"gain": _gain_with(tanh=5 / 3, sigmoid=1.0, selu=0.75)},
-        ),
-        Convention(
-            "sqrt(2) for every ReLU variant (the notes' 'ReLU and its variants' row)",
-            "For a leaky ReLU with slope a, He et al.'s gain is sqrt(2 / (1 + a**2)): the "
-            "negative side passes on a**2 of its variance.",
-            {"gain": lambda activation, param=None: (
-                math.sqrt(2) if activation == "leaky_relu" else ref.gain(activation, param))},
-        ),
-    ),
-    forbidden=_torch_init,
-    visible_cases=1,
-    hidden_cases=3,
-))
+        forbidden=_torch_init,
+        visible_cases=1,
+        hidden_cases=3,
+    )
+)

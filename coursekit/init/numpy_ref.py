@@ -52,15 +52,12 @@ def variance_and_limit(fan_in, fan_out, *, scale=1.0, mode="fan_avg"):
     """
     fan_in, fan_out = _fan("fan_in", fan_in), _fan("fan_out", fan_out)
     scale = v.positive_number("scale", scale)
-    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[
-        v.choice("mode", mode, MODES)
-    ]
+    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[v.choice("mode", mode, MODES)]
     variance = scale / n
     return variance, math.sqrt(3.0 * variance)
 
 
-def variance_scaling(fan_in, fan_out, *, scale=1.0, mode="fan_avg", distribution="uniform",
-                     rng, dtype=np.float64):
+def variance_scaling(fan_in, fan_out, *, scale=1.0, mode="fan_avg", distribution="uniform", rng, dtype=np.float64):
     """Random weights with variance ``scale / n``, where n depends on ``mode``.
 
     Args:

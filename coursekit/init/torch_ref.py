@@ -14,12 +14,20 @@ import math
 import torch
 
 from coursekit import _validate as v
-from coursekit.init.numpy_ref import DISTRIBUTIONS, variance_and_limit
-from coursekit.init.numpy_ref import gain  # the same table for both backends (pure Python)
+from coursekit.init.numpy_ref import (
+    DISTRIBUTIONS,
+    gain,  # the same table for both backends (pure Python)
+    variance_and_limit,
+)
 
 __all__ = [
-    "variance_scaling", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
-    "lecun_normal", "gain",
+    "variance_scaling",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_normal",
+    "gain",
 ]
 
 
@@ -33,13 +41,16 @@ def _placement(generator, dtype, device):
         device = generator.device if generator is not None else torch.device("cpu")
     device = torch.device(device)
     if generator is not None and generator.device.type != device.type:
-        raise ValueError(f"generator is on {generator.device} but device is {device}; create the "
-                         f"generator with torch.Generator(device={device.type!r})")
+        raise ValueError(
+            f"generator is on {generator.device} but device is {device}; create the "
+            f"generator with torch.Generator(device={device.type!r})"
+        )
     return dtype, device
 
 
-def variance_scaling(fan_in, fan_out, *, scale=1.0, mode="fan_avg", distribution="uniform",
-                     generator=None, dtype=None, device=None):
+def variance_scaling(
+    fan_in, fan_out, *, scale=1.0, mode="fan_avg", distribution="uniform", generator=None, dtype=None, device=None
+):
     """Random weights with variance ``scale / n`` (n from ``mode``); shape (fan_in, fan_out).
 
     Args:
@@ -66,30 +77,69 @@ def variance_scaling(fan_in, fan_out, *, scale=1.0, mode="fan_avg", distribution
 
 def glorot_uniform(fan_in, fan_out, *, generator=None, dtype=None, device=None):
     """Glorot/Xavier uniform, r = sqrt(6 / (fan_in + fan_out))."""
-    return variance_scaling(fan_in, fan_out, scale=1.0, mode="fan_avg", distribution="uniform",
-                            generator=generator, dtype=dtype, device=device)
+    return variance_scaling(
+        fan_in,
+        fan_out,
+        scale=1.0,
+        mode="fan_avg",
+        distribution="uniform",
+        generator=generator,
+        dtype=dtype,
+        device=device,
+    )
 
 
 def glorot_normal(fan_in, fan_out, *, generator=None, dtype=None, device=None):
     """Glorot/Xavier normal, sigma = sqrt(2 / (fan_in + fan_out))."""
-    return variance_scaling(fan_in, fan_out, scale=1.0, mode="fan_avg", distribution="normal",
-                            generator=generator, dtype=dtype, device=device)
+    return variance_scaling(
+        fan_in,
+        fan_out,
+        scale=1.0,
+        mode="fan_avg",
+        distribution="normal",
+        generator=generator,
+        dtype=dtype,
+        device=device,
+    )
 
 
 def he_uniform(fan_in, fan_out, *, generator=None, dtype=None, device=None):
     """He/Kaiming uniform, r = sqrt(6 / fan_in)."""
-    return variance_scaling(fan_in, fan_out, scale=2.0, mode="fan_in", distribution="uniform",
-                            generator=generator, dtype=dtype, device=device)
+    return variance_scaling(
+        fan_in,
+        fan_out,
+        scale=2.0,
+        mode="fan_in",
+        distribution="uniform",
+        generator=generator,
+        dtype=dtype,
+        device=device,
+    )
 
 
 def he_normal(fan_in, fan_out, *, generator=None, dtype=None, device=None):
     """He/Kaiming normal, sigma = sqrt(2 / fan_in)."""
-    return variance_scaling(fan_in, fan_out, scale=2.0, mode="fan_in", distribution="normal",
-                            generator=generator, dtype=dtype, device=device)
+    return variance_scaling(
+        fan_in,
+        fan_out,
+        scale=2.0,
+        mode="fan_in",
+        distribution="normal",
+        generator=generator,
+        dtype=dtype,
+        device=device,
+    )
 
 
 def lecun_normal(fan_in, fan_out, *, generator=None, dtype=None, device=None):
     """LeCun normal, sigma = sqrt(1 / fan_in)."""
-    return variance_scaling(fan_in, fan_out, scale=1.0, mode="fan_in", distribution="normal",
-                            generator=generator, dtype=dtype, device=device)
-
+    return variance_scaling(
+        fan_in,
+        fan_out,
+        scale=1.0,
+        mode="fan_in",
+        distribution="normal",
+        generator=generator,
+        dtype=dtype,
+        device=device,
+    )

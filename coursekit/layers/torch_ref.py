@@ -17,9 +17,7 @@ def dense_forward(x, w, b):
     v.same_dtype(x=x, w=w, b=b)
     v.same_device(x=x, w=w, b=b)
     if w.shape[0] != x.shape[1]:
-        raise ValueError(
-            f"w must have shape (D, M) with D = x.shape[1] = {x.shape[1]}, got {tuple(w.shape)}"
-        )
+        raise ValueError(f"w must have shape (D, M) with D = x.shape[1] = {x.shape[1]}, got {tuple(w.shape)}")
     v.shape_equal("b", b, (w.shape[1],))
     return x @ w + b, (x, w, b)
 

@@ -28,8 +28,7 @@ def step_inputs(w, dw, state, state_type, init_name, backend):
         v.same_device(w=w, dw=dw)
     if not isinstance(state, state_type):
         raise TypeError(
-            f"state must be the {state_type.__name__} that {init_name}(w) returns, "
-            f"got {type(state).__name__}"
+            f"state must be the {state_type.__name__} that {init_name}(w) returns, got {type(state).__name__}"
         )
     for field, value in state._asdict().items():
         if field == "count":

@@ -15,12 +15,13 @@ import sys
 
 import numpy as np
 
-from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.grading import Convention, Exercise, StudentError, register, unpack
+from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.optimizers import numpy_ref as ref
 
 REFERENCE_MODULES = (
-    "coursekit.optimizers.numpy_ref", "coursekit.optimizers.torch_ref",
+    "coursekit.optimizers.numpy_ref",
+    "coursekit.optimizers.torch_ref",
     "coursekit.optimizers.torch_optim",
 )
 
@@ -39,10 +40,17 @@ HYPERPARAMETERS = {
     "momentum": lambda rng: {"lr": _log_uniform(rng, 0.01, 0.5), "momentum": _sig(rng.uniform(0.5, 0.95))},
     "nesterov": lambda rng: {"lr": _log_uniform(rng, 0.01, 0.5), "momentum": _sig(rng.uniform(0.5, 0.95))},
     "adagrad": lambda rng: {"lr": _log_uniform(rng, 0.01, 0.5), "eps": _log_uniform(rng, 0.01, 0.3)},
-    "rmsprop": lambda rng: {"lr": _log_uniform(rng, 0.01, 0.3), "alpha": _sig(rng.uniform(0.8, 0.99)),
-                            "eps": _log_uniform(rng, 0.01, 0.3)},
-    "adam": lambda rng: {"lr": _log_uniform(rng, 0.01, 0.3), "beta1": _sig(rng.uniform(0.7, 0.9)),
-                         "beta2": _sig(rng.uniform(0.95, 0.999)), "eps": _log_uniform(rng, 0.01, 0.3)},
+    "rmsprop": lambda rng: {
+        "lr": _log_uniform(rng, 0.01, 0.3),
+        "alpha": _sig(rng.uniform(0.8, 0.99)),
+        "eps": _log_uniform(rng, 0.01, 0.3),
+    },
+    "adam": lambda rng: {
+        "lr": _log_uniform(rng, 0.01, 0.3),
+        "beta1": _sig(rng.uniform(0.7, 0.9)),
+        "beta2": _sig(rng.uniform(0.95, 0.999)),
+        "eps": _log_uniform(rng, 0.01, 0.3),
+    },
 }
 
 
@@ -64,11 +72,17 @@ def _make_case(name):
 def _unchanged(before, after):
     """Whether a state (any nesting of tuples, lists, dicts, arrays, numbers) is as it was."""
     if isinstance(before, np.ndarray):
-        return isinstance(after, np.ndarray) and before.shape == after.shape and np.array_equal(
-            before, after, equal_nan=True)
+        return (
+            isinstance(after, np.ndarray)
+            and before.shape == after.shape
+            and np.array_equal(before, after, equal_nan=True)
+        )
     if isinstance(before, (tuple, list)):
-        return type(before) is type(after) and len(before) == len(after) and all(
-            _unchanged(b, a) for b, a in zip(before, after))
+        return (
+            type(before) is type(after)
+            and len(before) == len(after)
+            and all(_unchanged(b, a) for b, a in zip(before, after))
+        )
     if isinstance(before, dict):
         return before.keys() == after.keys() and all(_unchanged(before[k], after[k]) for k in before)
     if isinstance(before, (int, float, np.generic)) or before is None:
@@ -85,7 +99,8 @@ def _check_new_weights(k, w_new, w):
         raise StudentError(
             f"returned w_new of dtype {w_new.dtype} at step {k}, expected {w.dtype}: keep w's dtype. "
             "Make state arrays with np.zeros_like(w), and scalars as Python floats "
-            "(math.sqrt(1 - beta2**t), not np.sqrt, whose float64 result upcasts float32 arrays)")
+            "(math.sqrt(1 - beta2**t), not np.sqrt, whose float64 result upcasts float32 arrays)"
+        )
 
 
 def _runner(name):
@@ -105,12 +120,13 @@ def _runner(name):
             for label, before, after in (("w", w_before, w), ("dw", dw_before, dw)):
                 if not np.array_equal(before, after):
                     raise StudentError(
-                        f"changed {label} in place at step {k}; return a new array "
-                        "(w_new = w - ..., not w -= ...)")
+                        f"changed {label} in place at step {k}; return a new array (w_new = w - ..., not w -= ...)"
+                    )
             if not _unchanged(state_before, state):
                 raise StudentError(
                     f"changed the state it was given at step {k}; build the new state from new "
-                    "arrays (m_new = beta * m + ..., not m *= beta)")
+                    "arrays (m_new = beta * m + ..., not m *= beta)"
+                )
             _check_new_weights(k, w_new, w)
             outputs[f"w after step {k}"] = np.array(w_new, copy=True)
             w, state = w_new, state_new
@@ -147,66 +163,79 @@ def _rmsprop_alpha_swapped(w, dw, state, *, lr, alpha, eps):
 
 CONVENTIONS = {
     "sgd": (
-        Convention("gradient ascent (w + lr * dw)", "Step against the gradient: w_new = w - lr * dw.",
-                   {"sgd_step": _sgd_ascent}),
+        Convention(
+            "gradient ascent (w + lr * dw)",
+            "Step against the gradient: w_new = w - lr * dw.",
+            {"sgd_step": _sgd_ascent},
+        ),
     ),
     "momentum": (
         Convention(
             "the EMA form of momentum, v <- momentum * v + (1 - momentum) * dw",
             "torch (and this exercise) add the whole gradient: v <- momentum * v + dw, "
             "w <- w - lr * v. The EMA form takes steps (1 - momentum) times smaller.",
-            {"momentum_step": functools.partial(ref.momentum_step, ema=True)}),
+            {"momentum_step": functools.partial(ref.momentum_step, ema=True)},
+        ),
         Convention(
-            "Nesterov momentum", "This exercise asks for plain (heavy-ball) momentum: w <- w - lr * v.",
-            {"momentum_step": ref.nesterov_step}),
+            "Nesterov momentum",
+            "This exercise asks for plain (heavy-ball) momentum: w <- w - lr * v.",
+            {"momentum_step": ref.nesterov_step},
+        ),
     ),
     "nesterov": (
         Convention(
             "plain momentum (Nesterov written as heavy-ball momentum)",
-            "Nesterov's step adds momentum times the new velocity to the gradient: "
-            "w <- w - lr * (dw + momentum * v).",
-            {"nesterov_step": ref.momentum_step}),
+            "Nesterov's step adds momentum times the new velocity to the gradient: w <- w - lr * (dw + momentum * v).",
+            {"nesterov_step": ref.momentum_step},
+        ),
     ),
     "adagrad": (
-        Convention(ADAGRAD_EPS_INSIDE, _TORCH_ROOT,
-                   {"adagrad_step": functools.partial(ref.adagrad_step, eps_inside=True)}),
+        Convention(
+            ADAGRAD_EPS_INSIDE, _TORCH_ROOT, {"adagrad_step": functools.partial(ref.adagrad_step, eps_inside=True)}
+        ),
     ),
     "rmsprop": (
         Convention(EPS_INSIDE, _TORCH_ROOT, {"rmsprop_step": functools.partial(ref.rmsprop_step, eps_inside=True)}),
         Convention(
             "alpha as the weight of the new squared gradient, s <- (1 - alpha) s + alpha dw**2",
             "alpha is the decay of the old average: s <- alpha * s + (1 - alpha) * dw**2.",
-            {"rmsprop_step": _rmsprop_alpha_swapped}),
+            {"rmsprop_step": _rmsprop_alpha_swapped},
+        ),
     ),
     "adam": (
         Convention(
             "the notes' typo: the second moment decays with beta1, nu <- beta1 nu + (1 - beta2) dw**2",
             "Kingma & Ba (and torch) use beta2 for both factors: nu <- beta2 nu + (1 - beta2) dw**2.",
-            {"adam_step": functools.partial(ref.adam_step, second_moment_beta1=True)}),
+            {"adam_step": functools.partial(ref.adam_step, second_moment_beta1=True)},
+        ),
         Convention(
             "Adam without bias correction",
             "Divide the moments by 1 - beta1**t and 1 - beta2**t (t counts steps from 1); "
             "without it the first steps are far too small.",
-            {"adam_step": functools.partial(ref.adam_step, bias_correction=False)}),
+            {"adam_step": functools.partial(ref.adam_step, bias_correction=False)},
+        ),
         Convention(
             "Keras's 'epsilon hat': lr_t = lr sqrt(1 - beta2**t) / (1 - beta1**t), w -= lr_t mu / (sqrt(nu) + eps)",
             "This exercise uses torch's: w -= lr * mu_hat / (sqrt(nu_hat) + eps), with eps added "
             "after the bias-corrected root.",
-            {"adam_step": functools.partial(ref.adam_step, eps_hat=True)}),
+            {"adam_step": functools.partial(ref.adam_step, eps_hat=True)},
+        ),
     ),
 }
 
 
 for _name in HYPERPARAMETERS:
-    register(Exercise(
-        name=f"optimizers.{_name}_step",
-        roles=(f"{_name}_init", f"{_name}_step"),
-        make_case=_make_case(_name),
-        run=_runner(_name),
-        reference={f"{_name}_init": getattr(ref, f"{_name}_init"), f"{_name}_step": getattr(ref, f"{_name}_step")},
-        conventions=CONVENTIONS[_name],
-        forbidden=functools.partial(_torch_optim_internals, _name),
-        reference_modules=REFERENCE_MODULES,
-        hidden_cases=6,
-        answers_use=("coursekit.optimizers.state",),  # SGDState, AdamState, ...
-    ))
+    register(
+        Exercise(
+            name=f"optimizers.{_name}_step",
+            roles=(f"{_name}_init", f"{_name}_step"),
+            make_case=_make_case(_name),
+            run=_runner(_name),
+            reference={f"{_name}_init": getattr(ref, f"{_name}_init"), f"{_name}_step": getattr(ref, f"{_name}_step")},
+            conventions=CONVENTIONS[_name],
+            forbidden=functools.partial(_torch_optim_internals, _name),
+            reference_modules=REFERENCE_MODULES,
+            hidden_cases=6,
+            answers_use=("coursekit.optimizers.state",),  # SGDState, AdamState, ...
+        )
+    )

@@ -50,7 +50,10 @@ def quadratic_bowl(shallow=0.2, steep=10.0):
         name="elongated bowl",
         value=lambda w: 0.5 * np.sum(curvature * np.asarray(w) ** 2, axis=-1),
         grad=lambda w: curvature * w,
-        minimum=(0.0, 0.0), start=(-9.0, 1.5), xlim=(-10.0, 2.0), ylim=(-2.5, 2.5),
+        minimum=(0.0, 0.0),
+        start=(-9.0, 1.5),
+        xlim=(-10.0, 2.0),
+        ylim=(-2.5, 2.5),
     )
 
 
@@ -67,8 +70,15 @@ def rosenbrock(a=1.0, b=100.0):
         x, y = w
         return np.array([-2 * (a - x) - 4 * b * x * (y - x**2), 2 * b * (y - x**2)])
 
-    return Surface(name="Rosenbrock", value=value, grad=grad, minimum=(a, a * a),
-                   start=(-1.5, 2.0), xlim=(-2.0, 2.0), ylim=(-1.0, 3.0))
+    return Surface(
+        name="Rosenbrock",
+        value=value,
+        grad=grad,
+        minimum=(a, a * a),
+        start=(-1.5, 2.0),
+        xlim=(-2.0, 2.0),
+        ylim=(-1.0, 3.0),
+    )
 
 
 SURFACES = {"bowl": quadratic_bowl, "rosenbrock": rosenbrock}

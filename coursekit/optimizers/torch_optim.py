@@ -79,8 +79,10 @@ class SGD(_ForeachOptimizer):
 
     def __init__(self, params, lr=1e-3, momentum=0.0, nesterov=False, *, ema=False):
         defaults = {
-            "lr": v.non_negative("lr", lr), "momentum": c.decay("momentum", momentum),
-            "nesterov": v.flag("nesterov", nesterov), "ema": v.flag("ema", ema),
+            "lr": v.non_negative("lr", lr),
+            "momentum": c.decay("momentum", momentum),
+            "nesterov": v.flag("nesterov", nesterov),
+            "ema": v.flag("ema", ema),
         }
         if nesterov and momentum == 0:
             raise ValueError("nesterov=True needs momentum > 0")
@@ -111,8 +113,11 @@ class Adagrad(_ForeachOptimizer):
     """
 
     def __init__(self, params, lr=1e-2, *, eps=1e-10, eps_inside=False):
-        defaults = {"lr": v.non_negative("lr", lr), "eps": v.non_negative("eps", eps),
-                    "eps_inside": v.flag("eps_inside", eps_inside)}
+        defaults = {
+            "lr": v.non_negative("lr", lr),
+            "eps": v.non_negative("eps", eps),
+            "eps_inside": v.flag("eps_inside", eps_inside),
+        }
         super().__init__(params, defaults)
 
     def _update(self, group, params, grads):
@@ -133,8 +138,12 @@ class RMSprop(_ForeachOptimizer):
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, *, eps_inside=False):
-        defaults = {"lr": v.non_negative("lr", lr), "alpha": c.decay("alpha", alpha),
-                    "eps": v.non_negative("eps", eps), "eps_inside": v.flag("eps_inside", eps_inside)}
+        defaults = {
+            "lr": v.non_negative("lr", lr),
+            "alpha": c.decay("alpha", alpha),
+            "eps": v.non_negative("eps", eps),
+            "eps_inside": v.flag("eps_inside", eps_inside),
+        }
         super().__init__(params, defaults)
 
     def _update(self, group, params, grads):
@@ -158,18 +167,31 @@ class Adam(_ForeachOptimizer):
         second_moment_beta1: the notes' typo, ``v <- beta1 v + (1 - beta2) g**2``.
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, *,
-                 bias_correction=True, eps_hat=False, second_moment_beta1=False):
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        *,
+        bias_correction=True,
+        eps_hat=False,
+        second_moment_beta1=False,
+    ):
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         defaults = {
-            "lr": v.non_negative("lr", lr), "betas": (c.decay("beta1", betas[0]), c.decay("beta2", betas[1])),
-            "eps": v.non_negative("eps", eps), "bias_correction": v.flag("bias_correction", bias_correction),
-            "eps_hat": v.flag("eps_hat", eps_hat), "second_moment_beta1": v.flag("second_moment_beta1", second_moment_beta1),
+            "lr": v.non_negative("lr", lr),
+            "betas": (c.decay("beta1", betas[0]), c.decay("beta2", betas[1])),
+            "eps": v.non_negative("eps", eps),
+            "bias_correction": v.flag("bias_correction", bias_correction),
+            "eps_hat": v.flag("eps_hat", eps_hat),
+            "second_moment_beta1": v.flag("second_moment_beta1", second_moment_beta1),
         }
         if eps_hat and not bias_correction:
-            raise ValueError("eps_hat folds the bias correction into the step size; "
-                             "it cannot be combined with bias_correction=False")
+            raise ValueError(
+                "eps_hat folds the bias correction into the step size; it cannot be combined with bias_correction=False"
+            )
         super().__init__(params, defaults)
 
     def _update(self, group, params, grads):

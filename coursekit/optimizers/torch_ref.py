@@ -26,10 +26,28 @@ from coursekit.optimizers.torch_adam_variants import (  # topic 10; kept apart t
 from coursekit.optimizers.torch_optim import SGD, Adagrad, Adam, RMSprop
 
 __all__ = [
-    "sgd_init", "sgd_step", "momentum_init", "momentum_step", "nesterov_init", "nesterov_step",
-    "adagrad_init", "adagrad_step", "rmsprop_init", "rmsprop_step", "adam_init", "adam_step",
-    "adamw_init", "adamw_step", "nadam_init", "nadam_step", "adamax_init", "adamax_step",
-    "SGD", "Adagrad", "RMSprop", "Adam",
+    "sgd_init",
+    "sgd_step",
+    "momentum_init",
+    "momentum_step",
+    "nesterov_init",
+    "nesterov_step",
+    "adagrad_init",
+    "adagrad_step",
+    "rmsprop_init",
+    "rmsprop_step",
+    "adam_init",
+    "adam_step",
+    "adamw_init",
+    "adamw_step",
+    "nadam_init",
+    "nadam_step",
+    "adamax_init",
+    "adamax_step",
+    "SGD",
+    "Adagrad",
+    "RMSprop",
+    "Adam",
 ]
 
 _BACKEND = "torch"
@@ -126,8 +144,19 @@ def adam_init(w):
     return AdamState(0, torch.zeros_like(w), torch.zeros_like(w))
 
 
-def adam_step(w, dw, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8,
-              bias_correction=True, eps_hat=False, second_moment_beta1=False):
+def adam_step(
+    w,
+    dw,
+    state,
+    *,
+    lr=0.001,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-8,
+    bias_correction=True,
+    eps_hat=False,
+    second_moment_beta1=False,
+):
     """Adam as torch.optim.Adam computes it, with Keras's and the notes' variants as flags.
 
     See :func:`coursekit.optimizers.numpy_ref.adam_step` for the formulas and flags.
@@ -137,8 +166,9 @@ def adam_step(w, dw, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8,
     beta1, beta2 = c.decay("beta1", beta1), c.decay("beta2", beta2)
     bias_correction, eps_hat = v.flag("bias_correction", bias_correction), v.flag("eps_hat", eps_hat)
     if eps_hat and not bias_correction:
-        raise ValueError("eps_hat folds the bias correction into the step size; "
-                         "it cannot be combined with bias_correction=False")
+        raise ValueError(
+            "eps_hat folds the bias correction into the step size; it cannot be combined with bias_correction=False"
+        )
     t = state.count + 1
     nu_decay = beta1 if v.flag("second_moment_beta1", second_moment_beta1) else beta2
     mu = beta1 * state.mu + (1.0 - beta1) * dw
@@ -156,16 +186,20 @@ def adamw_init(w):
     return adam_init(w)
 
 
-def adamw_step(w, dw, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01,
-               schedule_multiplier=None):
+def adamw_step(
+    w, dw, state, *, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01, schedule_multiplier=None
+):
     """``w <- w (1 - lr weight_decay)``, then Adam's step (torch.optim.AdamW).
 
     See :func:`coursekit.optimizers.numpy_ref.adamw_step` (and its
     ``schedule_multiplier``, the paper's convention).
     """
     c.step_inputs(w, dw, state, AdamState, "adamw_init", _BACKEND)
-    lr, eps, weight_decay = v.non_negative("lr", lr), v.non_negative("eps", eps), v.non_negative(
-        "weight_decay", weight_decay)
+    lr, eps, weight_decay = (
+        v.non_negative("lr", lr),
+        v.non_negative("eps", eps),
+        v.non_negative("weight_decay", weight_decay),
+    )
     beta1, beta2 = c.decay("beta1", beta1), c.decay("beta2", beta2)
     if schedule_multiplier is None:
         step_lr, decay = lr, lr * weight_decay

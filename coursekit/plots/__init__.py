@@ -10,7 +10,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from coursekit.plots import palette
-from coursekit.plots.describe import caption, describe
+
+# Re-exported: coursekit.plots.caption and coursekit.plots.describe.
+from coursekit.plots.describe import caption as caption
+from coursekit.plots.describe import describe as describe
 
 palette.use()
 

@@ -60,10 +60,17 @@ def layer_statistics(runs, *, title=None):
         The figure.
     """
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.2))
-    per_layer({k: r.means for k, r in runs.items()}, ylabel="mean of a", ax=axes[0], reference=0.0,
-              title="mean per layer")
-    per_layer({k: r.variances for k, r in runs.items()}, ylabel="Var[a]", log=True, ax=axes[1],
-              reference=1.0, title="variance per layer")
+    per_layer(
+        {k: r.means for k, r in runs.items()}, ylabel="mean of a", ax=axes[0], reference=0.0, title="mean per layer"
+    )
+    per_layer(
+        {k: r.variances for k, r in runs.items()},
+        ylabel="Var[a]",
+        log=True,
+        ax=axes[1],
+        reference=1.0,
+        title="variance per layer",
+    )
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -87,11 +94,11 @@ def dead_units(counts, *, title="units that never fire"):
     for k, (label, layers) in enumerate(counts.items()):
         fractions = [dead / total for dead, total in layers]
         highest = max([highest, *fractions])
-        ax.bar(np.arange(1, len(fractions) + 1) + (k - (len(counts) - 1) / 2) * width, fractions,
-               width=width, label=label)
+        ax.bar(
+            np.arange(1, len(fractions) + 1) + (k - (len(counts) - 1) / 2) * width, fractions, width=width, label=label
+        )
     ax.set_xticks(range(1, n_layers + 1))
-    ax.set(xlabel="hidden layer", ylabel="fraction never firing", ylim=(0, max(0.5, 1.1 * highest)),
-           title=title)
+    ax.set(xlabel="hidden layer", ylabel="fraction never firing", ylim=(0, max(0.5, 1.1 * highest)), title=title)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

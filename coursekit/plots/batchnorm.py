@@ -42,14 +42,18 @@ def learning_rate_sweep(lrs, results, *, threshold=None):
     fig, ax = plt.subplots(figsize=(6, 3.4))
     for label, accs in results.items():
         accs = np.asarray(accs, dtype=float)
-        line, = ax.semilogx(lrs, accs, marker="o", label=label, color=_colour(label))
+        (line,) = ax.semilogx(lrs, accs, marker="o", label=label, color=_colour(label))
         diverged = ~np.isfinite(accs)
         if diverged.any():
             ax.plot(np.asarray(lrs)[diverged], np.zeros(diverged.sum()), "x", ms=10, color=line.get_color())
     if threshold is not None:
         ax.axhline(threshold, ls=":", color="k", lw=1)
-    ax.set(xlabel="learning rate (SGD)", ylabel="validation accuracy", ylim=(-0.03, 1),
-           title="largest learning rate that still trains (x: diverged)")
+    ax.set(
+        xlabel="learning rate (SGD)",
+        ylabel="validation accuracy",
+        ylim=(-0.03, 1),
+        title="largest learning rate that still trains (x: diverged)",
+    )
     ax.legend()
     fig.tight_layout()
     return fig
@@ -77,8 +81,7 @@ def train_mode_at_test(batch_sizes, result):
     ax.set_xticks(batch_sizes, [str(b) for b in batch_sizes])
     ax.minorticks_off()
     ax.axhline(result["eval"], color=GREEN, ls="--", label="model.eval(): running statistics")
-    ax.set(xlabel="test batch size", ylabel="test accuracy", ylim=(0, 1),
-           title="forgetting model.eval() at test time")
+    ax.set(xlabel="test batch size", ylabel="test accuracy", ylim=(0, 1), title="forgetting model.eval() at test time")
     ax.legend(loc="lower right")
     fig.tight_layout()
     return fig
@@ -104,15 +107,16 @@ def running_statistics(trace, *, axes=None, title=None):
     ax_mean.axhline(trace["true_mean"], color="k", ls="--", label="population mean")
     ax_mean.set(xlabel="training step", ylabel="running mean", title="running mean (8 features)")
     ax_mean.legend(loc="lower right")
-    for key, label, colour, style in (("var", "unbiased update (torch)", BLUE, "-"),
-                                      ("var_biased", "biased update", VERMILLION, "--")):
+    for key, label, colour, style in (
+        ("var", "unbiased update (torch)", BLUE, "-"),
+        ("var_biased", "biased update", VERMILLION, "--"),
+    ):
         values = trace[key]
         ax_var.plot(steps, values.mean(axis=1), color=colour, ls=style, label=label)
         low, high = np.percentile(values, [10, 90], axis=1)
         ax_var.fill_between(steps, low, high, color=colour, alpha=0.15)
     ax_var.axhline(trace["true_var"], color="k", ls="--", label="population variance")
-    ax_var.set(xlabel="training step", ylabel="running variance",
-               title=title or "running variance (mean, 10-90% band)")
+    ax_var.set(xlabel="training step", ylabel="running variance", title=title or "running variance (mean, 10-90% band)")
     ax_var.legend(loc="lower right")
     fig.tight_layout()
     return fig

@@ -4,8 +4,8 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from coursekit.plots.regularization import decision_boundary
 from coursekit.plots.palette import BLUE, GREY, ORANGE
+from coursekit.plots.regularization import decision_boundary
 
 
 def decay_rates(rates, *, title="decay per step against the gradient's size (first layer)"):
@@ -18,8 +18,7 @@ def decay_rates(rates, *, title="decay per step against the gradient's size (fir
     for label, (rms, rate) in rates.items():
         keep = rms > 0
         ax.scatter(rms[keep], rate[keep], s=3, alpha=0.4, label=label)
-    ax.set(xscale="log", yscale="log", xlabel="gradient RMS, sqrt(v_hat)", ylabel="decay per step / |w|",
-           title=title)
+    ax.set(xscale="log", yscale="log", xlabel="gradient RMS, sqrt(v_hat)", ylabel="decay per step / |w|", title=title)
     ax.legend(fontsize=8, markerscale=4)
     fig.tight_layout()
     return fig
@@ -66,7 +65,7 @@ def seeds_by_setting(values, *, ylabel, title=None, ax=None):
     """One column of points per setting (one point per seed) and its mean as a bar."""
     if ax is None:
         _, ax = plt.subplots(figsize=(1.6 + 1.5 * len(values), 3.4))
-    for i, (label, v) in enumerate(values.items()):
+    for i, v in enumerate(values.values()):
         v = np.asarray(v, dtype=float)
         ax.bar(i, v.mean(), color=BLUE, alpha=0.3)
         ax.plot(np.full(v.shape, i), v, "o", color=BLUE)

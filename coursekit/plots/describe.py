@@ -22,7 +22,8 @@ PREFIX = "Figure: "
 # renderer ignores the output's metadata), and ipywidgets' slider handles (noUiSlider, role
 # "slider") no accessible name. This gives each image of an output area the description
 # printed beside it (in order), and each handle its slider's description.
-_PAGE_SCRIPT = """
+_PAGE_SCRIPT = (
+    """
 (() => {
   if (window.coursekitLabels) return;
   window.coursekitLabels = true;
@@ -50,7 +51,9 @@ _PAGE_SCRIPT = """
   }).observe(document.body, {childList: true, subtree: true, characterData: true});
   label();
 })();
-""" % PREFIX
+"""
+    % PREFIX
+)
 MAX_SERIES = 8
 MAX_BARS = 8
 
@@ -94,8 +97,10 @@ def _line(line):
     if len(y) == 1:
         return f"one point at ({_num(x[0])}, {_num(y[0])}){gaps}"
     low, high = y.argmin(), y.argmax()
-    return (f"{_trend(y)} from {_num(y[0])} at x={_num(x[0])} to {_num(y[-1])} at x={_num(x[-1])}; "
-            f"lowest {_num(y[low])} at x={_num(x[low])}, highest {_num(y[high])} at x={_num(x[high])}{gaps}")
+    return (
+        f"{_trend(y)} from {_num(y[0])} at x={_num(x[0])} to {_num(y[-1])} at x={_num(x[-1])}; "
+        f"lowest {_num(y[low])} at x={_num(x[low])}, highest {_num(y[high])} at x={_num(x[high])}{gaps}"
+    )
 
 
 def _bundle(lines):
@@ -105,8 +110,10 @@ def _bundle(lines):
     if not ys:
         return f"{len(lines)} lines with no finite values"
     first, last = [y[0] for y in ys], [y[-1] for y in ys]
-    return (f"{len(lines)} lines, starting between {_num(min(first))} and {_num(max(first))} and ending "
-            f"between {_num(min(last))} and {_num(max(last))}")
+    return (
+        f"{len(lines)} lines, starting between {_num(min(first))} and {_num(max(first))} and ending "
+        f"between {_num(min(last))} and {_num(max(last))}"
+    )
 
 
 def _is_reference(line):
@@ -152,16 +159,19 @@ def _bars(ax):
             continue
         horizontal = container.orientation == "horizontal"
         sizes = np.array([p.get_width() if horizontal else p.get_height() for p in container.patches])
-        places = np.array([p.get_y() + p.get_height() / 2 if horizontal else p.get_x() + p.get_width() / 2
-                           for p in container.patches])
+        places = np.array(
+            [p.get_y() + p.get_height() / 2 if horizontal else p.get_x() + p.get_width() / 2 for p in container.patches]
+        )
         name = _label(container) or "bars"
         if len(sizes) <= MAX_BARS:
             names = _categories(ax, "y" if horizontal else "x")
             parts.append(f"{name}: " + ", ".join(f"{_name(names, p)}: {_num(v)}" for p, v in zip(places, sizes)))
         else:
             top = sizes.argmax()
-            parts.append(f"{name}: {len(sizes)} bars from {_num(places[0])} to {_num(places[-1])}, "
-                         f"total {_num(sizes.sum())}, tallest {_num(sizes[top])} at {_num(places[top])}")
+            parts.append(
+                f"{name}: {len(sizes)} bars from {_num(places[0])} to {_num(places[-1])}, "
+                f"total {_num(sizes.sum())}, tallest {_num(sizes[top])} at {_num(places[top])}"
+            )
     return parts
 
 
@@ -171,21 +181,26 @@ def _others(ax):
         if isinstance(c, PathCollection) and len(c.get_offsets()):
             xy = np.asarray(c.get_offsets(), dtype=float)
             name = _label(c) or "points"
-            parts.append(f"{name}: {len(xy)} points, x from {_num(xy[:, 0].min())} to {_num(xy[:, 0].max())}, "
-                         f"y from {_num(xy[:, 1].min())} to {_num(xy[:, 1].max())}")
+            parts.append(
+                f"{name}: {len(xy)} points, x from {_num(xy[:, 0].min())} to {_num(xy[:, 0].max())}, "
+                f"y from {_num(xy[:, 1].min())} to {_num(xy[:, 1].max())}"
+            )
         elif isinstance(c, PolyCollection) and _label(c):
             parts.append(f"a shaded band: {_label(c)}")
     for image in ax.get_images():
         if isinstance(image, AxesImage):
             data = np.ma.masked_invalid(np.asarray(image.get_array(), dtype=float))
-            parts.append(f"a colour map of {data.shape[0]}×{data.shape[1]} values from {_num(data.min())} "
-                         f"to {_num(data.max())}")
+            parts.append(
+                f"a colour map of {data.shape[0]}×{data.shape[1]} values from {_num(data.min())} to {_num(data.max())}"
+            )
     for patch in ax.patches:
         if isinstance(patch, Polygon) and len(patch.get_xy()) > 2:  # a step histogram
             x, y = np.asarray(patch.get_xy(), dtype=float).T
             top = y.argmax()
-            parts.append(f"histogram {_label(patch) or ''}: from {_num(x.min())} to {_num(x.max())}, "
-                         f"highest bin {_num(y[top])} at {_num(x[top])}".replace("histogram :", "histogram:"))
+            parts.append(
+                f"histogram {_label(patch) or ''}: from {_num(x.min())} to {_num(x.max())}, "
+                f"highest bin {_num(y[top])} at {_num(x[top])}".replace("histogram :", "histogram:")
+            )
     levels = [c for c in ax.collections if hasattr(c, "levels") and getattr(c, "filled", False)]
     for c in levels:
         parts.append(f"filled contours from {_num(c.levels[0])} to {_num(c.levels[-1])}")
@@ -206,7 +221,9 @@ def _axis(ax, which):
 def _categories(ax, which):
     """{tick position: name} when an axis names categories (fixed tick labels), else {}."""
     axis = getattr(ax, f"{which}axis")
-    names = {float(t): l.get_text() for t, l in zip(axis.get_ticklocs(), axis.get_ticklabels()) if l.get_text()}
+    names = {
+        float(t): tick.get_text() for t, tick in zip(axis.get_ticklocs(), axis.get_ticklabels()) if tick.get_text()
+    }
     if not isinstance(axis.get_major_locator(), FixedLocator) or all(map(_numeric, names.values())):
         return {}
     return names
@@ -255,8 +272,7 @@ def _check_figure(fig):
     from matplotlib.figure import FigureBase
 
     if not isinstance(fig, FigureBase):
-        raise TypeError(f"fig must be a matplotlib Figure (plt.subplots() returns (fig, ax)), "
-                        f"got {type(fig).__name__}")
+        raise TypeError(f"fig must be a matplotlib Figure (plt.subplots() returns (fig, ax)), got {type(fig).__name__}")
 
 
 _captioned = weakref.WeakSet()

@@ -23,8 +23,15 @@ def uniform_vs_normal(w_uniform, w_normal, *, bins=80, ax=None):
     sigma = float(np.std(w_normal))
     span = 4.5 * sigma
     for w, label in ((w_uniform, "uniform"), (w_normal, "normal")):
-        ax.hist(np.ravel(w), bins=bins, range=(-span, span), density=True, histtype="step", lw=1.5,
-                label=f"{label}: std {np.std(w):.4f}")
+        ax.hist(
+            np.ravel(w),
+            bins=bins,
+            range=(-span, span),
+            density=True,
+            histtype="step",
+            lw=1.5,
+            label=f"{label}: std {np.std(w):.4f}",
+        )
     for x, text in ((sigma, "σ"), (math.sqrt(3) * sigma, "r = √3 σ")):
         ax.axvline(x, color="k", lw=0.8, ls="--")
         ax.text(x, ax.get_ylim()[1] * 0.95, f" {text}", va="top", fontsize=9)

@@ -69,4 +69,3 @@ def training_curves(results, *, keys=("loss", "val_loss"), baseline=None, title=
         fig.suptitle(title)
     fig.tight_layout()
     return fig
-

@@ -16,8 +16,9 @@ def _axes(ax, ncols=1, width=5.0, height=3.4):
     return fig, axes[0] if ncols > 1 else axes[0][0]
 
 
-def bias_variance_curve(capacities, bias2, variance, *, noise_var=0.0, xlabel="capacity",
-                        title=None, log=True, log_x=False, ax=None):
+def bias_variance_curve(
+    capacities, bias2, variance, *, noise_var=0.0, xlabel="capacity", title=None, log=True, log_x=False, ax=None
+):
     """bias², variance and their sum (+ the noise variance, the expected test error).
 
     Args:
@@ -49,8 +50,9 @@ def bias_variance_curve(capacities, bias2, variance, *, noise_var=0.0, xlabel="c
     return fig
 
 
-def ensemble_fits(x_test, target, predictions, *, capacities, label="degree", x_train=None,
-                  y_train=None, max_curves=20, ylim=(-2, 2)):
+def ensemble_fits(
+    x_test, target, predictions, *, capacities, label="degree", x_train=None, y_train=None, max_curves=20, ylim=(-2, 2)
+):
     """A panel per capacity: the true function, many fitted models and their mean.
 
     Args:
@@ -58,8 +60,7 @@ def ensemble_fits(x_test, target, predictions, *, capacities, label="degree", x_
         capacities: which keys of ``predictions`` to show.
         x_train, y_train: optional first training set, drawn as points.
     """
-    fig, axes = plt.subplots(1, len(capacities), figsize=(3.6 * len(capacities), 3), sharey=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(1, len(capacities), figsize=(3.6 * len(capacities), 3), sharey=True, squeeze=False)
     for ax, capacity in zip(axes[0], capacities):
         preds = predictions[capacity]
         ax.plot(x_test, preds[:max_curves].T, color=ORANGE, lw=0.7, alpha=0.5)
@@ -102,7 +103,7 @@ def validation_curves(lams, errors, *, ylabel="validation MSE", baseline=None, a
     fig, ax = _axes(ax)
     for label, err in errors.items():
         err = np.asarray(err, float)
-        line, = ax.plot(lams, err, "o-", ms=3, label=label)
+        (line,) = ax.plot(lams, err, "o-", ms=3, label=label)
         best = int(np.nanargmin(err))
         ax.plot(lams[best], err[best], "*", ms=12, color=line.get_color())
     if baseline is not None:

@@ -58,8 +58,7 @@ def range_test(result, *, ax=None, title="learning-rate range test"):
     ax.axvline(result.suggestion, color=GREEN, ls=":", lw=1.5, label=f"one tenth of it: {result.suggestion:.2g}")
     ax.set_xscale("log")
     top = float(np.nanmax(result.smoothed[: max(3, len(result.smoothed) // 10)]))
-    ax.set(xlabel="learning rate (grows every step)", ylabel="training loss", title=title,
-           ylim=(0, 1.3 * top))
+    ax.set(xlabel="learning rate (grows every step)", ylabel="training loss", title=title, ylim=(0, 1.3 * top))
     ax.legend(fontsize=8)
     ax.figure.tight_layout()
     return ax.figure

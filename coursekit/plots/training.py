@@ -17,8 +17,12 @@ def curves(histories, *, keys=("loss", "val_acc"), title=None):
     """
     if not histories:
         raise ValueError("histories must be a non-empty dict label -> history")
-    names = {"loss": "training loss", "val_loss": "validation loss", "val_acc": "validation accuracy",
-             "train_acc": "training accuracy"}
+    names = {
+        "loss": "training loss",
+        "val_loss": "validation loss",
+        "val_acc": "validation accuracy",
+        "train_acc": "training accuracy",
+    }
     fig, axes = plt.subplots(1, len(keys), figsize=(5.2 * len(keys), 3.2), squeeze=False)
     for ax, key in zip(axes[0], keys):
         for label, hist in histories.items():
@@ -51,8 +55,12 @@ def gradient_norms(histories, *, epoch=0, title="weight-gradient norm per layer"
             raise ValueError(f"history {label!r} was recorded without grad_norms=True")
         norms = hist["grad_norms"][epoch]
         ax.plot(np.arange(1, len(norms) + 1), norms, marker="o", label=label)
-    ax.set(xlabel="layer (1 = next to the input)", ylabel="mean ||dL/dW||", yscale="log",
-           title=f"{title}, epoch {epoch + 1}")
+    ax.set(
+        xlabel="layer (1 = next to the input)",
+        ylabel="mean ||dL/dW||",
+        yscale="log",
+        title=f"{title}, epoch {epoch + 1}",
+    )
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.legend(fontsize=8)
     fig.tight_layout()

@@ -47,8 +47,9 @@ def search_samples(searches, x, y, *, xlog=True, ylog=False, value_label="valida
     searches = _searches(searches)
     all_values = np.concatenate([_values(t) for t in searches.values()])
     norm = plt.Normalize(np.nanmin(all_values), np.nanmax(all_values))
-    fig, axes = plt.subplots(2, len(searches), figsize=(4.2 * len(searches), 6.4), squeeze=False,
-                             sharex=True, sharey="row")
+    fig, axes = plt.subplots(
+        2, len(searches), figsize=(4.2 * len(searches), 6.4), squeeze=False, sharex=True, sharey="row"
+    )
     for col, (label, trials) in enumerate(searches.items()):
         xs, values = _column(trials, x), _values(trials)
         best = int(np.nanargmin(values))
@@ -100,8 +101,7 @@ def sampling_histograms(samples, *, low, high, bins=30, threshold=None):
     if not 0 < low < high:
         raise ValueError(f"need 0 < low < high, got low={low}, high={high}")
     edges = np.geomspace(low, high, bins + 1)
-    fig, axes = plt.subplots(1, len(samples), figsize=(4.2 * len(samples), 3.2), squeeze=False,
-                             sharey=True)
+    fig, axes = plt.subplots(1, len(samples), figsize=(4.2 * len(samples), 3.2), squeeze=False, sharey=True)
     for ax, (label, values) in zip(axes[0], samples.items()):
         values = np.asarray(values, dtype=np.float64).ravel()
         ax.hist(values, bins=edges, color=BLUE, edgecolor="white")
@@ -122,8 +122,9 @@ def value_vs_param(searches, name, *, log=True, value_label="validation error", 
         _, ax = plt.subplots(figsize=(6, 3.6))
     for (label, trials), marker in zip(searches.items(), "osD^v<>"):
         values = _values(trials)
-        ax.scatter(_column(trials, name), values, marker=marker, alpha=0.75,
-                   label=f"{label} (best {np.nanmin(values):.3f})")
+        ax.scatter(
+            _column(trials, name), values, marker=marker, alpha=0.75, label=f"{label} (best {np.nanmin(values):.3f})"
+        )
     ax.set(xlabel=name, ylabel=value_label, xscale="log" if log else "linear")
     ax.legend(fontsize="small")
     ax.figure.tight_layout()
@@ -151,8 +152,7 @@ def param_by_trial(searches, name, *, log=True, ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.6))
     for (label, trials), marker in zip(searches.items(), "osD^v<>"):
-        ax.scatter(np.arange(1, len(trials) + 1), _column(trials, name), marker=marker, alpha=0.75,
-                   label=label)
+        ax.scatter(np.arange(1, len(trials) + 1), _column(trials, name), marker=marker, alpha=0.75, label=label)
     ax.set(xlabel="trial", ylabel=name, yscale="log" if log else "linear")
     ax.legend(fontsize="small")
     ax.figure.tight_layout()
@@ -199,10 +199,21 @@ def halving(result, *, value_label="validation error", ax=None):
         budgets, values = zip(*path)
         ax.plot(budgets, values, marker="o", ms=4, lw=1, alpha=0.7, color="C0" if len(path) > 1 else "0.6")
     best = result.best
-    ax.scatter([result.rungs[-1].budget], [best.value], marker="*", s=250, color=VERMILLION, zorder=3,
-               label=f"best {best.value:.3f}")
-    ax.set(xscale="log", xlabel="budget (epochs)", ylabel=value_label,
-           title=f"{len(result.rungs[0].trials)} configs, total budget {result.total_budget:g}")
+    ax.scatter(
+        [result.rungs[-1].budget],
+        [best.value],
+        marker="*",
+        s=250,
+        color=VERMILLION,
+        zorder=3,
+        label=f"best {best.value:.3f}",
+    )
+    ax.set(
+        xscale="log",
+        xlabel="budget (epochs)",
+        ylabel=value_label,
+        title=f"{len(result.rungs[0].trials)} configs, total budget {result.total_budget:g}",
+    )
     ax.set_xticks([r.budget for r in result.rungs], [f"{r.budget:g}" for r in result.rungs])
     ax.legend()
     ax.figure.tight_layout()

@@ -34,8 +34,16 @@ def activation_histograms(activations, *, layers=None, bins=60, value_range=None
         value_range = (min(low, 0.0), max(high, 0.0)) if high > low else (low - 1, high + 1)
     colours = plt.cm.viridis(np.linspace(0, 0.9, len(layers)))
     for colour, i in zip(colours, layers):
-        ax.hist(np.ravel(activations[i]), bins=bins, range=value_range, density=True, histtype="step",
-                color=colour, lw=1.4, label=f"layer {i + 1}")
+        ax.hist(
+            np.ravel(activations[i]),
+            bins=bins,
+            range=value_range,
+            density=True,
+            histtype="step",
+            color=colour,
+            lw=1.4,
+            label=f"layer {i + 1}",
+        )
     ax.set(xlabel="activation value", ylabel="density", title=title or "activations per layer")
     ax.legend(fontsize=8, ncol=2)
     return ax.figure

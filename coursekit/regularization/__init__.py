@@ -20,6 +20,12 @@ from coursekit.regularization.numpy_ref import (
 )
 
 __all__ = [
-    "l1_penalty", "l2_penalty", "soft_threshold", "dropout_forward", "dropout_backward",
-    "gaussian_noise", "bias_variance", "max_norm",
+    "l1_penalty",
+    "l2_penalty",
+    "soft_threshold",
+    "dropout_forward",
+    "dropout_backward",
+    "gaussian_noise",
+    "bias_variance",
+    "max_norm",
 ]

@@ -27,9 +27,7 @@ def numpy_generator(rng, needed):
     if rng is None and not needed:
         return None
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
-        )
+        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
     return rng
 
 
@@ -43,8 +41,7 @@ def torch_generator(generator, x):
         raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
     if generator.device.type != x.device.type:
         raise ValueError(
-            f"generator is on {generator.device.type} but x is on {x.device.type}; "
-            f"use torch.Generator(device=x.device)"
+            f"generator is on {generator.device.type} but x is on {x.device.type}; use torch.Generator(device=x.device)"
         )
     return generator
 

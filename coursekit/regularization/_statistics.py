@@ -10,7 +10,6 @@ and the known alternatives (cs231n's keep probability, non-inverted dropout, a v
 used as a standard deviation) reproduce their own value too, so the feedback names them.
 """
 
-
 import numpy as np
 
 from coursekit.grading import StudentError, torch_functions

@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-from coursekit.grading.exercise_tools import Float32Cases, forward_first, mismatch
 from coursekit.grading import Convention, Exercise, StudentError, register, unpack
+from coursekit.grading.exercise_tools import Float32Cases, forward_first, mismatch
 from coursekit.regularization import numpy_ref as ref
 from coursekit.regularization._statistics import (
     SIGMAS,
@@ -22,7 +22,6 @@ from coursekit.regularization._statistics import (
     torch_builtins,
     unchanged,
 )
-
 
 FORWARD = "regularization.dropout_forward"
 
@@ -64,8 +63,7 @@ def _mask_statistics(kept, scaled, plain, p_drop, what):
     """(drop fraction, scale) of ``scaled = mask * plain``, snapped to the exact values."""
     n = kept.size
     dropped = 1.0 - kept.mean()
-    fraction = snap(dropped, (p_drop, 1 - p_drop),
-                    lambda q: SIGMAS * math.sqrt(q * (1 - q) / n) + 1.0 / n)
+    fraction = snap(dropped, (p_drop, 1 - p_drop), lambda q: SIGMAS * math.sqrt(q * (1 - q) / n) + 1.0 / n)
     if not kept.any():
         return {"dropped_fraction": fraction, "kept_scale": math.nan}
     ratios = scaled[kept].astype(np.float64) / plain[kept].astype(np.float64)
@@ -165,27 +163,35 @@ def _dropout_never_scaled(x, p, *, train=True, rng=None):
 
 _KEEP = (
     "keep-probability dropout (cs231n's p)",
-    ("cs231n's p is the probability of keeping a unit; here p_drop is the probability of "
-     "dropping one. Keep a unit when rng.random() >= p_drop and scale it by 1/(1 - p_drop)."),
+    (
+        "cs231n's p is the probability of keeping a unit; here p_drop is the probability of "
+        "dropping one. Keep a unit when rng.random() >= p_drop and scale it by 1/(1 - p_drop)."
+    ),
 )
 _NOT_INVERTED = (
     "non-inverted dropout (Srivastava et al. 2014)",
-    ("The original paper leaves kept units unscaled in training and multiplies by 1 - p at "
-     "test time. This course uses inverted dropout: scale the kept units by 1/(1 - p_drop) "
-     "in training, so that test time is the identity."),
+    (
+        "The original paper leaves kept units unscaled in training and multiplies by 1 - p at "
+        "test time. This course uses inverted dropout: scale the kept units by 1/(1 - p_drop) "
+        "in training, so that test time is the identity."
+    ),
 )
 _NEVER_SCALED = (
     "dropout without rescaling",
-    ("Dropping units without scaling the kept ones by 1/(1 - p_drop) shrinks the expected "
-     "activation by 1 - p_drop in training only, so train and test disagree."),
+    (
+        "Dropping units without scaling the kept ones by 1/(1 - p_drop) shrinks the expected "
+        "activation by 1 - p_drop in training only, so train and test disagree."
+    ),
 )
 
 
 DROPOUT_CONVENTIONS = tuple(
     Convention(name, why, {"dropout_forward": forward})
-    for (name, why), forward in ((_KEEP, _dropout_keep_probability),
-                                 (_NOT_INVERTED, _dropout_not_inverted),
-                                 (_NEVER_SCALED, _dropout_never_scaled))
+    for (name, why), forward in (
+        (_KEEP, _dropout_keep_probability),
+        (_NOT_INVERTED, _dropout_not_inverted),
+        (_NEVER_SCALED, _dropout_never_scaled),
+    )
 )
 
 
@@ -195,23 +201,27 @@ def _dropout_builtins():
 
 # ----- registration ---------------------------------------------------------------------
 
-register(Exercise(
-    name="regularization.dropout_forward",
-    roles=("dropout_forward",),
-    make_case=Float32Cases(_dropout_case),
-    run=_run_dropout_forward,
-    reference={"dropout_forward": ref.dropout_forward},
-    conventions=DROPOUT_CONVENTIONS,
-    hidden_cases=8,
-    forbidden=_dropout_builtins,
-))
+register(
+    Exercise(
+        name="regularization.dropout_forward",
+        roles=("dropout_forward",),
+        make_case=Float32Cases(_dropout_case),
+        run=_run_dropout_forward,
+        reference={"dropout_forward": ref.dropout_forward},
+        conventions=DROPOUT_CONVENTIONS,
+        hidden_cases=8,
+        forbidden=_dropout_builtins,
+    )
+)
 
-register(Exercise(
-    name="regularization.dropout_backward",
-    roles=("dropout_forward", "dropout_backward"),
-    make_case=Float32Cases(_dropout_case),
-    run=_run_dropout_backward,
-    reference={"dropout_forward": ref.dropout_forward, "dropout_backward": ref.dropout_backward},
-    hidden_cases=8,
-    forbidden=_dropout_builtins,
-))
+register(
+    Exercise(
+        name="regularization.dropout_backward",
+        roles=("dropout_forward", "dropout_backward"),
+        make_case=Float32Cases(_dropout_case),
+        run=_run_dropout_backward,
+        reference={"dropout_forward": ref.dropout_forward, "dropout_backward": ref.dropout_backward},
+        hidden_cases=8,
+        forbidden=_dropout_builtins,
+    )
+)

@@ -7,11 +7,10 @@ import math
 
 import numpy as np
 
-from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.grading import Convention, Exercise, StudentError, register
+from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.regularization import numpy_ref as ref
 from coursekit.regularization._statistics import SIGMAS, check_array, seeded, snap, unchanged
-
 
 # ----- Gaussian noise -------------------------------------------------------------------
 
@@ -48,8 +47,7 @@ def _run_gaussian_noise(fns, case):
     rounding = 4 * np.finfo(x.dtype).eps * float(np.abs(x).max())
     mean = snap(noise.mean(), (0.0,), lambda _: SIGMAS * stddev / math.sqrt(n) + rounding)
     spread = noise.std()
-    std = snap(spread, (stddev, math.sqrt(stddev), stddev**2),
-               lambda s: s * SIGMAS / math.sqrt(2 * n) + rounding)
+    std = snap(spread, (stddev, math.sqrt(stddev), stddev**2), lambda s: s * SIGMAS / math.sqrt(2 * n) + rounding)
     within = 1.0 if spread == 0 else float((np.abs(noise - noise.mean()) <= 2 * spread).mean())
     normal = math.erf(math.sqrt(2))  # P(|z| <= 2) for a standard normal z
     within = snap(within, (normal, 1.0), lambda q: SIGMAS * math.sqrt(q * (1 - q) / n) + 1.0 / n)
@@ -66,24 +64,26 @@ def _noise_squared(x, stddev, *, train=True, rng=None):
 
 # ----- registration ---------------------------------------------------------------------
 
-register(Exercise(
-    name="regularization.gaussian_noise",
-    roles=("gaussian_noise",),
-    make_case=Float32Cases(_noise_case),
-    run=_run_gaussian_noise,
-    reference={"gaussian_noise": ref.gaussian_noise},
-    conventions=(
-        Convention(
-            "stddev used as a variance",
-            "The noise is stddev·z with z ~ N(0, 1): its standard deviation is stddev, not √stddev.",
-            {"gaussian_noise": _noise_as_variance},
+register(
+    Exercise(
+        name="regularization.gaussian_noise",
+        roles=("gaussian_noise",),
+        make_case=Float32Cases(_noise_case),
+        run=_run_gaussian_noise,
+        reference={"gaussian_noise": ref.gaussian_noise},
+        conventions=(
+            Convention(
+                "stddev used as a variance",
+                "The noise is stddev·z with z ~ N(0, 1): its standard deviation is stddev, not √stddev.",
+                {"gaussian_noise": _noise_as_variance},
+            ),
+            Convention(
+                "noise scaled by the variance stddev²",
+                "Multiply a standard normal by stddev itself; rng.normal(0, stddev, shape) takes the "
+                "standard deviation, not the variance.",
+                {"gaussian_noise": _noise_squared},
+            ),
         ),
-        Convention(
-            "noise scaled by the variance stddev²",
-            "Multiply a standard normal by stddev itself; rng.normal(0, stddev, shape) takes the "
-            "standard deviation, not the variance.",
-            {"gaussian_noise": _noise_squared},
-        ),
-    ),
-    hidden_cases=8,
-))
+        hidden_cases=8,
+    )
+)

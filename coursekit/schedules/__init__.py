@@ -32,7 +32,21 @@ from coursekit.schedules.numpy_ref import (
 )
 
 __all__ = [
-    "constant", "step_decay", "multi_step_decay", "exponential_decay", "power_decay", "linear_anneal",
-    "cosine_annealing", "cosine_warm_restarts", "warmup_cosine", "one_cycle", "reduce_on_plateau",
-    "PlateauState", "plateau_init", "plateau_step", "clip_grad_norm", "clip_grad_value", "total_norm",
+    "constant",
+    "step_decay",
+    "multi_step_decay",
+    "exponential_decay",
+    "power_decay",
+    "linear_anneal",
+    "cosine_annealing",
+    "cosine_warm_restarts",
+    "warmup_cosine",
+    "one_cycle",
+    "reduce_on_plateau",
+    "PlateauState",
+    "plateau_init",
+    "plateau_step",
+    "clip_grad_norm",
+    "clip_grad_value",
+    "total_norm",
 ]

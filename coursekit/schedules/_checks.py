@@ -63,4 +63,5 @@ def gradient_list(grads, backend):
 def non_finite(index, count):
     return ValueError(
         f"grads[{index}] holds {count} non-finite value(s) (nan or inf): clipping cannot repair "
-        "a gradient that has already overflowed; lower the learning rate or clip earlier")
+        "a gradient that has already overflowed; lower the learning rate or clip earlier"
+    )

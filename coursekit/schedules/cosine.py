@@ -58,8 +58,6 @@ def cosine_warm_restarts(lr0, n_steps, *, t_0, t_mult=1, eta_min=0.0):
     return as_rates(rates)
 
 
-
-
 def warmup_cosine(lr0, n_steps, *, warmup_steps, start_factor=1 / 3, eta_min=0.0):
     """Linear warm-up, then cosine annealing: ``LinearLR(start_factor, total_iters=warmup_steps)``
     and ``CosineAnnealingLR(t_max=n_steps - warmup_steps, eta_min)`` chained by
@@ -78,8 +76,10 @@ def warmup_cosine(lr0, n_steps, *, warmup_steps, start_factor=1 / 3, eta_min=0.0
     lr0, n = v.non_negative("lr0", lr0), check.n_steps(n_steps)
     warmup = check.integer("warmup_steps", warmup_steps, minimum=0)
     if warmup >= n:
-        raise ValueError(f"warmup_steps must be < n_steps: a warm-up of {warmup} steps leaves no "
-                         f"step of a {n}-step run for the cosine")
+        raise ValueError(
+            f"warmup_steps must be < n_steps: a warm-up of {warmup} steps leaves no "
+            f"step of a {n}-step run for the cosine"
+        )
     start = check.in_range("start_factor", start_factor, 0, 1, low_open=True)
     eta_min = v.non_negative("eta_min", eta_min)
     t_max = n - warmup
@@ -107,15 +107,26 @@ def _one_cycle_phases(n, pct_start, three_phase, rates, momenta):
     initial, peak, lowest = rates
     base_m, max_m = momenta
     if three_phase:
-        return [(float(pct_start * n) - 1, (initial, peak), (max_m, base_m)),
-                (float(2 * pct_start * n) - 2, (peak, initial), (base_m, max_m)),
-                (n - 1, (initial, lowest), (max_m, max_m))]
-    return [(float(pct_start * n) - 1, (initial, peak), (max_m, base_m)),
-            (n - 1, (peak, lowest), (base_m, max_m))]
+        return [
+            (float(pct_start * n) - 1, (initial, peak), (max_m, base_m)),
+            (float(2 * pct_start * n) - 2, (peak, initial), (base_m, max_m)),
+            (n - 1, (initial, lowest), (max_m, max_m)),
+        ]
+    return [(float(pct_start * n) - 1, (initial, peak), (max_m, base_m)), (n - 1, (peak, lowest), (base_m, max_m))]
 
 
-def one_cycle(max_lr, n_steps, *, pct_start=0.3, div_factor=25.0, final_div_factor=1e4,
-              anneal_strategy="cos", three_phase=False, base_momentum=0.85, max_momentum=0.95):
+def one_cycle(
+    max_lr,
+    n_steps,
+    *,
+    pct_start=0.3,
+    div_factor=25.0,
+    final_div_factor=1e4,
+    anneal_strategy="cos",
+    three_phase=False,
+    base_momentum=0.85,
+    max_momentum=0.95,
+):
     """Smith's 1cycle policy: ``OneCycleLR(total_steps=n_steps)``, its rates and its momentum.
 
     The rate climbs from ``max_lr / div_factor`` to ``max_lr`` over the first
@@ -151,8 +162,7 @@ def one_cycle(max_lr, n_steps, *, pct_start=0.3, div_factor=25.0, final_div_fact
     initial = peak / v.positive_number("div_factor", div_factor)
     lowest = initial / v.positive_number("final_div_factor", final_div_factor)
     strategy = v.choice("anneal_strategy", anneal_strategy, ("cos", "linear"))
-    momenta = (check.in_range("base_momentum", base_momentum, 0, 1),
-               check.in_range("max_momentum", max_momentum, 0, 1))
+    momenta = (check.in_range("base_momentum", base_momentum, 0, 1), check.in_range("max_momentum", max_momentum, 0, 1))
     phases = _one_cycle_phases(n, pct_start, three_phase, (initial, peak, lowest), momenta)
     rates, moments = [], []
     for t in range(n):
@@ -160,8 +170,10 @@ def one_cycle(max_lr, n_steps, *, pct_start=0.3, div_factor=25.0, final_div_fact
         for i, (end_step, lr_ends, momentum_ends) in enumerate(phases):
             if t <= end_step or i == len(phases) - 1:
                 if end_step == start_step:
-                    raise ValueError(f"pct_start={pct_start} with n_steps={n} leaves phase {i + 1} of the "
-                                     "cycle without a step; choose pct_start so that pct_start * n_steps > 1")
+                    raise ValueError(
+                        f"pct_start={pct_start} with n_steps={n} leaves phase {i + 1} of the "
+                        "cycle without a step; choose pct_start so that pct_start * n_steps > 1"
+                    )
                 pct = (t - start_step) / (end_step - start_step)
                 rates.append(_anneal(*lr_ends, pct, strategy))
                 moments.append(_anneal(*momentum_ends, pct, strategy))

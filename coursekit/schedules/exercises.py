@@ -17,8 +17,12 @@ from coursekit.grading.exercise_tools import IndexedCases
 from coursekit.schedules import numpy_ref as ref
 
 REFERENCE_MODULES = (
-    "coursekit.schedules.numpy_ref", "coursekit.schedules.torch_ref", "coursekit.schedules.rates",
-    "coursekit.schedules.cosine", "coursekit.schedules.plateau", "coursekit.schedules.runs",
+    "coursekit.schedules.numpy_ref",
+    "coursekit.schedules.torch_ref",
+    "coursekit.schedules.rates",
+    "coursekit.schedules.cosine",
+    "coursekit.schedules.plateau",
+    "coursekit.schedules.runs",
     "torch.optim.lr_scheduler",
 )
 
@@ -40,7 +44,8 @@ def _rates_of(name, value, n):
     if isinstance(value, np.ndarray) and value.ndim == 1 and len(value) != n:
         raise StudentError(
             f"returned {name} with {len(value)} rates for n_steps={n}: return one rate per step, "
-            f"{name}[0] for step 0 up to {name}[n_steps - 1] for the last step")
+            f"{name}[0] for step 0 up to {name}[n_steps - 1] for the last step"
+        )
     return value
 
 
@@ -57,9 +62,17 @@ def _runner(role, hyper, *, pair=False, first="lr0"):
 
 
 def _register(name, make_case, hyper, reference, conventions, *, pair=False, first="lr0"):
-    register(Exercise(name=f"schedules.{name}", roles=(name,), make_case=make_case,
-                      run=_runner(name, hyper, pair=pair, first=first), reference={name: reference},
-                      conventions=conventions, reference_modules=REFERENCE_MODULES))
+    register(
+        Exercise(
+            name=f"schedules.{name}",
+            roles=(name,),
+            make_case=make_case,
+            run=_runner(name, hyper, pair=pair, first=first),
+            reference={name: reference},
+            conventions=conventions,
+            reference_modules=REFERENCE_MODULES,
+        )
+    )
 
 
 # ----- exponential and power decay ------------------------------------------------------------
@@ -78,22 +91,39 @@ def _exponential_one_minus(lr0, n_steps, *, gamma):
     return lr0 * (1 - gamma) ** np.arange(n_steps)
 
 
-_OFF_BY_ONE = ("Step 0 is the first step and gets lr0 itself (torch's schedulers set the rate "
-               "before the first step): use t = 0, 1, ..., n_steps - 1.")
+_OFF_BY_ONE = (
+    "Step 0 is the first step and gets lr0 itself (torch's schedulers set the rate "
+    "before the first step): use t = 0, 1, ..., n_steps - 1."
+)
 
-_register("exponential_decay", _exponential_case, ("gamma",), ref.exponential_decay, (
-    Convention("the step count off by one (the first step already decayed: gamma ** (t + 1))", _OFF_BY_ONE,
-               {"exponential_decay": _exponential_from_step_one}),
-    Convention("gamma as the fraction lost per step, lr0 (1 - gamma) ** t",
-               "gamma is the factor kept per step, as torch's ExponentialLR: lr0 * gamma ** t.",
-               {"exponential_decay": _exponential_one_minus}),
-))
+_register(
+    "exponential_decay",
+    _exponential_case,
+    ("gamma",),
+    ref.exponential_decay,
+    (
+        Convention(
+            "the step count off by one (the first step already decayed: gamma ** (t + 1))",
+            _OFF_BY_ONE,
+            {"exponential_decay": _exponential_from_step_one},
+        ),
+        Convention(
+            "gamma as the fraction lost per step, lr0 (1 - gamma) ** t",
+            "gamma is the factor kept per step, as torch's ExponentialLR: lr0 * gamma ** t.",
+            {"exponential_decay": _exponential_one_minus},
+        ),
+    ),
+)
 
 
 def _power_case(rng, hidden):
     n = _length(rng, hidden)
-    return {"lr0": _log_uniform(rng, 0.01, 1.0), "n_steps": n, "s": _sig(rng.uniform(2, n / 2)),
-            "c": _sig(rng.uniform(1.3, 2.5) if rng.random() < 0.5 else rng.uniform(0.3, 0.8))}
+    return {
+        "lr0": _log_uniform(rng, 0.01, 1.0),
+        "n_steps": n,
+        "s": _sig(rng.uniform(2, n / 2)),
+        "c": _sig(rng.uniform(1.3, 2.5) if rng.random() < 0.5 else rng.uniform(0.3, 0.8)),
+    }
 
 
 def _power_from_step_one(lr0, n_steps, *, s, c=1.0):
@@ -104,12 +134,21 @@ def _inverse_time(lr0, n_steps, *, s, c=1.0):
     return lr0 / (1 + np.arange(n_steps) / s)
 
 
-_register("power_decay", _power_case, ("s", "c"), ref.power_decay, (
-    Convention("the step count off by one (t starting at 1)", _OFF_BY_ONE, {"power_decay": _power_from_step_one}),
-    Convention("the power c left out: lr0 / (1 + t / s), Keras's InverseTimeDecay",
-               "Géron's power scheduling raises the denominator to the power c: lr0 / (1 + t / s) ** c; "
-               "Keras's InverseTimeDecay is the special case c = 1.", {"power_decay": _inverse_time}),
-))
+_register(
+    "power_decay",
+    _power_case,
+    ("s", "c"),
+    ref.power_decay,
+    (
+        Convention("the step count off by one (t starting at 1)", _OFF_BY_ONE, {"power_decay": _power_from_step_one}),
+        Convention(
+            "the power c left out: lr0 / (1 + t / s), Keras's InverseTimeDecay",
+            "Géron's power scheduling raises the denominator to the power c: lr0 / (1 + t / s) ** c; "
+            "Keras's InverseTimeDecay is the special case c = 1.",
+            {"power_decay": _inverse_time},
+        ),
+    ),
+)
 
 
 # ----- warm-up, then cosine ------------------------------------------------------------------
@@ -118,9 +157,13 @@ _register("power_decay", _power_case, ("s", "c"), ref.power_decay, (
 def _warmup_case(rng, hidden):
     n = _length(rng, hidden)
     lr0 = _log_uniform(rng, 0.01, 1.0)
-    return {"lr0": lr0, "n_steps": n, "warmup_steps": int(rng.integers(2, max(3, n // 3))),
-            "start_factor": _sig(rng.uniform(0.05, 0.5)),
-            "eta_min": 0.0 if rng.random() < 0.5 else _sig(lr0 * rng.uniform(0.01, 0.1))}
+    return {
+        "lr0": lr0,
+        "n_steps": n,
+        "warmup_steps": int(rng.integers(2, max(3, n // 3))),
+        "start_factor": _sig(rng.uniform(0.05, 0.5)),
+        "eta_min": 0.0 if rng.random() < 0.5 else _sig(lr0 * rng.uniform(0.01, 0.1)),
+    }
 
 
 def _warmup_variant(*, ramp_end=0, ramp_from_zero=False, degrees=False, t_max_shift=0, whole_run=False):
@@ -139,23 +182,40 @@ def _warmup_variant(*, ramp_end=0, ramp_from_zero=False, degrees=False, t_max_sh
     return schedule
 
 
-_register("warmup_cosine", _warmup_case, ("warmup_steps", "start_factor", "eta_min"), ref.warmup_cosine, (
-    Convention("the cosine's phase in degrees, cos(180 k / t_max), where cos takes radians",
-               "The phase is the fraction k / t_max of half a turn, in radians: cos(pi * k / t_max).",
-               {"warmup_cosine": _warmup_variant(degrees=True)}),
-    Convention("a warm-up from 0 (Hugging Face's get_cosine_schedule_with_warmup: lr0 * t / warmup_steps)",
-               "torch's LinearLR starts at start_factor * lr0: lr0 (start_factor + (1 - start_factor) "
-               "t / warmup_steps).", {"warmup_cosine": _warmup_variant(ramp_from_zero=True)}),
-    Convention("a warm-up that peaks one step early (lr0 at step warmup_steps - 1)",
-               "The ramp reaches lr0 at step warmup_steps, the first step of the cosine: divide by "
-               "warmup_steps, not warmup_steps - 1.", {"warmup_cosine": _warmup_variant(ramp_end=1)}),
-    Convention("a cosine that reaches eta_min at the last step (t_max = n_steps - warmup_steps - 1)",
-               "torch's CosineAnnealingLR gets t_max = n_steps - warmup_steps; its last step is one "
-               "short of eta_min.", {"warmup_cosine": _warmup_variant(t_max_shift=-1)}),
-    Convention("a cosine counted from step 0 over the whole run (k = t, t_max = n_steps)",
-               "The cosine starts after the warm-up: k = t - warmup_steps, t_max = n_steps - warmup_steps.",
-               {"warmup_cosine": _warmup_variant(whole_run=True)}),
-))
+_register(
+    "warmup_cosine",
+    _warmup_case,
+    ("warmup_steps", "start_factor", "eta_min"),
+    ref.warmup_cosine,
+    (
+        Convention(
+            "the cosine's phase in degrees, cos(180 k / t_max), where cos takes radians",
+            "The phase is the fraction k / t_max of half a turn, in radians: cos(pi * k / t_max).",
+            {"warmup_cosine": _warmup_variant(degrees=True)},
+        ),
+        Convention(
+            "a warm-up from 0 (Hugging Face's get_cosine_schedule_with_warmup: lr0 * t / warmup_steps)",
+            "torch's LinearLR starts at start_factor * lr0: lr0 (start_factor + (1 - start_factor) t / warmup_steps).",
+            {"warmup_cosine": _warmup_variant(ramp_from_zero=True)},
+        ),
+        Convention(
+            "a warm-up that peaks one step early (lr0 at step warmup_steps - 1)",
+            "The ramp reaches lr0 at step warmup_steps, the first step of the cosine: divide by "
+            "warmup_steps, not warmup_steps - 1.",
+            {"warmup_cosine": _warmup_variant(ramp_end=1)},
+        ),
+        Convention(
+            "a cosine that reaches eta_min at the last step (t_max = n_steps - warmup_steps - 1)",
+            "torch's CosineAnnealingLR gets t_max = n_steps - warmup_steps; its last step is one short of eta_min.",
+            {"warmup_cosine": _warmup_variant(t_max_shift=-1)},
+        ),
+        Convention(
+            "a cosine counted from step 0 over the whole run (k = t, t_max = n_steps)",
+            "The cosine starts after the warm-up: k = t - warmup_steps, t_max = n_steps - warmup_steps.",
+            {"warmup_cosine": _warmup_variant(whole_run=True)},
+        ),
+    ),
+)
 
 
 # ----- 1cycle ----------------------------------------------------------------------------
@@ -167,19 +227,29 @@ def _one_cycle_case(rng, hidden, index):
     n = _length(rng, hidden)
     options = [("cos", False), ("linear", False), ("cos", True), ("linear", True)]
     anneal, three = options[index % 4]
-    return {"max_lr": _log_uniform(rng, 0.01, 1.0), "n_steps": n, "pct_start": _sig(rng.uniform(0.2, 0.45)),
-            "div_factor": _sig(rng.uniform(5, 40)), "final_div_factor": _sig(10 ** rng.uniform(1, 4)),
-            "anneal_strategy": anneal, "three_phase": three}
+    return {
+        "max_lr": _log_uniform(rng, 0.01, 1.0),
+        "n_steps": n,
+        "pct_start": _sig(rng.uniform(0.2, 0.45)),
+        "div_factor": _sig(rng.uniform(5, 40)),
+        "final_div_factor": _sig(10 ** rng.uniform(1, 4)),
+        "anneal_strategy": anneal,
+        "three_phase": three,
+    }
 
 
-def _one_cycle_without_offsets(max_lr, n_steps, *, pct_start=0.3, div_factor=25.0, final_div_factor=1e4,
-                               anneal_strategy="cos", three_phase=False):
+def _one_cycle_without_offsets(
+    max_lr, n_steps, *, pct_start=0.3, div_factor=25.0, final_div_factor=1e4, anneal_strategy="cos", three_phase=False
+):
     """The phases ending at pct_start n_steps (and 2 pct_start n_steps, n_steps), not torch's
     pct_start n_steps - 1 (and - 2, n_steps - 1)."""
     initial, m_base, m_max = max_lr / div_factor, 0.85, 0.95
     ends = [pct_start * n_steps, 2 * pct_start * n_steps, n_steps] if three_phase else [pct_start * n_steps, n_steps]
-    lows = [(initial, max_lr), (max_lr, initial), (initial, initial / final_div_factor)] if three_phase else \
-        [(initial, max_lr), (max_lr, initial / final_div_factor)]
+    lows = (
+        [(initial, max_lr), (max_lr, initial), (initial, initial / final_div_factor)]
+        if three_phase
+        else [(initial, max_lr), (max_lr, initial / final_div_factor)]
+    )
     moms = [(m_max, m_base), (m_base, m_max), (m_max, m_max)] if three_phase else [(m_max, m_base), (m_base, m_max)]
     lrs, momenta = [], []
     for t in range(n_steps):
@@ -201,33 +271,48 @@ def _one_cycle_with(**fixed):
 
 def _one_cycle_min_from_max(max_lr, n_steps, *, div_factor=25.0, final_div_factor=1e4, **hyper):
     """The last rate max_lr / final_div_factor: the reference with final_div_factor / div_factor."""
-    return ref.one_cycle(max_lr, n_steps, div_factor=div_factor, final_div_factor=final_div_factor / div_factor,
-                         **hyper)
+    return ref.one_cycle(
+        max_lr, n_steps, div_factor=div_factor, final_div_factor=final_div_factor / div_factor, **hyper
+    )
 
 
-_register("one_cycle", IndexedCases(_one_cycle_case),
-          ("pct_start", "div_factor", "final_div_factor", "anneal_strategy", "three_phase"),
-          ref.one_cycle, (
-              Convention("phases that end at pct_start * n_steps (torch ends the climb one step earlier)",
-                         "torch's OneCycleLR ends the climb at step pct_start * n_steps - 1 (the second phase "
-                         "of three at 2 * pct_start * n_steps - 2) and the cycle at n_steps - 1.",
-                         {"one_cycle": _one_cycle_without_offsets}),
-              Convention("the momentum moving with the rate (up while the rate climbs)",
-                         "The momentum moves against the rate: from max_momentum down to base_momentum at "
-                         "the peak, and back up.",
-                         {"one_cycle": _one_cycle_with(base_momentum=0.95, max_momentum=0.85)}),
-              Convention("the last rate max_lr / final_div_factor",
-                         "final_div_factor divides the start rate: the last rate is "
-                         "max_lr / div_factor / final_div_factor.",
-                         {"one_cycle": _one_cycle_min_from_max}),
-              Convention("two phases where three_phase=True asks for three",
-                         "With three_phase the rate comes back down to the start rate over another "
-                         "pct_start of the run, then falls to the minimum.",
-                         {"one_cycle": _one_cycle_with(three_phase=False)}),
-              Convention("a cosine where anneal_strategy='linear' asks for straight lines",
-                         "anneal_strategy='linear' interpolates linearly: start + (end - start) * pct.",
-                         {"one_cycle": _one_cycle_with(anneal_strategy="cos")}),
-          ), pair=True, first="max_lr")
+_register(
+    "one_cycle",
+    IndexedCases(_one_cycle_case),
+    ("pct_start", "div_factor", "final_div_factor", "anneal_strategy", "three_phase"),
+    ref.one_cycle,
+    (
+        Convention(
+            "phases that end at pct_start * n_steps (torch ends the climb one step earlier)",
+            "torch's OneCycleLR ends the climb at step pct_start * n_steps - 1 (the second phase "
+            "of three at 2 * pct_start * n_steps - 2) and the cycle at n_steps - 1.",
+            {"one_cycle": _one_cycle_without_offsets},
+        ),
+        Convention(
+            "the momentum moving with the rate (up while the rate climbs)",
+            "The momentum moves against the rate: from max_momentum down to base_momentum at the peak, and back up.",
+            {"one_cycle": _one_cycle_with(base_momentum=0.95, max_momentum=0.85)},
+        ),
+        Convention(
+            "the last rate max_lr / final_div_factor",
+            "final_div_factor divides the start rate: the last rate is max_lr / div_factor / final_div_factor.",
+            {"one_cycle": _one_cycle_min_from_max},
+        ),
+        Convention(
+            "two phases where three_phase=True asks for three",
+            "With three_phase the rate comes back down to the start rate over another "
+            "pct_start of the run, then falls to the minimum.",
+            {"one_cycle": _one_cycle_with(three_phase=False)},
+        ),
+        Convention(
+            "a cosine where anneal_strategy='linear' asks for straight lines",
+            "anneal_strategy='linear' interpolates linearly: start + (end - start) * pct.",
+            {"one_cycle": _one_cycle_with(anneal_strategy="cos")},
+        ),
+    ),
+    pair=True,
+    first="max_lr",
+)
 
 
 from coursekit.schedules import exercises_clip  # noqa: E402,F401  (registers schedules.clip_grad_norm)

@@ -30,8 +30,12 @@ def _clip_case(rng, hidden, index):
         norm_type, count = (2.0, math.inf)[index % 3], max(count, 2)
     scale = float(rng.choice([1e-6, 1.0, 30.0])) if hidden else float(rng.choice([1e-6, 1.0, 5.0]))
     scale = 1e-6 if index % 3 == 0 else scale
-    grads = [(scale * rng.standard_normal(tuple(int(s) for s in rng.integers(1, 6, size=int(rng.integers(1, 3))))))
-             .astype(dtype) for _ in range(count)]
+    grads = [
+        (scale * rng.standard_normal(tuple(int(s) for s in rng.integers(1, 6, size=int(rng.integers(1, 3)))))).astype(
+            dtype
+        )
+        for _ in range(count)
+    ]
     total = float(_p_norm([_p_norm(g, norm_type) for g in grads], norm_type))
     clipped = {0: True, 1: False}.get(index % 3, rng.random() < 0.6)
     factor = rng.uniform(0.1, 0.8) if clipped else rng.uniform(1.2, 3.0)
@@ -59,15 +63,19 @@ def _run(fns, case):
         if not np.array_equal(g, b):
             raise StudentError(f"changed grads[{i}] in place; return new arrays (g * factor, not g *= factor)")
     if not isinstance(clipped, (list, tuple)) or len(clipped) != len(grads):
-        got = f"a {type(clipped).__name__} of {len(clipped)}" if isinstance(clipped, (list, tuple)) else \
-            type(clipped).__name__
+        got = (
+            f"a {type(clipped).__name__} of {len(clipped)}"
+            if isinstance(clipped, (list, tuple))
+            else type(clipped).__name__
+        )
         raise StudentError(f"should return clipped as a list of {len(grads)} arrays, one per gradient, got {got}")
     outputs = {"total_norm": total}
     for i, (c, g) in enumerate(zip(clipped, grads)):
         if isinstance(c, np.ndarray) and c.dtype != g.dtype:
             raise StudentError(
                 f"returned clipped[{i}] of dtype {c.dtype} for a {g.dtype} gradient: keep the gradients' "
-                "dtype; multiply by a Python float (float(factor)), whose type does not upcast float32")
+                "dtype; multiply by a Python float (float(factor)), whose type does not upcast float32"
+            )
         outputs[f"clipped[{i}]"] = c
     return outputs
 
@@ -88,32 +96,45 @@ def _variant(*, per_tensor=False, eps=EPS, clamp=True, total="norm", force_p=Non
     return clip_grad_norm
 
 
-register(Exercise(
-    name="schedules.clip_grad_norm",
-    roles=("clip_grad_norm",),
-    make_case=IndexedCases(_clip_case),
-    run=_run,
-    reference={"clip_grad_norm": ref.clip_grad_norm},
-    conventions=(
-        Convention("each gradient clipped by its own norm", "Clip by the global norm: one factor "
-                   "min(max_norm / (total_norm + 1e-6), 1) for every array, with total_norm the norm of "
-                   "all gradients together, so the update keeps its direction.",
-                   {"clip_grad_norm": _variant(per_tensor=True)}),
-        Convention("the factor max_norm / total_norm without torch's 1e-6",
-                   "torch divides by total_norm + 1e-6; it shows when the gradients are tiny.",
-                   {"clip_grad_norm": _variant(eps=0.0)}),
-        Convention("a factor never capped at 1 (short gradients are scaled up to max_norm)",
-                   "Clipping only shortens: the factor is min(max_norm / (total_norm + 1e-6), 1).",
-                   {"clip_grad_norm": _variant(clamp=False)}),
-        Convention("the sum of the gradients' norms as the total norm",
-                   "The total is the norm of the per-array norms (the norm of all entries as one vector), "
-                   "not their sum.", {"clip_grad_norm": _variant(total="sum")}),
-        Convention("the 2-norm whatever norm_type asks for",
-                   "norm_type = p selects the p-norm: (sum |g|**p)**(1/p), and max |g| for inf.",
-                   {"clip_grad_norm": _variant(force_p=2.0)}),
-    ),
-    reference_modules=REFERENCE_MODULES + ("torch.nn.utils.clip_grad",),
-    tolerances={"float64": (1e-9, 1e-15), "float32": (1e-5, 1e-9)},
-    visible_cases=4,
-    hidden_cases=8,
-))
+register(
+    Exercise(
+        name="schedules.clip_grad_norm",
+        roles=("clip_grad_norm",),
+        make_case=IndexedCases(_clip_case),
+        run=_run,
+        reference={"clip_grad_norm": ref.clip_grad_norm},
+        conventions=(
+            Convention(
+                "each gradient clipped by its own norm",
+                "Clip by the global norm: one factor "
+                "min(max_norm / (total_norm + 1e-6), 1) for every array, with total_norm the norm of "
+                "all gradients together, so the update keeps its direction.",
+                {"clip_grad_norm": _variant(per_tensor=True)},
+            ),
+            Convention(
+                "the factor max_norm / total_norm without torch's 1e-6",
+                "torch divides by total_norm + 1e-6; it shows when the gradients are tiny.",
+                {"clip_grad_norm": _variant(eps=0.0)},
+            ),
+            Convention(
+                "a factor never capped at 1 (short gradients are scaled up to max_norm)",
+                "Clipping only shortens: the factor is min(max_norm / (total_norm + 1e-6), 1).",
+                {"clip_grad_norm": _variant(clamp=False)},
+            ),
+            Convention(
+                "the sum of the gradients' norms as the total norm",
+                "The total is the norm of the per-array norms (the norm of all entries as one vector), not their sum.",
+                {"clip_grad_norm": _variant(total="sum")},
+            ),
+            Convention(
+                "the 2-norm whatever norm_type asks for",
+                "norm_type = p selects the p-norm: (sum |g|**p)**(1/p), and max |g| for inf.",
+                {"clip_grad_norm": _variant(force_p=2.0)},
+            ),
+        ),
+        reference_modules=REFERENCE_MODULES + ("torch.nn.utils.clip_grad",),
+        tolerances={"float64": (1e-9, 1e-15), "float32": (1e-5, 1e-9)},
+        visible_cases=4,
+        hidden_cases=8,
+    )
+)

@@ -38,13 +38,16 @@ def _improves(metric, best, mode, threshold, threshold_mode):
 
 
 def _hyperparameters(mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps):
-    return {"mode": v.choice("mode", mode, ("min", "max")),
-            "factor": check.in_range("factor", factor, 0, 1, high_open=True),
-            "patience": check.integer("patience", patience, minimum=0),
-            "threshold": v.non_negative("threshold", threshold),
-            "threshold_mode": v.choice("threshold_mode", threshold_mode, ("rel", "abs")),
-            "cooldown": check.integer("cooldown", cooldown, minimum=0),
-            "min_lr": v.non_negative("min_lr", min_lr), "eps": v.non_negative("eps", eps)}
+    return {
+        "mode": v.choice("mode", mode, ("min", "max")),
+        "factor": check.in_range("factor", factor, 0, 1, high_open=True),
+        "patience": check.integer("patience", patience, minimum=0),
+        "threshold": v.non_negative("threshold", threshold),
+        "threshold_mode": v.choice("threshold_mode", threshold_mode, ("rel", "abs")),
+        "cooldown": check.integer("cooldown", cooldown, minimum=0),
+        "min_lr": v.non_negative("min_lr", min_lr),
+        "eps": v.non_negative("eps", eps),
+    }
 
 
 def _step(state, metric, h):
@@ -63,8 +66,19 @@ def _step(state, metric, h):
     return PlateauState(lr, best, bad, cooldown)
 
 
-def plateau_step(state, metric, *, mode="min", factor=0.1, patience=10, threshold=1e-4,
-                 threshold_mode="rel", cooldown=0, min_lr=0.0, eps=1e-8):
+def plateau_step(
+    state,
+    metric,
+    *,
+    mode="min",
+    factor=0.1,
+    patience=10,
+    threshold=1e-4,
+    threshold_mode="rel",
+    cooldown=0,
+    min_lr=0.0,
+    eps=1e-8,
+):
     """One ``ReduceLROnPlateau.step(metric)``: the state after an epoch that scored ``metric``.
 
     The new state's ``lr`` is the rate of the next epoch. See :func:`reduce_on_plateau` for
@@ -75,8 +89,9 @@ def plateau_step(state, metric, *, mode="min", factor=0.1, patience=10, threshol
     h = _hyperparameters(mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps)
     if state.best == (-math.inf if h["mode"] == "min" else math.inf):
         other = "max" if h["mode"] == "min" else "min"
-        raise ValueError(f"mode={h['mode']!r}, but state comes from plateau_init(..., mode={other!r}); "
-                         "give both the same mode")
+        raise ValueError(
+            f"mode={h['mode']!r}, but state comes from plateau_init(..., mode={other!r}); give both the same mode"
+        )
     return _step(state, _metric(metric), h)
 
 
@@ -90,8 +105,19 @@ def _metric(metric):
         raise TypeError(f"metric must be one real number, got {type(metric).__name__} {metric!r:.40}") from None
 
 
-def reduce_on_plateau(lr0, metrics, *, mode="min", factor=0.1, patience=10, threshold=1e-4,
-                      threshold_mode="rel", cooldown=0, min_lr=0.0, eps=1e-8):
+def reduce_on_plateau(
+    lr0,
+    metrics,
+    *,
+    mode="min",
+    factor=0.1,
+    patience=10,
+    threshold=1e-4,
+    threshold_mode="rel",
+    cooldown=0,
+    min_lr=0.0,
+    eps=1e-8,
+):
     """The rate of each epoch when ``ReduceLROnPlateau`` is stepped with each epoch's metric.
 
     ``lrs[i]`` is the rate used *during* epoch i, whose metric is ``metrics[i]``: lrs[0] is

@@ -39,8 +39,7 @@ def _warmup_cosine(lr0, n, *, warmup, start_factor, eta_min):
 
 
 def _restarts(lr0, n, *, restarts, t_mult, eta_min):
-    return cosine_warm_restarts(lr0, n, t_0=max(1, math.ceil(n / (restarts + 1))), t_mult=t_mult,
-                                eta_min=eta_min * lr0)
+    return cosine_warm_restarts(lr0, n, t_0=max(1, math.ceil(n / (restarts + 1))), t_mult=t_mult, eta_min=eta_min * lr0)
 
 
 SCHEDULES = {
@@ -51,8 +50,10 @@ SCHEDULES = {
     "cosine": (_cosine, {"eta_min": 0.0}),
     "warmup_cosine": (_warmup_cosine, {"warmup": 0.1, "start_factor": 1 / 3, "eta_min": 0.0}),
     "warm_restarts": (_restarts, {"restarts": 2, "t_mult": 1, "eta_min": 0.0}),
-    "one_cycle": (one_cycle, {"pct_start": 0.3, "div_factor": 25.0, "final_div_factor": 1e4,
-                              "anneal_strategy": "cos", "three_phase": False}),
+    "one_cycle": (
+        one_cycle,
+        {"pct_start": 0.3, "div_factor": 25.0, "final_div_factor": 1e4, "anneal_strategy": "cos", "three_phase": False},
+    ),
 }
 """name -> (builder, default settings). Lengths are fractions of the run: ``drops`` evenly
 spaced decays by gamma; ``final`` the last step's fraction of lr0; ``s`` the fraction of the
@@ -71,8 +72,10 @@ def make_schedule(name, **settings):
     build, defaults = SCHEDULES[name]
     unknown = sorted(set(settings) - set(defaults))
     if unknown:
-        raise ValueError(f"unknown setting(s) {', '.join(unknown)} for the {name!r} schedule; "
-                         f"it takes {', '.join(defaults) or 'none'}")
+        raise ValueError(
+            f"unknown setting(s) {', '.join(unknown)} for the {name!r} schedule; "
+            f"it takes {', '.join(defaults) or 'none'}"
+        )
     settings = {**defaults, **settings}
 
     def schedule(lr0, n_steps):
@@ -105,8 +108,9 @@ def resolve(schedule, lr0, n_steps):
         rates, momenta = schedule, None
     rates = [float(r) for r in rates]
     if len(rates) < n_steps or not all(math.isfinite(r) and r >= 0 for r in rates[:n_steps]):
-        raise ValueError(f"schedule must give a finite rate >= 0 for each of the run's {n_steps} steps, "
-                         f"got {len(rates)} rate(s)")
+        raise ValueError(
+            f"schedule must give a finite rate >= 0 for each of the run's {n_steps} steps, got {len(rates)} rate(s)"
+        )
     if momenta is not None:
         momenta = [float(m) for m in momenta][:n_steps]
     return rates[:n_steps], momenta

@@ -20,14 +20,35 @@ from coursekit.schedules import _checks as check
 from coursekit.schedules.cosine import cosine_annealing, cosine_warm_restarts, one_cycle, warmup_cosine
 from coursekit.schedules.numpy_ref import NORM_EPS
 from coursekit.schedules.plateau import PlateauState, plateau_init, plateau_step, reduce_on_plateau
-from coursekit.schedules.rates import (constant, exponential_decay, linear_anneal, multi_step_decay, power_decay,
-                                       step_decay)
+from coursekit.schedules.rates import (
+    constant,
+    exponential_decay,
+    linear_anneal,
+    multi_step_decay,
+    power_decay,
+    step_decay,
+)
 
 __all__ = [
-    "constant", "step_decay", "multi_step_decay", "exponential_decay", "power_decay", "linear_anneal",
-    "cosine_annealing", "cosine_warm_restarts", "warmup_cosine", "one_cycle", "reduce_on_plateau",
-    "PlateauState", "plateau_init", "plateau_step", "clip_grad_norm", "clip_grad_value", "total_norm",
-    "clip_grad_norm_", "clip_grad_value_",
+    "constant",
+    "step_decay",
+    "multi_step_decay",
+    "exponential_decay",
+    "power_decay",
+    "linear_anneal",
+    "cosine_annealing",
+    "cosine_warm_restarts",
+    "warmup_cosine",
+    "one_cycle",
+    "reduce_on_plateau",
+    "PlateauState",
+    "plateau_init",
+    "plateau_step",
+    "clip_grad_norm",
+    "clip_grad_value",
+    "total_norm",
+    "clip_grad_norm_",
+    "clip_grad_value_",
 ]
 
 _BACKEND = "torch"

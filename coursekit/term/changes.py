@@ -36,9 +36,14 @@ def exercise_fingerprint(name):
     from coursekit.grading.exercises import exercise
 
     ex = exercise(name)
-    parts = [_source(ex.make_case), _source(ex.run), repr(sorted(ex.tolerances.items())),
-             repr((ex.visible_cases, ex.hidden_cases)), *(_source(f) for _, f in sorted(ex.reference.items())),
-             *(c.name + "".join(_source(f) for f in c.functions.values()) for c in ex.conventions)]
+    parts = [
+        _source(ex.make_case),
+        _source(ex.run),
+        repr(sorted(ex.tolerances.items())),
+        repr((ex.visible_cases, ex.hidden_cases)),
+        *(_source(f) for _, f in sorted(ex.reference.items())),
+        *(c.name + "".join(_source(f) for f in c.functions.values()) for c in ex.conventions),
+    ]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 
@@ -86,7 +91,9 @@ def _why(before, after, old_grader, new_grader):
         a, b = old_ex.get(name) or {}, new_ex.get(name) or {}
         if (a.get("visible"), a.get("hidden")) == (b.get("visible"), b.get("hidden")):
             continue
-        verdict = f"{name} visible {_ok(a, 'visible')}->{_ok(b, 'visible')}, hidden {_ok(a, 'hidden')}->{_ok(b, 'hidden')}"
+        verdict = (
+            f"{name} visible {_ok(a, 'visible')}->{_ok(b, 'visible')}, hidden {_ok(a, 'hidden')}->{_ok(b, 'hidden')}"
+        )
         if old_grader is None:
             cause = "no record of the grader before"
         elif old_grader["exercises"].get(name) != new_grader["exercises"].get(name):
@@ -117,8 +124,14 @@ def diff(before, after_rows, new_grader, students=None):
             continue
         keys = ("final_score", "score", "audit_score", "status")
         if any(old.get(k) != new.get(k) for k in keys):
-            out.append({"student": student, "before": old.get("final_score"), "after": new["final_score"],
-                        "why": _why(old, new, before["grader"], new_grader)})
+            out.append(
+                {
+                    "student": student,
+                    "before": old.get("final_score"),
+                    "after": new["final_score"],
+                    "why": _why(old, new, before["grader"], new_grader),
+                }
+            )
     return out
 
 
@@ -128,8 +141,9 @@ def record(root, assignment_id, before, students):
     grader = grader_fingerprint(_exercise_names(rows))
     changes = diff(before, rows, grader, students=[s for s in students if s in rows]) if before["students"] else []
     folder = Path(root) / "grades"
-    (folder / f"{assignment_id}.changes.json").write_text(json.dumps(
-        {"assignment": assignment_id, "regrade": bool(before["students"]), "changes": changes}, indent=1))
+    (folder / f"{assignment_id}.changes.json").write_text(
+        json.dumps({"assignment": assignment_id, "regrade": bool(before["students"]), "changes": changes}, indent=1)
+    )
     (folder / f"{assignment_id}.grader.json").write_text(json.dumps(grader, indent=1))
     return changes
 

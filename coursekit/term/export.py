@@ -42,8 +42,9 @@ class Export:
 
     def problems(self):
         """One line per student reported; empty when everyone matched."""
-        return ([f"missing: {s} is on the roster but has no grade" for s in self.missing]
-                + [f"unknown: {s} was graded but is not on the roster" for s in self.unknown])
+        return [f"missing: {s} is on the roster but has no grade" for s in self.missing] + [
+            f"unknown: {s} was graded but is not on the roster" for s in self.unknown
+        ]
 
 
 def plain_cell(text):
@@ -144,27 +145,45 @@ def canvas_column(assignment_id, canvas_id=None):
 def _canvas(table, ids, maxima, canvas_ids, roster_given):
     header = [*CANVAS_IDENTITY, *(canvas_column(a, canvas_ids.get(a)) for a in ids)]
     points = [CANVAS_POINTS_ROW, "", "", "", "", *(_number(maxima[a]) for a in ids)]
-    rows = [[_text(p.name or p.student), p.lms_id, p.sis_user_id,
-             p.sis_login_id if roster_given else p.student, _text(p.section),
-             *(_number(scores[a]) for a in ids)] for p, scores in table]
+    rows = [
+        [
+            _text(p.name or p.student),
+            p.lms_id,
+            p.sis_user_id,
+            p.sis_login_id if roster_given else p.student,
+            _text(p.section),
+            *(_number(scores[a]) for a in ids),
+        ]
+        for p, scores in table
+    ]
     return _write([header, points, *rows])
 
 
 def _moodle(table, ids, maxima, canvas_ids, roster_given):
     header = [*MOODLE_IDENTITY, *ids]
-    rows = [[p.email, p.lms_id or p.student, _text(p.name or p.student), *(_number(scores[a]) for a in ids)]
-            for p, scores in table]
+    rows = [
+        [p.email, p.lms_id or p.student, _text(p.name or p.student), *(_number(scores[a]) for a in ids)]
+        for p, scores in table
+    ]
     return _write([header, *rows])
 
 
 def _csv(table, ids):
     header = [*rosters.COLUMNS, *ids]
-    rows = [[*asdict(replace(p, name=_text(p.name), section=_text(p.section))).values(),
-             *(_number(scores[a]) for a in ids)] for p, scores in table]
+    rows = [
+        [*asdict(replace(p, name=_text(p.name), section=_text(p.section))).values(), *(_number(scores[a]) for a in ids)]
+        for p, scores in table
+    ]
     return _write([header, *rows])
 
 
 def _json(table, ids, maxima):
-    return json.dumps({"max_score": maxima,
-                       "students": {p.student: {**asdict(p), "scores": {a: (None if s[a] == "" else s[a]) for a in ids}}
-                                    for p, s in table}}, indent=1)
+    return json.dumps(
+        {
+            "max_score": maxima,
+            "students": {
+                p.student: {**asdict(p), "scores": {a: (None if s[a] == "" else s[a]) for a in ids}} for p, s in table
+            },
+        },
+        indent=1,
+    )

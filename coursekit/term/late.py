@@ -83,8 +83,7 @@ def load_settings(root):
         value = policy.get(key, 0.0)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValueError(f"{path}: policy.{key} must be a finite number, got {value!r}")
-    return Policy(**policy), {a: parse_time(t, f"{path} duedates.{a}")
-                              for a, t in data.get("duedates", {}).items()}
+    return Policy(**policy), {a: parse_time(t, f"{path} duedates.{a}") for a, t in data.get("duedates", {}).items()}
 
 
 def extensions(root, assignment_id):
@@ -193,10 +192,15 @@ def report_section(root, assignment_id):
     rows = late_rows(root, assignment_id)
     if not rows:
         return ""
-    cells = "".join(f"<tr><td>{html.escape(r['student'])}</td><td>{describe(float(r['seconds_late']))}</td>"
-                    f"<td>{r['late_penalty']}</td><td>{r['final_score']}</td></tr>" for r in rows)
-    return (f"<h2>Late work ({len(rows)})</h2><table><tr><th>student</th><th>late by</th>"
-            f"<th>penalty (points)</th><th>final score before it</th></tr>{cells}</table>")
+    cells = "".join(
+        f"<tr><td>{html.escape(r['student'])}</td><td>{describe(float(r['seconds_late']))}</td>"
+        f"<td>{r['late_penalty']}</td><td>{r['final_score']}</td></tr>"
+        for r in rows
+    )
+    return (
+        f"<h2>Late work ({len(rows)})</h2><table><tr><th>student</th><th>late by</th>"
+        f"<th>penalty (points)</th><th>final score before it</th></tr>{cells}</table>"
+    )
 
 
 def record_penalties(root, assignment_id, outcomes, notebook):

@@ -18,13 +18,41 @@ import inspect
 import textwrap
 from dataclasses import dataclass
 
-_BINOPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.Pow: ast.Mult,
-           ast.FloorDiv: ast.Mult}
-_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.FloorDiv: "//",
-            ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
+_BINOPS = {
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.Div: ast.Mult,
+    ast.Pow: ast.Mult,
+    ast.FloorDiv: ast.Mult,
+}
+_SYMBOLS = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "**",
+    ast.FloorDiv: "//",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+}
 _COMPARES = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq}
-_REDUCTIONS = {"sum": "mean", "mean": "sum", "max": "min", "min": "max", "amax": "amin", "amin": "amax",
-               "argmax": "argmin", "argmin": "argmax", "maximum": "minimum", "minimum": "maximum"}
+_REDUCTIONS = {
+    "sum": "mean",
+    "mean": "sum",
+    "max": "min",
+    "min": "max",
+    "amax": "amin",
+    "amin": "amax",
+    "argmax": "argmin",
+    "argmin": "argmax",
+    "maximum": "minimum",
+    "minimum": "maximum",
+}
 
 
 @dataclass
@@ -78,6 +106,7 @@ def _guarded(tree, namespace):
 
 def _changes(node):
     """[(what, apply)] for one node; ``apply(node)`` mutates it in place."""
+
     def setter(attr, value):
         return lambda n: setattr(n, attr, value)
 
@@ -85,9 +114,14 @@ def _changes(node):
         new = _BINOPS[type(node.op)]
         return [(f"{_SYMBOLS[type(node.op)]} -> {_SYMBOLS[new]}", setter("op", new()))]
     if isinstance(node, ast.Compare):
-        return [(f"{_SYMBOLS[type(op)]} -> {_SYMBOLS[_COMPARES[type(op)]]}",
-                 lambda n, i=i: n.ops.__setitem__(i, _COMPARES[type(n.ops[i])]()))
-                for i, op in enumerate(node.ops) if type(op) in _COMPARES]
+        return [
+            (
+                f"{_SYMBOLS[type(op)]} -> {_SYMBOLS[_COMPARES[type(op)]]}",
+                lambda n, i=i: n.ops.__setitem__(i, _COMPARES[type(n.ops[i])]()),
+            )
+            for i, op in enumerate(node.ops)
+            if type(op) in _COMPARES
+        ]
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return [("-x -> x", setter("op", ast.UAdd()))]
     if isinstance(node, ast.Constant) and type(node.value) in (bool, int, float):
@@ -132,8 +166,11 @@ def _statement(tree, target):
     """The innermost statement holding ``target``, as a line of source."""
     found = None
     for node in ast.walk(tree):
-        if isinstance(node, ast.stmt) and not isinstance(node, ast.FunctionDef) and \
-                any(n is target for n in ast.walk(node)):
+        if (
+            isinstance(node, ast.stmt)
+            and not isinstance(node, ast.FunctionDef)
+            and any(n is target for n in ast.walk(node))
+        ):
             found = node  # ast.walk goes outside in: the last one found is the innermost
     if found is None:
         return ast.unparse(target)
@@ -153,6 +190,12 @@ def mutants(function):
         ast.fix_missing_locations(copied)
         namespace = dict(function.__globals__)
         exec(compile(copied, inspect.getsourcefile(function) or "<mutant>", "exec"), namespace)  # noqa: S102
-        result.append(Mutant(first_line + getattr(node, "lineno", 1) - 1, what, _statement(copied, node),
-                             namespace[copied.body[0].name]))
+        result.append(
+            Mutant(
+                first_line + getattr(node, "lineno", 1) - 1,
+                what,
+                _statement(copied, node),
+                namespace[copied.body[0].name],
+            )
+        )
     return result

@@ -32,8 +32,10 @@ def load(path):
     try:
         return _read(path)
     except UnicodeDecodeError as err:
-        raise ValueError(f"roster {path} is not UTF-8 text (byte {err.start}: {err.object[err.start:err.start + 1]!r}); "
-                         "save it as 'CSV UTF-8' (Excel) or UTF-8 text") from None
+        raise ValueError(
+            f"roster {path} is not UTF-8 text (byte {err.start}: {err.object[err.start : err.start + 1]!r}); "
+            "save it as 'CSV UTF-8' (Excel) or UTF-8 text"
+        ) from None
 
 
 def _read(path):

@@ -65,13 +65,17 @@ def own_code(nb, template):
 
 
 def _fingerprint(code, boilerplate=()):
+    import numpy as np
     from copydetect import CodeFingerprint
 
-    import numpy as np
-
-    return CodeFingerprint("answer.py", NOISE_TOKENS, GUARANTEE_TOKENS - NOISE_TOKENS + 1,
-                           boilerplate=np.array(sorted(boilerplate), dtype=np.int64),
-                           fp=io.StringIO(code), language="python")
+    return CodeFingerprint(
+        "answer.py",
+        NOISE_TOKENS,
+        GUARANTEE_TOKENS - NOISE_TOKENS + 1,
+        boilerplate=np.array(sorted(boilerplate), dtype=np.int64),
+        fp=io.StringIO(code),
+        language="python",
+    )
 
 
 def _matching_lines(code, slices):
@@ -157,9 +161,17 @@ def run(root, assignment_id, **options):
     pairs = compare_class(codes, template, **options)
     folder = Path(root) / "grades"
     folder.mkdir(exist_ok=True)
-    (folder / f"{assignment_id}.similarity.json").write_text(json.dumps(
-        {"assignment": assignment_id, "options": options, "students": len(codes),
-         "pairs": [{**asdict(p), "code": {p.a: codes[p.a], p.b: codes[p.b]}} for p in pairs]}, indent=1))
+    (folder / f"{assignment_id}.similarity.json").write_text(
+        json.dumps(
+            {
+                "assignment": assignment_id,
+                "options": options,
+                "students": len(codes),
+                "pairs": [{**asdict(p), "code": {p.a: codes[p.a], p.b: codes[p.b]}} for p in pairs],
+            },
+            indent=1,
+        )
+    )
     return pairs, codes
 
 
@@ -170,7 +182,7 @@ def side_by_side(pair, codes, width=60, limit=12):
     a_lines, b_lines = clean(codes[pair.a], 10**6).splitlines(), clean(codes[pair.b], 10**6).splitlines()
     out = [f"{pair.a} ~ {pair.b}: {pair.similarity:.0%} alike, {pair.tokens} tokens shared"]
     for (a0, a1), (b0, b1) in pair.lines[:limit]:
-        left, right = a_lines[a0 - 1:a1], b_lines[b0 - 1:b1]
+        left, right = a_lines[a0 - 1 : a1], b_lines[b0 - 1 : b1]
         out.append(f"  {pair.a} lines {a0}-{a1}".ljust(width + 4) + f"{pair.b} lines {b0}-{b1}")
         for i in range(max(len(left), len(right))):
             l_text = left[i] if i < len(left) else ""
@@ -187,16 +199,20 @@ def report_section(root, assignment_id):
     if not path.exists():
         return ""
     data = json.loads(path.read_text())
-    parts = [f"<h2>Similar submissions ({len(data['pairs'])} pairs of {data['students']} students)</h2>",
-             "<p>Pairs whose own code (the released template removed) is unusually alike, for a "
-             "person to read; nothing here changes a grade.</p>"]
+    parts = [
+        f"<h2>Similar submissions ({len(data['pairs'])} pairs of {data['students']} students)</h2>",
+        "<p>Pairs whose own code (the released template removed) is unusually alike, for a "
+        "person to read; nothing here changes a grade.</p>",
+    ]
     for p in data["pairs"]:
         rows = []
         for (a0, a1), (b0, b1) in p["lines"]:
-            left = "\n".join(p["code"][p["a"]].splitlines()[a0 - 1:a1])
-            right = "\n".join(p["code"][p["b"]].splitlines()[b0 - 1:b1])
+            left = "\n".join(p["code"][p["a"]].splitlines()[a0 - 1 : a1])
+            right = "\n".join(p["code"][p["b"]].splitlines()[b0 - 1 : b1])
             rows.append(f"<tr><td><pre>{html.escape(left)}</pre></td><td><pre>{html.escape(right)}</pre></td></tr>")
-        parts.append(f"<h3>{html.escape(p['a'])} ~ {html.escape(p['b'])}: {p['similarity']:.0%}, "
-                     f"{p['tokens']} tokens</h3><table><tr><th>{html.escape(p['a'])}</th>"
-                     f"<th>{html.escape(p['b'])}</th></tr>{''.join(rows)}</table>")
+        parts.append(
+            f"<h3>{html.escape(p['a'])} ~ {html.escape(p['b'])}: {p['similarity']:.0%}, "
+            f"{p['tokens']} tokens</h3><table><tr><th>{html.escape(p['a'])}</th>"
+            f"<th>{html.escape(p['b'])}</th></tr>{''.join(rows)}</table>"
+        )
     return "\n".join(parts)

@@ -10,9 +10,46 @@ import re
 
 import numpy as np
 
-NAMES = ["out", "res", "result", "y_hat", "tmp", "val", "acc", "buf", "arr", "mat", "g", "grad",
-         "e", "ex", "num", "den", "total", "probs", "p", "q", "idx", "i", "j", "k", "it", "pos",
-         "old", "orig", "plus", "minus", "fp", "fm", "step", "delta", "shift", "logp", "lp", "n_rows"]
+NAMES = [
+    "out",
+    "res",
+    "result",
+    "y_hat",
+    "tmp",
+    "val",
+    "acc",
+    "buf",
+    "arr",
+    "mat",
+    "g",
+    "grad",
+    "e",
+    "ex",
+    "num",
+    "den",
+    "total",
+    "probs",
+    "p",
+    "q",
+    "idx",
+    "i",
+    "j",
+    "k",
+    "it",
+    "pos",
+    "old",
+    "orig",
+    "plus",
+    "minus",
+    "fp",
+    "fm",
+    "step",
+    "delta",
+    "shift",
+    "logp",
+    "lp",
+    "n_rows",
+]
 
 # exercise -> approaches. "«a¦b»" is a choice each honest student makes on their own;
 # "<<line>>" an optional line of their own; {a}, {b}, ... their names.
@@ -51,28 +88,38 @@ APPROACHES = {
         "    dlogits = {p}.copy()\n    for {i} in range({n}):\n        dlogits[{i}, y[{i}]] -= «1¦1.0»\n"
         "    <<print(loss)>>\n    return loss, dlogits / {n}\n",
         "    {n} = logits.shape[0]\n    {p} = softmax(logits)\n    {c} = np.zeros_like({p})\n"
-        "    {c}[np.arange({n}), y] = 1\n    loss = «-np.sum({c} * np.log({p})) / {n}¦-({c} * np.log({p})).sum(axis=1).mean()»\n"
+        "    {c}[np.arange({n}), y] = 1\n"
+        "    loss = «-np.sum({c} * np.log({p})) / {n}¦-({c} * np.log({p})).sum(axis=1).mean()»\n"
         "    dlogits = ({p} - {c}) / {n}\n    return loss, dlogits\n",
     ],
     "numerical_gradient": [
-        "    {g} = np.zeros_like(x«¦, dtype=float»)\n    {it} = np.nditer(x, flags=['multi_index']«¦, op_flags=['readwrite']»)\n"
-        "    while not {it}.finished:\n        {i} = {it}.multi_index\n        {o} = «x[{i}]¦x[{i}].copy()¦float(x[{i}])»\n"
+        "    {g} = np.zeros_like(x«¦, dtype=float»)\n"
+        "    {it} = np.nditer(x, flags=['multi_index']«¦, op_flags=['readwrite']»)\n"
+        "    while not {it}.finished:\n        {i} = {it}.multi_index\n"
+        "        {o} = «x[{i}]¦x[{i}].copy()¦float(x[{i}])»\n"
         "        x[{i}] = {o} + h\n        {fp} = f(x)\n        x[{i}] = {o} - h\n        {fm} = f(x)\n"
-        "        x[{i}] = {o}\n        {g}[{i}] = ({fp} - {fm}) / «(2 * h)¦(2.0 * h)¦(h + h)»\n        {it}.iternext()\n"
+        "        x[{i}] = {o}\n        {g}[{i}] = ({fp} - {fm}) / «(2 * h)¦(2.0 * h)¦(h + h)»\n"
+        "        {it}.iternext()\n"
         "    return {g}\n",
         "    {g} = np.zeros(«x.size¦x.shape»)\n    {c} = «x.copy().reshape(-1)¦x.astype(float).ravel()¦x.flatten()»\n"
         "    for {i} in range(«x.size¦len({c})»):\n"
         "        {c}[{i}] += h\n        {fp} = f({c}.reshape(x.shape))\n        {c}[{i}] -= «2 * h¦h + h»\n"
         "        {fm} = f({c}.reshape(x.shape))\n        {c}[{i}] += h\n"
         "        {g}[{i}] = ({fp} - {fm}) / (2 * h)\n    return {g}.reshape(x.shape)\n",
-        "    {g} = np.zeros_like(x)\n    for {i} in «np.ndindex(*x.shape)¦np.ndindex(x.shape)¦itertools.product(*map(range, x.shape))»:\n"
+        "    {g} = np.zeros_like(x)\n"
+        "    for {i} in «np.ndindex(*x.shape)¦np.ndindex(x.shape)¦itertools.product(*map(range, x.shape))»:\n"
         "        {e} = np.zeros_like(x)\n        {e}[{i}] = h\n"
-        "        {g}[{i}] = «(f(x + {e}) - f(x - {e})) / (2 * h)¦0.5 * (f(x + {e}) - f(x - {e})) / h»\n    return {g}\n",
+        "        {g}[{i}] = «(f(x + {e}) - f(x - {e})) / (2 * h)¦0.5 * (f(x + {e}) - f(x - {e})) / h»\n"
+        "    return {g}\n",
     ],
 }
-SIGNATURES = {"dense_forward": "def dense_forward(x, w, b):\n", "dense_backward": "def dense_backward(dout, cache):\n",
-              "softmax": "def softmax(z):\n", "softmax_cross_entropy": "def softmax_cross_entropy(logits, y):\n",
-              "numerical_gradient": "def numerical_gradient(f, x, h=1e-5):\n"}
+SIGNATURES = {
+    "dense_forward": "def dense_forward(x, w, b):\n",
+    "dense_backward": "def dense_backward(dout, cache):\n",
+    "softmax": "def softmax(z):\n",
+    "softmax_cross_entropy": "def softmax_cross_entropy(logits, y):\n",
+    "numerical_gradient": "def numerical_gradient(f, x, h=1e-5):\n",
+}
 SLOTS = "abcnpiegoit"
 
 
@@ -85,8 +132,11 @@ def solve(rng):
     """An honest student's choices: {exercise: (approach, names, extras)}."""
     choices = {}
     for exercise, approaches in APPROACHES.items():
-        extras = {"check_shape": bool(rng.random() < 0.3), "helper_first": bool(rng.random() < 0.5),
-                  "asarray": bool(rng.random() < 0.3)}
+        extras = {
+            "check_shape": bool(rng.random() < 0.3),
+            "helper_first": bool(rng.random() < 0.5),
+            "asarray": bool(rng.random() < 0.3),
+        }
         body = approaches[int(rng.integers(len(approaches)))]
         choices[exercise] = (_choose(body, rng), _names(rng), extras)
     return choices
@@ -97,20 +147,20 @@ def _choose(text, rng):
     while "«" in text:  # innermost first
         start = text.rindex("«")
         end = text.index("»", start)
-        options = text[start + 1:end].split("¦")
-        if text[max(0, start - 7):start] == "PERMUTE":
+        options = text[start + 1 : end].split("¦")
+        if text[max(0, start - 7) : start] == "PERMUTE":
             chosen = "\n    ".join(options[k] for k in rng.permutation(len(options)))
             start -= 7
         else:
             chosen = options[int(rng.integers(len(options)))]
-        text = text[:start] + chosen + text[end + 1:]
+        text = text[:start] + chosen + text[end + 1 :]
     return re.sub(r" *<<(.*?)>>\n", lambda m: f"    {m[1]}\n" if rng.random() < 0.3 else "", text)
 
 
 def _cell(exercise, body, names, extras):
     helper = ""
     if body.startswith("HELPER:"):  # softmax through a helper function, defined before or after
-        helper = body[len("HELPER:"):]
+        helper = body[len("HELPER:") :]
         body = "    {a} = np.exp(z - _row_max(z))\n    return {a} / {a}.sum(axis=1, keepdims=True)\n"
     first = "    x = np.asarray(x)\n" if extras["asarray"] and "x" in SIGNATURES[exercise] else ""
     if extras["check_shape"]:

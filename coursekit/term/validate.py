@@ -9,7 +9,8 @@ For each exercise:
 3. every named mistake (the exercise's ``conventions``) fails the *visible* cases, so a
    student's own check tells them;
 4. mutated copies of the reference (:mod:`coursekit.term.mutants`) of the function the
-   exercise grades (:func:`mutated_roles`) fail the visible or the hidden cases. The mutation score is the share that fails; the survivors are listed. Some
+   exercise grades (:func:`mutated_roles`) fail the visible or the hidden cases. The mutation
+   score is the share that fails; the survivors are listed. Some
    survivors are equivalent to the reference (a constant that cannot matter) and need a
    person's judgement; the others are inputs the cases are missing.
 
@@ -33,8 +34,20 @@ from coursekit.grading.exercises import _REGISTRY, cases, exercise, keyed_seed, 
 from coursekit.term import mutants as mutation
 
 MUTATION_THRESHOLD = 0.8  # release warns below this: one mutant in five or more goes unnoticed
-TOPICS = ("activations", "batchnorm", "beyond", "gradcheck", "init", "layers", "optimizers", "regularization",
-          "schedules", "training", "tuning", "unstable_gradients")
+TOPICS = (
+    "activations",
+    "batchnorm",
+    "beyond",
+    "gradcheck",
+    "init",
+    "layers",
+    "optimizers",
+    "regularization",
+    "schedules",
+    "training",
+    "tuning",
+    "unstable_gradients",
+)
 RECORD = Path(".coursekit") / "validate.json"
 
 
@@ -56,9 +69,13 @@ class Validation:
 
     @property
     def ok(self):
-        return (self.blank_fails and not self.mistakes_missed and not self.errors
-                and all(v is None for v in self.references.values())
-                and (self.score is None or self.score >= MUTATION_THRESHOLD))
+        return (
+            self.blank_fails
+            and not self.mistakes_missed
+            and not self.errors
+            and all(v is None for v in self.references.values())
+            and (self.score is None or self.score >= MUTATION_THRESHOLD)
+        )
 
 
 def all_exercises():
@@ -150,8 +167,9 @@ def torch_reference(function):
     except ModuleNotFoundError:
         return None
     twin = getattr(torch_module, function.__name__, None)
-    if twin is None or ("rng" in inspect.signature(function).parameters
-                        and "rng" not in inspect.signature(twin).parameters):
+    if twin is None or (
+        "rng" in inspect.signature(function).parameters and "rng" not in inspect.signature(twin).parameters
+    ):
         return None  # none, or it draws from a torch.Generator: not comparable draw by draw
 
     def through_torch(*args, **kwargs):
@@ -207,11 +225,19 @@ def mutated_roles(ex):
 
 def summary(result):
     """A few lines about one exercise."""
-    score = "no mutants" if result.score is None else \
-        f"mutation score {result.score:.0%} ({result.killed}/{result.mutants}; {result.killed_visible} by visible cases)"
+    score = (
+        "no mutants"
+        if result.score is None
+        else (
+            f"mutation score {result.score:.0%} ({result.killed}/{result.mutants}; "
+            f"{result.killed_visible} by visible cases)"
+        )
+    )
     refs = ", ".join(f"{k} {'passes' if v is None else 'FAILS: ' + v}" for k, v in result.references.items())
-    lines = [f"{'ok  ' if result.ok else 'WARN'} {result.exercise}: {score}",
-             f"     blank {'fails' if result.blank_fails else 'PASSES'}; references: {refs}"]
+    lines = [
+        f"{'ok  ' if result.ok else 'WARN'} {result.exercise}: {score}",
+        f"     blank {'fails' if result.blank_fails else 'PASSES'}; references: {refs}",
+    ]
     lines += [f"     named mistake passes the visible cases: {m}" for m in result.mistakes_missed]
     lines += [f"     survivor: {s}" for s in result.survivors]
     lines += [f"     not checked: {e}" for e in result.errors]
@@ -237,8 +263,11 @@ def release_warnings(root, assignment_id):
     from coursekit import course
 
     notebook = Path(root) / "solutions" / assignment_id / course.notebook_name(assignment_id)
-    names = sorted(set(re.findall(r'check\(\\?"([a-z_]+\.[a-z0-9_]+)\\?"', notebook.read_text()))) \
-        if notebook.exists() else []
+    names = (
+        sorted(set(re.findall(r'check\(\\?"([a-z_]+\.[a-z0-9_]+)\\?"', notebook.read_text())))
+        if notebook.exists()
+        else []
+    )
     try:
         kept = json.loads((Path(root) / RECORD).read_text())
     except (OSError, ValueError):
@@ -248,8 +277,10 @@ def release_warnings(root, assignment_id):
         if name not in kept:
             out.append(f"{name}: not validated yet (coursekit validate {name})")
         elif kept[name]["score"] is not None and kept[name]["score"] < MUTATION_THRESHOLD:
-            out.append(f"{name}: mutation score {kept[name]['score']:.0%} is below {MUTATION_THRESHOLD:.0%} "
-                       f"({len(kept[name]['survivors'])} mutants survive; coursekit validate {name})")
+            out.append(
+                f"{name}: mutation score {kept[name]['score']:.0%} is below {MUTATION_THRESHOLD:.0%} "
+                f"({len(kept[name]['survivors'])} mutants survive; coursekit validate {name})"
+            )
         elif not kept[name]["ok"]:
             out.append(f"{name}: failed validation (coursekit validate {name})")
     return out

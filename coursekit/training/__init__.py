@@ -32,14 +32,29 @@ from coursekit.training.threadpool import one_thread, threads
 from coursekit.training.two_layer import accuracy, train_two_layer
 
 _LAZY = {
-    "build_mlp": "torch_mlp", "fit": "torch_mlp", "evaluate": "torch_mlp", "make_optimizer": "torch_mlp",
+    "build_mlp": "torch_mlp",
+    "fit": "torch_mlp",
+    "evaluate": "torch_mlp",
+    "make_optimizer": "torch_mlp",
     "run_epoch": "torch_steps",
-    "DEFAULT_CONFIG": "defaults", "NAIVE_CONFIG": "defaults", "ablations": "defaults",
-    "default_network": "defaults", "train_config": "defaults",
+    "DEFAULT_CONFIG": "defaults",
+    "NAIVE_CONFIG": "defaults",
+    "ablations": "defaults",
+    "default_network": "defaults",
+    "train_config": "defaults",
 }
 
-__all__ = ["accuracy", "train_two_layer", "NumpyMLP", "build_numpy_mlp", "fit_numpy", "evaluate_numpy",
-           "one_thread", "threads", *sorted(_LAZY)]
+__all__ = [
+    "accuracy",
+    "train_two_layer",
+    "NumpyMLP",
+    "build_numpy_mlp",
+    "fit_numpy",
+    "evaluate_numpy",
+    "one_thread",
+    "threads",
+    *sorted(_LAZY),
+]
 
 
 _TORCH_MODULES = ("defaults", "parts", "torch_mlp")

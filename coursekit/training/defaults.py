@@ -30,10 +30,14 @@ from coursekit.regularization.torch_ref import Dropout
 from coursekit.training.parts import Activation
 from coursekit.training.torch_mlp import ACTIVATIONS, build_mlp, fit
 
-DEFAULT_CONFIG = {"init": "he_normal", "activation": "elu", "batchnorm": True, "dropout": 0.2,
-                  "optimizer": "adam"}
-NAIVE_CONFIG = {"init": "standard_normal", "activation": "sigmoid", "batchnorm": False, "dropout": 0.0,
-                "optimizer": "sgd"}
+DEFAULT_CONFIG = {"init": "he_normal", "activation": "elu", "batchnorm": True, "dropout": 0.2, "optimizer": "adam"}
+NAIVE_CONFIG = {
+    "init": "standard_normal",
+    "activation": "sigmoid",
+    "batchnorm": False,
+    "dropout": 0.0,
+    "optimizer": "sgd",
+}
 LEARNING_RATES = {"adam": 0.01, "sgd": 0.3}
 """The constant learning rate of each optimizer, for the digits MLPs of the 08 notebook: the
 best of a sweep over 0.001, 0.003, ..., 1 for the default network (with SGD in place of Adam
@@ -83,8 +87,7 @@ def ablations(config, baseline):
     Returns:
         dict component -> ablated configuration (a new dict), in ``config``'s order.
     """
-    return {key: {**config, key: baseline[key]}
-            for key in config if key in baseline and baseline[key] != config[key]}
+    return {key: {**config, key: baseline[key]} for key in config if key in baseline and baseline[key] != config[key]}
 
 
 def label(component, config, baseline):
@@ -100,13 +103,30 @@ def build_config(config, sizes, *, seed=0):
         sizes: widths, input first and classes last.
         seed: seed of the weights and of the dropout masks.
     """
-    return build_mlp(sizes, activation=config["activation"], init=config["init"],
-                     batchnorm=config["batchnorm"], p_drop=config["dropout"], parts="coursekit",
-                     seed=seed)
+    return build_mlp(
+        sizes,
+        activation=config["activation"],
+        init=config["init"],
+        batchnorm=config["batchnorm"],
+        p_drop=config["dropout"],
+        parts="coursekit",
+        seed=seed,
+    )
 
 
-def train_config(config, data, *, hidden=(64, 64, 64), epochs=8, batch_size=64, seed=0, lr=None,
-                 device=None, progress=False, **fit_args):
+def train_config(
+    config,
+    data,
+    *,
+    hidden=(64, 64, 64),
+    epochs=8,
+    batch_size=64,
+    seed=0,
+    lr=None,
+    device=None,
+    progress=False,
+    **fit_args,
+):
     """Build a configuration's MLP (:func:`build_config`) and train it with :func:`fit`.
 
     Args:
@@ -127,8 +147,19 @@ def train_config(config, data, *, hidden=(64, 64, 64), epochs=8, batch_size=64, 
             raise ValueError(f"no default learning rate for {config['optimizer']!r}: pass lr=")
         lr = LEARNING_RATES[config["optimizer"]]
     fit_args.setdefault("train_accuracy", False)
-    hist = fit(model, data, optimizer=config["optimizer"], lr=lr, epochs=epochs, batch_size=batch_size,
-               device=device, seed=seed, parts="coursekit", progress=progress, **fit_args)
+    hist = fit(
+        model,
+        data,
+        optimizer=config["optimizer"],
+        lr=lr,
+        epochs=epochs,
+        batch_size=batch_size,
+        device=device,
+        seed=seed,
+        parts="coursekit",
+        progress=progress,
+        **fit_args,
+    )
     return model, hist
 
 
@@ -161,8 +192,7 @@ def activation_input_stds(model, x):
     return torch.stack(stds).tolist() if stds else []
 
 
-def run_ablation(config, baseline, data, *, ablate=ablations, seeds=(0, 1), trained=None, progress=True,
-                 **train_args):
+def run_ablation(config, baseline, data, *, ablate=ablations, seeds=(0, 1), trained=None, progress=True, **train_args):
     """Train the configuration, each of its ablations and the baseline, over several seeds.
 
     Args:
@@ -190,10 +220,16 @@ def run_ablation(config, baseline, data, *, ablate=ablations, seeds=(0, 1), trai
     for name, cfg in tqdm(runs, desc="ablation", disable=not progress):
         histories = trained.get(name) or [train_config(cfg, data, seed=seed, **train_args)[1] for seed in seeds]
         accs = [h["val_acc"][-1] for h in histories]
-        rows.append({"label": name, "config": cfg, "val_acc": statistics.mean(accs),
-                     "val_acc_std": statistics.pstdev(accs),
-                     "val_loss": statistics.mean(h["val_loss"][-1] for h in histories),
-                     "histories": histories})
+        rows.append(
+            {
+                "label": name,
+                "config": cfg,
+                "val_acc": statistics.mean(accs),
+                "val_acc_std": statistics.pstdev(accs),
+                "val_loss": statistics.mean(h["val_loss"][-1] for h in histories),
+                "histories": histories,
+            }
+        )
     return rows
 
 

@@ -27,19 +27,82 @@ from coursekit.training import defaults
 # ReLU) and Dropout layers reaches, in the course's parts or torch's (so that a network built
 # from torch's parts is named in the feedback), and the basic tensor operations around them.
 # Any other operator is a forbidden call.
-NETWORK_OPS = frozenset({
-    "_local_scalar_dense", "_to_copy", "_unsafe_view", "add", "add_", "addcmul", "addmm", "alias",
-    "any", "as_strided", "bernoulli_", "clamp", "clone", "copy_", "detach", "div", "div_", "elu",
-    "empty", "empty_like", "empty_strided", "equal", "expand", "expm1", "fill_", "gt", "lift_fresh",
-    "mean", "mm", "mul", "mul_", "native_batch_norm", "_native_batch_norm_legit",
-    "_native_batch_norm_legit_no_training", "native_dropout", "normal_", "ones", "ones_like",
-    "permute", "pow", "rand", "randn", "relu", "reshape", "rsqrt", "rsqrt_", "sqrt", "std", "sub",
-    "sub_", "sum", "t", "transpose", "uniform_", "unsqueeze", "var", "view", "where", "zero_",
-    "zeros", "zeros_like",
-})
+NETWORK_OPS = frozenset(
+    {
+        "_local_scalar_dense",
+        "_to_copy",
+        "_unsafe_view",
+        "add",
+        "add_",
+        "addcmul",
+        "addmm",
+        "alias",
+        "any",
+        "as_strided",
+        "bernoulli_",
+        "clamp",
+        "clone",
+        "copy_",
+        "detach",
+        "div",
+        "div_",
+        "elu",
+        "empty",
+        "empty_like",
+        "empty_strided",
+        "equal",
+        "expand",
+        "expm1",
+        "fill_",
+        "gt",
+        "lift_fresh",
+        "mean",
+        "mm",
+        "mul",
+        "mul_",
+        "native_batch_norm",
+        "_native_batch_norm_legit",
+        "_native_batch_norm_legit_no_training",
+        "native_dropout",
+        "normal_",
+        "ones",
+        "ones_like",
+        "permute",
+        "pow",
+        "rand",
+        "randn",
+        "relu",
+        "reshape",
+        "rsqrt",
+        "rsqrt_",
+        "sqrt",
+        "std",
+        "sub",
+        "sub_",
+        "sum",
+        "t",
+        "transpose",
+        "uniform_",
+        "unsqueeze",
+        "var",
+        "view",
+        "where",
+        "zero_",
+        "zeros",
+        "zeros_like",
+    }
+)
 
-MODULE_CODES = ("Linear", "coursekit BatchNorm1d", "ELU", "coursekit Dropout", "torch's BatchNorm1d",
-                "torch's Dropout", "another activation", "another module")
+MODULE_CODES = (
+    "Linear",
+    "coursekit BatchNorm1d",
+    "ELU",
+    "coursekit Dropout",
+    "torch's BatchNorm1d",
+    "torch's Dropout",
+    "another activation",
+    "another module",
+)
 _TYPES_KEY = "module types, in order (" + ", ".join(f"{i} {n}" for i, n in enumerate(MODULE_CODES)) + ")"
 
 
@@ -69,14 +132,19 @@ def _network_case(rng, hidden):
     narrow, wide = (int(rng.integers(96, 161)), int(rng.integers(320, 481)))
     widths = [wide if (i + int(hidden and rng.integers(2))) % 2 == 0 else narrow for i in range(depth)]
     sizes = [int(rng.integers(16, 65)), *widths, int(rng.integers(3, 21)) if hidden else 10]
-    return {"layers": "-".join(map(str, sizes)), "sizes": sizes,
-            "p_drop": float(rng.choice([0.1, 0.2, 0.3, 0.5])), "seed": int(rng.integers(2**31)),
-            "batch": int(rng.integers(4, 17))}
+    return {
+        "layers": "-".join(map(str, sizes)),
+        "sizes": sizes,
+        "p_drop": float(rng.choice([0.1, 0.2, 0.3, 0.5])),
+        "seed": int(rng.integers(2**31)),
+        "batch": int(rng.integers(4, 17)),
+    }
 
 
 def _build(fns, case, seed):
-    model = fns["default_network"](list(case["sizes"]), p_drop=case["p_drop"],
-                                   generator=torch.Generator().manual_seed(seed))
+    model = fns["default_network"](
+        list(case["sizes"]), p_drop=case["p_drop"], generator=torch.Generator().manual_seed(seed)
+    )
     if not isinstance(model, nn.Module):
         raise StudentError(f"should return an nn.Module (e.g. nn.Sequential), got {type(model).__name__}")
     leaves = [m for m in model.modules() if not list(m.children())]
@@ -133,8 +201,9 @@ def _run_default_network(fns, case):
         "He initialisation, per Linear layer: std(w) matches sqrt(2 / fan_in) (1 = yes)": np.array(he, int),
         "bias of each Linear layer (0 = none, 1 = all zeros, 2 = other values)": np.array(biases),
         "the same seed gives the same weights, another seed others (1 = yes)": int(same and differ),
-        "dropout rate of each dropout layer": np.array([float(getattr(m, "p", -1)) for m in leaves
-                                                         if _code(m) in (3, 5)]),
+        "dropout rate of each dropout layer": np.array(
+            [float(getattr(m, "p", -1)) for m in leaves if _code(m) in (3, 5)]
+        ),
         "momentum and eps of each BatchNorm layer": np.array([[float(m.momentum), float(m.eps)] for m in norms]),
         "test-mode logits, all parameters set to the same random values": logits.detach().float().numpy(),
     }
@@ -158,8 +227,13 @@ def _network(order="default", init="he", parts="coursekit", momentum=0.1, eps=1e
             with torch.no_grad():
                 if init != "torch":
                     draw = {"he": init_ref.he_normal, "glorot": init_ref.glorot_normal}.get(init)
-                    w = draw(fan_in, fan_out, generator=generator) if draw else init_ref.variance_scaling(
-                        fan_in, fan_out, scale=2.0, mode="fan_avg", distribution="normal", generator=generator)
+                    w = (
+                        draw(fan_in, fan_out, generator=generator)
+                        if draw
+                        else init_ref.variance_scaling(
+                            fan_in, fan_out, scale=2.0, mode="fan_avg", distribution="normal", generator=generator
+                        )
+                    )
                     linear.weight.copy_(w.T)
                     if linear.bias is not None:
                         linear.bias.zero_()
@@ -174,61 +248,83 @@ def _network(order="default", init="he", parts="coursekit", momentum=0.1, eps=1e
     return build
 
 
-register(Exercise(
-    name="training.default_network",
-    roles=("default_network",),
-    make_case=_network_case,
-    run=_run_default_network,
-    reference={"default_network": defaults.default_network},
-    conventions=(
-        Convention("BatchNorm after the activation",
-                   "The default puts BatchNorm between the linear layer and the activation, as "
-                   "Ioffe & Szegedy do: Linear -> BatchNorm1d -> ELU -> Dropout.",
-                   {"default_network": _network(order="after")}),
-        Convention("ReLU instead of ELU",
-                   "The notes' default activation is ELU (alpha = 1): nn.ELU() or Activation('elu').",
-                   {"default_network": _network(order="relu")}),
-        Convention("an output layer treated as a hidden one",
-                   "The last Linear layer gives the logits: no BatchNorm, activation or dropout "
-                   "after it (cross-entropy applies the softmax).",
-                   {"default_network": _network(head=True)}),
-        Convention("He initialisation with fan_avg (the notes' table)",
-                   "He et al., torch and Keras scale by fan_in: std = sqrt(2 / fan_in). Use "
-                   "coursekit.init.torch_ref.he_normal.",
-                   {"default_network": _network(init="fan_avg")}),
-        Convention("Glorot (Xavier) initialisation",
-                   "Glorot's variance 2 / (fan_in + fan_out) suits tanh; ELU and ReLU need He's "
-                   "2 / fan_in (coursekit.init.torch_ref.he_normal).",
-                   {"default_network": _network(init="glorot")}),
-        Convention("nn.Linear's own initialisation",
-                   "nn.Linear draws U(-1/sqrt(fan_in), 1/sqrt(fan_in)) by itself, a std of "
-                   "sqrt(1 / (3 fan_in)). Overwrite its weight with he_normal(fan_in, fan_out, "
-                   "generator=generator).T, and the output layer's bias with zeros.",
-                   {"default_network": _network(init="torch")}),
-        Convention("a bias in the Linear layers before BatchNorm",
-                   "BatchNorm subtracts the batch mean, which cancels any bias added before it, and "
-                   "its shift beta takes the bias's place: the hidden layers are "
-                   "nn.Linear(fan_in, fan_out, bias=False). Only the output layer keeps its bias (zeros).",
-                   {"default_network": _network(biases="all")}),
-        Convention("no bias in the output layer",
-                   "Only the Linear layers just before a BatchNorm lose their bias; the output layer "
-                   "gives the logits and keeps it: nn.Linear(fan_in, fan_out) with its bias set to zeros.",
-                   {"default_network": _network(biases="none")}),
-        Convention("torch's built-in BatchNorm1d and Dropout",
-                   "This exercise assembles the network from coursekit's from-scratch parts: "
-                   "coursekit.batchnorm.torch_ref.BatchNorm1d and coursekit.regularization.torch_ref.Dropout.",
-                   {"default_network": _network(parts="torch")}),
-        Convention("Keras's BatchNorm momentum (0.99) and eps (1e-3)",
-                   "In torch and coursekit, momentum is the weight of the new batch statistic "
-                   "(0.1) and eps is 1e-5: BatchNorm1d(width) with its defaults.",
-                   {"default_network": _network(momentum=0.99, eps=1e-3)}),
-    ),
-    reference_modules=("coursekit.training.defaults", "coursekit.training.torch_mlp"),
-    visible_cases=2,
-    hidden_cases=4,
-    packages=("torch",),
-    torch_ops=NETWORK_OPS,
-))
+register(
+    Exercise(
+        name="training.default_network",
+        roles=("default_network",),
+        make_case=_network_case,
+        run=_run_default_network,
+        reference={"default_network": defaults.default_network},
+        conventions=(
+            Convention(
+                "BatchNorm after the activation",
+                "The default puts BatchNorm between the linear layer and the activation, as "
+                "Ioffe & Szegedy do: Linear -> BatchNorm1d -> ELU -> Dropout.",
+                {"default_network": _network(order="after")},
+            ),
+            Convention(
+                "ReLU instead of ELU",
+                "The notes' default activation is ELU (alpha = 1): nn.ELU() or Activation('elu').",
+                {"default_network": _network(order="relu")},
+            ),
+            Convention(
+                "an output layer treated as a hidden one",
+                "The last Linear layer gives the logits: no BatchNorm, activation or dropout "
+                "after it (cross-entropy applies the softmax).",
+                {"default_network": _network(head=True)},
+            ),
+            Convention(
+                "He initialisation with fan_avg (the notes' table)",
+                "He et al., torch and Keras scale by fan_in: std = sqrt(2 / fan_in). Use "
+                "coursekit.init.torch_ref.he_normal.",
+                {"default_network": _network(init="fan_avg")},
+            ),
+            Convention(
+                "Glorot (Xavier) initialisation",
+                "Glorot's variance 2 / (fan_in + fan_out) suits tanh; ELU and ReLU need He's "
+                "2 / fan_in (coursekit.init.torch_ref.he_normal).",
+                {"default_network": _network(init="glorot")},
+            ),
+            Convention(
+                "nn.Linear's own initialisation",
+                "nn.Linear draws U(-1/sqrt(fan_in), 1/sqrt(fan_in)) by itself, a std of "
+                "sqrt(1 / (3 fan_in)). Overwrite its weight with he_normal(fan_in, fan_out, "
+                "generator=generator).T, and the output layer's bias with zeros.",
+                {"default_network": _network(init="torch")},
+            ),
+            Convention(
+                "a bias in the Linear layers before BatchNorm",
+                "BatchNorm subtracts the batch mean, which cancels any bias added before it, and "
+                "its shift beta takes the bias's place: the hidden layers are "
+                "nn.Linear(fan_in, fan_out, bias=False). Only the output layer keeps its bias (zeros).",
+                {"default_network": _network(biases="all")},
+            ),
+            Convention(
+                "no bias in the output layer",
+                "Only the Linear layers just before a BatchNorm lose their bias; the output layer "
+                "gives the logits and keeps it: nn.Linear(fan_in, fan_out) with its bias set to zeros.",
+                {"default_network": _network(biases="none")},
+            ),
+            Convention(
+                "torch's built-in BatchNorm1d and Dropout",
+                "This exercise assembles the network from coursekit's from-scratch parts: "
+                "coursekit.batchnorm.torch_ref.BatchNorm1d and coursekit.regularization.torch_ref.Dropout.",
+                {"default_network": _network(parts="torch")},
+            ),
+            Convention(
+                "Keras's BatchNorm momentum (0.99) and eps (1e-3)",
+                "In torch and coursekit, momentum is the weight of the new batch statistic "
+                "(0.1) and eps is 1e-5: BatchNorm1d(width) with its defaults.",
+                {"default_network": _network(momentum=0.99, eps=1e-3)},
+            ),
+        ),
+        reference_modules=("coursekit.training.defaults", "coursekit.training.torch_mlp"),
+        visible_cases=2,
+        hidden_cases=4,
+        packages=("torch",),
+        torch_ops=NETWORK_OPS,
+    )
+)
 
 
 from coursekit.training import exercises_ablation  # noqa: E402, F401 (registers training.ablation)

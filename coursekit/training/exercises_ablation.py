@@ -70,8 +70,10 @@ def _run_ablation(fns, case):
             raise StudentError(f"has an entry {key!r}, which is not a component of config (keys: {keys})")
         if not isinstance(entry, dict):
             raise StudentError(f"maps {key!r} to a {type(entry).__name__}, not a configuration dict")
-    rows = [[_status(result[k].get(j, _MISSING), j, config_before, baseline) if k in result else 0
-             for j in keys] for k in keys]
+    rows = [
+        [_status(result[k].get(j, _MISSING), j, config_before, baseline) if k in result else 0 for j in keys]
+        for k in keys
+    ]
     entries = list(result.values())
     separate = len({id(e) for e in entries}) == len(entries) and all(e is not config for e in entries)
     return {
@@ -79,7 +81,8 @@ def _run_ablation(fns, case):
         "what each entry does to each component (row: the entry of each component of config; column: "
         "each component; 1 = set to the baseline, 0 = kept, -1 = missing, 2 = another value)": np.array(rows),
         "keys that are not components of config, per entry": np.array(
-            [len(set(result[k]) - set(keys)) if k in result else 0 for k in keys]),
+            [len(set(result[k]) - set(keys)) if k in result else 0 for k in keys]
+        ),
         "config left unchanged (1 = yes)": int(config == config_before),
         "baseline left unchanged (1 = yes)": int(baseline == baseline_before),
         "entries are separate dicts (1 = yes)": int(separate),
@@ -120,8 +123,9 @@ def _one_copy(config, baseline):
 
 
 def _deleted(config, baseline):
-    return {k: {j: v for j, v in config.items() if j != k}
-            for k in config if k in baseline and baseline[k] != config[k]}
+    return {
+        k: {j: v for j, v in config.items() if j != k} for k in config if k in baseline and baseline[k] != config[k]
+    }
 
 
 def _every_component(config, baseline):
@@ -132,45 +136,60 @@ def _get_none(config, baseline):
     return {k: {**config, k: baseline.get(k)} for k in config if baseline.get(k) != config[k]}
 
 
-register(Exercise(
-    name="training.ablation",
-    roles=("ablations",),
-    make_case=_config_case,
-    run=_run_ablation,
-    reference={"ablations": defaults.ablations},
-    conventions=(
-        Convention("a cumulative ablation (removals pile up)",
-                   "Each entry removes one component and keeps all the others at their value in "
-                   "config; yours also remove the components before it, so the table would mix "
-                   "their effects. Start every entry from config.",
-                   {"ablations": _cumulative}),
-        Convention("an add-one-in study from the baseline",
-                   "That is the opposite study: it adds one component to the baseline. An "
-                   "ablation starts from the full config and removes one component.",
-                   {"ablations": _add_one_in}),
-        Convention("config changed in place",
-                   "Every entry is config itself, changed in place (and config is left with "
-                   "everything removed). Make a new dict per entry: {**config, key: baseline[key]}.",
-                   {"ablations": _in_place}),
-        Convention("one copy shared by all entries",
-                   "All the entries are one dict, so the last change shows in all of them. Make "
-                   "a new dict per entry: {**config, key: baseline[key]}.",
-                   {"ablations": _one_copy}),
-        Convention("components deleted instead of set to their baseline value",
-                   "Removing a component means setting it to its value in baseline (e.g. "
-                   "batchnorm=False). Deleting the key leaves the builder's default, which may "
-                   "switch it back on.",
-                   {"ablations": _deleted}),
-        Convention("entries for components already at the baseline",
-                   "A component whose value equals the baseline's cannot be removed; its entry "
-                   "would repeat the full configuration. Skip it.",
-                   {"ablations": _every_component}),
-        Convention("components missing from baseline set to None",
-                   "A component that baseline does not list has nothing to be replaced by: leave "
-                   "it out of the ablation.",
-                   {"ablations": _get_none}),
-    ),
-    reference_modules=("coursekit.training.defaults", "coursekit.training.torch_mlp"),
-    tolerances={"int64": (0, 0), "float64": (0, 0)},
-    hidden_cases=8,
-))
+register(
+    Exercise(
+        name="training.ablation",
+        roles=("ablations",),
+        make_case=_config_case,
+        run=_run_ablation,
+        reference={"ablations": defaults.ablations},
+        conventions=(
+            Convention(
+                "a cumulative ablation (removals pile up)",
+                "Each entry removes one component and keeps all the others at their value in "
+                "config; yours also remove the components before it, so the table would mix "
+                "their effects. Start every entry from config.",
+                {"ablations": _cumulative},
+            ),
+            Convention(
+                "an add-one-in study from the baseline",
+                "That is the opposite study: it adds one component to the baseline. An "
+                "ablation starts from the full config and removes one component.",
+                {"ablations": _add_one_in},
+            ),
+            Convention(
+                "config changed in place",
+                "Every entry is config itself, changed in place (and config is left with "
+                "everything removed). Make a new dict per entry: {**config, key: baseline[key]}.",
+                {"ablations": _in_place},
+            ),
+            Convention(
+                "one copy shared by all entries",
+                "All the entries are one dict, so the last change shows in all of them. Make "
+                "a new dict per entry: {**config, key: baseline[key]}.",
+                {"ablations": _one_copy},
+            ),
+            Convention(
+                "components deleted instead of set to their baseline value",
+                "Removing a component means setting it to its value in baseline (e.g. "
+                "batchnorm=False). Deleting the key leaves the builder's default, which may "
+                "switch it back on.",
+                {"ablations": _deleted},
+            ),
+            Convention(
+                "entries for components already at the baseline",
+                "A component whose value equals the baseline's cannot be removed; its entry "
+                "would repeat the full configuration. Skip it.",
+                {"ablations": _every_component},
+            ),
+            Convention(
+                "components missing from baseline set to None",
+                "A component that baseline does not list has nothing to be replaced by: leave it out of the ablation.",
+                {"ablations": _get_none},
+            ),
+        ),
+        reference_modules=("coursekit.training.defaults", "coursekit.training.torch_mlp"),
+        tolerances={"int64": (0, 0), "float64": (0, 0)},
+        hidden_cases=8,
+    )
+)

@@ -21,8 +21,12 @@ from coursekit.training.scheduling import RunRates, clip_settings, steps_per_epo
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 _FAST_DEFAULTS = {  # the hyperparameters of the in-place path, with numpy_ref's defaults
-    "sgd": {}, "momentum": {"momentum": 0.9}, "nesterov": {"momentum": 0.9}, "adagrad": {"eps": 1e-10},
-    "rmsprop": {"alpha": 0.99, "eps": 1e-8}, "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+    "sgd": {},
+    "momentum": {"momentum": 0.9},
+    "nesterov": {"momentum": 0.9},
+    "adagrad": {"eps": 1e-10},
+    "rmsprop": {"alpha": 0.99, "eps": 1e-8},
+    "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
 }
 
 
@@ -55,8 +59,9 @@ class FlatOptimizer:
     def set_momentum(self, value):
         """Set the momentum (Adam's beta1) of the next steps, as 1cycle's momentum cycle does."""
         if self.name not in self.MOMENTUM_KEYS:
-            raise ValueError(f"the schedule cycles the momentum, but {self.name!r} has none; "
-                             "use momentum, nesterov or adam")
+            raise ValueError(
+                f"the schedule cycles the momentum, but {self.name!r} has none; use momentum, nesterov or adam"
+            )
         key = self.MOMENTUM_KEYS[self.name]
         (self.hyper if not self.fast else self.h)[key] = float(value)
 
@@ -166,10 +171,28 @@ def train_step(model, xb, yb, *, rng, fast=True):
     return loss
 
 
-def fit_numpy(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=64, rng,
-              grad_norms=False, patience=None, progress=True, dtype=None, fast=True,
-              train_accuracy=True, schedule=None, plateau=None, clip_norm=None, clip_value=None,
-              step_stats=False, **optimizer_args):
+def fit_numpy(
+    model,
+    data,
+    *,
+    optimizer="adam",
+    lr=1e-3,
+    epochs=10,
+    batch_size=64,
+    rng,
+    grad_norms=False,
+    patience=None,
+    progress=True,
+    dtype=None,
+    fast=True,
+    train_accuracy=True,
+    schedule=None,
+    plateau=None,
+    clip_norm=None,
+    clip_value=None,
+    step_stats=False,
+    **optimizer_args,
+):
     """Train a :class:`NumpyMLP` on a :class:`coursekit.data.Split` with softmax cross-entropy.
 
     Args:
@@ -203,14 +226,29 @@ def fit_numpy(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=6
     if dtype is not None:
         model.to_dtype(dtype)
     clip = clip_settings(clip_norm, clip_value)
-    trainer = NumpyTrainer(model, data, rng=rng, batch_size=batch_size, fast=fast, clip=clip,
-                           grad_norms=grad_norms, step_stats=step_stats, train_accuracy=train_accuracy,
-                           opt=FlatOptimizer(optimizer, model.flat, lr=lr, fast=fast, **optimizer_args))
-    run_rates = RunRates(lr, schedule, plateau, epochs=epochs,
-                         steps_per_epoch=steps_per_epoch(len(trainer.x), batch_size, skips_single=model.batchnorm))
+    trainer = NumpyTrainer(
+        model,
+        data,
+        rng=rng,
+        batch_size=batch_size,
+        fast=fast,
+        clip=clip,
+        grad_norms=grad_norms,
+        step_stats=step_stats,
+        train_accuracy=train_accuracy,
+        opt=FlatOptimizer(optimizer, model.flat, lr=lr, fast=fast, **optimizer_args),
+    )
+    run_rates = RunRates(
+        lr,
+        schedule,
+        plateau,
+        epochs=epochs,
+        steps_per_epoch=steps_per_epoch(len(trainer.x), batch_size, skips_single=model.batchnorm),
+    )
     history = loop.new_history("numpy", grad_norms=grad_norms, step_stats=step_stats)
-    return loop.run(trainer, run_rates, history, epochs=epochs, patience=patience, progress=progress,
-                    desc="training (numpy)")
+    return loop.run(
+        trainer, run_rates, history, epochs=epochs, patience=patience, progress=progress, desc="training (numpy)"
+    )
 
 
 class NumpyTrainer:

@@ -28,8 +28,15 @@ from coursekit.training.numpy_fast import FastPath
 
 ACTIVATIONS = (*act_ref.FUNCTIONS, "identity")
 ALPHAS = {"leaky_relu": 0.01, "elu": 1.0}  # torch's defaults, as in build_mlp
-INITIALISERS = ("default", "standard_normal", "glorot_uniform", "glorot_normal", "he_uniform",
-                "he_normal", "lecun_normal")
+INITIALISERS = (
+    "default",
+    "standard_normal",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_normal",
+)
 
 
 def _activation(name):
@@ -64,8 +71,7 @@ class NumpyMLP:
     """
 
     @v.renamed_keywords(dropout="p_drop")
-    def __init__(self, sizes, *, activation, batchnorm, p_drop, input_noise, dtype,
-                 momentum=0.1, eps=1e-5):
+    def __init__(self, sizes, *, activation, batchnorm, p_drop, input_noise, dtype, momentum=0.1, eps=1e-5):
         self.sizes = tuple(sizes)
         self.activation, self.batchnorm = activation, bool(batchnorm)
         self.p_drop, self.input_noise = float(p_drop), float(input_noise)
@@ -156,8 +162,15 @@ class NumpyMLP:
             if self.batchnorm:
                 rm, rv = f"running_mean{i}", f"running_var{i}"
                 z, bn_cache, self.buffers[rm], self.buffers[rv] = bn_ref.batchnorm_forward(
-                    z, p[f"gamma{i}"], p[f"beta{i}"], self.buffers[rm], self.buffers[rv],
-                    train=train, momentum=self.momentum, eps=self.eps)
+                    z,
+                    p[f"gamma{i}"],
+                    p[f"beta{i}"],
+                    self.buffers[rm],
+                    self.buffers[rv],
+                    train=train,
+                    momentum=self.momentum,
+                    eps=self.eps,
+                )
             x, drop_cache = f(z), None
             if self.p_drop > 0:
                 x, drop_cache = reg_ref.dropout_forward(x, self.p_drop, train=train, rng=rng)
@@ -181,8 +194,9 @@ class NumpyMLP:
                     dout = reg_ref.dropout_backward(dout, drop_cache)
                 dout = dout * local
                 if self.batchnorm:
-                    dout, self.grads[f"gamma{i}"][...], self.grads[f"beta{i}"][...] = (
-                        bn_ref.batchnorm_backward(dout, bn_cache))
+                    dout, self.grads[f"gamma{i}"][...], self.grads[f"beta{i}"][...] = bn_ref.batchnorm_backward(
+                        dout, bn_cache
+                    )
             dout, self.grads[f"w{i}"][...], self.grads[f"b{i}"][...] = layer_ref.dense_backward(dout, dense_cache)
         return self.grads
 
@@ -202,8 +216,19 @@ class NumpyMLP:
 
 
 @v.renamed_keywords(dropout="p_drop")
-def build_numpy_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, p_drop=0.0,
-                    input_noise=0.0, rng, dtype=np.float64, momentum=0.1, eps=1e-5):
+def build_numpy_mlp(
+    sizes,
+    *,
+    activation="relu",
+    init="he_normal",
+    batchnorm=False,
+    p_drop=0.0,
+    input_noise=0.0,
+    rng,
+    dtype=np.float64,
+    momentum=0.1,
+    eps=1e-5,
+):
     """An MLP ``sizes[0] -> ... -> sizes[-1]`` in NumPy, configured as :func:`build_mlp`.
 
     Args:
@@ -236,8 +261,16 @@ def build_numpy_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=Fal
         raise TypeError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    model = NumpyMLP(sizes, activation=activation, batchnorm=batchnorm, p_drop=p_drop,
-                     input_noise=input_noise, dtype=dtype, momentum=momentum, eps=eps)
+    model = NumpyMLP(
+        sizes,
+        activation=activation,
+        batchnorm=batchnorm,
+        p_drop=p_drop,
+        input_noise=input_noise,
+        dtype=dtype,
+        momentum=momentum,
+        eps=eps,
+    )
     for i, (d, m) in enumerate(zip(sizes[:-1], sizes[1:]), 1):
         w, b = _draw(init, d, m, rng)
         model.params[f"w{i}"][...], model.params[f"b{i}"][...] = w, b

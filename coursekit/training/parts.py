@@ -142,4 +142,3 @@ def factories(seed):
         "noise": lambda stddev: SeededNoise(stddev, shared=shared),
         "activation": Activation,
     }
-

@@ -13,8 +13,13 @@ from coursekit.training.scheduling import RunRates, clip_settings, steps_per_epo
 from coursekit.training.torch_steps import TorchTrainer, clipper, loss_and_accuracy
 
 ACTIVATIONS = {
-    "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "leaky_relu": nn.LeakyReLU,
-    "elu": nn.ELU, "selu": nn.SELU, "identity": nn.Identity,
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "selu": nn.SELU,
+    "identity": nn.Identity,
 }
 
 INITIALISERS = {
@@ -28,16 +33,31 @@ INITIALISERS = {
 }
 
 OPTIMIZERS = {
-    "sgd": torch.optim.SGD, "momentum": torch.optim.SGD, "nesterov": torch.optim.SGD,
-    "adagrad": torch.optim.Adagrad, "rmsprop": torch.optim.RMSprop, "adam": torch.optim.Adam,
+    "sgd": torch.optim.SGD,
+    "momentum": torch.optim.SGD,
+    "nesterov": torch.optim.SGD,
+    "adagrad": torch.optim.Adagrad,
+    "rmsprop": torch.optim.RMSprop,
+    "adam": torch.optim.Adam,
 }
 
 PARTS = {"torch": "torch's built-in modules", "coursekit": "coursekit's from-scratch parts"}
 
 
 @v.renamed_keywords(dropout="p_drop", generator_seed="seed")
-def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, p_drop=0.0,
-              input_noise=0.0, layers=None, seed=0, parts="torch", bias_before_batchnorm=False):
+def build_mlp(
+    sizes,
+    *,
+    activation="relu",
+    init="he_normal",
+    batchnorm=False,
+    p_drop=0.0,
+    input_noise=0.0,
+    layers=None,
+    seed=0,
+    parts="torch",
+    bias_before_batchnorm=False,
+):
     """An MLP ``sizes[0] -> ... -> sizes[-1]``: dense, [BatchNorm], activation, [dropout].
 
     Args:
@@ -79,8 +99,12 @@ def build_mlp(sizes, *, activation="relu", init="he_normal", batchnorm=False, p_
         generator = torch.Generator().manual_seed(seed)
         initialise = lambda linear: ck.initialise_(linear, init, generator)  # noqa: E731
     else:
-        base = {"batchnorm": nn.BatchNorm1d, "dropout": nn.Dropout, "noise": None,
-                "activation": lambda name: ACTIVATIONS[name]()}
+        base = {
+            "batchnorm": nn.BatchNorm1d,
+            "dropout": nn.Dropout,
+            "noise": None,
+            "activation": lambda name: ACTIVATIONS[name](),
+        }
         initialise = _torch_initialiser(init)
     factories = {**base, **(layers or {})}
     modules = []
@@ -161,16 +185,38 @@ def evaluate(model, x, y, batch_size=1024, *, as_tensors=False):
     param = next(model.parameters())
     x, y = _tensor(x, param.device, param.dtype), _tensor(y, param.device)
     if x.dim() < 1 or y.dim() != 1 or len(x) != len(y):
-        raise ValueError(f"x and y must hold the same number of examples, with y of shape (N,); "
-                         f"got x {tuple(x.shape)} and y {tuple(y.shape)}")
+        raise ValueError(
+            f"x and y must hold the same number of examples, with y of shape (N,); "
+            f"got x {tuple(x.shape)} and y {tuple(y.shape)}"
+        )
     loss, accuracy = loss_and_accuracy(model, x, y, batch_size)
     return (loss, accuracy) if as_tensors else tuple(torch.stack([loss, accuracy]).tolist())
 
 
-def fit(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=64, device=None,
-        dtype=torch.float32, seed=0, grad_norms=False, patience=None, progress=True,
-        optimizer_factory=None, parts="torch", train_accuracy=True, schedule=None, plateau=None,
-        clip_norm=None, clip_value=None, step_stats=False, **optimizer_args):
+def fit(
+    model,
+    data,
+    *,
+    optimizer="adam",
+    lr=1e-3,
+    epochs=10,
+    batch_size=64,
+    device=None,
+    dtype=torch.float32,
+    seed=0,
+    grad_norms=False,
+    patience=None,
+    progress=True,
+    optimizer_factory=None,
+    parts="torch",
+    train_accuracy=True,
+    schedule=None,
+    plateau=None,
+    clip_norm=None,
+    clip_value=None,
+    step_stats=False,
+    **optimizer_args,
+):
     """Train ``model`` on a :class:`coursekit.data.Split` with softmax cross-entropy.
 
     Everything stays on the device: the losses and accuracies are read back once per epoch.
@@ -220,15 +266,35 @@ def fit(model, data, *, optimizer="adam", lr=1e-3, epochs=10, batch_size=64, dev
     factory = optimizer_factory or (lambda p, **k: make_optimizer(p, optimizer, parts=parts, **k))
     opt = factory(model.parameters(), lr=lr, **optimizer_args)
     has_batchnorm = any(hasattr(m, "running_mean") for m in model.modules())
-    run_rates = RunRates(lr, schedule, plateau, epochs=epochs,
-                         steps_per_epoch=steps_per_epoch(len(x), batch_size, skips_single=has_batchnorm))
+    run_rates = RunRates(
+        lr,
+        schedule,
+        plateau,
+        epochs=epochs,
+        steps_per_epoch=steps_per_epoch(len(x), batch_size, skips_single=has_batchnorm),
+    )
     if run_rates.momenta is not None and not any(k in opt.defaults for k in ("momentum", "betas")):
-        raise ValueError(f"the schedule cycles the momentum, but {type(opt).__name__} has neither "
-                         "momentum nor betas")
-    trainer = TorchTrainer(model, opt, (x, y), (_tensor(data.x_val, device, dtype), _tensor(data.y_val, device).long()),
-                           constant=run_rates.constant, train_accuracy=train_accuracy, step_stats=step_stats,
-                           batch_size=batch_size, generator=torch.Generator(device=device).manual_seed(seed),
-                           grad_norms=grad_norms, clip=clip)
+        raise ValueError(f"the schedule cycles the momentum, but {type(opt).__name__} has neither momentum nor betas")
+    trainer = TorchTrainer(
+        model,
+        opt,
+        (x, y),
+        (_tensor(data.x_val, device, dtype), _tensor(data.y_val, device).long()),
+        constant=run_rates.constant,
+        train_accuracy=train_accuracy,
+        step_stats=step_stats,
+        batch_size=batch_size,
+        generator=torch.Generator(device=device).manual_seed(seed),
+        grad_norms=grad_norms,
+        clip=clip,
+    )
     history = loop.new_history(device, grad_norms=grad_norms, step_stats=step_stats)
-    return loop.run(trainer, run_rates, history, epochs=epochs, patience=patience, progress=progress,
-                    desc=f"training on {device.type}")
+    return loop.run(
+        trainer,
+        run_rates,
+        history,
+        epochs=epochs,
+        patience=patience,
+        progress=progress,
+        desc=f"training on {device.type}",
+    )

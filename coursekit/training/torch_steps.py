@@ -23,8 +23,9 @@ def _set_step(opt, rate, momentum):
                 group["momentum"] = momentum
 
 
-def run_epoch(model, opt, x, y, *, batch_size, generator, grad_norms=False, rates=None, momenta=None,
-              clip=None, steps=None):
+def run_epoch(
+    model, opt, x, y, *, batch_size, generator, grad_norms=False, rates=None, momenta=None, clip=None, steps=None
+):
     """One epoch of minibatch training, without any host synchronisation.
 
     Args:
@@ -74,8 +75,9 @@ def run_epoch(model, opt, x, y, *, batch_size, generator, grad_norms=False, rate
 
 def _grad_norm(params):
     """The 2-norm of all gradients together, a 0-d device tensor."""
-    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in params
-                                                 if p.grad is not None]))
+    return torch.linalg.vector_norm(
+        torch.stack([torch.linalg.vector_norm(p.grad) for p in params if p.grad is not None])
+    )
 
 
 def clipper(clip_norm, clip_value, parts):
@@ -139,8 +141,15 @@ class TorchTrainer:
         """One epoch, measured with a single read-back from the device."""
         self.model.train()
         steps = {} if self.step_stats else None
-        loss, norms = run_epoch(self.model, self.opt, *self.train, rates=None if self.constant else rates,
-                                momenta=momenta, steps=steps, **self.epoch_args)
+        loss, norms = run_epoch(
+            self.model,
+            self.opt,
+            *self.train,
+            rates=None if self.constant else rates,
+            momenta=momenta,
+            steps=steps,
+            **self.epoch_args,
+        )
         measured = [loss, *loss_and_accuracy(self.model, *self.val)]
         if self.train_accuracy:
             measured.append(loss_and_accuracy(self.model, *self.train)[1])
@@ -152,8 +161,14 @@ class TorchTrainer:
         values = iter(torch.cat(list(parts.values())).tolist())  # the epoch's one read-back
         read = {name: list(itertools.islice(values, len(part))) for name, part in parts.items()}
         loss, val_loss, val_acc, *train_acc = read.pop("measured")
-        return Epoch(loss=loss, val_loss=val_loss, val_acc=val_acc, train_acc=train_acc[0] if train_acc else None,
-                     lr=self.opt.param_groups[0]["lr"], **read)
+        return Epoch(
+            loss=loss,
+            val_loss=val_loss,
+            val_acc=val_acc,
+            train_acc=train_acc[0] if train_acc else None,
+            lr=self.opt.param_groups[0]["lr"],
+            **read,
+        )
 
     def snapshot(self):
         """A copy of the model's state."""

@@ -14,8 +14,9 @@ def accuracy(logits, y):
     return float((np.argmax(logits, axis=1) == y).mean())
 
 
-def train_two_layer(data, *, hidden=64, epochs=10, batch_size=64, lr=0.1, seed=0,
-                    functions=None, progress=True, train_accuracy=True):
+def train_two_layer(
+    data, *, hidden=64, epochs=10, batch_size=64, lr=0.1, seed=0, functions=None, progress=True, train_accuracy=True
+):
     """Train dense -> ReLU -> dense -> softmax cross-entropy with minibatch SGD.
 
     Args:

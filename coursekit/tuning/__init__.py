@@ -10,6 +10,8 @@ A search space is a dict ``name -> sampler``::
 Objectives return a number to minimise. Optuna is imported only by the Optuna functions.
 """
 
+from coursekit.tuning.checks import check_space
+from coursekit.tuning.numpy_ref import log_uniform
 from coursekit.tuning.objectives import DigitsObjective
 from coursekit.tuning.optuna_engine import (
     SAMPLERS,
@@ -18,8 +20,6 @@ from coursekit.tuning.optuna_engine import (
     optuna_search,
     study_result,
 )
-from coursekit.tuning.checks import check_space
-from coursekit.tuning.numpy_ref import log_uniform
 from coursekit.tuning.samplers import Choice, IntUniform, LogUniform, Uniform, sample_params
 from coursekit.tuning.search import (
     HalvingResult,
@@ -35,8 +35,28 @@ from coursekit.tuning.search import (
 from coursekit.tuning.workers import run_workers, work
 
 __all__ = [
-    "Choice", "DigitsObjective", "HalvingResult", "IntUniform", "LogUniform", "Rung", "SAMPLERS",
-    "SearchResult", "Trial", "Uniform", "check_space", "create_study", "grid_points",
-    "grid_search", "log_uniform", "make_sampler", "optuna_search", "random_search", "run_workers",
-    "sample_configs", "sample_params", "study_result", "successive_halving", "work",
+    "Choice",
+    "DigitsObjective",
+    "HalvingResult",
+    "IntUniform",
+    "LogUniform",
+    "Rung",
+    "SAMPLERS",
+    "SearchResult",
+    "Trial",
+    "Uniform",
+    "check_space",
+    "create_study",
+    "grid_points",
+    "grid_search",
+    "log_uniform",
+    "make_sampler",
+    "optuna_search",
+    "random_search",
+    "run_workers",
+    "sample_configs",
+    "sample_params",
+    "study_result",
+    "successive_halving",
+    "work",
 ]

@@ -10,10 +10,7 @@ SAMPLER_METHODS = ("sample", "grid", "suggest", "contains")
 
 def check_rng(rng):
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-            f"got {type(rng).__name__}"
-        )
+        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
     return rng
 
 
@@ -56,7 +53,6 @@ def check_space(space):
             raise TypeError(f"space keys must be parameter names (str), got {name!r}")
         if any(not callable(getattr(sampler, m, None)) for m in SAMPLER_METHODS):
             raise TypeError(
-                f"space[{name!r}] must be a sampler (Uniform, LogUniform, IntUniform, Choice), "
-                f"got {sampler!r}"
+                f"space[{name!r}] must be a sampler (Uniform, LogUniform, IntUniform, Choice), got {sampler!r}"
             )
     return space

@@ -39,8 +39,14 @@ def _space_case(rng, hidden):
     weights = {name: float(rng.uniform(0.5, 2.0)) for name in space}
     n_trials = int(rng.integers(1, 31)) if hidden else int(rng.integers(5, 21))
     listing = ", ".join(f"{k}: {v!r}" for k, v in space.items())
-    return {"space": space, "targets": targets, "weights": weights, "n_trials": n_trials,
-            "seed": int(rng.integers(2**31)), "listing": listing}
+    return {
+        "space": space,
+        "targets": targets,
+        "weights": weights,
+        "n_trials": n_trials,
+        "seed": int(rng.integers(2**31)),
+        "listing": listing,
+    }
 
 
 def _distance(sampler, value, target):
@@ -121,8 +127,7 @@ def _run_random_search(fns, case):
     return {
         "objective evaluations": len(calls),
         "distinct parameter sets evaluated": len({_key(params) for params, _ in calls}),
-        "rank of best_value among the values seen (0 = the lowest)":
-            _rank_of_best(calls, best_params, best_value),
+        "rank of best_value among the values seen (0 = the lowest)": _rank_of_best(calls, best_params, best_value),
         "entries of trials that differ from the evaluations, in order": _trial_mismatches(trials, calls),
         "same trials for the same seed (1 = yes)": int(_same_calls(calls, again)),
         "other trials for another seed (1 = yes)": int(not _same_calls(calls, other)),
@@ -165,39 +170,53 @@ def _ignoring_rng(objective, space, n_trials, *, rng):
 
 _best = lambda trials: min(trials, key=lambda t: t[1])  # noqa: E731
 
-register(Exercise(
-    name="tuning.random_search",
-    roles=("random_search",),
-    make_case=_space_case,
-    run=_run_random_search,
-    reference={"random_search": numpy_ref.random_search},
-    conventions=(
-        Convention("the worst trial (max instead of min)",
-                   "The objective is an error to minimise: return the trial with the lowest value.",
-                   {"random_search": _search_keeping(lambda trials: max(trials, key=lambda t: t[1]))}),
-        Convention("the last trial instead of the best",
-                   "Keep the best trial seen so far and return it, not the most recent one.",
-                   {"random_search": _search_keeping(lambda trials: trials[-1])}),
-        Convention("parameters sampled once, before the loop",
-                   "Draw new parameters in every trial; otherwise one configuration is "
-                   "evaluated n_trials times.",
-                   {"random_search": _sampled_once}),
-        Convention("the objective called twice per trial",
-                   "Each evaluation is a whole training run: call the objective once per "
-                   "trial and keep its value.",
-                   {"random_search": _evaluated_twice}),
-        Convention("a search that ignores its rng argument",
-                   "Sample with the generator you are given, space[name].sample(rng), so that "
-                   "a seed reproduces the search.",
-                   {"random_search": _ignoring_rng}),
-    ),
-    # The samplers stay allowed: an answer draws with space[name].sample(rng).
-    reference_modules=(
-        "coursekit.tuning.numpy_ref", "coursekit.tuning.search", "coursekit.tuning.optuna_engine",
-        "coursekit.tuning.workers", "optuna.study.study", "sklearn.model_selection._search",
-    ),
-    tolerances={"int64": (0, 0), "float64": (0, 0)},
-))
+register(
+    Exercise(
+        name="tuning.random_search",
+        roles=("random_search",),
+        make_case=_space_case,
+        run=_run_random_search,
+        reference={"random_search": numpy_ref.random_search},
+        conventions=(
+            Convention(
+                "the worst trial (max instead of min)",
+                "The objective is an error to minimise: return the trial with the lowest value.",
+                {"random_search": _search_keeping(lambda trials: max(trials, key=lambda t: t[1]))},
+            ),
+            Convention(
+                "the last trial instead of the best",
+                "Keep the best trial seen so far and return it, not the most recent one.",
+                {"random_search": _search_keeping(lambda trials: trials[-1])},
+            ),
+            Convention(
+                "parameters sampled once, before the loop",
+                "Draw new parameters in every trial; otherwise one configuration is evaluated n_trials times.",
+                {"random_search": _sampled_once},
+            ),
+            Convention(
+                "the objective called twice per trial",
+                "Each evaluation is a whole training run: call the objective once per trial and keep its value.",
+                {"random_search": _evaluated_twice},
+            ),
+            Convention(
+                "a search that ignores its rng argument",
+                "Sample with the generator you are given, space[name].sample(rng), so that "
+                "a seed reproduces the search.",
+                {"random_search": _ignoring_rng},
+            ),
+        ),
+        # The samplers stay allowed: an answer draws with space[name].sample(rng).
+        reference_modules=(
+            "coursekit.tuning.numpy_ref",
+            "coursekit.tuning.search",
+            "coursekit.tuning.optuna_engine",
+            "coursekit.tuning.workers",
+            "optuna.study.study",
+            "sklearn.model_selection._search",
+        ),
+        tolerances={"int64": (0, 0), "float64": (0, 0)},
+    )
+)
 
 # ----- log-uniform sampler -------------------------------------------------------------
 
@@ -255,31 +274,41 @@ def _run_log_uniform(fns, case):
     }
 
 
-register(Exercise(
-    name="tuning.log_uniform",
-    roles=("log_uniform",),
-    make_case=_bounds_case,
-    run=_run_log_uniform,
-    reference={"log_uniform": numpy_ref.log_uniform},
-    conventions=(
-        Convention("uniform on the linear scale",
-                   "rng.uniform(low, high) puts nine samples in ten in the top decade. Draw the "
-                   "exponent uniformly instead: exp(uniform(log(low), log(high))).",
-                   {"log_uniform": lambda low, high, size, *, rng: rng.uniform(low, high, size)}),
-        Convention("an exponent drawn between low and high",
-                   "The exponent must lie between log(low) and log(high); exp(uniform(low, high)) "
-                   "gives values near exp(low).",
-                   {"log_uniform": lambda low, high, size, *, rng: np.exp(rng.uniform(low, high, size))}),
-        Convention("a sampler that ignores its rng argument",
-                   "Draw from the generator you are given (rng.uniform(...)), so that a seed "
-                   "reproduces the samples.",
-                   {"log_uniform": lambda low, high, size, *, rng: numpy_ref.log_uniform(
-                       low, high, size, rng=np.random.default_rng())}),
-    ),
-    # LogUniform.sample is the same sampler behind a method; random search keeps using it.
-    forbidden=lambda: (samplers.LogUniform.sample,),
-    reference_modules=("coursekit.tuning.numpy_ref", "scipy.stats._distn_infrastructure"),
-    visible_cases=3,
-    hidden_cases=6,
-    tolerances={"int64": (0, 0), "float64": (0, 0.02)},
-))
+register(
+    Exercise(
+        name="tuning.log_uniform",
+        roles=("log_uniform",),
+        make_case=_bounds_case,
+        run=_run_log_uniform,
+        reference={"log_uniform": numpy_ref.log_uniform},
+        conventions=(
+            Convention(
+                "uniform on the linear scale",
+                "rng.uniform(low, high) puts nine samples in ten in the top decade. Draw the "
+                "exponent uniformly instead: exp(uniform(log(low), log(high))).",
+                {"log_uniform": lambda low, high, size, *, rng: rng.uniform(low, high, size)},
+            ),
+            Convention(
+                "an exponent drawn between low and high",
+                "The exponent must lie between log(low) and log(high); exp(uniform(low, high)) "
+                "gives values near exp(low).",
+                {"log_uniform": lambda low, high, size, *, rng: np.exp(rng.uniform(low, high, size))},
+            ),
+            Convention(
+                "a sampler that ignores its rng argument",
+                "Draw from the generator you are given (rng.uniform(...)), so that a seed reproduces the samples.",
+                {
+                    "log_uniform": lambda low, high, size, *, rng: numpy_ref.log_uniform(
+                        low, high, size, rng=np.random.default_rng()
+                    )
+                },
+            ),
+        ),
+        # LogUniform.sample is the same sampler behind a method; random search keeps using it.
+        forbidden=lambda: (samplers.LogUniform.sample,),
+        reference_modules=("coursekit.tuning.numpy_ref", "scipy.stats._distn_infrastructure"),
+        visible_cases=3,
+        hidden_cases=6,
+        tolerances={"int64": (0, 0), "float64": (0, 0.02)},
+    )
+)

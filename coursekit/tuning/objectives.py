@@ -62,11 +62,18 @@ class DigitsObjective:
         epochs = self.epochs if budget is None else int(round(budget))
         with threadpool_limits(limits=1), np.errstate(all="ignore"):
             _, hist = train_two_layer(
-                self.data, hidden=int(settings["hidden"]), batch_size=int(settings["batch_size"]),
-                lr=float(settings["lr"]), epochs=max(1, epochs), seed=self.seed, progress=False,
+                self.data,
+                hidden=int(settings["hidden"]),
+                batch_size=int(settings["batch_size"]),
+                lr=float(settings["lr"]),
+                epochs=max(1, epochs),
+                seed=self.seed,
+                progress=False,
             )
         return 1.0 - hist["val_acc"][-1]
 
     def __repr__(self):
-        return (f"DigitsObjective(epochs={self.epochs}, hidden={self.defaults['hidden']}, "
-                f"batch_size={self.defaults['batch_size']}, seed={self.seed}, data_seed={self.data_seed})")
+        return (
+            f"DigitsObjective(epochs={self.epochs}, hidden={self.defaults['hidden']}, "
+            f"batch_size={self.defaults['batch_size']}, seed={self.seed}, data_seed={self.data_seed})"
+        )

@@ -56,8 +56,7 @@ def open_storage(storage, *, check_schema=True):
     import optuna
 
     engine_kwargs = {"connect_args": {"timeout": 60}} if storage.startswith("sqlite") else {}
-    return optuna.storages.RDBStorage(storage, engine_kwargs=engine_kwargs,
-                                      skip_compatibility_check=not check_schema)
+    return optuna.storages.RDBStorage(storage, engine_kwargs=engine_kwargs, skip_compatibility_check=not check_schema)
 
 
 class TrialObjective:
@@ -86,8 +85,11 @@ def create_study(*, storage=None, study_name=None, sampler="tpe", seed=None):
     sampler_object = make_sampler(sampler, seed)
     with quiet_optuna() as optuna:
         return optuna.create_study(
-            storage=open_storage(storage), study_name=study_name, sampler=sampler_object,
-            direction="minimize", load_if_exists=storage is not None,
+            storage=open_storage(storage),
+            study_name=study_name,
+            sampler=sampler_object,
+            direction="minimize",
+            load_if_exists=storage is not None,
         )
 
 
@@ -104,8 +106,7 @@ def study_result(study):
     return SearchResult(trials, attrs=attrs, study=study)
 
 
-def optuna_search(objective, space, n_trials, *, seed, storage=None, study_name=None,
-                  sampler="tpe", progress=True):
+def optuna_search(objective, space, n_trials, *, seed, storage=None, study_name=None, sampler="tpe", progress=True):
     """Minimise ``objective`` over ``space`` with an Optuna study.
 
     Args:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from coursekit.tuning.checks import check_count
 from coursekit.tuning.optuna_engine import (
     TrialObjective,
     create_study,
@@ -28,13 +29,11 @@ from coursekit.tuning.optuna_engine import (
     quiet_optuna,
     study_result,
 )
-from coursekit.tuning.checks import check_count
 
 _COMMAND = "import sys; from coursekit.tuning.workers import _worker_main; _worker_main(sys.argv[1])"
 
 
-def work(objective, space, n_trials, *, storage, study_name, sampler="tpe", seed=None, worker=0,
-         check_schema=True):
+def work(objective, space, n_trials, *, storage, study_name, sampler="tpe", seed=None, worker=0, check_schema=True):
     """What one worker runs: load the study by name from ``storage`` and add ``n_trials``.
 
     On several machines, run this on each with the same database URL and study name (and a
@@ -49,7 +48,8 @@ def work(objective, space, n_trials, *, storage, study_name, sampler="tpe", seed
     trial_objective = TrialObjective(objective, space, {"worker": worker, "pid": os.getpid()})
     with quiet_optuna() as optuna:
         study = optuna.load_study(
-            study_name=study_name, storage=open_storage(storage, check_schema=check_schema),
+            study_name=study_name,
+            storage=open_storage(storage, check_schema=check_schema),
             sampler=make_sampler(sampler, seed),
         )
         study.optimize(trial_objective, n_trials=check_count("n_trials", n_trials))
@@ -99,7 +99,9 @@ def _start(folder, index):
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-c", _COMMAND, str(folder / f"job-{index}.pkl")],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     return process, log_path
 
@@ -111,8 +113,19 @@ def _give_job(folder, index, call):
     partial.replace(folder / f"job-{index}.pkl")  # atomic: the worker never reads half a job
 
 
-def run_workers(objective, space, n_trials, *, storage, study_name, seed, n_workers=2,
-                sampler="tpe", progress=True, poll_seconds=0.2):
+def run_workers(
+    objective,
+    space,
+    n_trials,
+    *,
+    storage,
+    study_name,
+    seed,
+    n_workers=2,
+    sampler="tpe",
+    progress=True,
+    poll_seconds=0.2,
+):
     """Run ``n_workers`` processes that share one study in an RDB storage.
 
     The workers start first and import Optuna while the study is created here (so they
@@ -145,10 +158,22 @@ def run_workers(objective, space, n_trials, *, storage, study_name, seed, n_work
     TrialObjective(objective, space)  # check the arguments here, not in the workers
     make_sampler(sampler)
     _check_importable(objective)
-    calls = [pickle.dumps(dict(objective=objective, space=space, n_trials=n_trials, storage=storage,
-                               study_name=study_name, sampler=sampler, seed=seed + i, worker=i,
-                               check_schema=False))
-             for i in range(n_workers)]
+    calls = [
+        pickle.dumps(
+            dict(
+                objective=objective,
+                space=space,
+                n_trials=n_trials,
+                storage=storage,
+                study_name=study_name,
+                sampler=sampler,
+                seed=seed + i,
+                worker=i,
+                check_schema=False,
+            )
+        )
+        for i in range(n_workers)
+    ]
     bar = tqdm(total=n_trials * n_workers, desc=f"{n_workers} workers", disable=not progress)
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)

@@ -19,7 +19,15 @@ from coursekit.unstable_gradients.numpy_ref import (
 )
 
 __all__ = [
-    "ACTIVATIONS", "INITIALISERS", "SATURATION_BOUNDS", "DeepRun", "deep_backward",
-    "deep_forward", "gradient_norms", "init_weights", "layer_variances", "run_deep_net",
+    "ACTIVATIONS",
+    "INITIALISERS",
+    "SATURATION_BOUNDS",
+    "DeepRun",
+    "deep_backward",
+    "deep_forward",
+    "gradient_norms",
+    "init_weights",
+    "layer_variances",
+    "run_deep_net",
     "saturated_fraction",
 ]

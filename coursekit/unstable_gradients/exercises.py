@@ -10,8 +10,8 @@ The norms and the variances keep the inputs' dtype: every other case of these tw
 
 import numpy as np
 
-from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.grading import Convention, Exercise, StudentError, register
+from coursekit.grading.exercise_tools import Float32Cases
 from coursekit.unstable_gradients import numpy_ref as ref
 
 
@@ -25,8 +25,11 @@ def _net_case(rng, hidden, dtype):
     widths = [int(w) for w in rng.integers(2 if hidden else 3, 9, size=depth + 1)]
     n = int(rng.integers(1 if hidden else 2, 9))
     weights = [(4 * rng.standard_normal((a, b)) / np.sqrt(a)).astype(dtype) for a, b in zip(widths[:-1], widths[1:])]
-    return {"x": rng.standard_normal((n, widths[0])).astype(dtype), "weights": weights,
-            "dout": rng.standard_normal((n, widths[-1])).astype(dtype)}
+    return {
+        "x": rng.standard_normal((n, widths[0])).astype(dtype),
+        "weights": weights,
+        "dout": rng.standard_normal((n, widths[-1])).astype(dtype),
+    }
 
 
 def _unchanged(case, before):
@@ -64,37 +67,45 @@ def _frobenius(a_prev, delta):
     return np.linalg.norm(a_prev.T @ delta)
 
 
-register(Exercise(
-    name="unstable_gradients.gradient_norms",
-    roles=("gradient_norms",),
-    make_case=Float32Cases(_net_case),
-    run=_run_gradient_norms,
-    reference={"gradient_norms": _reference_norms},
-    conventions=(
-        Convention(
-            "the norms from the output layer down",
-            "Return the norms in layer order, norms[0] for the first layer (next to the input).",
-            {"gradient_norms": lambda x, w, d: _reference_norms(x, w, d)[::-1]},
+register(
+    Exercise(
+        name="unstable_gradients.gradient_norms",
+        roles=("gradient_norms",),
+        make_case=Float32Cases(_net_case),
+        run=_run_gradient_norms,
+        reference={"gradient_norms": _reference_norms},
+        conventions=(
+            Convention(
+                "the norms from the output layer down",
+                "Return the norms in layer order, norms[0] for the first layer (next to the input).",
+                {"gradient_norms": lambda x, w, d: _reference_norms(x, w, d)[::-1]},
+            ),
+            Convention(
+                "squared norms",
+                "The Frobenius norm is the square root of the sum of squares.",
+                {"gradient_norms": lambda x, w, d: _reference_norms(x, w, d) ** 2},
+            ),
+            Convention(
+                "the norms of dL/dz (the deltas) instead of dL/dW",
+                "The weight gradient of layer l is a_{l-1}.T @ delta_l; take its norm.",
+                {
+                    "gradient_norms": lambda x, w, d: _backward_variant(
+                        x, w, d, measure=lambda a_prev, delta: np.linalg.norm(delta)
+                    )
+                },
+            ),
+            Convention(
+                "the logistic's derivative written as z * (1 - z)",
+                "s * (1 - s) holds for the output s = sigmoid(z), not for z itself.",
+                {
+                    "gradient_norms": lambda x, w, d: _backward_variant(
+                        x, w, d, measure=_frobenius, slope=lambda z: z * (1 - z)
+                    )
+                },
+            ),
         ),
-        Convention(
-            "squared norms",
-            "The Frobenius norm is the square root of the sum of squares.",
-            {"gradient_norms": lambda x, w, d: _reference_norms(x, w, d) ** 2},
-        ),
-        Convention(
-            "the norms of dL/dz (the deltas) instead of dL/dW",
-            "The weight gradient of layer l is a_{l-1}.T @ delta_l; take its norm.",
-            {"gradient_norms": lambda x, w, d: _backward_variant(
-                x, w, d, measure=lambda a_prev, delta: np.linalg.norm(delta))},
-        ),
-        Convention(
-            "the logistic's derivative written as z * (1 - z)",
-            "s * (1 - s) holds for the output s = sigmoid(z), not for z itself.",
-            {"gradient_norms": lambda x, w, d: _backward_variant(
-                x, w, d, measure=_frobenius, slope=lambda z: z * (1 - z))},
-        ),
-    ),
-))
+    )
+)
 
 
 # ----- saturation -----------------------------------------------------------------------
@@ -122,33 +133,36 @@ def _run_saturation(fns, case):
 def _fraction_where(mask):
     def fraction(a, tol=0.01):
         return float(np.mean(mask(a, tol)))
+
     return fraction
 
 
-register(Exercise(
-    name="unstable_gradients.saturated_fraction",
-    roles=("saturated_fraction",),
-    make_case=_saturation_case,
-    run=_run_saturation,
-    reference={"saturated_fraction": lambda a, tol=0.01: ref.saturated_fraction(a, tol=tol)},
-    conventions=(
-        Convention(
-            "a percentage",
-            "Return a fraction between 0 and 1, not a percentage.",
-            {"saturated_fraction": lambda a, tol=0.01: 100 * ref.saturated_fraction(a, tol=tol)},
+register(
+    Exercise(
+        name="unstable_gradients.saturated_fraction",
+        roles=("saturated_fraction",),
+        make_case=_saturation_case,
+        run=_run_saturation,
+        reference={"saturated_fraction": lambda a, tol=0.01: ref.saturated_fraction(a, tol=tol)},
+        conventions=(
+            Convention(
+                "a percentage",
+                "Return a fraction between 0 and 1, not a percentage.",
+                {"saturated_fraction": lambda a, tol=0.01: 100 * ref.saturated_fraction(a, tol=tol)},
+            ),
+            Convention(
+                "only the units near 1",
+                "The logistic saturates at both ends: count units within tol of 0 as well as of 1.",
+                {"saturated_fraction": _fraction_where(lambda a, tol: a >= 1 - tol)},
+            ),
+            Convention(
+                "only the units near 0",
+                "The logistic saturates at both ends: count units within tol of 1 as well as of 0.",
+                {"saturated_fraction": _fraction_where(lambda a, tol: a <= tol)},
+            ),
         ),
-        Convention(
-            "only the units near 1",
-            "The logistic saturates at both ends: count units within tol of 0 as well as of 1.",
-            {"saturated_fraction": _fraction_where(lambda a, tol: a >= 1 - tol)},
-        ),
-        Convention(
-            "only the units near 0",
-            "The logistic saturates at both ends: count units within tol of 1 as well as of 0.",
-            {"saturated_fraction": _fraction_where(lambda a, tol: a <= tol)},
-        ),
-    ),
-))
+    )
+)
 
 
 # ----- layer variances (topic 02) ------------------------------------------------------
@@ -183,36 +197,39 @@ def _stacked(measure, *, include_input=False, pre_activation=False):
             a = f(z)
             out.append(measure(z if pre_activation else a))
         return np.array(out)
+
     return variances
 
 
-register(Exercise(
-    name="unstable_gradients.layer_variances",
-    roles=("layer_variances",),
-    make_case=Float32Cases(_variance_case),
-    run=_run_variances,
-    reference={"layer_variances": ref.layer_variances},
-    conventions=(
-        Convention(
-            "per-unit variances averaged over the units",
-            "Measure the variance of all of a layer's N x D values together, a.var() (the "
-            "variance of the histogram), not a.var(axis=0).mean().",
-            {"layer_variances": _stacked(lambda a: a.var(axis=0).mean())},
+register(
+    Exercise(
+        name="unstable_gradients.layer_variances",
+        roles=("layer_variances",),
+        make_case=Float32Cases(_variance_case),
+        run=_run_variances,
+        reference={"layer_variances": ref.layer_variances},
+        conventions=(
+            Convention(
+                "per-unit variances averaged over the units",
+                "Measure the variance of all of a layer's N x D values together, a.var() (the "
+                "variance of the histogram), not a.var(axis=0).mean().",
+                {"layer_variances": _stacked(lambda a: a.var(axis=0).mean())},
+            ),
+            Convention(
+                "standard deviations",
+                "Return variances: the square of the standard deviation.",
+                {"layer_variances": _stacked(lambda a: a.std())},
+            ),
+            Convention(
+                "the variances of the pre-activations z",
+                "Measure a_l = f(z_l), the layer's output, after the activation.",
+                {"layer_variances": _stacked(lambda a: a.var(), pre_activation=True)},
+            ),
+            Convention(
+                "the input's variance as the first entry",
+                "Return one variance per layer, L values: a_1 to a_L, without the input x.",
+                {"layer_variances": _stacked(lambda a: a.var(), include_input=True)},
+            ),
         ),
-        Convention(
-            "standard deviations",
-            "Return variances: the square of the standard deviation.",
-            {"layer_variances": _stacked(lambda a: a.std())},
-        ),
-        Convention(
-            "the variances of the pre-activations z",
-            "Measure a_l = f(z_l), the layer's output, after the activation.",
-            {"layer_variances": _stacked(lambda a: a.var(), pre_activation=True)},
-        ),
-        Convention(
-            "the input's variance as the first entry",
-            "Return one variance per layer, L values: a_1 to a_L, without the input x.",
-            {"layer_variances": _stacked(lambda a: a.var(), include_input=True)},
-        ),
-    ),
-))
+    )
+)

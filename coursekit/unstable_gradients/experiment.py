@@ -35,8 +35,9 @@ class DeepRun:
     loss: float
 
 
-def run_deep_net(x, y=None, *, depth=30, width=32, activation="sigmoid", init="standard_normal",
-                 gain=1.0, widths=None, rng):
+def run_deep_net(
+    x, y=None, *, depth=30, width=32, activation="sigmoid", init="standard_normal", gain=1.0, widths=None, rng
+):
     """Build a deep net, propagate ``x`` forward and a loss gradient back, and measure it.
 
     With labels ``y`` the top layer feeds a linear read-out (LeCun-normal weights) and
@@ -70,9 +71,7 @@ def run_deep_net(x, y=None, *, depth=30, width=32, activation="sigmoid", init="s
         loss, dout = float(loss), dlogits @ w_out.T
     _, dweights, deltas = ref.backward_with_deltas(dout, cache)
     bounds = ref.SATURATION_BOUNDS.get(activation) if isinstance(activation, str) else None
-    saturation = None if bounds is None else np.array(
-        [ref.saturated_fraction(a, bounds=bounds) for a in activations]
-    )
+    saturation = None if bounds is None else np.array([ref.saturated_fraction(a, bounds=bounds) for a in activations])
     return DeepRun(
         activation=activation if isinstance(activation, str) else getattr(activation, "__name__", "f"),
         init=init if isinstance(init, str) else getattr(init, "__name__", "custom"),

@@ -16,6 +16,7 @@ Every figure a widget shows is followed by its text alternative (``Figure: ...``
 (:func:`named`, :func:`coursekit.plots.describe.label_page`).
 """
 
+
 def named(*controls):
     """Show each control's whole description, and in a notebook give every slider handle its
     description as accessible name (once per kernel; later widgets are named as they appear).

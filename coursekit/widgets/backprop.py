@@ -22,7 +22,7 @@ def diverged(hist):
     """True when training blew up: a loss that is not finite, or a last epoch whose mean loss
     is above the first step's (about ln 10 = 2.3, a uniform guess)."""
     loss = np.asarray(hist["loss"], dtype=np.float64)
-    last_epoch = loss[-max(1, len(loss) // len(hist["val_acc"])):]
+    last_epoch = loss[-max(1, len(loss) // len(hist["val_acc"])) :]
     return not np.all(np.isfinite(loss)) or last_epoch.mean() > loss[0]
 
 
@@ -45,8 +45,7 @@ class Runs:
             # one thread: tiny matrices, and a thread pool on a busy machine is many times slower;
             # a diverging run overflows, which is what it shows
             with one_thread(), np.errstate(all="ignore"):
-                _, hist = train_two_layer(self.data, lr=lr, hidden=hidden, train_accuracy=False,
-                                          **self.train_args)
+                _, hist = train_two_layer(self.data, lr=lr, hidden=hidden, train_accuracy=False, **self.train_args)
             self.histories[(lr, hidden)] = hist
         return self.histories[(lr, hidden)]
 
@@ -72,18 +71,36 @@ def draw_training(histories, lr, hidden):
             left.plot(_capped(other["loss"]), color="0.75", lw=0.8)
     left.plot(_capped(hist["loss"]), color="C0", lw=1)
     state = "diverged" if diverged(hist) else f"validation accuracy {hist['val_acc'][-1]:.1%}"
-    left.set(xlabel="step", ylabel="training loss", ylim=(0, LOSS_CAP * 1.3),
-             title=f"lr {lr:g}, {hidden} hidden units: {state}")
-    left.text(0.98, 0.97, f"grey: the other rates tried with {hidden} units\nlosses above {LOSS_CAP:g} "
-              f"drawn at {LOSS_CAP:g}", transform=left.transAxes, ha="right", va="top", fontsize=8, color="0.4")
+    left.set(
+        xlabel="step",
+        ylabel="training loss",
+        ylim=(0, LOSS_CAP * 1.3),
+        title=f"lr {lr:g}, {hidden} hidden units: {state}",
+    )
+    left.text(
+        0.98,
+        0.97,
+        f"grey: the other rates tried with {hidden} units\nlosses above {LOSS_CAP:g} drawn at {LOSS_CAP:g}",
+        transform=left.transAxes,
+        ha="right",
+        va="top",
+        fontsize=8,
+        color="0.4",
+    )
     for i, width in enumerate(sorted({h for _, h in histories})):
         rates = sorted(r for r, h in histories if h == width)
         accs = [histories[(r, width)]["val_acc"][-1] for r in rates]
         right.plot(rates, accs, "o-", color=f"C{i}", label=f"{width} hidden")
     right.plot([lr], [hist["val_acc"][-1]], "r*", ms=15, zorder=3, label="on the left")
     right.axhline(0.1, color="k", ls=":", lw=1, label="chance")
-    right.set(xscale="log", xlabel="learning rate", ylabel="final validation accuracy", ylim=(0, 1),
-              xlim=(LEARNING_RATES[0] / 1.5, LEARNING_RATES[-1] * 1.5), title="every setting tried so far")
+    right.set(
+        xscale="log",
+        xlabel="learning rate",
+        ylabel="final validation accuracy",
+        ylim=(0, 1),
+        xlim=(LEARNING_RATES[0] / 1.5, LEARNING_RATES[-1] * 1.5),
+        title="every setting tried so far",
+    )
     right.legend(fontsize=7, loc="best")
     fig.tight_layout()
     return fig, hist
@@ -107,8 +124,9 @@ def training_explorer(data, *, functions=None, known=None, lr=0.1, hidden=64, **
     import ipywidgets as widgets
 
     if lr not in LEARNING_RATES or hidden not in HIDDEN_SIZES:
-        raise ValueError(f"lr must be one of {LEARNING_RATES} and hidden one of {HIDDEN_SIZES}, "
-                         f"got lr={lr}, hidden={hidden}")
+        raise ValueError(
+            f"lr must be one of {LEARNING_RATES} and hidden one of {HIDDEN_SIZES}, got lr={lr}, hidden={hidden}"
+        )
     runs = Runs(data, known=known, functions=functions, **train_args)
 
     def draw(lr, hidden):
@@ -117,11 +135,20 @@ def training_explorer(data, *, functions=None, known=None, lr=0.1, hidden=64, **
 
     box = interactive_figure(
         draw,
-        lr=widgets.SelectionSlider(options=[(f"{r:g}", r) for r in LEARNING_RATES], value=lr,
-                                   description="learning rate", continuous_update=False,
-                                   style={"description_width": "initial"}),
-        hidden=widgets.SelectionSlider(options=HIDDEN_SIZES, value=hidden, description="hidden units",
-                                       continuous_update=False, style={"description_width": "initial"}),
+        lr=widgets.SelectionSlider(
+            options=[(f"{r:g}", r) for r in LEARNING_RATES],
+            value=lr,
+            description="learning rate",
+            continuous_update=False,
+            style={"description_width": "initial"},
+        ),
+        hidden=widgets.SelectionSlider(
+            options=HIDDEN_SIZES,
+            value=hidden,
+            description="hidden units",
+            continuous_update=False,
+            style={"description_width": "initial"},
+        ),
     )
     box.runs = runs
     return box

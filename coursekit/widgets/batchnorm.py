@@ -19,8 +19,7 @@ def draw_running_statistics(batch_size=8, momentum=0.1, *, steps=200, seed=0):
     from coursekit.experiments import batchnorm as experiments
     from coursekit.plots import batchnorm as plots
 
-    trace = experiments.running_statistics_trace(batch_size, momentum, steps=steps,
-                                                 rng=np.random.default_rng(seed))
+    trace = experiments.running_statistics_trace(batch_size, momentum, steps=steps, rng=np.random.default_rng(seed))
     errors = experiments.running_statistics_error(trace)
     fig = plots.running_statistics(trace)
     fig.suptitle(
@@ -42,7 +41,11 @@ def running_statistics_widget(steps=200):
     import ipywidgets as w
 
     batch = w.SelectionSlider(options=BATCH_SIZES, value=8, description="batch size (examples)")
-    momentum = w.FloatLogSlider(value=0.1, base=10, min=-3, max=0, step=0.25, description="momentum (weight of each new batch)")
+    momentum = w.FloatLogSlider(
+        value=0.1, base=10, min=-3, max=0, step=0.25, description="momentum (weight of each new batch)"
+    )
     return interactive_figure(
         lambda batch_size, momentum: draw_running_statistics(batch_size, momentum, steps=steps),
-        batch_size=batch, momentum=momentum)
+        batch_size=batch,
+        momentum=momentum,
+    )

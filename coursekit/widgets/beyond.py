@@ -53,8 +53,10 @@ def mc_summary(probabilities, samples, distance_edges, distance):
     chosen = probabilities[:samples]
     mean, spread = chosen.mean(axis=0), chosen.std(axis=0)
     near, far = distance_edges
-    text = (f"{samples} mask(s): mean spread {spread[distance < near].mean():.3f} within {near:g} of the training "
-            f"points, {spread[distance > far].mean():.3f} farther than {far:g}")
+    text = (
+        f"{samples} mask(s): mean spread {spread[distance < near].mean():.3f} within {near:g} of the training "
+        f"points, {spread[distance > far].mean():.3f} farther than {far:g}"
+    )
     return mean, spread, text
 
 
@@ -71,20 +73,31 @@ def mc_dropout_explorer(model, split, *, samples=SAMPLES, resolution=50, seed=0,
     import ipywidgets as widgets
 
     from coursekit.beyond import uncertainty
-    from coursekit.plots.beyond import uncertainty_maps
     from coursekit.experiments.regularization import plane_limits
+    from coursekit.plots.beyond import uncertainty_maps
 
     xx, yy, points = uncertainty.grid(*plane_limits(split), resolution)
     probabilities = uncertainty.mc_probabilities(model, points, max(samples), seed=seed)[:, :, 1]
     distance = np.sqrt(((points[:, None, :] - split.x_train[None]) ** 2).sum(-1)).min(axis=1)
-    slider = widgets.SelectionSlider(options=list(samples), value=samples[len(samples) // 2],
-                                     description="dropout masks T (samples)", continuous_update=False)
+    slider = widgets.SelectionSlider(
+        options=list(samples),
+        value=samples[len(samples) // 2],
+        description="dropout masks T (samples)",
+        continuous_update=False,
+    )
     output = widgets.Output()
 
     def show(_=None):
         mean, spread, text = mc_summary(probabilities, slider.value, edges, distance)
-        fig = uncertainty_maps(split, xx, yy, mean.reshape(xx.shape), spread.reshape(xx.shape),
-                               title=f"MC dropout, T = {slider.value}", figure=Figure(figsize=(9.5, 3.8)))
+        fig = uncertainty_maps(
+            split,
+            xx,
+            yy,
+            mean.reshape(xx.shape),
+            spread.reshape(xx.shape),
+            title=f"MC dropout, T = {slider.value}",
+            figure=Figure(figsize=(9.5, 3.8)),
+        )
         _show(output, text, fig)
 
     slider.observe(show, names="value")
@@ -116,16 +129,20 @@ def max_norm_explorer(split, *, radii=RADII, known=None, train=None, initial=Non
     initial = radii[len(radii) // 2] if initial is None else float(initial)
     if initial not in radii:
         raise ValueError(f"initial must be one of {radii}, got {initial}")
-    slider = widgets.SelectionSlider(options=[(f"{r:g}", r) for r in radii], value=initial,
-                                     description="max-norm radius r", continuous_update=False)
+    slider = widgets.SelectionSlider(
+        options=[(f"{r:g}", r) for r in radii], value=initial, description="max-norm radius r", continuous_update=False
+    )
     output = widgets.Output()
 
     def show(_=None):
         grid, hist = sweep.result(slider.value)
-        fig = draw_sweep(Figure(figsize=(9.5, 3.8)), split, sweep.results, slider.value, label="max-norm radius",
-                         log_x=True)
-        text = (f"radius {slider.value:g}: validation error {hist['val_error'][-1]:.1%}, "
-                f"largest incoming-weight norm {hist['largest_unit_norm'][-1]:.3g}")
+        fig = draw_sweep(
+            Figure(figsize=(9.5, 3.8)), split, sweep.results, slider.value, label="max-norm radius", log_x=True
+        )
+        text = (
+            f"radius {slider.value:g}: validation error {hist['val_error'][-1]:.1%}, "
+            f"largest incoming-weight norm {hist['largest_unit_norm'][-1]:.3g}"
+        )
         _show(output, text, fig)
 
     slider.observe(show, names="value")

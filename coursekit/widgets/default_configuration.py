@@ -11,8 +11,14 @@ from coursekit.plots import training as training_plots
 from coursekit.training import defaults, one_thread
 from coursekit.widgets import displaying, named
 
-NAMES = {"he_normal": "He init", "standard_normal": "N(0, 1) init", "elu": "ELU", "sigmoid": "sigmoid",
-         "adam": "Adam", "sgd": "SGD"}
+NAMES = {
+    "he_normal": "He init",
+    "standard_normal": "N(0, 1) init",
+    "elu": "ELU",
+    "sigmoid": "sigmoid",
+    "adam": "Adam",
+    "sgd": "SGD",
+}
 
 
 def describe(component, value):
@@ -74,9 +80,11 @@ def draw_configuration(runs, config, *, keys=("val_loss", "val_acc")):
     name = {_key(full): "default (all on)", _key(naive): "naive (all off)"}.get(_key(config), "this configuration")
     curves = {"default (all on)": runs(full), "naive (all off)": runs(naive)}
     hist = curves[name] = runs(config)
-    fig = training_plots.curves(curves, keys=keys,
-                                title=f"{label}: validation accuracy {hist['val_acc'][-1]:.1%} "
-                                      f"after {len(hist['val_acc'])} epochs")
+    fig = training_plots.curves(
+        curves,
+        keys=keys,
+        title=f"{label}: validation accuracy {hist['val_acc'][-1]:.1%} after {len(hist['val_acc'])} epochs",
+    )
     return fig, hist
 
 
@@ -100,9 +108,12 @@ def configuration_explorer(data, *, known=(), **train_args):
     runs = Runs(data, known=known, **train_args)
     toggles = {}
     for key in full:
-        toggle = widgets.ToggleButton(value=True, description=describe(key, full[key]),
-                                      tooltip=f"{describe(key, full[key])} (on) or {describe(key, naive[key])} (off)",
-                                      layout=widgets.Layout(width="130px"))
+        toggle = widgets.ToggleButton(
+            value=True,
+            description=describe(key, full[key]),
+            tooltip=f"{describe(key, full[key])} (on) or {describe(key, naive[key])} (off)",
+            layout=widgets.Layout(width="130px"),
+        )
 
         def relabel(change, key=key, toggle=toggle):
             toggle.description = describe(key, full[key] if change["new"] else naive[key])
@@ -110,7 +121,8 @@ def configuration_explorer(data, *, known=(), **train_args):
         toggle.observe(relabel, names="value")
         toggles[key] = toggle
     output = widgets.interactive_output(
-        displaying(lambda **switches: draw_configuration(runs, switched(switches))), toggles)
+        displaying(lambda **switches: draw_configuration(runs, switched(switches))), toggles
+    )
     box = widgets.VBox([widgets.HBox(named(*toggles.values())), output])
     box.toggles, box.runs = toggles, runs
     return box

@@ -36,8 +36,7 @@ def draw_propagation(activation, init, gain=1.0, *, depth=50, width=100, seed=0)
     run = propagate(activation, init, gain, depth=depth, width=width, seed=seed)
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.2))
     per_layer(run.variances, ylabel="Var[a]", log=True, ax=axes[0], title="forward: activation variance")
-    per_layer(run.delta_variances, ylabel="Var[dL/dz]", log=True, ax=axes[1],
-              title="backward: gradient variance")
+    per_layer(run.delta_variances, ylabel="Var[dL/dz]", log=True, ax=axes[1], title="backward: gradient variance")
     fig.suptitle(f"{activation}, {init} x {gain:.3g}, {depth} layers of {width}")
     fig.tight_layout()
     return fig, run
@@ -55,5 +54,7 @@ def propagation_explorer(depth=50, width=100):
         lambda activation, init, gain: draw_propagation(activation, init, gain, depth=depth, width=width),
         activation=widgets.Dropdown(options=ACTIVATION_CHOICES, value="tanh", description="activation"),
         init=widgets.Dropdown(options=list(INITIALISERS), value="glorot_uniform", description="init"),
-        gain=widgets.FloatLogSlider(value=1.0, base=2, min=-2, max=2.5, step=0.05, description="gain (× the init's std)"),
+        gain=widgets.FloatLogSlider(
+            value=1.0, base=2, min=-2, max=2.5, step=0.05, description="gain (× the init's std)"
+        ),
     )

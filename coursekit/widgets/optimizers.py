@@ -47,8 +47,10 @@ def draw_race(lr, momentum, surface="bowl", steps=60, ax=None):
     for label, path in paths.items():
         cost = float(chosen.value(path[-1]))
         finals[label] = cost if len(path) == steps + 1 and cost == cost else float("inf")
-    labelled = {f"{label}: {'diverged' if finals[label] == float('inf') else format(finals[label], '.2g')}": path
-                for label, path in paths.items()}
+    labelled = {
+        f"{label}: {'diverged' if finals[label] == float('inf') else format(finals[label], '.2g')}": path
+        for label, path in paths.items()
+    }
     title = f"{chosen.name}: lr={lr:.3g}, momentum={momentum:.2f}, {steps} steps"
     figure = contours(chosen, labelled, ax=ax, title=title)
     return figure, finals

@@ -9,10 +9,10 @@ is remembered after that; results the notebook already has can be passed in as `
 import numpy as np
 from matplotlib.figure import Figure
 
-from coursekit.plots.describe import caption
-from coursekit.widgets import named
-from coursekit.plots.regularization import decision_boundary
 from coursekit.experiments import regularization as experiments
+from coursekit.plots.describe import caption
+from coursekit.plots.regularization import decision_boundary
+from coursekit.widgets import named
 
 LAMBDAS = (0.0, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
@@ -43,6 +43,7 @@ class Sweep:
 
 NAMES = {"λ": "L2 strength λ", "p_drop": "dropout rate p_drop"}  # the sliders' accessible names
 
+
 def draw_sweep(fig, split, results, current, *, label, log_x=False):
     """Draw the boundary for ``current`` and the errors of every computed value into ``fig``.
 
@@ -53,8 +54,9 @@ def draw_sweep(fig, split, results, current, *, label, log_x=False):
     fig.clear()
     left, right = fig.subplots(1, 2)
     grid, hist = results[current]
-    decision_boundary(split, grid, ax=left,
-                      title=f"{label} = {current:g}: validation error {hist['val_error'][-1]:.1%}")
+    decision_boundary(
+        split, grid, ax=left, title=f"{label} = {current:g}: validation error {hist['val_error'][-1]:.1%}"
+    )
     values = np.array(sorted(results))
     val = np.array([results[v][1]["val_error"][-1] for v in values])
     train = np.array([results[v][1]["train_error"][-1] for v in values])
@@ -63,8 +65,9 @@ def draw_sweep(fig, split, results, current, *, label, log_x=False):
     right.plot([current], [results[current][1]["val_error"][-1]], "r*", ms=15, label="shown on the left")
     if log_x:
         right.set_xscale("symlog", linthresh=min([v for v in values if v > 0], default=1e-4))
-    right.set(xlabel=label, ylabel="error rate", ylim=(0, max(0.3, float(val.max()) + 0.05)),
-              title="values tried so far")
+    right.set(
+        xlabel=label, ylabel="error rate", ylim=(0, max(0.3, float(val.max()) + 0.05)), title="values tried so far"
+    )
     right.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -79,8 +82,12 @@ def _explorer(sweep, values, *, label, log_x, initial):
         initial = next((v for v in values if v in sweep.results), values[0])
     if initial not in values:
         raise ValueError(f"initial must be one of {values}, got {initial}")
-    slider = widgets.SelectionSlider(options=[(f"{v:g}", v) for v in values], value=initial,
-                                     description=NAMES.get(label, label), continuous_update=False)
+    slider = widgets.SelectionSlider(
+        options=[(f"{v:g}", v) for v in values],
+        value=initial,
+        description=NAMES.get(label, label),
+        continuous_update=False,
+    )
     output = widgets.Output()
     fig = Figure(figsize=(9.5, 3.8))
 

@@ -14,8 +14,8 @@ from matplotlib.figure import Figure
 
 from coursekit import _validate as v
 from coursekit.plots.describe import PREFIX, describe
-from coursekit.widgets import named
 from coursekit.schedules.runs import SCHEDULES, make_schedule
+from coursekit.widgets import named
 
 SETTINGS = {
     "constant": None,
@@ -40,8 +40,9 @@ def _settings(name, value):
     return {spec[0]: int(round(value)) if spec[0] in INTEGER_SETTINGS else float(value)}
 
 
-def train_on_schedule(data, name, lr, value=None, *, epochs=4, sizes=(64, 32, 10), optimizer="momentum",
-                      batch_size=64, seed=0):
+def train_on_schedule(
+    data, name, lr, value=None, *, epochs=4, sizes=(64, 32, 10), optimizer="momentum", batch_size=64, seed=0
+):
     """Train a small MLP on ``data`` with the schedule ``name`` (main setting ``value``).
 
     Returns:
@@ -53,17 +54,33 @@ def train_on_schedule(data, name, lr, value=None, *, epochs=4, sizes=(64, 32, 10
     v.choice("schedule", name, SCHEDULES)
     schedule = make_schedule(name, **({} if value is None else _settings(name, value)))
     model = build_mlp(list(sizes), seed=seed)
-    hist = fit(model, data, optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size, seed=seed,
-               schedule=schedule, step_stats=True, train_accuracy=False, progress=False, device="cpu")
+    hist = fit(
+        model,
+        data,
+        optimizer=optimizer,
+        lr=lr,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        schedule=schedule,
+        step_stats=True,
+        train_accuracy=False,
+        progress=False,
+        device="cpu",
+    )
     return schedule, hist
 
 
 def summary(schedule, lr, hist):
     """One line: the schedule, its settings, the peak rate and the final validation accuracy."""
-    settings = ", ".join(f"{k}={v:g}" if isinstance(v, (int, float)) and not isinstance(v, bool) else f"{k}={v}"
-                         for k, v in schedule.settings.items())
-    return (f"{schedule.name}({settings}) at lr {lr:.3g}: final validation accuracy {hist['val_acc'][-1]:.3f}, "
-            f"final training loss {hist['loss'][-1]:.3f}")
+    settings = ", ".join(
+        f"{k}={v:g}" if isinstance(v, (int, float)) and not isinstance(v, bool) else f"{k}={v}"
+        for k, v in schedule.settings.items()
+    )
+    return (
+        f"{schedule.name}({settings}) at lr {lr:.3g}: final validation accuracy {hist['val_acc'][-1]:.3f}, "
+        f"final training loss {hist['loss'][-1]:.3f}"
+    )
 
 
 def draw_run(fig, schedule, lr, hist):
@@ -80,8 +97,11 @@ def draw_run(fig, schedule, lr, hist):
     epochs = np.arange(1, len(hist["val_acc"]) + 1)
     right.plot(epochs, hist["val_acc"], "o-", label="validation accuracy")
     right.plot(epochs, hist["loss"], "s--", label="training loss")
-    right.set(xlabel="epoch", ylim=(0, max(1.05, min(3.0, max(hist["loss"]) * 1.1))),
-              title=f"final validation accuracy {hist['val_acc'][-1]:.3f}")
+    right.set(
+        xlabel="epoch",
+        ylim=(0, max(1.05, min(3.0, max(hist["loss"]) * 1.1))),
+        title=f"final validation accuracy {hist['val_acc'][-1]:.3f}",
+    )
     right.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -114,8 +134,9 @@ def schedule_explorer(data, *, epochs=4, initial="warmup_cosine", lr=0.1, train=
     v.choice("schedule", initial, SCHEDULES)
     train = train or train_on_schedule
     menu = widgets.Dropdown(options=list(SCHEDULES), value=initial, description="schedule")
-    rate = widgets.FloatLogSlider(value=lr, base=10, min=-3, max=0, step=0.05, description="peak learning rate",
-                                  continuous_update=False)
+    rate = widgets.FloatLogSlider(
+        value=lr, base=10, min=-3, max=0, step=0.05, description="peak learning rate", continuous_update=False
+    )
     setting = widgets.FloatSlider(continuous_update=False)
     output, fig, results = widgets.Output(), Figure(figsize=(10, 3.4)), {}
 

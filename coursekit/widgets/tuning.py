@@ -59,8 +59,10 @@ def searches(objective, space, budget, seed):
     side = math.isqrt(budget)
     if side * side != budget or side < 1:
         raise ValueError(f"budget must be a perfect square (a k-by-k grid), got {budget}")
-    return {"grid": grid_search(objective, space, n=side, progress=False),
-            "random": random_search(objective, space, budget, rng=np.random.default_rng(seed), progress=False)}
+    return {
+        "grid": grid_search(objective, space, n=side, progress=False),
+        "random": random_search(objective, space, budget, rng=np.random.default_rng(seed), progress=False),
+    }
 
 
 def draw_searches(found, x, y, *, xlog=True, ylog=False, value_label="validation error"):
@@ -82,8 +84,7 @@ def draw_searches(found, x, y, *, xlog=True, ylog=False, value_label="validation
     axes.append(fig.add_subplot(1, columns, columns))
     for ax, (label, result) in zip(axes, found.items()):
         distinct = len(np.unique(result.column(x)))
-        points = tuning_plots.sample_layout(result, x, y, ax=ax, norm=norm,
-                                            title=f"{label}: {distinct} distinct {x}")
+        points = tuning_plots.sample_layout(result, x, y, ax=ax, norm=norm, title=f"{label}: {distinct} distinct {x}")
         ax.set(xlabel=x, xscale="log" if xlog else "linear", yscale="log" if ylog else "linear")
     best = {label: float(np.nanmin(result.values())) for label, result in found.items()}
     axes[-1].set_title("best: " + ", ".join(f"{label} {value:.3f}" for label, value in best.items()))
@@ -115,8 +116,9 @@ def search_explorer(objective, space, *, known=(), budget=16, seed=0):
     memo = Memo(objective, known)
     box = interactive_figure(
         lambda trials, seed: draw_searches(searches(memo, space, trials, seed), x, y),
-        trials=widgets.SelectionSlider(options=BUDGETS, value=budget, description="trials (budget)",
-                                       continuous_update=False),
+        trials=widgets.SelectionSlider(
+            options=BUDGETS, value=budget, description="trials (budget)", continuous_update=False
+        ),
         seed=widgets.IntSlider(value=seed, min=0, max=19, description="random seed", continuous_update=False),
     )
     box.memo = memo

@@ -29,8 +29,7 @@ def draw_layers(depth, width, activation, init, *, x=None, seed=0):
     """
     if x is None:
         x = np.random.default_rng(1234).standard_normal((256, 64))
-    run = run_deep_net(x, depth=depth, width=width, activation=activation, init=init,
-                       rng=np.random.default_rng(seed))
+    run = run_deep_net(x, depth=depth, width=width, activation=activation, init=init, rng=np.random.default_rng(seed))
     return deep_run(run), run
 
 

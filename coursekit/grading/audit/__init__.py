@@ -80,14 +80,28 @@ def plan_for(test_cells, release_nb):
     forbidden = {}
     for ex in exercises:
         functions = list(ex.forbidden())
-        paths = [f"{f.__module__}:{getattr(f, '__qualname__', f.__name__)}" for f in functions
-                 if getattr(f, "__module__", None) and hasattr(f, "__name__")]
+        paths = [
+            f"{f.__module__}:{getattr(f, '__qualname__', f.__name__)}"
+            for f in functions
+            if getattr(f, "__module__", None) and hasattr(f, "__name__")
+        ]
         forbidden[ex.name] = (paths, sorted(forbidden_torch_names(functions)))
     modules = allowlist.hidden(exercises)
-    banned = {(path.split(".")[0], path.rsplit(".", 1)[-1].split(":")[-1])
-              for paths, _ in forbidden.values() for path in paths}
-    return Plan(test_cells, calls, release_nb, hidden_module_info(modules), forbidden, banned,
-                _reference_functions(exercises), packages=tuple(sorted({p for ex in exercises for p in ex.packages})))
+    banned = {
+        (path.split(".")[0], path.rsplit(".", 1)[-1].split(":")[-1])
+        for paths, _ in forbidden.values()
+        for path in paths
+    }
+    return Plan(
+        test_cells,
+        calls,
+        release_nb,
+        hidden_module_info(modules),
+        forbidden,
+        banned,
+        _reference_functions(exercises),
+        packages=tuple(sorted({p for ex in exercises for p in ex.packages})),
+    )
 
 
 def _reference_functions(exercises):
@@ -104,8 +118,7 @@ def _reference_functions(exercises):
             if err.name == module_name:  # a topic without this reference
                 continue
             raise
-        found += [v for v in vars(module).values()
-                  if isinstance(v, types.FunctionType) and v.__module__ == module_name]
+        found += [v for v in vars(module).values() if isinstance(v, types.FunctionType) and v.__module__ == module_name]
     return found
 
 
@@ -114,8 +127,12 @@ def exercise_specs(plan_, seed, student):
     come from the audit's seed for this student."""
     specs = {}
     for name, (paths, torch_names) in plan_.forbidden.items():
-        specs[name] = {"visible_seed": seed_for(name), "hidden_seed": keyed_seed(seed, student, name),
-                       "forbidden": paths, "torch_names": torch_names}
+        specs[name] = {
+            "visible_seed": seed_for(name),
+            "hidden_seed": keyed_seed(seed, student, name),
+            "forbidden": paths,
+            "torch_names": torch_names,
+        }
     return specs
 
 
@@ -131,7 +148,9 @@ def scan_flags(cells, plan_):
             if cell.kind == "solution" or cell.changed:
                 flags += scan.scan_source(cell.source, plan_.banned)
             if cell.kind == "solution":
-                flags += [f"reference-copy: {r}" for r in scan.pasted_references(cell.source, plan_.reference_functions)]
+                flags += [
+                    f"reference-copy: {r}" for r in scan.pasted_references(cell.source, plan_.reference_functions)
+                ]
         except (RecursionError, MemoryError, ValueError, TypeError) as err:
             flags.append(f"scan-failed: cell {cell.cell_id} ({type(err).__name__})")
         if cell.kind in ("test", "setup") and cell.changed:
@@ -155,7 +174,7 @@ def _judge(ex, name, case_list, offset, call_index, arrays, errors):
         convention = None
         if not problem:
             expected = ex.run(ex.reference, case)
-            got = {k[len(key) + 1:]: v for k, v in arrays.items() if k.startswith(key + "/")}
+            got = {k[len(key) + 1 :]: v for k, v in arrays.items() if k.startswith(key + "/")}
             unknown = sorted(set(got) - set(expected))
             if unknown:  # the worker's reply held outputs this case does not have: never data
                 problem = f"the audit's result was refused (outputs it did not ask for: {unknown[:3]})"
@@ -189,8 +208,12 @@ def score_calls(plan_, specs, arrays, errors):
                 failures.append(failure)
                 seen.setdefault("convention", convention)
                 seen.setdefault("failure", failure)
-        exercises[name] = {"visible": seen["visible"], "hidden": seen["hidden"],
-                           "convention": seen.get("convention"), "failure": seen.get("failure")}
+        exercises[name] = {
+            "visible": seen["visible"],
+            "hidden": seen["hidden"],
+            "convention": seen.get("convention"),
+            "failure": seen.get("failure"),
+        }
         passed[call_index] = seen["visible"] and seen["hidden"]
     cells, index = {}, 0
     for cell in plan_.test_cells:
@@ -200,8 +223,9 @@ def score_calls(plan_, specs, arrays, errors):
     return sum(cells.values()), failures, exercises, cells
 
 
-def audit_notebook(notebook_bytes, plan_, *, student, seed, nbgrader_score=0.0, limits=None,
-                   sandboxed=True, cell_seconds=120):
+def audit_notebook(
+    notebook_bytes, plan_, *, student, seed, nbgrader_score=0.0, limits=None, sandboxed=True, cell_seconds=120
+):
     """Audit one submitted notebook (its bytes); returns an AuditResult."""
     max_score = sum(c.points for c in plan_.test_cells)
     try:
@@ -215,15 +239,24 @@ def audit_notebook(notebook_bytes, plan_, *, student, seed, nbgrader_score=0.0, 
     chosen = [c for c in cells if c.kind in ("setup", "solution", "added") and len(c.source) <= MAX_SOURCE_CHARS]
     runnable = [extract.without_magics(c.source) for c in chosen]
     specs = exercise_specs(plan_, seed, student)
-    arrays, errors, watched = run_runner(runnable, plan_.calls, specs, plan_.hidden, limits=limits,
-                                         cell_seconds=cell_seconds, sandboxed=sandboxed,
-                                         labels=[_label(c) for c in chosen], packages=plan_.packages)
+    arrays, errors, watched = run_runner(
+        runnable,
+        plan_.calls,
+        specs,
+        plan_.hidden,
+        limits=limits,
+        cell_seconds=cell_seconds,
+        sandboxed=sandboxed,
+        labels=[_label(c) for c in chosen],
+        packages=plan_.packages,
+    )
     if "grader" in errors:
         raise GraderError(errors["grader"])
     if watched.status != "ok" or "sandbox" in errors:
         flags.append(f"audit-{watched.status}: {errors.get('sandbox') or watched.message}"[:300])
-    score, failures, exercises, confirmed = (score_calls(plan_, specs, arrays, errors) if plan_.calls
-                                             else (0.0, [], {}, {}))
+    score, failures, exercises, confirmed = (
+        score_calls(plan_, specs, arrays, errors) if plan_.calls else (0.0, [], {}, {})
+    )
     if "sandbox" in errors and not any(f.startswith("audit-") for f in flags):
         flags.append(f"audit-{watched.status}: {errors['sandbox']}"[:300])
     return AuditResult(nbgrader_score, float(score), float(max_score), flags, failures, exercises, confirmed)

@@ -18,8 +18,14 @@ from coursekit.grading import sandbox
 
 # The plots' palette and descriptions compute nothing an exercise asks for; coursekit.plots'
 # __init__ (kept, like every package's) applies the palette when imported.
-ALWAYS_KEPT = ("coursekit", "coursekit._validate", "coursekit.data", "coursekit.headless",
-               "coursekit.plots.palette", "coursekit.plots.describe")
+ALWAYS_KEPT = (
+    "coursekit",
+    "coursekit._validate",
+    "coursekit.data",
+    "coursekit.headless",
+    "coursekit.plots.palette",
+    "coursekit.plots.describe",
+)
 
 
 def module_files(package=None):

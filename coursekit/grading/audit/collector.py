@@ -37,8 +37,9 @@ def _pending(fd):
 
 def _decode_errors(array, allowed):
     errors = json.loads(array.tobytes().decode())
-    if not isinstance(errors, dict) or not all(isinstance(k, str) and allowed(k) and isinstance(v, str)
-                                               for k, v in errors.items()):
+    if not isinstance(errors, dict) or not all(
+        isinstance(k, str) and allowed(k) and isinstance(v, str) for k, v in errors.items()
+    ):
         raise ForgedResult("the cells' errors are not the worker's")
     return {k: v[:300] for k, v in errors.items()}
 
@@ -86,8 +87,9 @@ def collect(setup, secret, collector, errors, arrays, cells):
     errors.update(_decode_errors(cells[ERRORS_KEY], lambda k: re.fullmatch(r"cell \d+", k)))
     for call_index, (name, _) in enumerate(setup["calls"]):
         ex, seeds = grading.exercise(name), secret[name]
-        all_cases = (grading.cases(ex, False, seed=seeds["visible_seed"])
-                     + grading.cases(ex, True, seed=seeds["hidden_seed"]))
+        all_cases = grading.cases(ex, False, seed=seeds["visible_seed"]) + grading.cases(
+            ex, True, seed=seeds["hidden_seed"]
+        )
         for case_index, case in enumerate(all_cases):
             collector.ask((call_index, case))
             got = collector.reply()

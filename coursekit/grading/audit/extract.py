@@ -45,8 +45,13 @@ def check_calls(source):
     """[(exercise, [argument names])] for each ``check("name", f, g, ...)`` call."""
     calls = []
     for node in ast.walk(ast.parse(without_magics(source))):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "check"
-                and node.args and isinstance(node.args[0], ast.Constant)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "check"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
             names = [a.id for a in node.args[1:] if isinstance(a, ast.Name)]
             calls.append((node.args[0].value, names))
     return calls

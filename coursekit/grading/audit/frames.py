@@ -21,7 +21,7 @@ def pack(payload):
 def write(fd, payload):
     data = pack(payload)
     while data:
-        data = data[os.write(fd, data):]
+        data = data[os.write(fd, data) :]
 
 
 def _read_exactly(fd, n):

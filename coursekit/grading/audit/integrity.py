@@ -64,8 +64,7 @@ def stale_bytecode(package=None):
         try:
             compiled = marshal.loads(pyc.read_bytes()[16:])
             optimize = 0 if ".opt-" not in pyc.name else int(pyc.name.split(".opt-")[1][0])
-            expected = compile(source.read_bytes(), str(source), "exec", dont_inherit=True,
-                               optimize=optimize)
+            expected = compile(source.read_bytes(), str(source), "exec", dont_inherit=True, optimize=optimize)
         except (OSError, ValueError, EOFError, TypeError, SyntaxError):
             bad.append(str(pyc))
             continue
@@ -77,8 +76,11 @@ def stale_bytecode(package=None):
 def differences(expected, actual):
     """Files added, removed or changed between two manifests."""
     changed = [p for p in expected if p in actual and expected[p] != actual[p]]
-    return {"changed": changed, "missing": sorted(set(expected) - set(actual)),
-            "added": sorted(set(actual) - set(expected))}
+    return {
+        "changed": changed,
+        "missing": sorted(set(expected) - set(actual)),
+        "added": sorted(set(actual) - set(expected)),
+    }
 
 
 def verify(course_root=None, *, package=None):
@@ -106,5 +108,6 @@ def verify(course_root=None, *, package=None):
         raise IntegrityError(
             f"coursekit's files differ from {where} ({'; '.join(problems)}). Reinstall coursekit "
             f"(pip install --force-reinstall), or, after an upgrade you made yourself, delete "
-            f"{where if where.endswith('.json') else 'the manifest'} to record the new files.")
+            f"{where if where.endswith('.json') else 'the manifest'} to record the new files."
+        )
     return current

@@ -28,11 +28,40 @@ CLONE_THREAD = 0x00010000
 
 # machine: (audit arch, the seccomp syscall, refused syscalls, clone, clone3, first number of another ABI)
 _ABI = {
-    "x86_64": (0xC000003E, 317, {"fork": 57, "vfork": 58, "execve": 59, "ptrace": 101, "process_vm_readv": 310,
-                                 "process_vm_writev": 311, "kcmp": 312, "execveat": 322, "pidfd_getfd": 438},
-               56, 435, 0x40000000),
-    "aarch64": (0xC00000B7, 277, {"ptrace": 117, "execve": 221, "process_vm_readv": 270, "process_vm_writev": 271,
-                                  "kcmp": 272, "execveat": 281, "pidfd_getfd": 438}, 220, 435, None),
+    "x86_64": (
+        0xC000003E,
+        317,
+        {
+            "fork": 57,
+            "vfork": 58,
+            "execve": 59,
+            "ptrace": 101,
+            "process_vm_readv": 310,
+            "process_vm_writev": 311,
+            "kcmp": 312,
+            "execveat": 322,
+            "pidfd_getfd": 438,
+        },
+        56,
+        435,
+        0x40000000,
+    ),
+    "aarch64": (
+        0xC00000B7,
+        277,
+        {
+            "ptrace": 117,
+            "execve": 221,
+            "process_vm_readv": 270,
+            "process_vm_writev": 271,
+            "kcmp": 272,
+            "execveat": 281,
+            "pidfd_getfd": 438,
+        },
+        220,
+        435,
+        None,
+    ),
 }
 
 
@@ -54,8 +83,16 @@ def program(machine=None):
     # [6+n] load the flags  [7+n] CLONE_THREAD?  [8+n] a thread: allow  [9+n] deny  [10+n] nosys
     out = [_insn(_LD_W_ABS, _ARCH), _insn(_JEQ_K, arch, 0, n + 7), _insn(_LD_W_ABS, _NR)]
     out += [_insn(code, k, n - i + 5, 0) for i, (code, k) in enumerate(tests)]
-    out += [_insn(_JEQ_K, clone3, 6, 0), _insn(_JEQ_K, clone, 1, 0), _insn(_RET_K, _ALLOW),
-            _insn(_LD_W_ABS, _ARG0), _insn(_JSET_K, CLONE_THREAD, 0, 1), _insn(_RET_K, _ALLOW), deny, nosys]
+    out += [
+        _insn(_JEQ_K, clone3, 6, 0),
+        _insn(_JEQ_K, clone, 1, 0),
+        _insn(_RET_K, _ALLOW),
+        _insn(_LD_W_ABS, _ARG0),
+        _insn(_JSET_K, CLONE_THREAD, 0, 1),
+        _insn(_RET_K, _ALLOW),
+        deny,
+        nosys,
+    ]
     return b"".join(out)
 
 

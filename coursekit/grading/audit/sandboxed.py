@@ -20,13 +20,10 @@ import tempfile
 import threading
 from pathlib import Path
 
-import numpy as np
-
 from coursekit.grading import sandbox, watchdog
-from coursekit.grading.audit import result_archive
-from coursekit.grading.audit.result_archive import ForgedResult
-from coursekit.grading.audit import frames
+from coursekit.grading.audit import frames, result_archive
 from coursekit.grading.audit.collector import ERRORS_KEY, READY
+from coursekit.grading.audit.result_archive import ForgedResult
 from coursekit.grading.audit.runner import MAX_RESULT_BYTES as RUNNER_BUDGET
 from coursekit.grading.exercises import OPTIONAL_PACKAGES
 
@@ -60,8 +57,10 @@ def describe(value, qualified):
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {"dict": {k: describe(v, f"{qualified}[{k!r}]") for k, v in value.items()}}
     if isinstance(value, (list, tuple)):
-        return {"seq": [describe(v, f"{qualified}[{i}]") for i, v in enumerate(value)],
-                "tuple": isinstance(value, tuple)}
+        return {
+            "seq": [describe(v, f"{qualified}[{i}]") for i, v in enumerate(value)],
+            "tuple": isinstance(value, tuple),
+        }
     return {"function": qualified}
 
 
@@ -77,8 +76,9 @@ def hidden_module_info(module_names):
             if err.name == name:  # a topic without this reference (e.g. no torch_ref)
                 continue
             raise
-        info[name] = {attr: describe(value, f"{name}.{attr}")
-                      for attr, value in vars(module).items() if not attr.startswith("__")}
+        info[name] = {
+            attr: describe(value, f"{name}.{attr}") for attr, value in vars(module).items() if not attr.startswith("__")
+        }
     return info
 
 
@@ -116,6 +116,7 @@ def _reader(fd, cap, keep_tail=False):
                     box["overflow"] = True
                     dropped = box["chunks"].pop(0 if keep_tail else -1)
                     box["size"] -= len(dropped)
+
     thread = threading.Thread(target=read, daemon=True)
     thread.start()
     return thread, box
@@ -135,8 +136,11 @@ def _command(result_fd, hidden, sandboxed, info_fd, refused):
     if not sandboxed:
         env = {**os.environ, "PYTHONPATH": str(coursekit_view(hidden).parent)}
         return argv, env
-    policy = sandbox.Policy(coursekit_view=coursekit_view(hidden), cwd=f"{sandbox.HOME}/work",
-                            hidden_dirs=tuple(sandbox.package_dirs(refused)))
+    policy = sandbox.Policy(
+        coursekit_view=coursekit_view(hidden),
+        cwd=f"{sandbox.HOME}/work",
+        hidden_dirs=tuple(sandbox.package_dirs(refused)),
+    )
     return sandbox.command(policy, argv, info_fd=info_fd), None
 
 
@@ -144,16 +148,23 @@ def _job(cells, calls, specs, hidden, cell_seconds, labels, packages):
     """The runner's stdin: the setup frame, then the seeds' frame (read after the fork)."""
     refused = refused_modules(packages)
     uses_torch = any("torch" in c for c in cells) or any(s["torch_names"] for s in specs.values())
-    setup = {"cells": cells, "calls": calls, "hidden_modules": hidden, "cell_seconds": cell_seconds,
-             "labels": labels, "refused": refused,
-             "preload": ["torch"] if uses_torch and "torch" not in refused else [],
-             "exercises": {n: {"forbidden": s["forbidden"], "torch_names": s["torch_names"]} for n, s in specs.items()}}
+    setup = {
+        "cells": cells,
+        "calls": calls,
+        "hidden_modules": hidden,
+        "cell_seconds": cell_seconds,
+        "labels": labels,
+        "refused": refused,
+        "preload": ["torch"] if uses_torch and "torch" not in refused else [],
+        "exercises": {n: {"forbidden": s["forbidden"], "torch_names": s["torch_names"]} for n, s in specs.items()},
+    }
     secret = {n: {"visible_seed": s["visible_seed"], "hidden_seed": s["hidden_seed"]} for n, s in specs.items()}
     return frames.pack(json.dumps(setup).encode()) + frames.pack(json.dumps(secret).encode()), refused
 
 
-def run_runner(cells, calls, specs, hidden, *, limits=None, cell_seconds=CELL_SECONDS, sandboxed=True,
-               labels=None, packages=()):
+def run_runner(
+    cells, calls, specs, hidden, *, limits=None, cell_seconds=CELL_SECONDS, sandboxed=True, labels=None, packages=()
+):
     """Run the student's cells and the exercises' cases in the runner.
 
     ``packages``: the optional packages the exercises list (``Exercise.packages``); the others
@@ -168,9 +179,15 @@ def run_runner(cells, calls, specs, hidden, *, limits=None, cell_seconds=CELL_SE
     result_read, result_write = os.pipe()
     info_read, info_write = os.pipe()
     command, env = _command(result_write, hidden, sandboxed, info_write, refused)
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, pass_fds=(result_write, info_write), env=env,
-                               cwd=tempfile.gettempdir())
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        pass_fds=(result_write, info_write),
+        env=env,
+        cwd=tempfile.gettempdir(),
+    )
     os.close(result_write)
     os.close(info_write)
     if sandboxed:  # before the job (and so any student code) reaches it
@@ -196,7 +213,7 @@ def run_runner(cells, calls, specs, hidden, *, limits=None, cell_seconds=CELL_SE
     try:
         if watched.exitcode != 0:
             raise ForgedResult(f"the runner exited with status {watched.exitcode}")
-        arrays = result_archive.load(data[len(READY):], MAX_RESULT_BYTES)
+        arrays = result_archive.load(data[len(READY) :], MAX_RESULT_BYTES)
         errors = json.loads(arrays.pop(ERRORS_KEY).tobytes().decode())
     except ForgedResult as forged:  # not the one archive the runner writes: a flag, never data
         return {}, {"sandbox": f"the audit's result was refused ({forged})"}, watched

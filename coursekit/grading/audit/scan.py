@@ -10,39 +10,115 @@ import inspect
 
 from coursekit.grading.audit.extract import without_magics
 
-PROTECTED_MODULES = {"numpy", "torch", "builtins", "coursekit", "sys", "os", "math", "scipy",
-                     "IPython", "nbgrader", "warnings"}
-IPYTHON_HOOKS = {"input_transformers_cleanup", "input_transformers_post", "ast_transformers",
-                 "showtraceback", "set_custom_exc", "register", "run_cell", "_showtraceback",
-                 "showsyntaxerror", "input_splitter", "transform_cell"}
+PROTECTED_MODULES = {
+    "numpy",
+    "torch",
+    "builtins",
+    "coursekit",
+    "sys",
+    "os",
+    "math",
+    "scipy",
+    "IPython",
+    "nbgrader",
+    "warnings",
+}
+IPYTHON_HOOKS = {
+    "input_transformers_cleanup",
+    "input_transformers_post",
+    "ast_transformers",
+    "showtraceback",
+    "set_custom_exc",
+    "register",
+    "run_cell",
+    "_showtraceback",
+    "showsyntaxerror",
+    "input_splitter",
+    "transform_cell",
+}
 DYNAMIC = {"exec", "eval", "compile", "__import__", "globals", "setattr", "delattr"}
-PROCESS = {("os", "_exit"), ("sys", "exit"), ("os", "kill"), ("os", "abort"), ("signal", "signal"),
-           ("signal", "alarm")}
+PROCESS = {("os", "_exit"), ("sys", "exit"), ("os", "kill"), ("os", "abort"), ("signal", "signal"), ("signal", "alarm")}
 TRACING = {("sys", "setprofile"), ("sys", "settrace"), ("threading", "setprofile"), ("threading", "settrace")}
 DANGEROUS_IMPORTS = {"importlib", "ctypes", "subprocess", "signal", "marshal", "cffi", "_lsprof", "cProfile"}
 # Names that switch the call guard off: its profiler, torch's function and dispatch modes.
-GUARD_SWITCHES = {"setprofile", "settrace", "DisableTorchFunction", "DisableTorchFunctionSubclass",
-                  "_DisableTorchDispatch", "_disable_current_modes", "_pop_mode", "_pop_mode_temporarily",
-                  "_pop_torch_function_stack", "_pop_torch_dispatch_stack", "_unset_dispatch_mode",
-                  "_python_dispatch", "TorchDispatchMode", "TorchFunctionMode", "overrides",
-                  "_ExcludeDispatchKeyGuard", "_IncludeDispatchKeyGuard", "_ForceDispatchKeyGuard",
-                  "_EnablePythonDispatcher", "custom_op", "register_kernel", "register_fake"}
+GUARD_SWITCHES = {
+    "setprofile",
+    "settrace",
+    "DisableTorchFunction",
+    "DisableTorchFunctionSubclass",
+    "_DisableTorchDispatch",
+    "_disable_current_modes",
+    "_pop_mode",
+    "_pop_mode_temporarily",
+    "_pop_torch_function_stack",
+    "_pop_torch_dispatch_stack",
+    "_unset_dispatch_mode",
+    "_python_dispatch",
+    "TorchDispatchMode",
+    "TorchFunctionMode",
+    "overrides",
+    "_ExcludeDispatchKeyGuard",
+    "_IncludeDispatchKeyGuard",
+    "_ForceDispatchKeyGuard",
+    "_EnablePythonDispatcher",
+    "custom_op",
+    "register_kernel",
+    "register_fake",
+}
 # Assignments that configure a library rather than patch it.
 SETTINGS = ("os.environ", "torch.backends", "np.random.seed", "warnings.filters")
-ARRAY_HOOKS = {"__eq__", "__ne__", "__array__", "__array_ufunc__", "__array_function__",
-               "__float__", "__sub__", "__rsub__", "__abs__", "__getattribute__"}
+ARRAY_HOOKS = {
+    "__eq__",
+    "__ne__",
+    "__array__",
+    "__array_ufunc__",
+    "__array_function__",
+    "__float__",
+    "__sub__",
+    "__rsub__",
+    "__abs__",
+    "__getattribute__",
+}
 # Code that reads other frames or the heap can rewrite the grader's results from inside.
 INTROSPECTION_ATTRS = {"f_locals", "f_globals", "f_back", "f_code", "gi_frame", "tb_frame", "cr_frame"}
-INTROSPECTION_CALLS = {"_getframe", "currentframe", "stack", "getouterframes", "get_referrers",
-                       "get_referents", "get_objects", "walk_stack", "walk_tb", "extract_stack",
-                       "getargvalues", "getinnerframes", "getframeinfo"}
+INTROSPECTION_CALLS = {
+    "_getframe",
+    "currentframe",
+    "stack",
+    "getouterframes",
+    "get_referrers",
+    "get_referents",
+    "get_objects",
+    "walk_stack",
+    "walk_tb",
+    "extract_stack",
+    "getargvalues",
+    "getinnerframes",
+    "getframeinfo",
+}
 # A thread started before the call guard is not watched by it (nor by torch's modes).
 THREAD_IMPORTS = {"threading", "_thread", "concurrent", "multiprocessing", "asyncio"}
 # The grader's own machinery: an answer needs check() at most.
-GRADER_INTERNALS = {"exercise", "make_case", "build", "_REGISTRY", "cases", "hidden_seed", "seed_for",
-                    "keyed_seed", "run_student", "CallGuard"}
-ALLOWED_COURSEKIT = {"coursekit", "coursekit.grading", "coursekit.data", "coursekit.plots",
-                     "coursekit.training", "coursekit.widgets"}
+GRADER_INTERNALS = {
+    "exercise",
+    "make_case",
+    "build",
+    "_REGISTRY",
+    "cases",
+    "hidden_seed",
+    "seed_for",
+    "keyed_seed",
+    "run_student",
+    "CallGuard",
+}
+ALLOWED_COURSEKIT = {
+    "coursekit",
+    "coursekit.grading",
+    "coursekit.data",
+    "coursekit.plots",
+    "coursekit.training",
+    "coursekit.widgets",
+}
 
 
 def _dotted_resolved(node, paths):
@@ -100,7 +176,9 @@ class _Scanner(ast.NodeVisitor):
             if alias.name.startswith("coursekit.grading"):
                 self.flag("grader-internals", f"imports {alias.name}")
             self.aliases[alias.asname or alias.name.split(".")[0]] = alias.name.split(".")[0]
-            self.paths[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+            self.paths[alias.asname or alias.name.split(".")[0]] = (
+                alias.name if alias.asname else alias.name.split(".")[0]
+            )
             self._check_import(alias.name)
         self.generic_visit(node)
 
@@ -132,8 +210,9 @@ class _Scanner(ast.NodeVisitor):
             self.flag("dynamic-code", f"imports {name}")
         if top in THREAD_IMPORTS:
             self.flag("threads", f"imports {name} (the call guard does not see threads started before it)")
-        if top == "coursekit" and not any(name == a or name.startswith(a + ".") and a != "coursekit"
-                                          for a in ALLOWED_COURSEKIT):
+        if top == "coursekit" and not any(
+            name == a or name.startswith(a + ".") and a != "coursekit" for a in ALLOWED_COURSEKIT
+        ):
             self.flag("calls-reference", f"imports {name}")
 
     def _assigned(self, target):
@@ -179,14 +258,16 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_Attribute(self, node):
         if node.attr in IPYTHON_HOOKS and _root_name(node) in {"get_ipython", "ip", "shell"} | {
-                k for k, v in self.aliases.items() if v == "IPython"}:
+            k for k, v in self.aliases.items() if v == "IPython"
+        }:
             self.flag("ipython-hooks", f"uses {node.attr}")
         if node.attr in {"input_transformers_cleanup", "input_transformers_post", "ast_transformers"}:
             self.flag("ipython-hooks", f"uses {node.attr}")
         if node.attr == "modules" and self._module_of(node) == "sys":
             self.flag("sys-modules", "uses sys.modules")
         if node.attr in {"__globals__", "__code__", "__builtins__", "__subclasses__"} or (
-                node.attr == "__dict__" and self._module_of(node) in PROTECTED_MODULES):
+            node.attr == "__dict__" and self._module_of(node) in PROTECTED_MODULES
+        ):
             self.flag("dynamic-code", f"uses {node.attr}")
         if node.attr == "_C" and self._module_of(node) == "torch":
             self.flag("guard-tampering", f"uses {_dotted(node) or 'torch._C'}")
@@ -194,8 +275,11 @@ class _Scanner(ast.NodeVisitor):
         if node.attr in INTROSPECTION_ATTRS:
             self.flag("introspection", f"uses {node.attr}")
         dotted = _dotted(node) or ""
-        if (_root_name(node) in self.grading or dotted.startswith("coursekit.grading.")) and node.attr != "check" \
-                or node.attr in {"make_case", "_REGISTRY"}:
+        if (
+            (_root_name(node) in self.grading or dotted.startswith("coursekit.grading."))
+            and node.attr != "check"
+            or node.attr in {"make_case", "_REGISTRY"}
+        ):
             self.flag("grader-internals", f"uses {dotted or node.attr}")
         self.generic_visit(node)
 
@@ -213,8 +297,9 @@ class _Scanner(ast.NodeVisitor):
         protected_target = bool(node.args) and self._module_of(node.args[0]) in PROTECTED_MODULES
         if name in DYNAMIC - {"setattr", "delattr"} or (name in {"setattr", "delattr"} and protected_target):
             self.flag("dynamic-code", f"calls {name}")
-        if name in {"getattr", "vars"} and (protected_target or name == "getattr" and len(node.args) > 1
-                                            and not isinstance(node.args[1], ast.Constant)):
+        if name in {"getattr", "vars"} and (
+            protected_target or name == "getattr" and len(node.args) > 1 and not isinstance(node.args[1], ast.Constant)
+        ):
             self.flag("dynamic-code", f"calls {name} with a computed name" if name == "getattr" else "calls vars")
         if name == "get_ipython":
             self.flag("ipython-hooks", "calls get_ipython()")
@@ -252,9 +337,13 @@ def _normalised(source):
     tree = ast.parse(source)
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
-                and isinstance(getattr(body[0], "value", None), ast.Constant) \
-                and isinstance(body[0].value.value, str):
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(getattr(body[0], "value", None), ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
             node.body = body[1:] or [ast.Pass()]
     return ast.unparse(tree)
 
@@ -276,7 +365,9 @@ def pasted_references(source, reference_functions, threshold=0.85, min_chars=150
             except (OSError, TypeError, SyntaxError):
                 continue
             body = lambda text: text.split(":", 1)[1] if ":" in text else text  # noqa: E731
-            if len(body(theirs)) >= min_chars and difflib.SequenceMatcher(
-                    None, body(mine), body(theirs)).ratio() >= threshold:
+            if (
+                len(body(theirs)) >= min_chars
+                and difflib.SequenceMatcher(None, body(mine), body(theirs)).ratio() >= threshold
+            ):
                 found.append(f"{ref.__module__}.{ref.__name__}")
     return found

@@ -22,6 +22,7 @@ class Blocked(Exception):
 def stub(qualified):
     def blocked(*args, **kwargs):
         raise Blocked(f"{qualified} is not available to the answer being audited")
+
     blocked.__name__ = qualified.rsplit(".", 1)[-1]
     return blocked
 
@@ -29,6 +30,7 @@ def stub(qualified):
 def stub_class(qualified):
     def blocked(self, *args, **kwargs):
         raise Blocked(f"{qualified} is not available to the answer being audited")
+
     return type(qualified.rsplit(".", 1)[-1], (), {"__init__": blocked, "__module__": "stub"})
 
 
@@ -76,10 +78,8 @@ def take_away_the_switches():
     (torch imports cProfile, threadpoolctl ctypes)."""
     import threading
 
-    for module, name in ((sys, "setprofile"), (sys, "settrace"), (threading, "setprofile"),
-                         (threading, "settrace")):
+    for module, name in ((sys, "setprofile"), (sys, "settrace"), (threading, "setprofile"), (threading, "settrace")):
         setattr(module, name, stub(f"{module.__name__}.{name}"))
-
 
 
 class _Missing(type):
@@ -91,8 +91,10 @@ class _Missing(type):
         return missing(f"{cls.qualified}.{name}")
 
     def __call__(cls, *args, **kwargs):
-        raise Blocked(f"{cls.qualified} is not available: {cls.qualified.partition('.')[0]} cannot be "
-                      f"imported where this exercise is audited (it is answered with NumPy)")
+        raise Blocked(
+            f"{cls.qualified} is not available: {cls.qualified.partition('.')[0]} cannot be "
+            f"imported where this exercise is audited (it is answered with NumPy)"
+        )
 
 
 def _missing_attribute(module, attr):
@@ -128,6 +130,8 @@ class Unavailable(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 def on_alarm(exception):
     """A SIGALRM handler that raises ``exception``."""
+
     def handler(signum, frame):
         raise exception()
+
     return handler

@@ -101,16 +101,19 @@ def run_case(setup, namespace, cell_errors, call_index, case):
         return {}, f"not defined: {', '.join(missing)}" + (f" ({stopped[0]})" if stopped else "")
     foreign = [n for n in names if not _written_here(namespace[n])]
     if foreign:  # e.g. a convention or helper taken from coursekit and handed in as the answer
-        return {}, (f"{', '.join(foreign)} is not defined in your notebook (it is "
-                    f"{_origin(namespace[foreign[0]])}); this exercise asks you to write it yourself")
+        return {}, (
+            f"{', '.join(foreign)} is not defined in your notebook (it is "
+            f"{_origin(namespace[foreign[0]])}); this exercise asks you to write it yourself"
+        )
     functions = dict(zip(ex.roles, (namespace[n] for n in names)))
     arrays = {}
     signal.alarm(setup["cell_seconds"])
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            outputs, problem = run_student(ex, functions, case, forbidden=_resolve(spec["forbidden"]),
-                                           torch_names=spec["torch_names"])
+            outputs, problem = run_student(
+                ex, functions, case, forbidden=_resolve(spec["forbidden"]), torch_names=spec["torch_names"]
+            )
         if problem:
             raise Blocked(problem)
         for out_name, value in outputs.items():
