@@ -32,8 +32,16 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coursekit.grading.sandbox_ipc import IPC_LIMITS_MB, limit_ipc, read_pid  # noqa: F401  (re-exported)
+from coursekit.grading.sandbox_paths import (  # noqa: F401  (re-exported)
+    SYSTEM_DIRS,
+    coursekit_dir,
+    package_dirs,
+    python_dirs,
+    python_links,
+)
+
 HOME = "/home/student"
-SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/sys/devices/system/cpu")
 ETC_FILES = (
     "ld.so.cache",
     "ld.so.conf",
@@ -173,93 +181,6 @@ def require():
         raise SandboxUnavailable(reason)
 
 
-def coursekit_dir():
-    import coursekit
-
-    return Path(coursekit.__file__).resolve().parent
-
-
-def _python_paths():
-    """The paths by which this Python finds itself: each prefix's ``bin`` and ``lib`` (and a
-    venv's ``pyvenv.cfg``), never a whole prefix, which may be a home folder, the
-    site-packages folders on ``sys.path``, and the executable; as written (perhaps through a
-    symbolic link) and resolved."""
-    prefixes = {
-        Path(sys.prefix),
-        Path(sys.base_prefix),
-        Path(sys.exec_prefix),
-        Path(sys.executable).resolve().parent.parent,
-    }  # a venv's python is a link
-    found = {prefix / part for prefix in prefixes for part in ("bin", "lib", "lib64", "pyvenv.cfg")}
-    found |= {
-        Path(os.path.abspath(entry or "."))
-        for entry in sys.path
-        if Path(entry or ".").name in ("site-packages", "dist-packages")
-    }
-    return found | {Path(os.path.abspath(sys.executable)).parent}
-
-
-_DISTRIBUTIONS = {"sklearn": "scikit_learn"}  # where a wheel's name differs from its module's
-
-
-def package_dirs(top_level):
-    """The folders of these top-level modules in every site-packages or dist-packages folder
-    the sandbox shows (the venv's and the base interpreter's alike, resolved), and the folders
-    of shared libraries their wheels bring beside them (``scipy.libs``, ...)."""
-    sites = {
-        Path(p).resolve()
-        for p in (*sys.path, *_base_sites())
-        if Path(p or ".").name in ("site-packages", "dist-packages")
-    }
-    found = set()
-    for site in sorted(s for s in sites if s.is_dir()):
-        for name in top_level:
-            for stem in {name, _DISTRIBUTIONS.get(name, name)}:
-                found.update(p.resolve() for p in site.glob(f"{stem}*.libs") if p.is_dir())
-            if (site / name).is_dir():
-                found.add((site / name).resolve())
-    return sorted(found)
-
-
-def _base_sites():
-    """The base interpreter's site folders (a venv without system site-packages still shows
-    its base's ``lib``)."""
-    import sysconfig
-
-    paths = [
-        sysconfig.get_paths(vars={"base": prefix, "platbase": prefix})[key]
-        for prefix in {sys.base_prefix, sys.prefix}
-        for key in ("purelib", "platlib")
-    ]
-    return paths + [
-        "/usr/lib/python3/dist-packages",
-        f"/usr/local/lib/python{sys.version_info.major}.{sys.version_info.minor}/dist-packages",
-    ]
-
-
-def python_dirs():
-    """What of the Python installation student code may read, resolved (bound read only)."""
-    return sorted({p.resolve() for p in _python_paths() if p.exists()})
-
-
-def python_links():
-    """(link, target) for every symbolic link on the way to the Python installation and
-    coursekit, so that paths written through a link (a symlinked home or venv, as
-    ``sys.path`` keeps them) resolve inside the sandbox as they do outside."""
-    links = {}
-    for path in (*_python_paths(), Path(os.path.abspath(coursekit_dir()))):
-        here = Path("/")
-        for part in path.parts[1:]:
-            step = here / part
-            if step.is_symlink():
-                here = step.resolve()
-                if not any(str(step).startswith(d + "/") for d in (*SYSTEM_DIRS, "/etc")):
-                    links.setdefault(step, here)  # (a system folder is shown with its links)
-            else:
-                here = step
-    return sorted(links.items())
-
-
 def _ro(paths):
     args = []
     for path in paths:
@@ -365,54 +286,3 @@ def popen(policy, argv, **popen_kwargs):
     require()
     with opened_files(policy) as fds:
         return subprocess.Popen(command(policy, argv, fds), pass_fds=tuple(fds.values()), **popen_kwargs)
-
-
-IPC_LIMITS_MB = 64  # System V shared memory in one sandbox (like /dev/shm); honest code uses none
-
-
-def limit_ipc(pid):
-    """Cap System V IPC inside the sandbox's own IPC namespace (shared memory to
-    :data:`IPC_LIMITS_MB`, few segments and message queues), which no watchdog can see from
-    outside. The sandbox is joined with ``nsenter``, which takes CAP_SYS_ADMIN: it works when
-    grading as root; returns whether the limits are in force."""
-    page = os.sysconf("SC_PAGE_SIZE")
-    settings = {
-        "shmmax": IPC_LIMITS_MB * 2**20,
-        "shmall": IPC_LIMITS_MB * 2**20 // page,
-        "shmmni": 16,
-        "msgmni": 16,
-        "msgmnb": 65536,
-    }
-    script = " && ".join(f"echo {value} > /proc/sys/kernel/{name}" for name, value in settings.items())
-    nsenter = shutil.which("nsenter")
-    if nsenter is None:
-        return False
-    try:
-        done = subprocess.run(
-            [nsenter, f"--ipc=/proc/{int(pid)}/ns/ipc", "--", "/bin/sh", "-c", script], capture_output=True, timeout=30
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
-
-
-def read_pid(fd, seconds=60):
-    """The sandbox's pid (in this pid namespace), as bubblewrap writes it to its info fd."""
-    import json
-    import select
-    import time
-
-    data, deadline = b"", time.monotonic() + seconds
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 1.0)
-            if ready:
-                chunk = os.read(fd, 4096)
-                if not chunk:
-                    break
-                data += chunk
-        return int(json.loads(data.decode())["child-pid"])
-    except (ValueError, KeyError, OSError):
-        return None
-    finally:
-        os.close(fd)
