@@ -36,7 +36,7 @@ def test_each_released_notebook_says_what_its_answers_may_use(assignment_id):
     """The sentence comes from the exercises' ``packages``, which ``check`` and the audit enforce."""
     from coursekit import grading
     from coursekit.grading.audit import extract
-    from coursekit.grading.guard import may_use_sentence
+    from coursekit.grading.refusals import may_use_sentence
 
     name = course.notebook_name(assignment_id)
     calls = extract.test_cells(json.loads((ROOT / "solutions" / assignment_id / name).read_text()))
