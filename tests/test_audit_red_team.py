@@ -58,6 +58,61 @@ def test_an_answer_not_written_in_the_notebook_scores_nothing(source):
     assert "is not defined in your notebook" in result.failures[0], result.failures
 
 
+def test_a_helper_behind_a_library_wrapper_is_still_the_graders_own_code():
+    source = (
+        "import functools, coursekit\n_h = functools.singledispatch(coursekit.layers.exercises._columnwise_softmax)\n"
+        "def softmax(z):\n    return _h(z.T).T\n"
+    )
+    result = _softmax(source)
+    assert result.audit_score == 0 and "the grader's own code" in result.failures[0], result.failures
+
+
+def test_an_answer_execd_with_the_notebooks_name_is_still_not_written_in_the_notebook():
+    source = (
+        "import builtins as b, numpy as np\n"
+        "_ns = {'np': np, '__name__': '__main__'}\n"
+        "b.exec(b.__import__('coursekit.grading.synthetic', fromlist=['x']).VARIANTS['softmax']['right'][0], _ns)\n"
+        "softmax = _ns['softmax']\n"
+    )
+    result = _softmax(source)
+    assert result.audit_score == 0 and "is not defined in your notebook" in result.failures[0], result.failures
+
+
+def test_a_thread_that_starts_and_ends_within_a_case_is_a_flag():
+    source = HONEST_SOFTMAX.replace(
+        "def softmax(z):",
+        """import logging, time
+_start = logging.threading._start_new_thread
+_honest = None
+def softmax(z):
+    box = []
+    _start(lambda: box.append(_honest(z)), ())
+    while not box:
+        time.sleep(0.001)
+    time.sleep(0.05)  # the thread has ended before the reply
+    return box[0]
+def _honest(z):""",
+    )
+    result = _softmax(source)
+    assert result.audit_score == 0
+    assert any("thread(s) during a case" in f for f in result.flags), result.flags
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import functools\nimport numpy as np\ndef _softmax(z, axis):\n"
+        "    e = np.exp(z - z.max(axis=axis, keepdims=True))\n    return e / e.sum(axis=axis, keepdims=True)\n"
+        "softmax = functools.partial(_softmax, axis=1)\n",
+        HONEST_SOFTMAX.replace("def softmax(z):", "@np.errstate(over='ignore')\ndef softmax(z):"),
+    ],
+    ids=["functools.partial", "a decorator"],
+)
+def test_honest_answers_behind_a_partial_or_a_decorator_keep_full_marks(source):
+    result = _softmax(source)
+    assert (result.audit_score, result.flags, result.failures) == (2.0, [], [])
+
+
 def test_the_base_interpreters_site_packages_hold_no_refused_package():
     source = HONEST_SOFTMAX.replace(
         "def softmax(z):",

@@ -116,8 +116,10 @@ def _grader_codes():
     for name, module in list(sys.modules.items()):
         if name.startswith("coursekit.") and (name.startswith("coursekit.grading") or ".exercises" in name):
             for value in vars(module).values():
-                if isinstance(value, types.FunctionType) and value.__module__ == name:
-                    codes.add(value.__code__)
+                if isinstance(value, types.FunctionType) and value.__code__.co_filename == getattr(
+                    module, "__file__", ""
+                ):
+                    codes.add(value.__code__)  # (not a decorator's shared wrapper, e.g. contextlib's)
                 elif isinstance(value, dict):  # a table of functions a case names ({"sigmoid": _sig})
                     handed.update(getattr(v, "__code__", None) for v in value.values())
     return codes - handed
@@ -129,6 +131,23 @@ def _from_student(frame):
     while caller is not None and caller.f_code.co_filename.endswith("contextlib.py"):
         caller = caller.f_back
     return caller is not None and caller.f_globals.get("__name__") == "__main__"
+
+
+def _from_student_through_wrappers(frame):
+    """Whether student code made this call, directly or through library wrappers (functools,
+    any frame outside coursekit and the notebook): the first caller that is coursekit's or
+    the notebook's decides."""
+    caller = frame.f_back
+    for _ in range(50):
+        if caller is None:
+            return False
+        name = caller.f_globals.get("__name__") or ""
+        if name == "__main__":
+            return True
+        if name == "coursekit" or name.startswith("coursekit."):
+            return False
+        caller = caller.f_back
+    return False
 
 
 class CallGuard:
@@ -179,7 +198,7 @@ class CallGuard:
                 self.hits.append(f"{frame.f_globals['__name__']}.{code.co_name}")
             elif code in self._tamper_codes and _from_student(frame):
                 self.hits.append(f"{code.co_name} (which switches the call guard off)")
-            elif code in self._grader_codes and _from_student(frame):
+            elif code in self._grader_codes and _from_student_through_wrappers(frame):
                 self.hits.append(f"{frame.f_globals['__name__']}.{code.co_name} (the grader's own code)")
             else:
                 caller = frame.f_back.f_globals.get("__name__") if frame.f_back else None

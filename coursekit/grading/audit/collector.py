@@ -51,11 +51,22 @@ def _threads(pid):
         return 0
 
 
+def _last_pid():
+    """The last pid handed out in the sandbox's pid namespace: every thread or process that
+    starts, however briefly, takes the next one (-1 where it cannot be read)."""
+    try:
+        with open("/proc/sys/kernel/ns_last_pid") as handle:
+            return int(handle.read())
+    except (OSError, ValueError):
+        return -1
+
+
 class Collector:
     def __init__(self, requests_fd, replies_fd, budget, seconds, worker_pid):
         self.requests_fd, self.replies_fd, self.left = requests_fd, replies_fd, budget
         self.seconds = seconds  # a reply's time limit (the worker's own alarm can be cancelled)
         self.worker_pid, self.threads = worker_pid, _threads(worker_pid)  # its imports' pools
+        self.asked = None  # the last pid handed out when the current case was asked for
 
     def reply(self, keys=None):
         """The worker's next frame as arrays (``keys``: the names it may hold, else outputs)."""
@@ -74,9 +85,15 @@ class Collector:
         started = _threads(self.worker_pid) - self.threads
         if started > 0:
             raise ForgedResult(f"the answer started {started} thread(s), which the call guard does not watch")
+        tasks = _last_pid() - self.asked if self.asked is not None and self.asked >= 0 else 0
+        if tasks > 0:  # (a thread started and ended within the case is counted here)
+            raise ForgedResult(
+                f"the answer started {tasks} thread(s) during a case, which the call guard does not watch"
+            )
         return arrays
 
     def ask(self, request):
+        self.asked = _last_pid()
         frames.write(self.requests_fd, pickle.dumps(request))
 
 

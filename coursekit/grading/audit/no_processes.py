@@ -8,8 +8,9 @@ The audit's worker installs it after its imports and before the first student ce
 ``execveat``, and ``ptrace``, ``process_vm_readv``/``writev``, ``kcmp`` and ``pidfd_getfd``
 (the collector's memory and descriptors), each with ``EPERM``; ``clone3``, whose flags a
 filter cannot read, answers ``ENOSYS``, on which the C library falls back to ``clone`` for
-threads. (Threads stay allowed: the libraries' pools grow and shrink with their settings;
-the collector counts the worker's threads instead.) A system call of another ABI (32-bit,
+threads, which the worker then refuses too (``threads=False``): a thread would run outside
+the call guard, so the worker starts the libraries' thread pools before it installs the
+filter, and the collector also counts the worker's threads. A system call of another ABI (32-bit,
 x32) is refused too. The filter applies to every thread of the process at once
 (``SECCOMP_FILTER_FLAG_TSYNC``) and cannot be removed; ``no_new_privs`` is set first, as the
 kernel asks of an unprivileged process.
@@ -69,8 +70,9 @@ def _insn(code, k, jt=0, jf=0):
     return struct.pack("=HBBI", code, jt, jf, k)
 
 
-def program(machine=None):
-    """The filter's BPF instructions (bytes) for this machine; ``ValueError`` where unknown."""
+def program(machine=None, threads=False):
+    """The filter's BPF instructions (bytes) for this machine; ``ValueError`` where unknown.
+    ``threads``: whether a new thread is allowed (the audit's worker allows none)."""
     machine = machine or platform.machine()
     if machine not in _ABI:
         raise ValueError(f"machine: no seccomp filter for {machine!r} (known: {sorted(_ABI)})")
@@ -80,7 +82,7 @@ def program(machine=None):
     n = len(tests)
     # [0] arch  [1] another arch: to deny  [2] nr  [3..3+n) refused: to deny
     # [3+n] clone3: to nosys  [4+n] clone: to the flags check  [5+n] allow
-    # [6+n] load the flags  [7+n] CLONE_THREAD?  [8+n] a thread: allow  [9+n] deny  [10+n] nosys
+    # [6+n] load the flags  [7+n] CLONE_THREAD?  [8+n] a thread: ``threads``  [9+n] deny  [10+n] nosys
     out = [_insn(_LD_W_ABS, _ARCH), _insn(_JEQ_K, arch, 0, n + 7), _insn(_LD_W_ABS, _NR)]
     out += [_insn(code, k, n - i + 5, 0) for i, (code, k) in enumerate(tests)]
     out += [
@@ -89,7 +91,7 @@ def program(machine=None):
         _insn(_RET_K, _ALLOW),
         _insn(_LD_W_ABS, _ARG0),
         _insn(_JSET_K, CLONE_THREAD, 0, 1),
-        _insn(_RET_K, _ALLOW),
+        _insn(_RET_K, _ALLOW) if threads else deny,
         deny,
         nosys,
     ]
@@ -100,9 +102,9 @@ class _Fprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def forbid():
+def forbid(threads=False):
     """Install the filter in this process, every thread. Raises OSError if the kernel refuses."""
-    code = program()
+    code = program(threads=threads)
     seccomp_nr = _ABI[platform.machine()][1]
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS

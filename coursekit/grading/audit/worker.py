@@ -11,6 +11,7 @@ Forked by :mod:`coursekit.grading.audit.runner` once the imports are done, it
 """
 
 import builtins
+import functools
 import io
 import json
 import linecache
@@ -33,6 +34,12 @@ MAX_OPEN_FILES = 256  # (pipes the worker could fill sit in kernel memory no wat
 
 class Alarm(BaseException):
     pass
+
+
+def cell_files(setup):
+    """The file names the cells' code is compiled under (see :func:`run_cells`)."""
+    labels = setup.get("labels") or []
+    return {f"<{labels[i] if i < len(labels) else f'cell {i}'}>" for i in range(len(setup["cells"]))}
 
 
 def run_cells(cells, seconds, errors, labels=None):
@@ -72,18 +79,33 @@ def _resolve(paths):
     return found
 
 
-def _written_here(fn):
-    """Whether ``fn`` is the student's own: a function (or class, or object of a class)
-    defined in the notebook's namespace, not one of a module's."""
-    target = fn if hasattr(fn, "__globals__") else getattr(fn, "__func__", None)
-    if target is not None and hasattr(target, "__globals__"):
-        return target.__globals__.get("__name__") == "__main__"
-    owner = fn if isinstance(fn, type) else type(fn)
-    return getattr(owner, "__module__", None) == "__main__"
+def _unwrapped(fn):
+    """The function under ``functools.partial`` and ``__wrapped__`` layers (decorators)."""
+    for _ in range(100):
+        inner = getattr(fn, "func", None) if isinstance(fn, functools.partial) else getattr(fn, "__wrapped__", None)
+        if inner is None:
+            return fn
+        fn = inner
+    return fn
+
+
+def _written_here(fn, cell_files):
+    """Whether ``fn`` is the student's own: its code (under any partial or decorator) was
+    compiled from one of the notebook's cells, not from a module or an ``exec`` string."""
+    fn = _unwrapped(fn)
+    code = getattr(fn, "__code__", None) or getattr(getattr(fn, "__func__", None), "__code__", None)
+    if code is None and not isinstance(fn, type):
+        code = getattr(vars(type(fn)).get("__call__"), "__code__", None)  # an object of the notebook's class
+    if code is None and isinstance(fn, type):
+        code = getattr(getattr(fn, "__init__", None), "__code__", None)
+    return code is not None and code.co_filename in cell_files
 
 
 def _origin(fn):
-    return f"{getattr(fn, '__module__', None) or 'elsewhere'}.{getattr(fn, '__qualname__', type(fn).__name__)}"
+    fn = _unwrapped(fn)
+    code = getattr(fn, "__code__", None)
+    where = code.co_filename if code is not None else getattr(fn, "__module__", None) or "elsewhere"
+    return f"{getattr(fn, '__qualname__', type(fn).__name__)} from {where}"
 
 
 def run_case(setup, namespace, cell_errors, call_index, case):
@@ -99,7 +121,7 @@ def run_case(setup, namespace, cell_errors, call_index, case):
     if missing:
         stopped = [v for k, v in cell_errors.items() if k.startswith("cell ")]
         return {}, f"not defined: {', '.join(missing)}" + (f" ({stopped[0]})" if stopped else "")
-    foreign = [n for n in names if not _written_here(namespace[n])]
+    foreign = [n for n in names if not _written_here(namespace[n], cell_files(setup))]
     if foreign:  # e.g. a convention or helper taken from coursekit and handed in as the answer
         return {}, (
             f"{', '.join(foreign)} is not defined in your notebook (it is "
@@ -167,7 +189,7 @@ def serve(setup, requests_fd, replies_fd):
     try:
         _start_the_pools()
         resource.setrlimit(resource.RLIMIT_NOFILE, (MAX_OPEN_FILES, MAX_OPEN_FILES))
-        no_processes.forbid()
+        no_processes.forbid(threads=True)  # (BLAS pools resize; the collector sees new tasks)
     except (OSError, ValueError) as err:
         sys.stderr.write(f"coursekit audit: the worker could not forbid new processes: {err}\n")
         real_exit(3)
