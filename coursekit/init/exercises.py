@@ -16,6 +16,7 @@ import numpy as np
 from coursekit.grading import Convention, Exercise, StudentError, register
 from coursekit.grading.exercise_tools import IndexedCases
 from coursekit.init import numpy_ref as ref
+from coursekit.init.exercises_shortcuts import SHORTCUTS, SWAPPED, fan_count, shortcut
 
 # Statistics of 40,000+ draws: relative sampling error well under 1%, so 6% separates
 # a correct answer from every convention below (the closest differ by about 18%).
@@ -93,11 +94,7 @@ def _run_vs(fns, case):
     return _draw(fns["variance_scaling"], case, kwargs)
 
 
-def _n(fan_in, fan_out, mode):
-    return {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
-
-
-def _vs_alternative(*, std_of, bound_of, n_of=_n):
+def _vs_alternative(*, std_of, bound_of, n_of=fan_count):
     """variance_scaling with the normal's std and the uniform's bound computed differently."""
 
     def vs(fan_in, fan_out, *, scale=1.0, mode="fan_avg", distribution="uniform", rng):
@@ -144,7 +141,7 @@ register(
                     "variance_scaling": _vs_alternative(
                         std_of=_RIGHT_STD,
                         bound_of=_RIGHT_BOUND,
-                        n_of=lambda fi, fo, mode: fi + fo if mode == "fan_avg" else _n(fi, fo, mode),
+                        n_of=lambda fi, fo, mode: fi + fo if mode == "fan_avg" else fan_count(fi, fo, mode),
                     )
                 },
             ),
@@ -173,92 +170,7 @@ def _named_case(rng, hidden):
     return {"fan_in": fan_in, "fan_out": fan_out, "seed": int(rng.integers(2**31))}
 
 
-def _shortcut(scale, mode, distribution):
-    def init(fan_in, fan_out, *, rng):
-        n = _n(fan_in, fan_out, mode)
-        if distribution == "uniform":
-            r = math.sqrt(3 * scale / n)
-            return rng.uniform(-r, r, size=(fan_in, fan_out))
-        return rng.normal(0.0, math.sqrt(scale / n), size=(fan_in, fan_out))
-
-    return init
-
-
-_SWAPPED = Convention(
-    "the other distribution",
-    "_uniform draws from a uniform on [-r, r] (kurtosis 1.8), _normal from a normal "
-    "(kurtosis 3), with the same variance.",
-    {},
-)
-
-_SHORTCUTS = {
-    "glorot_uniform": (
-        1.0,
-        "fan_avg",
-        "uniform",
-        [
-            (
-                "a bound of sqrt(2 / (fan_in + fan_out))",
-                "That is Glorot's standard deviation; the uniform's bound is sqrt(3) times it, "
-                "r = sqrt(6 / (fan_in + fan_out)).",
-                _shortcut(1 / 3, "fan_avg", "uniform"),
-            ),
-        ],
-    ),
-    "glorot_normal": (
-        1.0,
-        "fan_avg",
-        "normal",
-        [
-            (
-                "a standard deviation of sqrt(6 / (fan_in + fan_out))",
-                "That is the uniform's bound r; the normal's standard deviation is r / sqrt(3) = "
-                "sqrt(2 / (fan_in + fan_out)).",
-                _shortcut(3.0, "fan_avg", "normal"),
-            ),
-        ],
-    ),
-    "he_uniform": (
-        2.0,
-        "fan_in",
-        "uniform",
-        [
-            (
-                "He with fan_avg (the lecture notes' ReLU row)",
-                "He et al. (2015) use fan_in: r = sqrt(6 / fan_in). The notes' sqrt(2) times "
-                "Glorot's bound averages the fans instead; the two agree only when fan_in == fan_out.",
-                _shortcut(2.0, "fan_avg", "uniform"),
-            ),
-        ],
-    ),
-    "he_normal": (
-        2.0,
-        "fan_in",
-        "normal",
-        [
-            (
-                "He with fan_avg (the lecture notes' ReLU row)",
-                "He et al. (2015) use fan_in: sigma = sqrt(2 / fan_in). The notes' sqrt(2) times "
-                "Glorot's sigma averages the fans instead; the two agree only when fan_in == fan_out.",
-                _shortcut(2.0, "fan_avg", "normal"),
-            ),
-        ],
-    ),
-    "lecun_normal": (
-        1.0,
-        "fan_in",
-        "normal",
-        [
-            (
-                "Glorot normal (fan_avg)",
-                "LeCun normal uses fan_in: sigma = sqrt(1 / fan_in).",
-                _shortcut(1.0, "fan_avg", "normal"),
-            ),
-        ],
-    ),
-}
-
-for _name, (_scale, _mode, _dist, _alternatives) in _SHORTCUTS.items():
+for _name, (_scale, _mode, _dist, _alternatives) in SHORTCUTS.items():
     _other = "normal" if _dist == "uniform" else "uniform"
     register(
         Exercise(
@@ -268,7 +180,7 @@ for _name, (_scale, _mode, _dist, _alternatives) in _SHORTCUTS.items():
             run=lambda fns, case, _name=_name: _draw(fns[_name], case, {}),
             reference={_name: getattr(ref, _name)},
             conventions=tuple(Convention(title, why, {_name: fn}) for title, why, fn in _alternatives)
-            + (Convention(_SWAPPED.name, _SWAPPED.explanation, {_name: _shortcut(_scale, _mode, _other)}),),
+            + (Convention(SWAPPED.name, SWAPPED.explanation, {_name: shortcut(_scale, _mode, _other)}),),
             forbidden=_torch_init,
             tolerances=STAT_TOLERANCES,
         )

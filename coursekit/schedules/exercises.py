@@ -15,6 +15,7 @@ import numpy as np
 from coursekit.grading import Convention, Exercise, StudentError, register, unpack
 from coursekit.grading.exercise_tools import IndexedCases
 from coursekit.schedules import numpy_ref as ref
+from coursekit.schedules.exercises_one_cycle import one_cycle_min_from_max, one_cycle_with, one_cycle_without_offsets
 
 REFERENCE_MODULES = (
     "coursekit.schedules.numpy_ref",
@@ -238,44 +239,6 @@ def _one_cycle_case(rng, hidden, index):
     }
 
 
-def _one_cycle_without_offsets(
-    max_lr, n_steps, *, pct_start=0.3, div_factor=25.0, final_div_factor=1e4, anneal_strategy="cos", three_phase=False
-):
-    """The phases ending at pct_start n_steps (and 2 pct_start n_steps, n_steps), not torch's
-    pct_start n_steps - 1 (and - 2, n_steps - 1)."""
-    initial, m_base, m_max = max_lr / div_factor, 0.85, 0.95
-    ends = [pct_start * n_steps, 2 * pct_start * n_steps, n_steps] if three_phase else [pct_start * n_steps, n_steps]
-    lows = (
-        [(initial, max_lr), (max_lr, initial), (initial, initial / final_div_factor)]
-        if three_phase
-        else [(initial, max_lr), (max_lr, initial / final_div_factor)]
-    )
-    moms = [(m_max, m_base), (m_base, m_max), (m_max, m_max)] if three_phase else [(m_max, m_base), (m_base, m_max)]
-    lrs, momenta = [], []
-    for t in range(n_steps):
-        i = next((j for j, end in enumerate(ends) if t <= end), len(ends) - 1)
-        start = ends[i - 1] if i else 0.0
-        pct = (t - start) / (ends[i] - start)
-        shape = (1 + math.cos(math.pi * pct)) / 2 if anneal_strategy == "cos" else 1 - pct
-        lrs.append(lows[i][1] + (lows[i][0] - lows[i][1]) * shape)
-        momenta.append(moms[i][1] + (moms[i][0] - moms[i][1]) * shape)
-    return np.array(lrs), np.array(momenta)
-
-
-def _one_cycle_with(**fixed):
-    def schedule(max_lr, n_steps, **hyper):
-        return ref.one_cycle(max_lr, n_steps, **{**hyper, **fixed})
-
-    return schedule
-
-
-def _one_cycle_min_from_max(max_lr, n_steps, *, div_factor=25.0, final_div_factor=1e4, **hyper):
-    """The last rate max_lr / final_div_factor: the reference with final_div_factor / div_factor."""
-    return ref.one_cycle(
-        max_lr, n_steps, div_factor=div_factor, final_div_factor=final_div_factor / div_factor, **hyper
-    )
-
-
 _register(
     "one_cycle",
     IndexedCases(_one_cycle_case),
@@ -286,28 +249,28 @@ _register(
             "phases that end at pct_start * n_steps (torch ends the climb one step earlier)",
             "torch's OneCycleLR ends the climb at step pct_start * n_steps - 1 (the second phase "
             "of three at 2 * pct_start * n_steps - 2) and the cycle at n_steps - 1.",
-            {"one_cycle": _one_cycle_without_offsets},
+            {"one_cycle": one_cycle_without_offsets},
         ),
         Convention(
             "the momentum moving with the rate (up while the rate climbs)",
             "The momentum moves against the rate: from max_momentum down to base_momentum at the peak, and back up.",
-            {"one_cycle": _one_cycle_with(base_momentum=0.95, max_momentum=0.85)},
+            {"one_cycle": one_cycle_with(base_momentum=0.95, max_momentum=0.85)},
         ),
         Convention(
             "the last rate max_lr / final_div_factor",
             "final_div_factor divides the start rate: the last rate is max_lr / div_factor / final_div_factor.",
-            {"one_cycle": _one_cycle_min_from_max},
+            {"one_cycle": one_cycle_min_from_max},
         ),
         Convention(
             "two phases where three_phase=True asks for three",
             "With three_phase the rate comes back down to the start rate over another "
             "pct_start of the run, then falls to the minimum.",
-            {"one_cycle": _one_cycle_with(three_phase=False)},
+            {"one_cycle": one_cycle_with(three_phase=False)},
         ),
         Convention(
             "a cosine where anneal_strategy='linear' asks for straight lines",
             "anneal_strategy='linear' interpolates linearly: start + (end - start) * pct.",
-            {"one_cycle": _one_cycle_with(anneal_strategy="cos")},
+            {"one_cycle": one_cycle_with(anneal_strategy="cos")},
         ),
     ),
     pair=True,

@@ -20,78 +20,9 @@ from torch import nn
 
 from coursekit.grading import Convention, Exercise, StudentError, register
 from coursekit.training import defaults
+from coursekit.training.exercises_ops import NETWORK_OPS
 
 # ----- the default network -------------------------------------------------------------
-
-# The ATen operators that building and running a network of Linear, BatchNorm1d, ELU (or
-# ReLU) and Dropout layers reaches, in the course's parts or torch's (so that a network built
-# from torch's parts is named in the feedback), and the basic tensor operations around them.
-# Any other operator is a forbidden call.
-NETWORK_OPS = frozenset(
-    {
-        "_local_scalar_dense",
-        "_to_copy",
-        "_unsafe_view",
-        "add",
-        "add_",
-        "addcmul",
-        "addmm",
-        "alias",
-        "any",
-        "as_strided",
-        "bernoulli_",
-        "clamp",
-        "clone",
-        "copy_",
-        "detach",
-        "div",
-        "div_",
-        "elu",
-        "empty",
-        "empty_like",
-        "empty_strided",
-        "equal",
-        "expand",
-        "expm1",
-        "fill_",
-        "gt",
-        "lift_fresh",
-        "mean",
-        "mm",
-        "mul",
-        "mul_",
-        "native_batch_norm",
-        "_native_batch_norm_legit",
-        "_native_batch_norm_legit_no_training",
-        "native_dropout",
-        "normal_",
-        "ones",
-        "ones_like",
-        "permute",
-        "pow",
-        "rand",
-        "randn",
-        "relu",
-        "reshape",
-        "rsqrt",
-        "rsqrt_",
-        "sqrt",
-        "std",
-        "sub",
-        "sub_",
-        "sum",
-        "t",
-        "transpose",
-        "uniform_",
-        "unsqueeze",
-        "var",
-        "view",
-        "where",
-        "zero_",
-        "zeros",
-        "zeros_like",
-    }
-)
 
 MODULE_CODES = (
     "Linear",

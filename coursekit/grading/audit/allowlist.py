@@ -25,6 +25,7 @@ ALWAYS_KEPT = (
     "coursekit.headless",
     "coursekit.plots.palette",
     "coursekit.plots.describe",
+    "coursekit.plots.describe_panel",
 )
 
 
