@@ -142,10 +142,11 @@ def run(setup, secret, worker_pid, requests_fd, replies_fd, result, budget):
     except (frames.FrameError, WorkerFailed):
         os.waitpid(worker_pid, 0)
         os._exit(3)  # the worker never reached student code: the grader's failure
-    collector = Collector(requests_fd, replies_fd, budget, seconds, worker_pid)
+    collector = Collector(requests_fd, replies_fd, budget, seconds, worker_pid)  # (counts its threads)
     result.write(READY)
     result.flush()
     try:
+        frames.write(requests_fd, b"go")
         cells = collector.reply({ERRORS_KEY})
         collector.seconds = setup["cell_seconds"] + 10
         collect(setup, secret, collector, errors, arrays, cells)
