@@ -113,17 +113,23 @@ FORGERIES = {
 }
 
 
-EXTRA_OUTPUT = (
-    HONEST_SOFTMAX
-    + """
+def outputs_rewritten(extra):
+    """An honest softmax whose outputs the answer cell rewrites in the worker (through the
+    guard's ``run_student``), adding ``extra`` (source of a dict display's items)."""
+    return (
+        HONEST_SOFTMAX
+        + """
 import coursekit.grading.guard as _guard
 _run = _guard.run_student
-def _with_extra(*args, **kwargs):
+def _rewritten(*args, **kwargs):
     outputs, problem = _run(*args, **kwargs)
-    return {**(outputs or {}), "an output nobody asked for": np.zeros(3)}, problem
-_guard.run_student = _with_extra
-"""
-)
+    return {**(outputs or {}), EXTRA}, problem
+_guard.run_student = _rewritten
+""".replace("EXTRA", extra)
+    )
+
+
+EXTRA_OUTPUT = outputs_rewritten('"an output nobody asked for": np.zeros(3)')
 
 
 def _plan(name, role, setup=None):

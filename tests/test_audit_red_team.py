@@ -14,7 +14,7 @@ import pytest
 from coursekit.grading import audit, sandbox
 
 from honest_network import NETWORK, NETWORK_SETUP
-from test_audit_construction import HONEST_SOFTMAX, _notebook, _plan
+from test_audit_construction import HONEST_SOFTMAX, _notebook, _plan, outputs_rewritten
 
 pytestmark = [
     pytest.mark.sandbox,
@@ -166,17 +166,7 @@ def _unused(z):""",
 
 
 def test_a_large_output_is_refused_before_it_is_read():
-    source = (
-        HONEST_SOFTMAX
-        + """
-import coursekit.grading.guard as _guard
-_run = _guard.run_student
-def _padded(*args, **kwargs):
-    outputs, problem = _run(*args, **kwargs)
-    return {**(outputs or {}), "probabilities": np.ones(10 * 2**20)}, problem
-_guard.run_student = _padded
-"""
-    )
+    source = outputs_rewritten('"probabilities": np.ones(10 * 2**20)')
     result = _softmax(source)
     assert result.audit_score == 0
     assert any("budget" in f for f in result.flags), result.flags

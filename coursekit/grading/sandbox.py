@@ -132,9 +132,10 @@ _ADVICE = (
 def unavailable_reason():
     """None when sandboxing works here, else a sentence saying why not and what to do.
 
-    The probe starts the real interpreter inside the sandbox and imports what a kernel and
-    the audit import (coursekit, NumPy, ipykernel, torch), so a Python installation or a
-    course the sandbox cannot see is found here, before any student is graded."""
+    The probe starts the real interpreter inside the sandbox, imports what a kernel and the
+    audit import (coursekit, NumPy, ipykernel, torch) and installs the audit's seccomp filter,
+    so a Python installation or a course the sandbox cannot see, or a machine without the
+    filter, is found here, before any student is graded."""
     if not sys.platform.startswith("linux"):
         return f"the grading sandbox needs Linux (this is {sys.platform}). {_ADVICE}"
     if bwrap_binary() is None:
@@ -143,7 +144,9 @@ def unavailable_reason():
     if probe.returncode != 0:
         return f"bubblewrap could not create a sandbox here ({_last_line(probe.stderr)}). {_ADVICE}"
     modules = [m for m in PROBE_MODULES if importlib.util.find_spec(m.split(".")[0]) is not None]
-    probe = _run_probe([sys.executable, "-c", f"import {', '.join(modules)}"])
+    # ... and installs the audit's seccomp filter, as its worker does (x86-64 or aarch64 Linux)
+    forbid = "from coursekit.grading.audit.no_processes import forbid; forbid(threads=True)"
+    probe = _run_probe([sys.executable, "-c", f"import {', '.join(modules)}; {forbid}"])
     if probe.returncode != 0:
         missing = missing_inside()
         where = f"; not visible inside it: {', '.join(missing)}" if missing else "; every folder it should see is there"

@@ -188,7 +188,9 @@ def serve(setup, requests_fd, replies_fd):
 
     try:
         _start_the_pools()
-        resource.setrlimit(resource.RLIMIT_NOFILE, (MAX_OPEN_FILES, MAX_OPEN_FILES))
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        limit = MAX_OPEN_FILES if hard == resource.RLIM_INFINITY else min(MAX_OPEN_FILES, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
         no_processes.forbid(threads=True)  # (BLAS pools resize; the collector sees new tasks)
     except (OSError, ValueError) as err:
         sys.stderr.write(f"coursekit audit: the worker could not forbid new processes: {err}\n")
