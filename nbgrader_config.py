@@ -7,8 +7,11 @@ c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 
-# Training cells take a few seconds; a hung submission is stopped after this many.
-c.Execute.timeout = 120
+# Training cells take a few seconds; a hung submission is stopped after this many seconds
+# (coursekit's default, which the audit uses too; a number set here is used by both).
+from coursekit.grading.defaults import CELL_TIMEOUT  # noqa: E402
+
+c.Execute.timeout = CELL_TIMEOUT
 c.Execute.interrupt_on_timeout = True
 
 # Test cells a student deleted are put back from the gradebook.

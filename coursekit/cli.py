@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from coursekit import course
+from coursekit.grading import defaults
 
 
 def _root(args):
@@ -184,7 +185,7 @@ def parser():
         "check", formatter_class=formatter, help="run a notebook's visible tests and summarise them (students)"
     )
     chk.add_argument("notebook", help="path to your notebook, e.g. notebooks/00_backprop/backprop.ipynb")
-    chk.add_argument("--timeout", type=int, default=120, help="seconds per cell")
+    chk.add_argument("--timeout", type=int, default=defaults.CELL_TIMEOUT, help="seconds per cell")
     chk.set_defaults(func=cmd_check)
 
     rel = sub.add_parser("release", formatter_class=formatter, help="rebuild and regenerate notebooks/ from solutions/")
@@ -202,9 +203,16 @@ def parser():
         formatter_class=formatter,
         help="grade and audit every submission, give feedback, write grades/<id>.csv",
     )
-    _add_grading_options(grade, 900, 4096, "nbgrader's run")
-    grade.add_argument("--audit-timeout", type=int, default=300, help="seconds per submission (the audit)")
-    grade.add_argument("--audit-memory-mb", type=int, default=3072, help="resident memory per submission (the audit)")
+    _add_grading_options(grade, defaults.GRADE_TIMEOUT, defaults.GRADE_MEMORY_MB, "nbgrader's run")
+    grade.add_argument(
+        "--audit-timeout", type=int, default=defaults.AUDIT_TIMEOUT, help="seconds per submission (the audit)"
+    )
+    grade.add_argument(
+        "--audit-memory-mb",
+        type=int,
+        default=defaults.AUDIT_MEMORY_MB,
+        help="resident memory per submission (the audit)",
+    )
     grade.add_argument(
         "--dask",
         metavar="ADDRESS",
@@ -228,7 +236,7 @@ def parser():
     audit = sub.add_parser(
         "audit", formatter_class=formatter, help="re-run the audit alone: sandboxed, fresh hidden cases, tampering scan"
     )
-    _add_grading_options(audit, 300, 3072, "the audit")
+    _add_grading_options(audit, defaults.AUDIT_TIMEOUT, defaults.AUDIT_MEMORY_MB, "the audit")
     audit.add_argument(
         "--json", action="store_true", help="print {student: {nbgrader_score, audit_score, max_score, flags}}"
     )

@@ -8,6 +8,7 @@ import pytest
 from coursekit.grading import audit, sandbox
 from coursekit.grading.audit import extract
 from coursekit.grading.audit.scan import scan_source
+from coursekit.grading.outcomes import ExerciseResult
 
 pytestmark = [
     pytest.mark.sandbox,
@@ -92,13 +93,8 @@ def run(plan, *sources):
 def test_a_forbidden_method_scores_nothing_and_other_exercises_may_use_it(tuning_plan):
     result = run(tuning_plan, LOG_UNIFORM_BY_METHOD, HONEST_SEARCH)
     assert result.audit_score == 1.0, result.failures  # random search (sampler.sample) keeps its point
-    assert result.exercises["tuning.random_search"] == {
-        "visible": True,
-        "hidden": True,
-        "convention": None,
-        "failure": None,
-    }
-    failure = result.exercises["tuning.log_uniform"]["failure"]
+    assert result.exercises["tuning.random_search"] == ExerciseResult(visible=True, hidden=True)
+    failure = result.exercises["tuning.log_uniform"].failure
     assert failure.startswith("tuning.log_uniform visible case 1") and "LogUniform.sample" in failure
 
 
@@ -116,7 +112,7 @@ def test_a_setup_that_imports_the_plots_is_audited_as_usual(tuning_plan):
 
 def test_the_sandbox_has_no_reference_files(tuning_plan):
     result = run(tuning_plan, READS_THE_REFERENCE, HONEST_SEARCH)
-    failure = result.exercises["tuning.log_uniform"]["failure"]
+    failure = result.exercises["tuning.log_uniform"].failure
     assert "not implemented yet" in failure and "reference files visible" not in failure
     assert "coursekit.tuning.numpy_ref" in tuning_plan.hidden
 

@@ -111,7 +111,7 @@ def test_round_trip_solution_full_marks_blank_zero(assignment_id, tmp_path):
     assert (blank.status, blank.score, blank.audit_score) == ("ok", 0, 0), blank
     graded = (course_dir / "autograded" / "solution" / assignment_id / name).read_text()
     assert "hidden cases pass" in graded, "the hidden tests did not run at autograde"
-    assert all(e["visible"] and e["hidden"] for e in solution.exercises.values()), solution.exercises
+    assert all(e.visible and e.hidden for e in solution.exercises.values()), solution.exercises
     feedback = (course_dir / "feedback" / "solution" / assignment_id / name.replace(".ipynb", ".html")).read_text()
     if "$" in "".join("".join(c["source"]) for c in committed["cells"] if c["cell_type"] == "markdown"):
         assert "<math" in feedback, "the feedback's formulas were not converted to MathML"

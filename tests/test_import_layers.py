@@ -79,11 +79,6 @@ APART = (
 )
 
 KNOWN_CIRCLES = {
-    # class_grade calls the term's hooks (coursekit.term), and the term reads submissions
-    # through class_grade's students/read_submission: mending it reshapes grading.
-    frozenset(
-        {"coursekit.grading.class_grade", "coursekit.term", "coursekit.term.changes", "coursekit.term.similarity"}
-    ),
     # exercises.py registers exercises_clip, which takes REFERENCE_MODULES and _sig from it.
     frozenset({"coursekit.schedules.exercises", "coursekit.schedules.exercises_clip"}),
 }

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from coursekit.grading import wording
 from coursekit.grading.compare import compare_outputs, describe
 from coursekit.grading.exercise_tools import forward_first_message, mismatch
 from coursekit.grading.exercises import cases, exercise
@@ -75,15 +76,15 @@ def check(name, *student_functions, hidden=False):
         where = f"{ex.name}, {kind} case {i} of {len(all_cases)} ({describe(case)})"
         got, problem = run_student(ex, functions, case)
         if problem:
-            raise GradingFailure(f"✗ {where}:\n  {problem}")
+            raise GradingFailure(f"{wording.failed_header(where)}\n  {problem}")
         expected = ex.run(ex.reference, copy.deepcopy(case))
         wrong = problems(ex, got, expected)
         if wrong:
-            lines = [f"✗ {where}:"] + [f"  {p}" for p in wrong]
+            lines = [wording.failed_header(where)] + [f"  {p}" for p in wrong]
             convention = (
-                None if "fix the forward pass first" in wrong[0] else matching_convention(ex, got, case, ex.tolerances)
+                None if wording.says_forward_first(wrong[0]) else matching_convention(ex, got, case, ex.tolerances)
             )
             if convention:
-                lines.append(f"  Your answer matches {convention.name}. {convention.explanation}")
+                lines.append(wording.convention_line(convention.name, convention.explanation))
             raise GradingFailure("\n".join(lines))
-    print(f"✓ {ex.name}: all {len(all_cases)} {kind} cases pass")
+    print(wording.passed_line(ex.name, len(all_cases), kind))

@@ -15,86 +15,46 @@ import os
 import secrets
 import sys
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
 from coursekit import course, term
-from coursekit.grading import gradebook, report, sandbox, submission, untrusted, watchdog
+from coursekit.grading import defaults, gradebook, report, sandbox, submission, watchdog
 from coursekit.grading.audit import integrity
 from coursekit.grading.errors import GraderError
-from coursekit.grading.secret import course_secret, submission_key
+from coursekit.grading.outcomes import Outcome, Status, UnitResult
+from coursekit.grading.record import apply
+from coursekit.grading.secret import course_secret
+from coursekit.grading.submissions import MAX_NOTEBOOK_BYTES, collect, read_submission, students
 
-MAX_NOTEBOOK_BYTES = 50 * 2**20
-
-
-@dataclass
-class Outcome:
-    """One student's grade: the CSV's columns first, then what the report uses."""
-
-    student: str
-    status: str  # ok, malformed, crashed, timeout, memory, processes, threads, disk, grader-error
-    score: float = 0.0
-    max_score: float = 0.0
-    message: str = ""
-    audit_score: float = 0.0
-    final_score: float = 0.0
-    flags: list = field(default_factory=list)
-    failures: list = field(default_factory=list)
-    exercises: dict = field(default_factory=dict)
-    gradebook_audit: dict = field(default_factory=dict)  # manual scores the audit wrote
-    sha256: str = ""
-    seconds: float = 0.0
-    peak_mb: float = 0.0
+__all__ = [  # also importable from here, as before
+    "MAX_NOTEBOOK_BYTES",
+    "Outcome",
+    "apply",
+    "audit_class",
+    "cell_timeout",
+    "collect",
+    "course_secret",
+    "grade_class",
+    "grader_failure_message",
+    "prepare",
+    "read_submission",
+    "run_local",
+    "students",
+]
 
 
-def students(root, assignment_id):
-    """Student ids with a submission of ``assignment_id`` under submitted/."""
-    base = Path(root) / "submitted"
-    return sorted(p.parent.name for p in base.glob(f"*/{assignment_id}") if p.is_dir())
-
-
-def read_submission(root, folder, assignment_id):
-    """(notebook bytes, None), or (None, why it cannot be graded): the notebook is read once,
-    as untrusted input (see :mod:`coursekit.grading.untrusted`)."""
-    import nbformat
-
-    expected = folder / course.notebook_name(assignment_id)
-    try:
-        untrusted.check_folder(folder, Path(root) / "submitted")
-        if not expected.exists() and not expected.is_symlink():
-            found = ", ".join(sorted(p.name for p in folder.iterdir())[:20]) or "nothing"
-            return None, f"no {expected.name} in the submission (found: {found})"
-        data = untrusted.read_regular(expected, MAX_NOTEBOOK_BYTES)
-    except untrusted.Refused as err:
-        return None, str(err)
-    try:
-        nbformat.validate(nbformat.reads(data.decode("utf-8"), as_version=4))
-    except Exception as err:  # any parse or schema error makes it malformed
-        return None, f"{expected.name} is not a valid notebook: {str(err).splitlines()[0][:200]}"
-    return data, None
-
-
-def collect(root, assignment_id, who):
-    """(submissions to grade, outcomes of the malformed ones); each notebook is read once."""
-    secret = course_secret(root)
-    todo, done = [], []
-    for student in who:
-        folder = Path(root) / "submitted" / student / assignment_id
-        data, reason = read_submission(root, folder, assignment_id)
-        if reason:
-            done.append(Outcome(student, "malformed", message=reason))
-            continue
-        todo.append(
-            submission.Submission(
-                student, data, submission_key(secret, assignment_id, student), untrusted.timestamp(folder)
-            )
-        )
-    return todo, done
-
-
-def prepare(root, assignment_id, *, limits, audit_limits, sandboxed, audit_seed=None):
+def prepare(
+    root: str | Path,
+    assignment_id: str,
+    *,
+    limits: watchdog.Limits,
+    audit_limits: watchdog.Limits,
+    sandboxed: bool,
+    audit_seed: int | None = None,
+) -> submission.Assignment:
     """Register the assignment and build what every unit needs."""
     root = Path(root)
     name = course.notebook_name(assignment_id)
@@ -115,7 +75,7 @@ def prepare(root, assignment_id, *, limits, audit_limits, sandboxed, audit_seed=
     )
 
 
-def cell_timeout(root, default=120):
+def cell_timeout(root: str | Path, default: int = defaults.CELL_TIMEOUT) -> int:
     """nbgrader's cell timeout in the course's configuration (the audit uses the same)."""
     from traitlets.config.loader import PyFileConfigLoader
 
@@ -130,7 +90,13 @@ def _stage(progress, text):
         print(f"{text}…", file=sys.stderr, flush=True)
 
 
-def run_local(assignment, todo, jobs, progress=True, audit_only=False):
+def run_local(
+    assignment: submission.Assignment,
+    todo: list[submission.Submission],
+    jobs: int,
+    progress: bool = True,
+    audit_only: bool = False,
+) -> Iterator[UnitResult]:
     """Grade the units ``jobs`` at a time in watched children; yields results as they end."""
     import nbgrader.apps.autogradeapp  # noqa: F401  imported once, inherited by every unit
 
@@ -152,68 +118,6 @@ def run_local(assignment, todo, jobs, progress=True, audit_only=False):
                     bar.update()
                     yield result
             time.sleep(0.05)
-
-
-def _record(root, assignment, outcome, graded, audit, previous):
-    """Autograde's scores and then the audit's verdict into the gradebook."""
-    from coursekit.grading.verdict import audit_verdict
-
-    aid, student = assignment.assignment_id, outcome.student
-    outcome.score = float(sum(g["auto_score"] or 0.0 for g in graded["grades"]))
-    gradebook.merge(root, aid, student, graded, ours=previous.get("gradebook_audit"))
-    verdict, comments = audit_verdict(submission.audit_plan(assignment), graded, audit)
-    notebook = Path(assignment.notebook_name).stem
-    outcome.gradebook_audit = gradebook.record_audit(root, aid, student, notebook, verdict, comments)
-
-
-def apply(root, assignment, outcome, result, audit_only=False, previous=None):
-    """Fill ``outcome`` from a unit's result; write its grades and graded notebook.
-
-    Args:
-        previous: the student's details as the last grading recorded them (grades/<id>.json).
-    """
-    import base64
-
-    part, outer = result.get("nbgrader"), result.get("watched", {})
-    failed = result.get("grader_error") or (part or {}).get("status") == submission.GRADER_ERROR
-    if failed:  # no student code ran: nothing about this student is written
-        outcome.status = submission.GRADER_ERROR
-        outcome.message = report.clean(result.get("grader_error") or part.get("message", ""))
-        return outcome
-    if audit_only:
-        part = {
-            "status": "ok" if outer.get("status") in (None, "ok") else outer["status"],
-            "message": outer.get("message", ""),
-        }
-    elif part is None:  # the unit itself was killed or died before autograde ended
-        status = outer.get("status") if outer.get("status") not in (None, "ok") else "crashed"
-        part = {"status": status, "message": outer.get("message") or "the grading unit died"}
-    outcome.status, outcome.message = part["status"], part.get("message", "")
-    outcome.seconds, outcome.peak_mb = outer.get("seconds", 0.0), part.get("peak_mb", 0.0)
-    if outcome.status == "ok" and not audit_only:
-        _record(root, assignment, outcome, part["graded"], result.get("audit"), previous or {})
-        target = Path(root) / "autograded" / outcome.student / assignment.assignment_id
-        target.mkdir(parents=True, exist_ok=True)
-        (target / assignment.notebook_name).write_bytes(base64.b64decode(part["autograded"]))
-        untrusted.copy_allowed(Path(root) / "submitted" / outcome.student / assignment.assignment_id, target)
-    if (part or {}).get("output_cut"):
-        outcome.flags.append(
-            f"output: {len(part['output_cut'])} cell(s) printed past the cap, cut in the "
-            f"graded notebook ({part['output_cut'][0]})"
-        )
-    audit = result.get("audit")
-    if audit is None:
-        outcome.flags.append(f"audit-missing: the audit did not finish ({outer.get('message') or 'it died'})")
-    else:
-        outcome.audit_score = audit["audit_score"]
-        outcome.flags += audit["flags"]
-        outcome.failures, outcome.exercises = audit["failures"], audit.get("exercises", {})
-    outcome.message = report.clean(outcome.message)
-    outcome.flags = [report.clean(f, 300) for f in outcome.flags]
-    outcome.failures = [report.clean(f, 600) for f in outcome.failures]
-    for result in outcome.exercises.values():
-        result["failure"] = result["failure"] and report.clean(result["failure"], 600)
-    return outcome
 
 
 def _begin(root, assignment_id, *, only, jobs, sandboxed):
@@ -239,20 +143,20 @@ def _begin(root, assignment_id, *, only, jobs, sandboxed):
 
 
 def grade_class(
-    root,
-    assignment_id,
+    root: str | Path,
+    assignment_id: str,
     *,
-    jobs=None,
-    dask=None,
-    timeout=900,
-    memory_mb=4096,
-    audit_timeout=300,
-    audit_memory_mb=3072,
-    sandboxed=True,
-    audit_seed=None,
-    progress=True,
-    only=None,
-):
+    jobs: int | None = None,
+    dask: str | None = None,
+    timeout: float = defaults.GRADE_TIMEOUT,
+    memory_mb: int = defaults.GRADE_MEMORY_MB,
+    audit_timeout: float = defaults.AUDIT_TIMEOUT,
+    audit_memory_mb: int = defaults.AUDIT_MEMORY_MB,
+    sandboxed: bool = True,
+    audit_seed: int | None = None,
+    progress: bool = True,
+    only: Iterable[str] | None = None,
+) -> tuple[list[Outcome], Path]:
     """Grade, audit, give feedback to and export every submission (or the students ``only``
     names); returns (outcomes, csv path). The CSV keeps the other students' last grades."""
     _stage(progress, f"grade {assignment_id}: checking the sandbox and coursekit's files")
@@ -280,11 +184,11 @@ def grade_class(
         results = run_local(assignment, todo, jobs, progress=progress)
     previous = report.recorded(root, assignment_id)
     for result in results:
-        outcome = Outcome(result["student"], "ok", sha256=hashes[result["student"]])
-        outcomes.append(apply(root, assignment, outcome, result, previous=previous.get(result["student"])))
+        outcome = Outcome(result.student, Status.OK, sha256=hashes[result.student])
+        outcomes.append(apply(root, assignment, outcome, result, previous=previous.get(result.student)))
     outcomes.sort(key=lambda o: o.student)
-    failed = [o for o in outcomes if o.status == submission.GRADER_ERROR]
-    written = [o for o in outcomes if o.status != submission.GRADER_ERROR]
+    failed = [o for o in outcomes if o.status == Status.GRADER_ERROR]
+    written = [o for o in outcomes if o.status != Status.GRADER_ERROR]
     report.fill_scores(root, assignment_id, written, sandboxed=sandboxed)
     term.record_penalties(root, assignment_id, written, Path(assignment.notebook_name).stem)
     report.feedback(root, assignment_id, written, everyone=not only and not failed)
@@ -295,7 +199,7 @@ def grade_class(
     return outcomes, csv_path
 
 
-def grader_failure_message(failed):
+def grader_failure_message(failed: list[Outcome]) -> str:
     """One sentence for the run: who could not be graded, and the first cause."""
     names = ", ".join(o.student for o in failed[:10]) + (" …" if len(failed) > 10 else "")
     return (
@@ -306,8 +210,16 @@ def grader_failure_message(failed):
 
 
 def audit_class(
-    root, assignment_id, *, jobs=None, timeout=300, memory_mb=3072, sandboxed=True, audit_seed=None, progress=True
-):
+    root: str | Path,
+    assignment_id: str,
+    *,
+    jobs: int | None = None,
+    timeout: float = defaults.AUDIT_TIMEOUT,
+    memory_mb: int = defaults.AUDIT_MEMORY_MB,
+    sandboxed: bool = True,
+    audit_seed: int | None = None,
+    progress: bool = True,
+) -> dict[str, Outcome]:
     """``coursekit audit``: the audit alone, for every submission; returns {student: Outcome}.
 
     nbgrader's scores come from the gradebook. A notebook that differs from the one graded
@@ -325,7 +237,7 @@ def audit_class(
     )
     graded = report.recorded(root, assignment_id)
     for result in run_local(assignment, todo, jobs, progress, audit_only=True):
-        outcome = Outcome(result["student"], "ok")
+        outcome = Outcome(result.student, Status.OK)
         outcomes.append(apply(root, assignment, outcome, result, audit_only=True))
     try:
         scores = gradebook.scores(root, assignment_id)

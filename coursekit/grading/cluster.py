@@ -12,14 +12,17 @@ instructor's), its dependencies, and a working sandbox (Linux with bubblewrap).
 """
 
 import uuid
+from collections.abc import Iterator
 
 from tqdm.auto import tqdm
 
 from coursekit.grading import sandbox, submission
+from coursekit.grading.outcomes import AutogradeResult, Status, UnitResult, Watched
 
 
-def grade_remote(assignment, work):
-    """The task a worker runs: one submission, graded here; returns its result."""
+def grade_remote(assignment: submission.Assignment, work: submission.Submission) -> str:
+    """The task a worker runs: one submission, graded here; returns its result as JSON
+    (:meth:`UnitResult.to_json`, as a unit on the instructor's machine writes it)."""
     from coursekit.grading.audit import integrity
 
     if assignment.manifest is not None:
@@ -33,20 +36,20 @@ def grade_remote(assignment, work):
             )
     if assignment.sandboxed and sandbox.unavailable_reason():
         return _refused(work, f"no sandbox on this worker: {sandbox.unavailable_reason()}")
-    return submission.grade_here(assignment, work)
+    return submission.grade_here(assignment, work).to_json()
 
 
 def _refused(work, message):
-    return {
-        "student": work.student,
-        "grader_error": message,
-        "nbgrader": {"status": submission.GRADER_ERROR, "message": message},
-        "audit": None,
-        "watched": {"status": "ok", "message": message},
-    }
+    refused = UnitResult(
+        work.student,
+        nbgrader=AutogradeResult(Status.GRADER_ERROR, message),
+        grader_error=message,
+        watched=Watched(Status.OK, message=message),
+    )
+    return refused.to_json()
 
 
-def connect(address):
+def connect(address: str):  # -> distributed.Client (an optional dependency)
     """A dask.distributed Client for ``address`` (clear error when Dask is not installed)."""
     try:
         from distributed import Client
@@ -58,7 +61,9 @@ def connect(address):
         raise RuntimeError(f"could not reach the Dask scheduler at {address}: {err}") from err
 
 
-def run_dask(address, assignment, todo, *, progress=True, client=None):
+def run_dask(
+    address: str, assignment: submission.Assignment, todo: list, *, progress: bool = True, client=None
+) -> Iterator[UnitResult]:
     """Grade the submissions on the cluster; yields their results as they finish."""
     from distributed import as_completed
 
@@ -82,7 +87,7 @@ def run_dask(address, assignment, todo, *, progress=True, client=None):
         ) as bar:
             for future in as_completed(futures):
                 bar.update()
-                yield future.result()
+                yield UnitResult.from_json(future.result())
     finally:
         if own:
             client.close()

@@ -16,6 +16,7 @@ import dataclasses
 
 import numpy as np
 
+from coursekit.grading import wording
 from coursekit.grading.exercises import Exercise, StudentError
 
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -117,7 +118,7 @@ def forward_first_message(roles, role, exercise, problem):
         problem: what is wrong, a phrase that follows the role's name.
     """
     return (
-        f"{' / '.join(roles)} cannot be graded yet: fix the forward pass first. On this case "
+        f"{' / '.join(roles)} cannot be graded yet: {wording.FORWARD_FIRST}. On this case "
         f'{role} {problem}; check("{exercise}", {role}) says what is wrong with it'
     )
 
@@ -126,6 +127,6 @@ def forward_first(role, exercise, problem):
     """The ``StudentError`` a backward exercise's ``run`` raises when it finds the forward
     pass wrong by itself (without a reference)."""
     return StudentError(
-        f"cannot be graded yet: fix the forward pass first. On this case {role} {problem}; "
+        f"cannot be graded yet: {wording.FORWARD_FIRST}. On this case {role} {problem}; "
         f'check("{exercise}", {role}) says what is wrong with it'
     )

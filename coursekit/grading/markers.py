@@ -17,6 +17,8 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade
 
+from coursekit.grading import wording
+
 # What nbgrader's IgnorePattern drops from stderr before grading: everything. A test cell's
 # result is its check's ✓ line or its error (see RequireCheckMarkers); what an honest answer
 # prints to stderr (warnings, logging, progress bars) must not cost points.
@@ -44,7 +46,7 @@ def missing_markers(cell):
     )
     missing = []
     for name in expected_markers(cell.source):
-        marker = f"✓ {name}:"
+        marker = wording.passed_marker(name)
         if marker in printed:
             printed = printed.replace(marker, "", 1)
         else:

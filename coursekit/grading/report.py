@@ -16,6 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from coursekit.grading import gradebook
+from coursekit.grading.outcomes import Status
 
 COLUMNS = ["student", "score", "max_score", "status", "message", "audit_score", "final_score", "flags"]
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
@@ -52,7 +53,7 @@ def feedback(root, assignment_id, outcomes, *, everyone=True):
     limit, so one notebook cannot stop everyone's feedback."""
     from coursekit.grading.feedback_page import harden_all
 
-    graded = [o for o in outcomes if o.status == "ok"]
+    graded = [o for o in outcomes if o.status == Status.OK]
     if not graded:
         return
     try:
@@ -76,7 +77,7 @@ def _generate_feedback(root, assignment_id, outcomes, graded, everyone):
             return None, f"took longer than {timeout} s"
 
     if everyone:
-        skip = ",".join(o.student for o in outcomes if o.status != "ok")
+        skip = ",".join(o.student for o in outcomes if o.status != Status.OK)
         if run(60 + 10 * len(graded), f"--CourseDirectory.student_id_exclude={skip}")[0] == 0:
             return
     for o in graded:
@@ -92,9 +93,9 @@ def fill_scores(root, assignment_id, outcomes, *, sandboxed=True):
     max_score = gradebook.max_score(root, assignment_id)
     for o in outcomes:
         o.max_score = max_score
-        if o.status != "ok":
+        if o.status != Status.OK:
             o.score = 0.0
-        o.final_score = float(scores.get(o.student, (0.0, max_score))[0] or 0.0) if o.status == "ok" else 0.0
+        o.final_score = float(scores.get(o.student, (0.0, max_score))[0] or 0.0) if o.status == Status.OK else 0.0
         if not sandboxed and NO_SANDBOX not in o.flags:
             o.flags.append(NO_SANDBOX)
     return outcomes
@@ -181,7 +182,7 @@ def table(outcomes):
 
 def needs_review(outcome):
     """Flagged, graded differently by nbgrader and the audit, or not graded normally."""
-    return bool(outcome.flags) or outcome.audit_score != outcome.score or outcome.status != "ok"
+    return bool(outcome.flags) or outcome.audit_score != outcome.score or outcome.status != Status.OK
 
 
 def as_json(outcomes):

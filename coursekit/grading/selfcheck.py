@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coursekit import course
+from coursekit.grading import defaults, wording
 from coursekit.grading.audit.extract import check_calls, read_notebook, test_cells
 from coursekit.grading.markers import STDERR_IGNORED
 
@@ -33,11 +34,11 @@ def feedback_lines(text):
     """The feedback worth showing: every line of a GradingFailure (the convention line
     always), and the last lines of any other error."""
     lines = [line for line in ANSI.sub("", text or "").splitlines() if line.strip()]
-    if any(line.lstrip().startswith("✗") for line in lines):
-        start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("✗"))
+    if any(wording.is_failure_line(line) for line in lines):
+        start = next(i for i, line in enumerate(lines) if wording.is_failure_line(line))
         lines = lines[start:]
     keep = lines[-MAX_LINES:]
-    keep += [line for line in lines[:-MAX_LINES] if "Your answer matches" in line]
+    keep += [line for line in lines[:-MAX_LINES] if wording.is_convention_line(line)]
     return "\n".join(keep)
 
 
@@ -107,7 +108,7 @@ def _config(timeout, folder):
     return config
 
 
-def check_notebook(path, *, timeout=120):
+def check_notebook(path, *, timeout=defaults.CELL_TIMEOUT):
     """Execute ``path`` as the grader does; returns (rows, edited locked cells)."""
     from nbgrader.validator import Validator
 
@@ -172,7 +173,7 @@ def missing_answers(notebook, answer_cells):
 def summary(rows, edited):
     lines = []
     for row in rows:
-        lines.append(f"{'✓' if row.passed else '✗'} {', '.join(row.exercises)}")
+        lines.append(f"{wording.PASSED if row.passed else wording.FAILED} {', '.join(row.exercises)}")
         lines.extend("    " + line for line in row.message.splitlines())
     if edited:
         lines.append(

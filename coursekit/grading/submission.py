@@ -4,10 +4,14 @@ is its result, so it runs the same in a forked process here or on a Dask worker 
 
 :func:`start` forks the unit and returns a :class:`Running` whose :meth:`Running.poll` watches
 its time and memory (the whole tree: nbgrader, the kernel and the audit's runner) and kills it
-past a limit; the result then says ``timeout``, ``memory`` or ``processes``.
+past a limit; the result then says ``timeout``, ``memory`` or ``processes``. What a unit sends
+back is a :class:`~coursekit.grading.outcomes.UnitResult`, written as JSON by the unit and read
+back here (:meth:`~coursekit.grading.outcomes.UnitResult.to_json`, the same text a Dask worker
+returns).
 """
 
 import base64
+import dataclasses
 import json
 import os
 import sys
@@ -15,11 +19,12 @@ import tempfile
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from coursekit.grading import watchdog
+from coursekit.grading import defaults, watchdog
+from coursekit.grading.audit import Plan
 from coursekit.grading.errors import GraderError
-
-GRADER_ERROR = "grader-error"  # the status of a unit in which no student code ran
+from coursekit.grading.outcomes import AuditResult, AutogradeResult, Status, UnitResult
 
 
 @dataclass(frozen=True)
@@ -34,10 +39,12 @@ class Assignment:
     release_nb: dict
     audit_seed: int
     limits: watchdog.Limits = field(default_factory=watchdog.Limits)
-    audit_limits: watchdog.Limits = field(default_factory=lambda: watchdog.Limits(300, 3072))
+    audit_limits: watchdog.Limits = field(
+        default_factory=lambda: watchdog.Limits(defaults.AUDIT_TIMEOUT, defaults.AUDIT_MEMORY_MB)
+    )
     sandboxed: bool = True
-    manifest: dict = None  # the parent's coursekit files, for workers to compare with
-    cell_seconds: int = 120  # nbgrader's cell timeout in the course's configuration
+    manifest: dict | None = None  # the parent's coursekit files, for workers to compare with
+    cell_seconds: int = defaults.CELL_TIMEOUT  # nbgrader's cell timeout in the course's configuration
 
 
 @dataclass(frozen=True)
@@ -45,13 +52,13 @@ class Submission:
     student: str
     notebook: bytes
     hidden_key: str
-    timestamp: str = None
+    timestamp: str | None = None
 
 
-_PLANS = {}
+_PLANS: dict[tuple[str, str], Plan] = {}
 
 
-def audit_plan(assignment):
+def audit_plan(assignment: Assignment) -> Plan:
     """The audit's plan of an assignment, made once per process."""
     from coursekit.grading import audit
 
@@ -81,7 +88,7 @@ def _configure(app, assignment, submission, notebook_path):
     app.config.SandboxedKernelManager.notebook_file = str(notebook_path)
 
 
-def autograde(assignment, submission, workspace):
+def autograde(assignment: Assignment, submission: Submission, workspace: str | Path) -> dict[str, Any]:
     """nbgrader's autograde of one submission in ``workspace``; returns its part of the result."""
     from nbgrader.apps.autogradeapp import AutogradeApp
 
@@ -110,27 +117,23 @@ def autograde(assignment, submission, workspace):
     }
 
 
-def audit(assignment, submission, nbgrader_score):
-    from dataclasses import asdict
-
+def audit(assignment: Assignment, submission: Submission) -> AuditResult:
     from coursekit.grading.audit import audit_notebook
 
-    result = audit_notebook(
+    return audit_notebook(
         submission.notebook,
         audit_plan(assignment),
         student=submission.student,
         seed=assignment.audit_seed,
-        nbgrader_score=nbgrader_score,
         limits=assignment.audit_limits,
         sandboxed=assignment.sandboxed,
         cell_seconds=assignment.cell_seconds,
     )
-    return asdict(result)
 
 
-def _write(path, result):
+def _write(path, text):
     partial = Path(str(path) + ".part")
-    partial.write_text(json.dumps(result))
+    partial.write_text(text)
     partial.replace(path)
 
 
@@ -143,9 +146,8 @@ def _redirect_output(path):
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
 
 
-def autograde_watched(assignment, submission):
-    """:func:`autograde` in a child watched against ``assignment.limits``; returns
-    {"status": ok|crashed|timeout|memory|processes, "message", "seconds", "peak_mb", ...}."""
+def autograde_watched(assignment: Assignment, submission: Submission) -> AutogradeResult:
+    """:func:`autograde` in a child watched against ``assignment.limits``."""
     workspace = Path(tempfile.mkdtemp(prefix="coursekit-grade-"))
     part, log = workspace / "nbgrader.json", workspace / "nbgrader.log"
     grader_error = workspace / "grader-error.txt"  # written by nbgrader's side, never the kernel
@@ -159,7 +161,7 @@ def autograde_watched(assignment, submission):
             kernel.GRADER_ERROR_FILE = str(grader_error)
             kernel.OUTPUT_NOTE_FILE = str(output_notes)
             _redirect_output(log)
-            _write(part, autograde(assignment, submission, workspace / "course"))
+            _write(part, json.dumps(autograde(assignment, submission, workspace / "course")))
             code = 0
         except BaseException:  # nbgrader gave up on this submission (e.g. its kernel died)
             traceback.print_exc()
@@ -168,42 +170,38 @@ def autograde_watched(assignment, submission):
             sys.stderr.flush()
             os._exit(code)
     watched = watchdog.watch(pid, assignment.limits, folder=workspace)
-    outcome = {"seconds": round(watched.seconds, 2), "peak_mb": round(watched.peak_mb, 1)}
+    measured = {"seconds": round(watched.seconds, 2), "peak_mb": round(watched.peak_mb, 1)}
     try:
         if grader_error.exists():
-            return {**outcome, "status": GRADER_ERROR, "message": grader_error.read_text()[:1000]}
-        if watched.status != "ok":
-            return {**outcome, "status": watched.status, "message": watched.message}
-        if output_notes.exists():
-            outcome["output_cut"] = output_notes.read_text()[:2000].splitlines()
+            return AutogradeResult(Status.GRADER_ERROR, grader_error.read_text()[:1000], **measured)
+        if watched.status != Status.OK:
+            return AutogradeResult(watched.status, watched.message, **measured)
+        cut = tuple(output_notes.read_text()[:2000].splitlines()) if output_notes.exists() else ()
         if part.exists():
-            return {**outcome, "status": "ok", "message": "", **json.loads(part.read_text())}
-        return {**outcome, "status": "crashed", "message": last_error(log.read_text())}
+            return AutogradeResult(Status.OK, "", **measured, output_cut=cut, **json.loads(part.read_text()))
+        return AutogradeResult(Status.CRASHED, last_error(log.read_text()), **measured, output_cut=cut)
     finally:
         watchdog.remove(workspace)
 
 
 def _unit_body(assignment, submission, result_path, audit_only):
     """The forked unit: autograde, then audit, writing the result after each step."""
-    import dataclasses
-
     from coursekit.grading import normalize
 
-    result, code = {"student": submission.student}, 1
+    result, code = UnitResult(submission.student), 1
     try:
         _redirect_output(Path(result_path).with_suffix(".log"))
         submission = dataclasses.replace(submission, notebook=normalize.notebook_bytes(submission.notebook))
         if not audit_only:
-            result["nbgrader"] = autograde_watched(assignment, submission)
-            _write(result_path, result)
-            if result["nbgrader"]["status"] == GRADER_ERROR:
-                raise GraderError(result["nbgrader"]["message"])
-        result["audit"] = audit(assignment, submission, 0.0)
-        _write(result_path, result)
+            result = dataclasses.replace(result, nbgrader=autograde_watched(assignment, submission))
+            _write(result_path, result.to_json())
+            if result.nbgrader.status == Status.GRADER_ERROR:
+                raise GraderError(result.nbgrader.message)
+        result = dataclasses.replace(result, audit=audit(assignment, submission))
+        _write(result_path, result.to_json())
         code = 0
     except GraderError as err:
-        result["grader_error"] = str(err)
-        _write(result_path, result)
+        _write(result_path, dataclasses.replace(result, grader_error=str(err)).to_json())
         code = 0
     except BaseException:
         traceback.print_exc()
@@ -213,7 +211,7 @@ def _unit_body(assignment, submission, result_path, audit_only):
         os._exit(code)
 
 
-def last_error(text):
+def last_error(text: str) -> str:
     """The reason nbgrader gave up, from its log, in a sentence."""
     errors = [line.split("ERROR]", 1)[1].strip() for line in text.splitlines() if "| ERROR]" in line]
     if any("Kernel died" in e for e in errors):
@@ -229,13 +227,13 @@ def last_error(text):
 class Running:
     """A unit running in a forked child, watched against its limits."""
 
-    def __init__(self, assignment, submission, audit_only=False):
+    def __init__(self, assignment: Assignment, submission: Submission, audit_only: bool = False) -> None:
         self.student = submission.student
         self.folder = tempfile.mkdtemp(prefix="coursekit-unit-")
         self.result_path = Path(self.folder) / "result.json"
         # A backstop: each step is watched against its own limits inside the unit.
         total = watchdog.Limits(
-            timeout=assignment.limits.timeout + assignment.audit_limits.timeout + 120,
+            timeout=assignment.limits.timeout + assignment.audit_limits.timeout + defaults.UNIT_SLACK_SECONDS,
             memory_mb=max(assignment.limits.memory_mb, assignment.audit_limits.memory_mb) + 1024,
             max_processes=assignment.limits.max_processes + 16,
             disk_mb=assignment.limits.disk_mb + 64,
@@ -246,32 +244,28 @@ class Running:
             _unit_body(assignment, submission, self.result_path, audit_only)
         self.watcher = watchdog.Watcher(pid, total, folder=self.folder)
 
-    def poll(self):
-        """None while the unit runs, else its result (a dict, see :func:`outcome_of`)."""
+    def poll(self) -> UnitResult | None:
+        """None while the unit runs, else its result, with how its process ended."""
         watched = self.watcher.poll()
         if watched is None:
             return None
         try:
-            result = json.loads(self.result_path.read_text())
-        except (OSError, ValueError):
-            result = {"student": self.student}
+            result = UnitResult.from_json(self.result_path.read_text())
+        except (OSError, ValueError, KeyError, TypeError):  # it died before writing, or mid-way
+            result = UnitResult(self.student)
         finally:
             watchdog.remove(self.folder)
-        result["watched"] = {
-            "status": watched.status,
-            "message": watched.message,
-            "seconds": round(watched.seconds, 2),
-            "peak_mb": round(watched.peak_mb, 1),
-            "exitcode": watched.exitcode,
-        }
-        return result
+        rounded = dataclasses.replace(watched, seconds=round(watched.seconds, 2), peak_mb=round(watched.peak_mb, 1))
+        return dataclasses.replace(result, student=self.student, watched=rounded)
 
 
-def start(assignment, submission, audit_only=False):
+def start(assignment: Assignment, submission: Submission, audit_only: bool = False) -> Running:
     return Running(assignment, submission, audit_only)
 
 
-def grade_here(assignment, submission, poll=0.05, audit_only=False):
+def grade_here(
+    assignment: Assignment, submission: Submission, poll: float = 0.05, audit_only: bool = False
+) -> UnitResult:
     """Grade one submission in a watched child of this process and wait for its result."""
     import time
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from coursekit.grading.outcomes import Status
+
 ASSIGNMENT = "99_mini"
 NOTEBOOK = "mini.ipynb"
 POINTS = 2
@@ -222,7 +224,7 @@ def make_class(root, n, *, seed=0, crash_rate=0.05, blank_rate=0.1):
         if crash:
             conventions.pop(EXERCISES["softmax"], None)
         expected[student] = Expected(
-            0.0 if crash else score, score - lost, "crashed" if crash else "ok", answers, conventions
+            0.0 if crash else score, score - lost, Status.CRASHED if crash else Status.OK, answers, conventions
         )
     return expected
 

@@ -17,12 +17,12 @@ def audit_verdict(plan, graded, audit):
     Args:
         plan: the assignment's :class:`coursekit.grading.audit.Plan`.
         graded: autograde's results for the student (``gradebook.grades_of``).
-        audit: the audit's result (a dict of :class:`~coursekit.grading.audit.AuditResult`),
-            or None if it did not finish (then it confirms nothing).
+        audit: the audit's result (:class:`~coursekit.grading.outcomes.AuditResult`), or None
+            if it did not finish (then it confirms nothing).
     """
     auto = {g["name"]: float(g["auto_score"] or 0.0) for g in graded["grades"]}
-    confirmed = (audit or {}).get("cells", {})
-    exercises = (audit or {}).get("exercises", {})
+    confirmed = audit.cells if audit else {}
+    exercises = audit.exercises if audit else {}
     verdict, comments = {}, {}
     for cell in plan.test_cells:
         given = auto.get(cell.grade_id, 0.0)
@@ -30,7 +30,7 @@ def audit_verdict(plan, graded, audit):
         if kept >= given:
             continue
         verdict[cell.grade_id] = kept
-        reasons = [exercises.get(name, {}).get("failure") for name, _ in cell.calls]
+        reasons = [exercises[name].failure if name in exercises else None for name, _ in cell.calls]
         reason = "; ".join(r for r in reasons if r) or _no_result(audit)
         # shown through markdown on the feedback page: student text stays text
         text = html.escape(clean(f"{kept:g} of {given:g} points of {cell.grade_id} confirmed: {reason}", 1000))
@@ -44,5 +44,5 @@ def audit_verdict(plan, graded, audit):
 def _no_result(audit):
     if audit is None:
         return "the audit did not finish, so it confirms no points; see the grading report"
-    flags = "; ".join(audit.get("flags", [])[:3])
+    flags = "; ".join(audit.flags[:3])
     return f"the audit's run of your code gave no result ({flags or 'no reason given'})"

@@ -17,13 +17,16 @@ from dataclasses import dataclass
 
 import psutil
 
+from coursekit.grading import defaults
+from coursekit.grading.outcomes import Status, Watched
+
 
 @dataclass(frozen=True)
 class Limits:
     """Limits of one watched unit of work."""
 
-    timeout: float = 900.0  # wall-clock seconds
-    memory_mb: int = 4096  # memory of the whole tree (see the module docstring)
+    timeout: float = float(defaults.GRADE_TIMEOUT)  # wall-clock seconds
+    memory_mb: int = defaults.GRADE_MEMORY_MB  # memory of the whole tree (see the module docstring)
     max_processes: int = 256  # processes in the tree at once
     max_threads: int = 2048  # threads in the tree at once
     disk_mb: int = 256  # what the unit writes into its own host folder
@@ -34,18 +37,6 @@ class Limits:
         for name in ("timeout", "memory_mb", "max_processes", "max_threads", "disk_mb", "poll", "deep"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
-
-
-@dataclass
-class Watched:
-    """How a watched unit ended: status ``ok`` (it exited by itself), ``timeout``, ``memory``,
-    ``processes``, ``threads`` or ``disk``; the exit code; peak memory and the time it took."""
-
-    status: str
-    exitcode: int = None
-    peak_mb: float = 0.0
-    seconds: float = 0.0
-    message: str = ""
 
 
 def family(pid):
@@ -165,7 +156,7 @@ class Watcher:
         elapsed = time.monotonic() - self.start
         if code is not None:
             kill_tree(self.pid, self.processes[1:])
-            return Watched("ok", code, self.peak, elapsed)
+            return Watched(Status.OK, code, self.peak, elapsed)
         self.processes = family(self.pid)
         verdict = self._verdict(elapsed)
         if verdict is None:
@@ -179,9 +170,9 @@ class Watcher:
     def _verdict(self, elapsed):
         limits, count = self.limits, len(self.processes)
         if elapsed > limits.timeout:
-            return "timeout", f"took longer than {limits.timeout:g} s"
+            return Status.TIMEOUT, f"took longer than {limits.timeout:g} s"
         if count > limits.max_processes:
-            return "processes", f"ran {count} processes at once, over the limit of {limits.max_processes}"
+            return Status.PROCESSES, f"ran {count} processes at once, over the limit of {limits.max_processes}"
         quick = resident_mb(self.processes)
         if quick <= limits.memory_mb and time.monotonic() < self.next_deep:
             return None
@@ -189,12 +180,12 @@ class Watcher:
         used = memory_mb(self.processes)
         self.peak = max(self.peak, used)
         if used > limits.memory_mb:
-            return "memory", f"used {used:.0f} MB of memory, over the limit of {limits.memory_mb} MB"
+            return Status.MEMORY, f"used {used:.0f} MB of memory, over the limit of {limits.memory_mb} MB"
         running = threads(self.processes)
         if running > limits.max_threads:
-            return "threads", f"ran {running} threads at once, over the limit of {limits.max_threads}"
+            return Status.THREADS, f"ran {running} threads at once, over the limit of {limits.max_threads}"
         if self.folder and (disk := folder_mb(self.folder)) > limits.disk_mb:
-            return "disk", f"wrote {disk:.0f} MB to disk, over the limit of {limits.disk_mb} MB"
+            return Status.DISK, f"wrote {disk:.0f} MB to disk, over the limit of {limits.disk_mb} MB"
         return None
 
 

@@ -173,7 +173,7 @@ def dry_run_copy(root, assignment_id, destination):
         if (root / rel).exists():
             shutil.copy2(root / rel, destination / rel)
     from coursekit.grading import untrusted
-    from coursekit.grading.class_grade import read_submission, students
+    from coursekit.grading.submissions import read_submission, students
 
     name = course.notebook_name(assignment_id)
     for student in students(root, assignment_id):  # as the real run reads them: no links, no FIFOs

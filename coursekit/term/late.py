@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from coursekit.grading.outcomes import Status
+
 METHODS = ("none", "zero", "per_day", "per_hour")
 COLUMNS = ("seconds_late", "late_penalty")
 
@@ -210,7 +212,7 @@ def record_penalties(root, assignment_id, outcomes, notebook):
     from coursekit.grading import gradebook
 
     policy, _ = load_settings(root)
-    graded = [o for o in outcomes if o.status == "ok"]
+    graded = [o for o in outcomes if o.status == Status.OK]
     late = lateness(root, assignment_id, [o.student for o in graded])
     for o in graded:
         points = policy.penalty(o.final_score, o.max_score, late[o.student]) if late[o.student] > 0 else 0.0

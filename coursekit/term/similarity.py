@@ -138,7 +138,7 @@ def class_codes(root, assignment_id):
         raise ValueError(f"no released notebook {release_path}; run: coursekit release {assignment_id}")
     release = json.loads(release_path.read_text())
     template = template_lines(release)
-    from coursekit.grading.class_grade import read_submission, students
+    from coursekit.grading.submissions import read_submission, students
 
     codes = {}
     for student in students(root, assignment_id):

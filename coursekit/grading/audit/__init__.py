@@ -22,28 +22,15 @@ import json
 from dataclasses import dataclass, field
 
 from coursekit import grading
+from coursekit.grading import defaults, wording
 from coursekit.grading.audit import allowlist, extract, scan
 from coursekit.grading.audit.sandboxed import hidden_module_info, run_runner
 from coursekit.grading.check import problems
 from coursekit.grading.errors import GraderError
 from coursekit.grading.exercises import keyed_seed, seed_for
+from coursekit.grading.outcomes import AuditResult, ExerciseResult, Status
 
 MAX_SOURCE_CHARS = 200_000
-
-
-@dataclass
-class AuditResult:
-    nbgrader_score: float
-    audit_score: float
-    max_score: float
-    flags: list = field(default_factory=list)
-    failures: list = field(default_factory=list)
-    exercises: dict = field(default_factory=dict)
-    cells: dict = field(default_factory=dict)  # test cell's grade_id -> points the audit confirms
-
-    @property
-    def needs_review(self):
-        return bool(self.flags) or self.audit_score < self.nbgrader_score
 
 
 @dataclass
@@ -169,24 +156,24 @@ def _label(cell):
 def _judge(ex, name, case_list, offset, call_index, arrays, errors):
     """(passed, failure message, recognised convention) of one call on one group of cases."""
     for i, case in enumerate(case_list):
-        key = f"{call_index}/{offset + i}"
+        key = wording.case_key(call_index, offset + i)
         problem = errors.get(key) or errors.get(str(call_index)) or errors.get("sandbox")
         convention = None
         if not problem:
             expected = ex.run(ex.reference, case)
-            got = {k[len(key) + 1 :]: v for k, v in arrays.items() if k.startswith(key + "/")}
+            got = wording.outputs_under(arrays, key)
             unknown = sorted(set(got) - set(expected))
             if unknown:  # the worker's reply held outputs this case does not have: never data
                 problem = f"the audit's result was refused (outputs it did not ask for: {unknown[:3]})"
                 errors.setdefault("sandbox", problem)
-                return False, f"{name} {'hidden' if offset else 'visible'} case {i + 1}: {problem}", None
+                return False, f"{wording.case_label(name, 'hidden' if offset else 'visible', i + 1)}: {problem}", None
             problem = "; ".join(problems(ex, got, expected))
-            if problem and "fix the forward pass first" not in problem:
+            if problem and not wording.says_forward_first(problem):
                 match = grading.matching_convention(ex, got, case, ex.tolerances)
                 convention = match.name if match else None
         if problem:
             kind = "hidden" if offset else "visible"
-            return False, f"{name} {kind} case {i + 1}: {problem}", convention
+            return False, f"{wording.case_label(name, kind, i + 1)}: {problem}", convention
     return True, None, None
 
 
@@ -208,12 +195,7 @@ def score_calls(plan_, specs, arrays, errors):
                 failures.append(failure)
                 seen.setdefault("convention", convention)
                 seen.setdefault("failure", failure)
-        exercises[name] = {
-            "visible": seen["visible"],
-            "hidden": seen["hidden"],
-            "convention": seen.get("convention"),
-            "failure": seen.get("failure"),
-        }
+        exercises[name] = ExerciseResult(seen["visible"], seen["hidden"], seen.get("convention"), seen.get("failure"))
         passed[call_index] = seen["visible"] and seen["hidden"]
     cells, index = {}, 0
     for cell in plan_.test_cells:
@@ -224,7 +206,7 @@ def score_calls(plan_, specs, arrays, errors):
 
 
 def audit_notebook(
-    notebook_bytes, plan_, *, student, seed, nbgrader_score=0.0, limits=None, sandboxed=True, cell_seconds=120
+    notebook_bytes, plan_, *, student, seed, limits=None, sandboxed=True, cell_seconds=defaults.CELL_TIMEOUT
 ):
     """Audit one submitted notebook (its bytes); returns an AuditResult."""
     max_score = sum(c.points for c in plan_.test_cells)
@@ -232,7 +214,7 @@ def audit_notebook(
         submitted = json.loads(notebook_bytes)
         cells = extract.student_cells(submitted, plan_.release_nb)
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as err:
-        return AuditResult(nbgrader_score, 0.0, max_score, [f"malformed: {str(err)[:200]}"])
+        return AuditResult(0.0, max_score, [f"malformed: {str(err)[:200]}"])
     flags = scan_flags(cells, plan_)
     # The setup, the answers and the cells the student added (helpers an answer may call), in
     # the notebook's order; not the instructor's demonstrations, which can take long.
@@ -252,11 +234,11 @@ def audit_notebook(
     )
     if "grader" in errors:
         raise GraderError(errors["grader"])
-    if watched.status != "ok" or "sandbox" in errors:
+    if watched.status != Status.OK or "sandbox" in errors:
         flags.append(f"audit-{watched.status}: {errors.get('sandbox') or watched.message}"[:300])
     score, failures, exercises, confirmed = (
         score_calls(plan_, specs, arrays, errors) if plan_.calls else (0.0, [], {}, {})
     )
     if "sandbox" in errors and not any(f.startswith("audit-") for f in flags):
         flags.append(f"audit-{watched.status}: {errors['sandbox']}"[:300])
-    return AuditResult(nbgrader_score, float(score), float(max_score), flags, failures, exercises, confirmed)
+    return AuditResult(float(score), float(max_score), flags, failures, exercises, confirmed)

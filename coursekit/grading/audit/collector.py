@@ -100,6 +100,7 @@ class Collector:
 def collect(setup, secret, collector, errors, arrays, cells):
     """Ask for every case of every call; fills ``errors`` and ``arrays`` (keys "call/case/name")."""
     from coursekit import grading
+    from coursekit.grading import wording
 
     errors.update(_decode_errors(cells[ERRORS_KEY], lambda k: re.fullmatch(r"cell \d+", k)))
     for call_index, (name, _) in enumerate(setup["calls"]):
@@ -110,10 +111,10 @@ def collect(setup, secret, collector, errors, arrays, cells):
         for case_index, case in enumerate(all_cases):
             collector.ask((call_index, case))
             got = collector.reply()
-            key = f"{call_index}/{case_index}"
+            key = wording.case_key(call_index, case_index)
             if ERROR_KEY in got:
                 errors[key] = got.pop(ERROR_KEY).tobytes().decode(errors="replace")[:300]
-            arrays.update({f"{key}/{out}": value for out, value in got.items()})
+            arrays.update({wording.output_key(call_index, case_index, out): value for out, value in got.items()})
     collector.ask(None)
 
 

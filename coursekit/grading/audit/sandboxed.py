@@ -20,7 +20,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from coursekit.grading import sandbox, watchdog
+from coursekit.grading import defaults, sandbox, watchdog
 from coursekit.grading.audit import frames, result_archive
 from coursekit.grading.audit.collector import ERRORS_KEY, READY
 from coursekit.grading.audit.result_archive import ForgedResult
@@ -28,8 +28,8 @@ from coursekit.grading.audit.runner import MAX_RESULT_BYTES as RUNNER_BUDGET
 from coursekit.grading.exercises import OPTIONAL_PACKAGES
 
 MAX_RESULT_BYTES = RUNNER_BUDGET + 16 * 2**20  # the outputs, and the archive's own headers
-AUDIT_LIMITS = watchdog.Limits(timeout=300, memory_mb=3072)
-CELL_SECONDS = 120  # as nbgrader's cell timeout in nbgrader_config.py
+AUDIT_LIMITS = watchdog.Limits(timeout=defaults.AUDIT_TIMEOUT, memory_mb=defaults.AUDIT_MEMORY_MB)
+CELL_SECONDS = defaults.CELL_TIMEOUT  # as nbgrader's cell timeout in nbgrader_config.py
 _VIEWS = {}
 
 
