@@ -9,7 +9,9 @@ import linecache
 import os
 import sys
 import sysconfig
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import coursekit
 
@@ -29,7 +31,7 @@ def _is_students(filename):
     return filename.startswith("<") or not os.path.realpath(filename).startswith(_LIBRARIES)
 
 
-def culprit(functions, err):
+def culprit(functions: Mapping[str, Callable[..., Any]], err: BaseException) -> str | None:
     """The role of the innermost student function on ``err``'s traceback, or None.
 
     Args:
@@ -43,7 +45,7 @@ def culprit(functions, err):
     return found
 
 
-def student_line(err):
+def student_line(err: BaseException) -> str:
     """'line N: `source`' of the innermost frame in the student's code, or ''."""
     found, tb = None, err.__traceback__
     while tb is not None:
@@ -57,6 +59,6 @@ def student_line(err):
     return f"line {lineno}: `{source}`" if source else f"line {lineno}"
 
 
-def subject(roles, functions, err):
+def subject(roles: Iterable[str], functions: Mapping[str, Callable[..., Any]], err: BaseException) -> str:
     """Who failed, for a message: the one function that raised, else all of them."""
     return culprit(functions, err) or " / ".join(roles)

@@ -9,13 +9,15 @@ alternative convention the answer matches, if any.
 
 import copy
 import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
 from coursekit.grading import wording
 from coursekit.grading.compare import compare_outputs, describe
 from coursekit.grading.exercise_tools import forward_first_message, mismatch
-from coursekit.grading.exercises import cases, exercise
+from coursekit.grading.exercises import Convention, Exercise, cases, exercise
 from coursekit.grading.guard import run_student
 
 
@@ -26,7 +28,7 @@ class GradingFailure(AssertionError):
         return str(self).splitlines()
 
 
-def problems(ex, got, expected):
+def problems(ex: Exercise, got: dict[str, Any], expected: dict[str, Any]) -> list[str]:
     """What is wrong with the outputs ``got``: an earlier function's wrong output alone (see
     ``Exercise.checked_first``), else every output that differs from ``expected``."""
     for key, (role, name) in ex.checked_first.items():
@@ -37,7 +39,9 @@ def problems(ex, got, expected):
     return compare_outputs(got, expected, ex.tolerances)
 
 
-def matching_convention(ex, got, case, tolerances):
+def matching_convention(
+    ex: Exercise, got: dict[str, Any], case: dict[str, Any], tolerances: Mapping[str, tuple]
+) -> Convention | None:
     """The first known convention whose outputs match ``got`` on ``case``, or None."""
     for convention in ex.conventions:
         functions = {**ex.reference, **convention.functions}
@@ -52,7 +56,7 @@ def matching_convention(ex, got, case, tolerances):
     return None
 
 
-def check(name, *student_functions, hidden=False):
+def check(name: str, *student_functions: Callable, hidden: bool = False) -> None:
     """Grade student functions on an exercise's visible (or hidden) random cases.
 
     Args:

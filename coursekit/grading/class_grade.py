@@ -103,7 +103,7 @@ def run_local(
     from coursekit.grading.audit.sandboxed import coursekit_view
 
     coursekit_view(submission.audit_plan(assignment).hidden)  # made here, once, before any fork
-    pending, running = list(todo), []
+    pending, running = list(todo), list[submission.Running]()
     verb = "auditing" if audit_only else "grading"
     with tqdm(
         total=len(todo), desc=f"{verb} {assignment.assignment_id}", disable=not progress, mininterval=0, miniters=1

@@ -12,9 +12,13 @@ import io
 import json
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from coursekit import course
 from coursekit.grading.report import needs_review
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 class _Row(dict):
@@ -23,7 +27,7 @@ class _Row(dict):
     __getattr__ = dict.__getitem__
 
 
-def load(root, assignment_id):
+def load(root: str | Path, assignment_id: str) -> dict[str, Any]:
     """The recorded grading of an assignment; clear errors when there is none."""
     course.check_assignment(root, assignment_id)
     path = Path(root) / "grades" / f"{assignment_id}.json"
@@ -59,10 +63,10 @@ def _merged(details, csv_rows):
     return students
 
 
-def summarize(details, csv_rows=None):
+def summarize(details: dict[str, Any], csv_rows: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
     """The report's numbers, as plain data; exercises in the notebook's order."""
     students = _merged(details, csv_rows or {})
-    exercises = {}
+    exercises: dict[str, dict[str, Any]] = {}
     for row in students.values():
         for name, result in (row.get("exercises") or {}).items():
             entry = exercises.setdefault(name, {"graded": 0, "visible": 0, "hidden": 0, "conventions": Counter()})
@@ -118,7 +122,7 @@ def _png(fig):
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def drawn(data):
+def drawn(data: dict[str, Any]) -> "dict[str, Figure]":
     """{name: matplotlib figure} of the report's figures, in Okabe and Ito's colours."""
     import matplotlib
 
@@ -166,7 +170,7 @@ def drawn(data):
     return out
 
 
-def figures(data):
+def figures(data: dict[str, Any]) -> dict[str, tuple[str, str]]:
     """{name: (PNG data URI, text alternative)} of the report's figures."""
     from coursekit.plots import describe
 
@@ -184,7 +188,7 @@ def _table(header, rows):
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def render(data, extra=""):
+def render(data: dict[str, Any], extra: str = "") -> str:
     """The report as one self-contained HTML page; ``extra`` is HTML of further sections."""
     pictures = figures(data)
     exercise_rows = [
@@ -236,7 +240,7 @@ Status: {html.escape(statuses)}.</p>
 """
 
 
-def write(root, assignment_id, *, output=None):
+def write(root: str | Path, assignment_id: str, *, output: str | Path | None = None) -> tuple[Path, dict[str, Any]]:
     """Write the report; returns (its path, its data)."""
     data = summarize(load(root, assignment_id), _csv_rows(root, assignment_id))
     path = Path(output) if output else Path(root) / "grades" / f"{assignment_id}.html"
@@ -247,5 +251,5 @@ def write(root, assignment_id, *, output=None):
     return path, data
 
 
-def dumps(data):
+def dumps(data: Any) -> str:
     return json.dumps(data, indent=1)

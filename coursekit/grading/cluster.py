@@ -13,6 +13,7 @@ instructor's), its dependencies, and a working sandbox (Linux with bubblewrap).
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 from tqdm.auto import tqdm
 
@@ -49,7 +50,7 @@ def _refused(work, message):
     return refused.to_json()
 
 
-def connect(address: str):  # -> distributed.Client (an optional dependency)
+def connect(address: str) -> Any:  # a distributed.Client (Dask is an optional dependency)
     """A dask.distributed Client for ``address`` (clear error when Dask is not installed)."""
     try:
         from distributed import Client
@@ -62,7 +63,12 @@ def connect(address: str):  # -> distributed.Client (an optional dependency)
 
 
 def run_dask(
-    address: str, assignment: submission.Assignment, todo: list, *, progress: bool = True, client=None
+    address: str,
+    assignment: submission.Assignment,
+    todo: list[submission.Submission],
+    *,
+    progress: bool = True,
+    client: Any = None,
 ) -> Iterator[UnitResult]:
     """Grade the submissions on the cluster; yields their results as they finish."""
     from distributed import as_completed

@@ -5,6 +5,8 @@ numpy later cannot change the comparison (a notebook imports this in its first, 
 """
 
 import numbers
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -12,7 +14,7 @@ _abs, _max, _argmax, _isfinite, _asarray = np.abs, np.max, np.argmax, np.isfinit
 _unravel = np.unravel_index
 
 
-def describe(case):
+def describe(case: Mapping[str, Any]) -> str:
     """Short text for a case: each array's shape and dtype, each scalar's value."""
     parts = []
     for key, value in case.items():
@@ -42,7 +44,7 @@ def _index(flat, shape):
     return tuple(int(i) for i in _unravel(int(flat), shape)) if shape else ()
 
 
-def compare(name, got, expected, tolerances):
+def compare(name: str, got: Any, expected: Any, tolerances: Mapping[str, tuple[float, float]]) -> str | None:
     """None if ``got`` matches ``expected``, else a message naming the problem."""
     expected = _asarray(expected, copy=True, subok=False)
     got, problem = _as_plain_array(name, got, expected)
@@ -69,6 +71,8 @@ def compare(name, got, expected, tolerances):
     )
 
 
-def compare_outputs(got, expected, tolerances):
+def compare_outputs(
+    got: Mapping[str, Any], expected: Mapping[str, Any], tolerances: Mapping[str, tuple[float, float]]
+) -> list[str]:
     problems = [compare(k, got.get(k), v, tolerances) for k, v in expected.items()]
     return [p for p in problems if p]

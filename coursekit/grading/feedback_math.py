@@ -17,8 +17,10 @@ they are, scripts included. Two preprocessors, run by ``generate_feedback`` (see
 import html
 import re
 from pathlib import Path
+from typing import Any
 
 from nbconvert.preprocessors import Preprocessor
+from nbformat import NotebookNode
 from traitlets import Bool
 
 MAX_FORMULA = 1000
@@ -40,7 +42,7 @@ def _mathml(latex, display):
         return None
 
 
-def to_mathml(markdown):
+def to_mathml(markdown: str) -> str:
     """Markdown with every ``$$...$$`` and ``$...$`` replaced by MathML where possible."""
 
     def replace(display):
@@ -58,7 +60,9 @@ class MathToMathML(Preprocessor):
 
     enabled = Bool(True, help="on by default, unlike nbconvert's preprocessors").tag(config=True)
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: dict[str, Any], index: int
+    ) -> tuple[NotebookNode, dict[str, Any]]:
         if cell.cell_type == "markdown":
             cell.source = to_mathml(cell.source)
         return cell, resources
@@ -84,7 +88,9 @@ class SafeStudentContent(Preprocessor):
 
     enabled = Bool(True, help="on by default, unlike nbconvert's preprocessors").tag(config=True)
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: dict[str, Any], index: int
+    ) -> tuple[NotebookNode, dict[str, Any]]:
         if cell.cell_type == "code":
             for output in cell.get("outputs", []):
                 if "data" in output:

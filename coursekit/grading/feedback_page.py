@@ -8,6 +8,8 @@ every request off the page, and long lines wrap.
 """
 
 import re
+from collections.abc import Iterable
+from pathlib import Path
 
 POLICY = (
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; form-action 'none'"
@@ -20,7 +22,7 @@ HEAD = (
 EXTERNAL_SCRIPT = re.compile(r"<script[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//[^>]*>\s*</script>", re.I)
 
 
-def harden(path):
+def harden(path: Path) -> None:
     """Rewrite one feedback page in place (once: a page already rewritten is left)."""
     text = path.read_text(encoding="utf-8", errors="replace")
     if POLICY in text:
@@ -30,10 +32,8 @@ def harden(path):
     path.write_text(text, encoding="utf-8")
 
 
-def harden_all(root, assignment_id, students):
+def harden_all(root: str | Path, assignment_id: str, students: Iterable[str]) -> None:
     """:func:`harden` every feedback page of these students."""
-    from pathlib import Path
-
     for student in students:
         for page in sorted((Path(root) / "feedback" / student / assignment_id).glob("*.html")):
             if page.is_file() and not page.is_symlink():

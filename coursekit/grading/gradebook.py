@@ -10,10 +10,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 
-def url(root):
+def url(root: str | Path) -> str:
     return f"sqlite:///{Path(root) / 'gradebook.db'}"
 
 
@@ -36,13 +38,13 @@ def _generate(course_dir, assignment_id, release_dir):
         raise RuntimeError(f"could not register {assignment_id} in the gradebook:\n{result.stderr[-2000:]}")
 
 
-def register(root, assignment_id):
+def register(root: str | Path, assignment_id: str) -> None:
     """Make sure the course's gradebook knows the assignment and its cells."""
     with tempfile.TemporaryDirectory() as tmp:
         _generate(root, assignment_id, tmp)
 
 
-def template(root):
+def template(root: str | Path) -> bytes:
     """The bytes of a copy of the course's gradebook without any student or submission."""
     import sqlite3
 
@@ -57,7 +59,7 @@ def template(root):
         return copy.read_bytes()
 
 
-def grades_of(root_or_db, assignment_id, student):
+def grades_of(root_or_db: str | Path, assignment_id: str, student: str) -> dict[str, Any]:
     """What autograde wrote for one student: {"grades": [...], "comments": [...], "penalties"}."""
     from nbgrader.api import Gradebook
 
@@ -83,7 +85,13 @@ def grades_of(root_or_db, assignment_id, student):
 AUDIT_COMMENT = "coursekit's audit"  # how the audit's comments begin
 
 
-def merge(root, assignment_id, student, graded, ours=None):
+def merge(
+    root: str | Path,
+    assignment_id: str,
+    student: str,
+    graded: Mapping[str, Any],
+    ours: Mapping[str, float] | None = None,
+) -> None:
     """Write one student's autograde results into the course's gradebook.
 
     A manual score a grader gave earlier is kept, and the cell is marked for review, as
@@ -116,7 +124,14 @@ def merge(root, assignment_id, student, graded, ours=None):
         gb.db.commit()
 
 
-def record_audit(root, assignment_id, student, notebook, verdict, comments):
+def record_audit(
+    root: str | Path,
+    assignment_id: str,
+    student: str,
+    notebook: str,
+    verdict: Mapping[str, float],
+    comments: Mapping[str, str],
+) -> dict[str, float]:
     """Write what the audit confirms into the gradebook, so that formgrader, ``nbgrader
     export`` and the feedback page show the final score.
 
@@ -137,7 +152,7 @@ def record_audit(root, assignment_id, student, notebook, verdict, comments):
 
     from nbgrader.api import Gradebook
 
-    written = {}
+    written: dict[str, float] = {}
     with Gradebook(url(root)) as gb, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for grade_id, points in verdict.items():
@@ -154,7 +169,7 @@ def record_audit(root, assignment_id, student, notebook, verdict, comments):
     return written
 
 
-def set_late_penalty(root, assignment_id, student, notebook, points):
+def set_late_penalty(root: str | Path, assignment_id: str, student: str, notebook: str, points: float) -> None:
     """Set one student's late penalty (points taken off the notebook's score)."""
     import warnings
 
@@ -166,7 +181,7 @@ def set_late_penalty(root, assignment_id, student, notebook, points):
         gb.db.commit()
 
 
-def scores(root, assignment_id):
+def scores(root: str | Path, assignment_id: str) -> dict[str, tuple[float, float]]:
     """{student id: (score, max score)} from the course's gradebook."""
     from nbgrader.api import Gradebook
 
@@ -174,7 +189,7 @@ def scores(root, assignment_id):
         return {sub.student.id: (sub.score, sub.max_score) for sub in gb.assignment_submissions(assignment_id)}
 
 
-def max_score(root, assignment_id):
+def max_score(root: str | Path, assignment_id: str) -> float:
     from nbgrader.api import Gradebook
 
     with Gradebook(url(root)) as gb:

@@ -28,9 +28,11 @@ import copy
 import sys
 import threading
 import types
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any
 
 from coursekit.grading import blame
-from coursekit.grading.exercises import OPTIONAL_PACKAGES, StudentError, imported_torch
+from coursekit.grading.exercises import OPTIONAL_PACKAGES, Exercise, StudentError, imported_torch
 from coursekit.grading.refusals import PACKAGE_HIT, refusal
 
 # Taken at import, before any student code runs: the audit's runner replaces the public ones.
@@ -51,7 +53,7 @@ _TAMPERING_BUILTINS = (
 )
 
 
-def forbidden_torch_names(forbidden):
+def forbidden_torch_names(forbidden: Iterable[Callable[..., Any]]) -> set[str]:
     """Names of the torch functions among ``forbidden`` (e.g. {"softmax", "linear"})."""
     names = set()
     for f in forbidden:
@@ -95,15 +97,16 @@ def _torch_modes(torch_names, allowed_ops, hits):
 
 def _tampering():
     """(code objects, builtins) that switch the guard off, among the modules imported so far."""
-    codes, builtins = set(), []
+    codes: set[types.CodeType] = set()
+    builtins: list[Any] = []
     for path in _TAMPERING_PYTHON:
         module, _, name = path.partition(":")
         f = getattr(sys.modules.get(module), name, None)
         code = getattr(getattr(f, "__wrapped__", f), "__code__", None)
         if code is not None:
             codes.add(code)
-    for module in (sys, threading, getattr(imported_torch(), "_C", None)):
-        builtins += [getattr(module, n) for n in _TAMPERING_BUILTINS if module is not None and hasattr(module, n)]
+    for holder in (sys, threading, getattr(imported_torch(), "_C", None)):
+        builtins += [getattr(holder, n) for n in _TAMPERING_BUILTINS if holder is not None and hasattr(holder, n)]
     return codes, builtins
 
 
@@ -112,7 +115,8 @@ def _grader_codes():
     (the exercises' helpers, whose conventions can compute an answer, and grading's): no
     answer calls them. (Functions an exercise hands to an answer, such as an objective, are
     made inside its ``run`` or ``make_case``, not at module level.)"""
-    codes, handed = set(), set()
+    codes: set[types.CodeType] = set()
+    handed: set[types.CodeType | None] = set()
     for name, module in list(sys.modules.items()):
         if name.startswith("coursekit.") and (name.startswith("coursekit.grading") or ".exercises" in name):
             for value in vars(module).values():
@@ -158,7 +162,14 @@ class CallGuard:
     identity; torch functions and operators by name (see the module docstring).
     """
 
-    def __init__(self, forbidden, modules, torch_names=None, packages=tuple(OPTIONAL_PACKAGES), torch_ops=()):
+    def __init__(
+        self,
+        forbidden: Iterable[Callable[..., Any]],
+        modules: Iterable[str],
+        torch_names: Iterable[str] | None = None,
+        packages: Collection[str] = tuple(OPTIONAL_PACKAGES),
+        torch_ops: Iterable[str] = (),
+    ) -> None:
         forbidden = list(forbidden)
         self.codes = {f.__code__: f for f in forbidden if hasattr(f, "__code__")}
         self.builtins = [f for f in forbidden if not hasattr(f, "__code__")]
@@ -166,8 +177,9 @@ class CallGuard:
         self.torch_names = forbidden_torch_names(forbidden) if torch_names is None else set(torch_names)
         self.refused = frozenset(m for p, tops in OPTIONAL_PACKAGES.items() if p not in packages for m in tops)
         self.allowed_ops = frozenset(torch_ops) if "torch" in packages else frozenset()
-        self.hits, self._refused_seen = [], set()
-        self._modes = ()
+        self.hits: list[str] = []
+        self._refused_seen: set[str | None] = set()
+        self._modes: tuple[Any, ...] = ()
         self._tamper_codes, self._tamper_builtins = _tampering()
         self._grader_codes = _grader_codes()
 
@@ -183,7 +195,7 @@ class CallGuard:
             self._refused_seen.add(module)
             self.hits.append(f"{PACKAGE_HIT}{module}")
 
-    def hand_in(self, case):
+    def hand_in(self, case: Any) -> None:
         """The functions a case hands to the answer (an activation ``f``) are the answer's to call."""
         values = list(case.values()) if isinstance(case, dict) else []
         for value in values + [v for c in values if isinstance(c, (list, tuple)) for v in c]:
@@ -220,7 +232,7 @@ class CallGuard:
             mode.__enter__()
         return self
 
-    def intact(self):
+    def intact(self) -> bool:
         """Whether every hook of the guard is still in place."""
         if _get_profile() != self._profile:
             return False
@@ -250,7 +262,14 @@ def _qualname(f):
     return f"{module}.{getattr(f, '__qualname__', getattr(f, '__name__', repr(f)))}".lstrip(".")
 
 
-def run_student(ex, functions, case, *, forbidden=None, torch_names=None):
+def run_student(
+    ex: Exercise,
+    functions: Mapping[str, Callable[..., Any]],
+    case: Any,
+    *,
+    forbidden: Iterable[Callable[..., Any]] | None = None,
+    torch_names: Iterable[str] | None = None,
+) -> tuple[Any, str | None]:
     """Run student functions on a case under the exercise's guard; returns (outputs, problem).
 
     A call to a forbidden function is reported first, even when the run then failed.

@@ -12,9 +12,13 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
+from typing import Any
 
+from jupyter_client.client import KernelClient
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.util import run_sync
+from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Unicode
@@ -26,14 +30,14 @@ from coursekit.headless import QuietWidgets
 
 SOCKETS = "/tmp/.coursekit-kernel"  # inside the sandbox, in its private, size-limited /tmp
 PREFLIGHT = "import coursekit.grading, numpy"
-GRADER_ERROR_FILE = None  # where the unit records a failure of the grader (see submission.py)
-OUTPUT_NOTE_FILE = None  # where it records outputs cut at their cap (a flag on the student)
+GRADER_ERROR_FILE: str | None = None  # where the unit records a failure of the grader (see submission.py)
+OUTPUT_NOTE_FILE: str | None = None  # where it records outputs cut at their cap (a flag on the student)
 MAX_CELL_OUTPUT = 5 * 2**20  # bytes of output one cell may leave in the graded notebook
 MAX_NOTEBOOK_OUTPUT = 20 * 2**20  # and all cells together
 OUTPUT_MESSAGES = ("stream", "display_data", "execute_result", "update_display_data")
 
 
-def record_grader_error(message):
+def record_grader_error(message: str) -> None:
     if GRADER_ERROR_FILE:
         with open(GRADER_ERROR_FILE, "w") as handle:
             handle.write(message)
@@ -51,14 +55,14 @@ class SandboxedKernelManager(AsyncKernelManager):
     notebook_file = Unicode("", help="host path of the notebook shown to the kernel").tag(config=True)
     work_dir = Unicode(f"{sandbox.HOME}/work", help="the kernel's working folder").tag(config=True)
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._host_dir = tempfile.mkdtemp(prefix="coursekit-kernel-")
         self.transport = "ipc"
         self.ip = f"{SOCKETS}/kernel"  # as the kernel sees it; this side's path after launch
         self.connection_file = os.path.join(self._host_dir, "connection.json")
-        self._fds = {}
-        self._info = None
+        self._fds: dict[str, int] = {}
+        self._info: tuple[int, ...] | None = None  # (read end, write end) of the pid pipe
 
     def _policy(self):
         env = {"NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde")}
@@ -69,9 +73,10 @@ class SandboxedKernelManager(AsyncKernelManager):
             files[f"{self.work_dir}/{os.path.basename(self.notebook_file)}"] = self.notebook_file
         return sandbox.Policy(env=env, files=files, cwd=self.work_dir, private_dirs=(SOCKETS,))
 
-    def format_kernel_cmd(self, extra_arguments=None):
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         # A signal to the sandbox's process group does not reach the kernel (it runs in a
         # new session): interrupt it with a message on its control channel instead.
+        assert self.kernel_spec is not None  # (as AsyncKernelManager's own format_kernel_cmd asserts)
         self.kernel_spec.interrupt_mode = "message"
         argv = [
             f"{SOCKETS}/connection.json" if arg == self.connection_file else arg
@@ -84,6 +89,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         return sandbox.command(policy, argv, self._fds, info_fd=self._info[1])
 
     async def _async_launch_kernel(self, kernel_cmd, **kwargs):
+        assert self._info is not None  # the pid pipe, made by format_kernel_cmd
         kwargs["pass_fds"] = (*self._fds.values(), self._info[1])
         # The kernel's own stdout and stderr (not the notebook's outputs, which travel over
         # ZeroMQ) go nowhere: it must not write to nbgrader's log or to any file of ours.
@@ -126,11 +132,11 @@ class SandboxedExecute(QuietWidgets, Execute):
     kernel does not start or that fails, no student code has run: that is the grader's
     failure (:class:`GraderError`, recorded for the unit), never a student's crash."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["kernel_manager_class"] = SandboxedKernelManager
         super().__init__(*args, **kwargs)
 
-    async def async_start_new_kernel_client(self):
+    async def async_start_new_kernel_client(self) -> KernelClient:
         try:
             client = await super().async_start_new_kernel_client()
             reply = await client.execute_interactive(
@@ -152,7 +158,7 @@ class SandboxedExecute(QuietWidgets, Execute):
 
     start_new_kernel_client = run_sync(async_start_new_kernel_client)  # nbconvert calls this one
 
-    def process_message(self, msg, cell, cell_index):
+    def process_message(self, msg: dict[str, Any], cell: NotebookNode, cell_index: int) -> NotebookNode | None:
         """Outputs are capped in bytes as they arrive, per cell and per notebook: past a cap,
         they are dropped and the cell says where it was cut (nbgrader's own limit counts
         lines, and a line can be megabytes)."""
@@ -176,7 +182,7 @@ class SandboxedExecute(QuietWidgets, Execute):
         return super().process_message(msg, cell, cell_index)
 
 
-def sandboxed_preprocessors(preprocessors):
+def sandboxed_preprocessors(preprocessors: Iterable[type]) -> list[type]:
     """An autograde preprocessor list with nbgrader's Execute (or a subclass named so, such as
     :func:`coursekit.headless.nbgrader_execute`'s) replaced by the sandboxed one."""
     return [SandboxedExecute if step.__name__ == "Execute" else step for step in preprocessors]

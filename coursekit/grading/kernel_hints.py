@@ -10,10 +10,10 @@ remembered as broken if the cell had a syntax error, and as fine once it runs; a
 import re
 
 _DEFINES = re.compile(r"^(?:def|class)\s+(\w+)|^(\w+)\s*=[^=]", re.M)
-_broken = {}  # name -> why it is not defined
+_broken: dict[str, str] = {}  # name -> why it is not defined
 
 
-def install():
+def install() -> None:
     """Install the hooks in the running IPython shell, once; nothing outside IPython."""
     try:
         from IPython import get_ipython

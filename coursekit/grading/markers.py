@@ -27,7 +27,7 @@ STDERR_IGNORED = r"(?s).*"
 CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([\w.]+)["']""")
 
 
-def expected_markers(source):
+def expected_markers(source: str) -> list[str]:
     """Exercise names that a test cell's ``check`` calls must report, in order."""
     return [
         m.group(1)
@@ -37,7 +37,7 @@ def expected_markers(source):
     ]
 
 
-def missing_markers(cell):
+def missing_markers(cell: NotebookNode) -> list[str]:
     """Exercises whose success line is absent from the cell's stdout."""
     printed = "".join(
         out.get("text", "")
@@ -57,7 +57,7 @@ def missing_markers(cell):
 class RequireCheckMarkers(NbGraderPreprocessor):
     """Turn a test cell whose ``check`` calls did not all report success into an error."""
 
-    def preprocess_cell(self, cell, resources, cell_index):
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, cell_index: int) -> tuple[NotebookNode, dict]:
         if cell.cell_type != "code" or not is_grade(cell):
             return cell, resources
         if any(out.get("output_type") == "error" for out in cell.get("outputs", [])):

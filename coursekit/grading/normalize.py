@@ -16,9 +16,10 @@ The notebook's bytes as collected are what is hashed and kept; this is a view fo
 """
 
 import json
+from typing import Any
 
 
-def notebook(nb):
+def notebook(nb: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """A normalised copy of a notebook (a dict), and notes on what was repaired.
 
     Returns:
@@ -30,7 +31,8 @@ def notebook(nb):
     if minor < 5:
         nb["nbformat_minor"] = 5
         notes.append(f"nbformat 4.{minor} read as 4.5")
-    seen_ids, seen_grades = set(), set()
+    seen_ids: set[str] = set()
+    seen_grades: set[Any] = set()
     for index, cell in enumerate(nb.get("cells", [])):
         cell_id = cell.get("id")
         if not isinstance(cell_id, str) or not cell_id or cell_id in seen_ids:
@@ -47,7 +49,7 @@ def notebook(nb):
     return nb, notes
 
 
-def notebook_bytes(data):
+def notebook_bytes(data: bytes) -> bytes:
     """:func:`notebook` for a notebook's bytes; bytes that do not parse are left as they are."""
     try:
         nb, _ = notebook(json.loads(data))

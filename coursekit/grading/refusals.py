@@ -2,10 +2,16 @@
 the student would write (the same in ``check`` and in the audit's scan), the refused
 packages, and what an exercise's answers may use (which the notebooks say too)."""
 
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from coursekit.grading.exercises import Exercise
+
 PACKAGE_HIT = "package "  # how the guard records a call into a refused package
 
 
-def named(hits):
+def named(hits: Collection[str]) -> str:
     """The forbidden calls seen, each named once, by its most specific name: a Python
     function's qualified name, else the torch function's, else the ATen operator's."""
     qualified = sorted({h for h in hits if not h.startswith(("torch ", "aten.", PACKAGE_HIT))})
@@ -15,7 +21,7 @@ def named(hits):
     return ", ".join(dict.fromkeys(names))
 
 
-def public_name(hit):
+def public_name(hit: str) -> str:
     """A forbidden call as the student would write it, the same in ``check`` and in the
     audit's scan: ``torch.softmax`` (not torch's private ``_VariableFunctionsClass``),
     ``torch.nn.functional.softmax``."""
@@ -26,13 +32,13 @@ def public_name(hit):
     return hit
 
 
-def may_use(ex):
+def may_use(ex: "Exercise") -> str:
     """What an exercise's answer may use, in words (the feedback and the notebooks say it)."""
     extra = {"torch": "torch", "scipy": "SciPy", "sklearn": "scikit-learn"}
     return " and ".join(["NumPy", *(extra[p] for p in ex.packages)])
 
 
-def may_use_sentence(exercises):
+def may_use_sentence(exercises: Iterable["Exercise"]) -> str:
     """What a notebook says its graded answers may use (``tests/test_course.py`` holds every
     notebook to it)."""
     special = [f"`{ex.roles[0]}`: {may_use(ex)}" for ex in {e.name: e for e in exercises}.values() if ex.packages]
@@ -48,7 +54,7 @@ def may_use_sentence(exercises):
     )
 
 
-def refusal(ex, hits):
+def refusal(ex: "Exercise", hits: Collection[str]) -> str:
     """The feedback for forbidden calls: by name where one is known (``torch.softmax``), else
     the refused package, else the ATen operators outside the exercise's allowlist."""
     roles = " / ".join(ex.roles)

@@ -14,23 +14,24 @@ import textwrap
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from coursekit.grading import gradebook
-from coursekit.grading.outcomes import Status
+from coursekit.grading.outcomes import Outcome, Status
 
 COLUMNS = ["student", "score", "max_score", "status", "message", "audit_score", "final_score", "flags"]
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
 _CONTROL.update({127: None})
 
 
-def clean(text, limit=2000):
+def clean(text: str, limit: int = 2000) -> str:
     """A student-controlled string made safe to print, write and show: no lone surrogates,
     no terminal control sequences, and bounded in length."""
     text = str(text).encode("utf-8", "replace").decode("utf-8").translate(_CONTROL)
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def spreadsheet_cell(value):
+def spreadsheet_cell(value: object) -> object:
     """A CSV cell that a spreadsheet will not read as a formula."""
     text = str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text) else text
@@ -47,7 +48,7 @@ def _is_number(text):
 NO_SANDBOX = "no-sandbox: graded without the OS sandbox (--no-sandbox)"
 
 
-def feedback(root, assignment_id, outcomes, *, everyone=True):
+def feedback(root: str | Path, assignment_id: str, outcomes: list[Outcome], *, everyone: bool = True) -> None:
     """HTML feedback for the students graded: one nbgrader call for the class when
     ``everyone``, else (or if that fails or takes too long) one per student, each with a time
     limit, so one notebook cannot stop everyone's feedback."""
@@ -86,7 +87,9 @@ def _generate_feedback(root, assignment_id, outcomes, graded, everyone):
             o.message = f"feedback failed: {why or 'nbgrader generate_feedback exited with an error'}"
 
 
-def fill_scores(root, assignment_id, outcomes, *, sandboxed=True):
+def fill_scores(
+    root: str | Path, assignment_id: str, outcomes: list[Outcome], *, sandboxed: bool = True
+) -> list[Outcome]:
     """The final score: the gradebook's, which holds autograde's scores with the audit's
     verdict written over them where it confirms fewer points (``score`` stays autograde's)."""
     scores = gradebook.scores(root, assignment_id)
@@ -101,7 +104,9 @@ def fill_scores(root, assignment_id, outcomes, *, sandboxed=True):
     return outcomes
 
 
-def export(root, assignment_id, outcomes, assignment=None, *, sandboxed=True):
+def export(
+    root: str | Path, assignment_id: str, outcomes: list[Outcome], assignment: Any = None, *, sandboxed: bool = True
+) -> Path:
     """Write grades/<id>.csv and grades/<id>.json; returns the CSV's path. Students graded
     earlier and not in ``outcomes`` keep their last rows."""
     folder = Path(root) / "grades"
@@ -125,7 +130,7 @@ def export(root, assignment_id, outcomes, assignment=None, *, sandboxed=True):
     return target
 
 
-def recorded(root, assignment_id):
+def recorded(root: str | Path, assignment_id: str) -> dict[str, dict[str, Any]]:
     """{student: details} from grades/<id>.json, or {} before the first grading."""
     path = Path(root) / "grades" / f"{assignment_id}.json"
     try:
@@ -134,7 +139,7 @@ def recorded(root, assignment_id):
         return {}
 
 
-def audit_json(outcomes):
+def audit_json(outcomes: dict[str, Outcome]) -> str:
     """``coursekit audit --json``: {student: {nbgrader_score, audit_score, max_score, flags}}."""
     return json.dumps(
         {
@@ -152,7 +157,7 @@ def _wrapped(prefix, text, width=100):
     ]
 
 
-def table(outcomes):
+def table(outcomes: list[Outcome]) -> str:
     """The class as text: scores, status, then each flag and failure in full, wrapped."""
     width = max([len(o.student) for o in outcomes] + [7])
     lines = [f"{'student':<{width}}  {'nbgrader':>9} {'audit':>6} {'final':>6} {'max':>5}  status"]
@@ -180,10 +185,10 @@ def table(outcomes):
     return "\n".join(lines)
 
 
-def needs_review(outcome):
+def needs_review(outcome: Any) -> bool:
     """Flagged, graded differently by nbgrader and the audit, or not graded normally."""
     return bool(outcome.flags) or outcome.audit_score != outcome.score or outcome.status != Status.OK
 
 
-def as_json(outcomes):
+def as_json(outcomes: list[Outcome]) -> str:
     return json.dumps({o.student: asdict(o) for o in outcomes}, indent=1)

@@ -29,8 +29,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from coursekit.grading.sandbox_ipc import IPC_LIMITS_MB, limit_ipc, read_pid  # noqa: F401  (re-exported)
 from coursekit.grading.sandbox_paths import (  # noqa: F401  (re-exported)
@@ -99,7 +101,7 @@ class Policy:
     env: dict = field(default_factory=dict)
     writable: tuple = ()
     private_dirs: tuple = ()
-    coursekit_view: Path = None
+    coursekit_view: Path | None = None
     files: dict = field(default_factory=dict)
     cwd: str = HOME
     tmpfs_mb: int = 256
@@ -107,7 +109,7 @@ class Policy:
     hidden_dirs: tuple = ()
 
 
-def bwrap_binary():
+def bwrap_binary() -> str | None:
     """Path of the bwrap executable, or None."""
     named = os.environ.get("COURSEKIT_BWRAP")
     if named:
@@ -129,7 +131,7 @@ _ADVICE = (
 
 
 @functools.lru_cache(maxsize=None)
-def unavailable_reason():
+def unavailable_reason() -> str | None:
     """None when sandboxing works here, else a sentence saying why not and what to do.
 
     The probe starts the real interpreter inside the sandbox, imports what a kernel and the
@@ -169,7 +171,7 @@ def _last_line(text):
     return (text.strip().splitlines() or ["no message"])[-1][:300]
 
 
-def missing_inside():
+def missing_inside() -> list[str]:
     """The host paths the sandbox should show that a shell inside it cannot see."""
     wanted = [str(p) for p in (*python_dirs(), coursekit_dir(), Path(sys.executable))]
     wanted += [str(link) for link, _ in python_links()]
@@ -178,7 +180,7 @@ def missing_inside():
     return probe.stdout.split("\n")[:-1] if probe.returncode == 0 else ["(the shell did not start)"]
 
 
-def require():
+def require() -> None:
     reason = unavailable_reason()
     if reason:
         raise SandboxUnavailable(reason)
@@ -191,7 +193,9 @@ def _ro(paths):
     return args
 
 
-def command(policy, argv, fds=None, info_fd=None):
+def command(
+    policy: Policy, argv: Sequence[str], fds: Mapping[str, int] | None = None, info_fd: int | None = None
+) -> list[str]:
     """The bwrap command line that runs ``argv`` under ``policy``.
 
     The private file systems (``/tmp``, the home folder, ``/dev/shm``) are mounted first and
@@ -272,7 +276,7 @@ def command(policy, argv, fds=None, info_fd=None):
 
 
 @contextlib.contextmanager
-def opened_files(policy):
+def opened_files(policy: Policy) -> Iterator[dict[str, int]]:
     """Open ``policy.files`` for reading; yields {path inside the sandbox: fd}."""
     fds = {}
     try:
@@ -284,7 +288,7 @@ def opened_files(policy):
             os.close(fd)
 
 
-def popen(policy, argv, **popen_kwargs):
+def popen(policy: Policy, argv: Sequence[str], **popen_kwargs: Any) -> subprocess.Popen[Any]:
     """Start ``argv`` in the sandbox; returns the Popen (the caller watches and reaps it)."""
     require()
     with opened_files(policy) as fds:

@@ -8,7 +8,7 @@ import subprocess
 IPC_LIMITS_MB = 64  # System V shared memory in one sandbox (like /dev/shm); honest code uses none
 
 
-def limit_ipc(pid):
+def limit_ipc(pid: int) -> bool:
     """Cap System V IPC inside the sandbox's own IPC namespace (shared memory to
     :data:`IPC_LIMITS_MB`, few segments and message queues), which no watchdog can see from
     outside. The sandbox is joined with ``nsenter``, which takes CAP_SYS_ADMIN: it works when
@@ -34,7 +34,7 @@ def limit_ipc(pid):
     return done.returncode == 0
 
 
-def read_pid(fd, seconds=60):
+def read_pid(fd: int, seconds: float = 60) -> int | None:
     """The sandbox's pid (in this pid namespace), as bubblewrap writes it to its info fd."""
     import json
     import select

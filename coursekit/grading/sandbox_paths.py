@@ -4,12 +4,13 @@ packages an exercise may not use (see :mod:`coursekit.grading.sandbox`)."""
 
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/sys/devices/system/cpu")
 
 
-def coursekit_dir():
+def coursekit_dir() -> Path:
     import coursekit
 
     return Path(coursekit.__file__).resolve().parent
@@ -38,7 +39,7 @@ def _python_paths():
 _DISTRIBUTIONS = {"sklearn": "scikit_learn"}  # where a wheel's name differs from its module's
 
 
-def package_dirs(top_level):
+def package_dirs(top_level: Iterable[str]) -> list[Path]:
     """The folders of these top-level modules in every site-packages or dist-packages folder
     the sandbox shows (the venv's and the base interpreter's alike, resolved), and the folders
     of shared libraries their wheels bring beside them (``scipy.libs``, ...)."""
@@ -47,7 +48,7 @@ def package_dirs(top_level):
         for p in (*sys.path, *_base_sites())
         if Path(p or ".").name in ("site-packages", "dist-packages")
     }
-    found = set()
+    found: set[Path] = set()
     for site in sorted(s for s in sites if s.is_dir()):
         for name in top_level:
             for stem in {name, _DISTRIBUTIONS.get(name, name)}:
@@ -73,16 +74,16 @@ def _base_sites():
     ]
 
 
-def python_dirs():
+def python_dirs() -> list[Path]:
     """What of the Python installation student code may read, resolved (bound read only)."""
     return sorted({p.resolve() for p in _python_paths() if p.exists()})
 
 
-def python_links():
+def python_links() -> list[tuple[Path, Path]]:
     """(link, target) for every symbolic link on the way to the Python installation and
     coursekit, so that paths written through a link (a symlinked home or venv, as
     ``sys.path`` keeps them) resolve inside the sandbox as they do outside."""
-    links = {}
+    links: dict[Path, Path] = {}
     for path in (*_python_paths(), Path(os.path.abspath(coursekit_dir()))):
         here = Path("/")
         for part in path.parts[1:]:

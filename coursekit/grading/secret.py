@@ -16,11 +16,11 @@ from pathlib import Path
 FOLDER = ".coursekit"
 
 
-def secret_path(root):
+def secret_path(root: str | Path) -> Path:
     return Path(root) / FOLDER / "secret"
 
 
-def course_secret(root):
+def course_secret(root: str | Path) -> bytes:
     """The course's secret bytes, created (mode 0600) if it does not exist yet."""
     path = secret_path(root)
     if not path.exists():
@@ -34,7 +34,7 @@ def course_secret(root):
     return data
 
 
-def submission_key(secret, assignment_id, student):
+def submission_key(secret: bytes, assignment_id: str, student: str) -> str:
     """The hidden-case key of one submission (hex), given to its sandboxed kernel."""
     message = f"{assignment_id}:{student}".encode()
     return hmac.new(secret, message, hashlib.sha256).hexdigest()

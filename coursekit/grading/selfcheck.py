@@ -12,6 +12,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from coursekit import course
 from coursekit.grading import defaults, wording
@@ -30,7 +31,7 @@ class Row:
     message: str = ""
 
 
-def feedback_lines(text):
+def feedback_lines(text: str | None) -> str:
     """The feedback worth showing: every line of a GradingFailure (the convention line
     always), and the last lines of any other error."""
     lines = [line for line in ANSI.sub("", text or "").splitlines() if line.strip()]
@@ -45,7 +46,7 @@ def feedback_lines(text):
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[^\n]*\n?", re.DOTALL | re.MULTILINE)
 
 
-def original_cells(path, *, answers=False):
+def original_cells(path: str | Path, *, answers: bool = False) -> dict[str, Any]:
     """{grade id: locked cell as released} for this notebook's assignment, from the course's
     instructor notebook with its hidden tests removed (as nbgrader removes them), or {} when
     the notebook is not inside a course folder (fetched through the exchange, say); with
@@ -67,7 +68,7 @@ def original_cells(path, *, answers=False):
     return {}
 
 
-def edited_locked_cells(notebook):
+def edited_locked_cells(notebook: dict[str, Any]) -> list[str]:
     """Grade ids of locked cells whose source no longer matches nbgrader's checksum."""
     from nbformat import from_dict
     from nbgrader.utils import compute_checksum
@@ -83,7 +84,7 @@ def edited_locked_cells(notebook):
     return edited
 
 
-def restore_locked_cells(notebook, originals):
+def restore_locked_cells(notebook: dict[str, Any], originals: dict[str, Any]) -> list[str]:
     """Put the original locked cells back where they were edited; returns their grade ids."""
     edited = edited_locked_cells(notebook)
     for cell in notebook["cells"]:
@@ -108,7 +109,7 @@ def _config(timeout, folder):
     return config
 
 
-def check_notebook(path, *, timeout=defaults.CELL_TIMEOUT):
+def check_notebook(path: str | Path, *, timeout: int = defaults.CELL_TIMEOUT) -> tuple[list[Row], list[str]]:
     """Execute ``path`` as the grader does; returns (rows, edited locked cells)."""
     from nbgrader.validator import Validator
 
@@ -160,7 +161,7 @@ def check_notebook(path, *, timeout=defaults.CELL_TIMEOUT):
     return rows, edited
 
 
-def missing_answers(notebook, answer_cells):
+def missing_answers(notebook: dict[str, Any], answer_cells: dict[str, Any]) -> dict[str, str]:
     """{function name: grade id} of the released answer cells that ``notebook`` lacks, for
     each function such a cell defines."""
     from coursekit.grading.audit.extract import solution_cells
@@ -170,7 +171,7 @@ def missing_answers(notebook, answer_cells):
     return {name: grade_id for name, grade_id in solution_cells(released).items() if grade_id not in present}
 
 
-def summary(rows, edited):
+def summary(rows: list[Row], edited: list[str]) -> str:
     lines = []
     for row in rows:
         lines.append(f"{wording.PASSED if row.passed else wording.FAILED} {', '.join(row.exercises)}")

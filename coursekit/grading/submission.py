@@ -170,16 +170,22 @@ def autograde_watched(assignment: Assignment, submission: Submission) -> Autogra
             sys.stderr.flush()
             os._exit(code)
     watched = watchdog.watch(pid, assignment.limits, folder=workspace)
-    measured = {"seconds": round(watched.seconds, 2), "peak_mb": round(watched.peak_mb, 1)}
+    seconds, peak_mb = round(watched.seconds, 2), round(watched.peak_mb, 1)
     try:
         if grader_error.exists():
-            return AutogradeResult(Status.GRADER_ERROR, grader_error.read_text()[:1000], **measured)
+            return AutogradeResult(
+                Status.GRADER_ERROR, grader_error.read_text()[:1000], seconds=seconds, peak_mb=peak_mb
+            )
         if watched.status != Status.OK:
-            return AutogradeResult(watched.status, watched.message, **measured)
+            return AutogradeResult(watched.status, watched.message, seconds=seconds, peak_mb=peak_mb)
         cut = tuple(output_notes.read_text()[:2000].splitlines()) if output_notes.exists() else ()
         if part.exists():
-            return AutogradeResult(Status.OK, "", **measured, output_cut=cut, **json.loads(part.read_text()))
-        return AutogradeResult(Status.CRASHED, last_error(log.read_text()), **measured, output_cut=cut)
+            return AutogradeResult(
+                Status.OK, "", seconds=seconds, peak_mb=peak_mb, output_cut=cut, **json.loads(part.read_text())
+            )
+        return AutogradeResult(
+            Status.CRASHED, last_error(log.read_text()), seconds=seconds, peak_mb=peak_mb, output_cut=cut
+        )
     finally:
         watchdog.remove(workspace)
 
@@ -193,10 +199,11 @@ def _unit_body(assignment, submission, result_path, audit_only):
         _redirect_output(Path(result_path).with_suffix(".log"))
         submission = dataclasses.replace(submission, notebook=normalize.notebook_bytes(submission.notebook))
         if not audit_only:
-            result = dataclasses.replace(result, nbgrader=autograde_watched(assignment, submission))
+            autograded = autograde_watched(assignment, submission)
+            result = dataclasses.replace(result, nbgrader=autograded)
             _write(result_path, result.to_json())
-            if result.nbgrader.status == Status.GRADER_ERROR:
-                raise GraderError(result.nbgrader.message)
+            if autograded.status == Status.GRADER_ERROR:
+                raise GraderError(autograded.message)
         result = dataclasses.replace(result, audit=audit(assignment, submission))
         _write(result_path, result.to_json())
         code = 0

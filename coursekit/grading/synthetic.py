@@ -10,8 +10,10 @@ recognised conventions are known in advance.
 
 import json
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -89,7 +91,7 @@ _CE_BODY = """    n = logits.shape[0]
 """
 
 # exercise -> variant -> (source, right?, the convention the grader names, or None)
-VARIANTS = {
+VARIANTS: dict[str, dict[str, tuple[str, bool, str | None]]] = {
     "dense_forward": {
         "right": ("def dense_forward(x, w, b):\n    return x @ w + b, (x, w, b)\n", True, None),
         "einsum": ("def dense_forward(x, w, b):\n    return np.einsum('nd,dm->nm', x, w) + b, (x, w)\n", True, None),
@@ -153,11 +155,11 @@ class Expected:
     conventions: dict = field(default_factory=dict)  # registered exercise -> convention named
 
     @property
-    def final_score(self):
+    def final_score(self) -> float:
         return min(self.score, self.audit_score)
 
 
-def finished_notebook(source_root, assignment_id):
+def finished_notebook(source_root: str | Path, assignment_id: str) -> dict[str, Any]:
     """The released notebook of an assignment with every answer cell filled in from the
     solution, as a student who solved everything hands it in (a dict)."""
     from coursekit import course
@@ -172,7 +174,7 @@ def finished_notebook(source_root, assignment_id):
     return release
 
 
-def make_course(source_root, target):
+def make_course(source_root: str | Path, target: str | Path) -> Path:
     """A copy of the course at ``target`` with the 99_mini assignment built and released."""
     from coursekit import course
 
@@ -194,7 +196,9 @@ def _notebook(release, answers, crash):
     return nb
 
 
-def make_class(root, n, *, seed=0, crash_rate=0.05, blank_rate=0.1):
+def make_class(
+    root: str | Path, n: int, *, seed: int = 0, crash_rate: float = 0.05, blank_rate: float = 0.1
+) -> dict[str, Expected]:
     """Write ``n`` submissions of 99_mini into ``root``/submitted; returns {student: Expected}."""
     rng = np.random.default_rng(seed)
     release = json.loads((Path(root) / "notebooks" / ASSIGNMENT / NOTEBOOK).read_text())
@@ -229,7 +233,7 @@ def make_class(root, n, *, seed=0, crash_rate=0.05, blank_rate=0.1):
     return expected
 
 
-def write_submission(root, student, answers, *, crash=False):
+def write_submission(root: str | Path, student: str, answers: Mapping[str, str], *, crash: bool = False) -> Path:
     """Hand in 99_mini for ``student`` with ``answers`` ({exercise: variant or BLANK}, every
     exercise of :data:`VARIANTS`); returns the notebook's path."""
     release = json.loads((Path(root) / "notebooks" / ASSIGNMENT / NOTEBOOK).read_text())

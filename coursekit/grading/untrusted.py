@@ -19,7 +19,7 @@ class Refused(ValueError):
     """A submitted path that is not a plain file or folder of the student's own."""
 
 
-def read_regular(path, limit):
+def read_regular(path: str | Path, limit: int) -> bytes:
     """The bytes of the regular file at ``path`` (at most ``limit``), else :class:`Refused`."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
@@ -44,7 +44,7 @@ def read_regular(path, limit):
         os.close(fd)
 
 
-def check_folder(folder, base):
+def check_folder(folder: str | Path, base: str | Path) -> None:
     """Refuse a submission folder that is, or lies under, a link below ``base``."""
     folder, base = Path(folder), Path(base)
     for part in [folder, *folder.parents]:
@@ -54,7 +54,7 @@ def check_folder(folder, base):
             raise Refused(f"{part.relative_to(base)} is a symbolic link, not a folder handed in")
 
 
-def timestamp(folder):
+def timestamp(folder: str | Path) -> str | None:
     """The submission's timestamp.txt as text, or None (missing, not a plain file, too long)."""
     try:
         return read_regular(Path(folder) / "timestamp.txt", MAX_TIMESTAMP_BYTES).decode("utf-8", "replace").strip()
@@ -62,7 +62,7 @@ def timestamp(folder):
         return None
 
 
-def copy_allowed(folder, target):
+def copy_allowed(folder: str | Path, target: str | Path) -> None:
     """Copy :data:`ALLOWED_EXTRAS` that are small regular files from ``folder`` to ``target``."""
     for name in ALLOWED_EXTRAS:
         try:

@@ -7,11 +7,19 @@ its reason as a comment on the answer cell that defines the function that failed
 """
 
 import html
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
+from coursekit.grading.outcomes import AuditResult
 from coursekit.grading.report import clean
 
+if TYPE_CHECKING:
+    from coursekit.grading.audit import Plan
 
-def audit_verdict(plan, graded, audit):
+
+def audit_verdict(
+    plan: "Plan", graded: Mapping[str, Any], audit: AuditResult | None
+) -> tuple[dict[str, float], dict[str, str]]:
     """(verdict, comments) for :func:`coursekit.grading.gradebook.record_audit`.
 
     Args:
@@ -23,7 +31,8 @@ def audit_verdict(plan, graded, audit):
     auto = {g["name"]: float(g["auto_score"] or 0.0) for g in graded["grades"]}
     confirmed = audit.cells if audit else {}
     exercises = audit.exercises if audit else {}
-    verdict, comments = {}, {}
+    verdict: dict[str, float] = {}
+    comments: dict[str, str] = {}
     for cell in plan.test_cells:
         given = auto.get(cell.grade_id, 0.0)
         kept = min(given, float(confirmed.get(cell.grade_id, 0.0)))

@@ -13,6 +13,7 @@ figure.
 import os
 import signal
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import psutil
@@ -33,13 +34,13 @@ class Limits:
     poll: float = 0.05  # seconds between quick looks
     deep: float = 0.5  # seconds between full measurements
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name in ("timeout", "memory_mb", "max_processes", "max_threads", "disk_mb", "poll", "deep"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
 
 
-def family(pid):
+def family(pid: int) -> list[psutil.Process]:
     """The process and all its descendants (psutil.Process objects); [] once it is gone."""
     try:
         root = psutil.Process(pid)
@@ -58,7 +59,7 @@ def _sum(processes, measure):
     return total
 
 
-def resident_mb(processes):
+def resident_mb(processes: list[psutil.Process]) -> float:
     return _sum(processes, lambda p: p.memory_info().rss) / 2**20
 
 
@@ -79,18 +80,18 @@ def _hidden_files(pid, seen):
     return total
 
 
-def memory_mb(processes):
+def memory_mb(processes: list[psutil.Process]) -> float:
     """Proportional set size of the processes plus the hidden files they hold, in MB."""
-    seen = set()
+    seen: set[tuple[int, int]] = set()
     pss = _sum(processes, lambda p: getattr(p.memory_full_info(), "pss", None) or p.memory_info().rss)
     return (pss + _sum(processes, lambda p: _hidden_files(p.pid, seen))) / 2**20
 
 
-def threads(processes):
+def threads(processes: list[psutil.Process]) -> int:
     return _sum(processes, lambda p: p.num_threads())
 
 
-def folder_mb(folder, cap=20000):
+def folder_mb(folder: str | os.PathLike, cap: int = 20000) -> float:
     """Disk used below ``folder``: iterative (any depth), never following a link, and at most
     ``cap`` entries (files and folders) looked at."""
     total, count, stack = 0, 0, [str(folder)]
@@ -110,7 +111,7 @@ def folder_mb(folder, cap=20000):
     return total / 2**20
 
 
-def kill_tree(pid, known=()):
+def kill_tree(pid: int, known: Iterable[psutil.Process] = ()) -> None:
     """SIGKILL a process, every descendant, and any of ``known`` still alive; a sandbox's PID
     namespace dies with its first process."""
     processes = family(pid)
@@ -144,13 +145,21 @@ class Watcher:
         folder: the unit's own host folder, whose size counts against ``limits.disk_mb``.
     """
 
-    def __init__(self, pid, limits, *, reap=None, folder=None):
+    def __init__(
+        self,
+        pid: int,
+        limits: Limits,
+        *,
+        reap: Callable[[], int | None] | None = None,
+        folder: str | os.PathLike | None = None,
+    ) -> None:
         self.pid, self.limits, self.folder = pid, limits, folder
         self.reap = reap or (lambda: _waitpid(pid))
-        self.start, self.peak, self.processes = time.monotonic(), 0.0, []
+        self.start, self.peak = time.monotonic(), 0.0
+        self.processes: list[psutil.Process] = []
         self.next_deep = self.start
 
-    def poll(self):
+    def poll(self) -> Watched | None:
         """None while the child runs within its limits, else a :class:`Watched`."""
         code = self.reap()
         elapsed = time.monotonic() - self.start
@@ -189,7 +198,13 @@ class Watcher:
         return None
 
 
-def watch(pid, limits, *, reap=None, folder=None):
+def watch(
+    pid: int,
+    limits: Limits,
+    *,
+    reap: Callable[[], int | None] | None = None,
+    folder: str | os.PathLike | None = None,
+) -> Watched:
     """Watch a child until it ends or passes a limit; returns a :class:`Watched`."""
     watcher = Watcher(pid, limits, reap=reap, folder=folder)
     while (result := watcher.poll()) is None:
@@ -197,7 +212,7 @@ def watch(pid, limits, *, reap=None, folder=None):
     return result
 
 
-def remove(folder):
+def remove(folder: str | os.PathLike) -> None:
     """Delete a folder the sandboxed work wrote into, whatever it left there: any depth
     (iterative, no recursion limit), any permissions on its folders, and never through a link
     (a link is removed, not followed, and no chmod goes through one)."""

@@ -20,9 +20,10 @@ A test cell's points count only if every ``check`` in it passes every case.
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from coursekit import grading
-from coursekit.grading import defaults, wording
+from coursekit.grading import defaults, watchdog, wording
 from coursekit.grading.audit import allowlist, extract, scan
 from coursekit.grading.audit.sandboxed import hidden_module_info, run_runner
 from coursekit.grading.check import problems
@@ -48,14 +49,14 @@ class Plan:
     packages: tuple = ()  # the optional packages the exercises list (the others are not in the sandbox)
 
 
-def plan(solution_nb, release_nb):
+def plan(solution_nb: dict[str, Any], release_nb: dict[str, Any]) -> Plan:
     """Everything the audit needs to know about an assignment, from its instructor notebook."""
     result = plan_for(extract.test_cells(solution_nb), release_nb)
     result.solution_cells = extract.solution_cells(solution_nb)
     return result
 
 
-def plan_for(test_cells, release_nb):
+def plan_for(test_cells: list, release_nb: dict[str, Any]) -> Plan:
     """The plan for these test cells (each with its ``check`` calls and points)."""
     import torch  # noqa: F401  (so that each exercise's forbidden torch functions are listed)
 
@@ -109,7 +110,7 @@ def _reference_functions(exercises):
     return found
 
 
-def exercise_specs(plan_, seed, student):
+def exercise_specs(plan_: Plan, seed: int, student: str) -> dict[str, dict[str, Any]]:
     """Seeds and forbidden functions per exercise: visible seeds are public, hidden ones
     come from the audit's seed for this student."""
     specs = {}
@@ -123,7 +124,7 @@ def exercise_specs(plan_, seed, student):
     return specs
 
 
-def scan_flags(cells, plan_):
+def scan_flags(cells: list, plan_: Plan) -> list[str]:
     """Static flags for the student's cells; a failure of the scan is itself a flag."""
     flags = []
     present = {c.cell_id for c in cells}
@@ -177,7 +178,9 @@ def _judge(ex, name, case_list, offset, call_index, arrays, errors):
     return True, None, None
 
 
-def score_calls(plan_, specs, arrays, errors):
+def score_calls(
+    plan_: Plan, specs: dict[str, dict[str, Any]], arrays: dict[str, Any], errors: dict[str, str]
+) -> tuple[float, list[str], dict[str, ExerciseResult], dict[str, float]]:
     """(audit score, failure messages, per-exercise results), comparing the outputs with the
     references here. Each exercise records whether its visible and its hidden cases pass, and
     the known convention a failing answer matches."""
@@ -206,8 +209,15 @@ def score_calls(plan_, specs, arrays, errors):
 
 
 def audit_notebook(
-    notebook_bytes, plan_, *, student, seed, limits=None, sandboxed=True, cell_seconds=defaults.CELL_TIMEOUT
-):
+    notebook_bytes: bytes,
+    plan_: Plan,
+    *,
+    student: str,
+    seed: int,
+    limits: watchdog.Limits | None = None,
+    sandboxed: bool = True,
+    cell_seconds: int = defaults.CELL_TIMEOUT,
+) -> AuditResult:
     """Audit one submitted notebook (its bytes); returns an AuditResult."""
     max_score = sum(c.points for c in plan_.test_cells)
     try:

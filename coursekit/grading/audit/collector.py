@@ -14,6 +14,7 @@ import os
 import pickle
 import re
 import select
+from typing import Any
 
 import numpy as np
 
@@ -62,13 +63,13 @@ def _last_pid():
 
 
 class Collector:
-    def __init__(self, requests_fd, replies_fd, budget, seconds, worker_pid):
+    def __init__(self, requests_fd: int, replies_fd: int, budget: int, seconds: float, worker_pid: int) -> None:
         self.requests_fd, self.replies_fd, self.left = requests_fd, replies_fd, budget
         self.seconds = seconds  # a reply's time limit (the worker's own alarm can be cancelled)
         self.worker_pid, self.threads = worker_pid, _threads(worker_pid)  # its imports' pools
         self.asked = None  # the last pid handed out when the current case was asked for
 
-    def reply(self, keys=None):
+    def reply(self, keys: Any = None) -> dict[str, np.ndarray]:
         """The worker's next frame as arrays (``keys``: the names it may hold, else outputs)."""
         if not select.select([self.replies_fd], [], [], self.seconds)[0]:
             raise WorkerFailed(f"no reply within {self.seconds} s")
@@ -92,12 +93,19 @@ class Collector:
             )
         return arrays
 
-    def ask(self, request):
+    def ask(self, request: Any) -> None:
         self.asked = _last_pid()
         frames.write(self.requests_fd, pickle.dumps(request))
 
 
-def collect(setup, secret, collector, errors, arrays, cells):
+def collect(
+    setup: dict[str, Any],
+    secret: dict[str, Any],
+    collector: Collector,
+    errors: dict[str, str],
+    arrays: dict[str, Any],
+    cells: dict[str, Any],
+) -> None:
     """Ask for every case of every call; fills ``errors`` and ``arrays`` (keys "call/case/name")."""
     from coursekit import grading
     from coursekit.grading import wording
@@ -118,7 +126,7 @@ def collect(setup, secret, collector, errors, arrays, cells):
     collector.ask(None)
 
 
-def finish(worker_pid, collector, errors):
+def finish(worker_pid: int, collector: Collector, errors: dict[str, str]) -> None:
     """Wait for the worker; anything it wrote after its last reply, or an unclean end, is a
     flag (``errors["sandbox"]``)."""
     extra = b""
@@ -133,10 +141,19 @@ def finish(worker_pid, collector, errors):
         errors["sandbox"] = f"the audit's worker ended with status {os.waitstatus_to_exitcode(status)}"
 
 
-def run(setup, secret, worker_pid, requests_fd, replies_fd, result, budget):
+def run(
+    setup: dict[str, Any],
+    secret: dict[str, Any],
+    worker_pid: int,
+    requests_fd: int,
+    replies_fd: int,
+    result: Any,  # the file the result is written to
+    budget: int,
+) -> None:
     """The collector's whole life: wait for the worker's ready frame, collect, write, exit."""
     seconds = sum(setup["cell_seconds"] for _ in setup["cells"]) + 30  # the cells run before the first reply
-    errors, arrays = {}, {}
+    errors: dict[str, str] = {}
+    arrays: dict[str, np.ndarray] = {}
     try:
         if frames.read(replies_fd, 16) != b"ready":
             raise WorkerFailed("no ready frame")
@@ -157,6 +174,6 @@ def run(setup, secret, worker_pid, requests_fd, replies_fd, result, budget):
         os.kill(worker_pid, 9)
     finish(worker_pid, collector, errors)
     arrays[ERRORS_KEY] = np.frombuffer(json.dumps(errors).encode(), dtype=np.uint8)
-    np.savez(result, **arrays)
+    np.savez(result, **arrays)  # type: ignore[arg-type]  # numpy's stubs read **arrays as allow_pickle
     result.flush()
     os._exit(0)

@@ -5,6 +5,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 MAGIC = re.compile(r"^\s*[%!]")
 
@@ -27,7 +28,7 @@ class StudentCell:
     changed: bool  # differs from the instructor's cell with the same id
 
 
-def read_notebook(path):
+def read_notebook(path: str | Path) -> Any:
     return json.loads(Path(path).read_text())
 
 
@@ -36,14 +37,14 @@ def _source(cell):
     return "".join(src) if isinstance(src, list) else src
 
 
-def without_magics(source):
+def without_magics(source: str) -> str:
     """Source with IPython magics and shell escapes commented out, so ``ast`` can parse it."""
     return "\n".join("# " + line if MAGIC.match(line) else line for line in source.splitlines())
 
 
-def check_calls(source):
+def check_calls(source: str) -> list[tuple[Any, list[str]]]:
     """[(exercise, [argument names])] for each ``check("name", f, g, ...)`` call."""
-    calls = []
+    calls: list[tuple[Any, list[str]]] = []
     for node in ast.walk(ast.parse(without_magics(source))):
         if (
             isinstance(node, ast.Call)
@@ -57,7 +58,7 @@ def check_calls(source):
     return calls
 
 
-def test_cells(instructor_notebook):
+def test_cells(instructor_notebook: dict[str, Any]) -> list[TestCell]:
     """The graded test cells of the instructor's (solution) notebook, hidden tests included."""
     cells = []
     for cell in instructor_notebook["cells"]:
@@ -72,13 +73,14 @@ def test_cells(instructor_notebook):
     return cells
 
 
-def student_cells(submitted_notebook, instructor_notebook):
+def student_cells(submitted_notebook: dict[str, Any], instructor_notebook: dict[str, Any]) -> list[StudentCell]:
     """The student's code cells, each labelled and compared with the instructor's.
 
     A cell is matched by its nbgrader identity (``grade_id``), else by its content (an
     instructor's cell, such as a demonstration, with its id rewritten or gone), else by its
     id; a cell that matches nothing is the student's own (``added``)."""
-    original, by_source = {}, {}
+    original: dict[Any, tuple[str, dict[str, Any]]] = {}
+    by_source: dict[str, Any] = {}
     for cell in instructor_notebook["cells"]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         original[meta.get("grade_id") or cell.get("id")] = (_source(cell), meta)
@@ -106,10 +108,10 @@ def student_cells(submitted_notebook, instructor_notebook):
     return cells
 
 
-def solution_cells(instructor_notebook):
+def solution_cells(instructor_notebook: dict[str, Any]) -> dict[str, str]:
     """{function name: grade_id of the answer cell that defines it} (where the audit's
     reason for a lost point goes in nbgrader's gradebook and the feedback)."""
-    found = {}
+    found: dict[str, str] = {}
     for cell in instructor_notebook["cells"]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.get("cell_type") != "code" or not meta.get("solution"):

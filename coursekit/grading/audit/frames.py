@@ -14,11 +14,11 @@ class FrameTooLarge(FrameError):
     """A frame whose declared length is over what the reader accepts (nothing of it is read)."""
 
 
-def pack(payload):
+def pack(payload: bytes) -> bytes:
     return _LENGTH.pack(len(payload)) + payload
 
 
-def write(fd, payload):
+def write(fd: int, payload: bytes) -> None:
     data = pack(payload)
     while data:
         data = data[os.write(fd, data) :]
@@ -35,7 +35,7 @@ def _read_exactly(fd, n):
     return b"".join(chunks)
 
 
-def read(fd, cap):
+def read(fd: int, cap: int) -> bytes:
     """The next frame's bytes; its declared length is checked against ``cap`` before any of
     it is read. ``FrameError`` if the length is over the cap or the pipe ends first."""
     header = _read_exactly(fd, _LENGTH.size)

@@ -31,24 +31,24 @@ def _sha256(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def source_files(package=None):
+def source_files(package: str | Path | None = None) -> list[Path]:
     package = Path(package or sandbox.coursekit_dir())
     return sorted(p for p in package.rglob("*.py") if "__pycache__" not in p.parts)
 
 
-def manifest(package=None):
+def manifest(package: str | Path | None = None) -> dict[str, str]:
     """{path relative to the package's parent: sha256} of every source file."""
     package = Path(package or sandbox.coursekit_dir())
     return {str(p.relative_to(package.parent)): _sha256(p) for p in source_files(package)}
 
 
-def install_record():
+def install_record() -> dict[str, str] | None:
     """{relative path: sha256} from a regular install's RECORD, or None (editable install)."""
     try:
         files = importlib.metadata.distribution("coursekit").files or []
     except importlib.metadata.PackageNotFoundError:
         return None
-    record = {}
+    record: dict[str, str] = {}
     for entry in files:
         if entry.suffix == ".py" and entry.parts[0] == "coursekit" and entry.hash:
             digest = base64.urlsafe_b64decode(entry.hash.value + "=" * (-len(entry.hash.value) % 4))
@@ -56,7 +56,7 @@ def install_record():
     return record or None
 
 
-def stale_bytecode(package=None):
+def stale_bytecode(package: str | Path | None = None) -> list[str]:
     """Compiled files whose code differs from their source's (or that have no source)."""
     bad = []
     for pyc in Path(package or sandbox.coursekit_dir()).rglob("__pycache__/*.pyc"):
@@ -73,7 +73,7 @@ def stale_bytecode(package=None):
     return sorted(bad)
 
 
-def differences(expected, actual):
+def differences(expected: dict[str, str], actual: dict[str, str]) -> dict[str, list[str]]:
     """Files added, removed or changed between two manifests."""
     changed = [p for p in expected if p in actual and expected[p] != actual[p]]
     return {
@@ -83,7 +83,7 @@ def differences(expected, actual):
     }
 
 
-def verify(course_root=None, *, package=None):
+def verify(course_root: str | Path | None = None, *, package: str | Path | None = None) -> dict[str, str]:
     """Raise IntegrityError unless coursekit matches its record; returns the manifest.
 
     Args:

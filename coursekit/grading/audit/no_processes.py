@@ -70,7 +70,7 @@ def _insn(code, k, jt=0, jf=0):
     return struct.pack("=HBBI", code, jt, jf, k)
 
 
-def program(machine=None, threads=False):
+def program(machine: str | None = None, threads: bool = False) -> bytes:
     """The filter's BPF instructions (bytes) for this machine; ``ValueError`` where unknown.
     ``threads``: whether a new thread is allowed (the audit's worker allows none)."""
     machine = machine or platform.machine()
@@ -102,7 +102,7 @@ class _Fprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def forbid(threads=False):
+def forbid(threads: bool = False) -> None:
     """Install the filter in this process, every thread. Raises OSError if the kernel refuses."""
     code = program(threads=threads)
     seccomp_nr = _ABI[platform.machine()][1]
@@ -116,7 +116,7 @@ def forbid(threads=False):
         raise OSError(ctypes.get_errno(), "seccomp(SECCOMP_SET_MODE_FILTER) failed")
 
 
-def not_dumpable():
+def not_dumpable() -> None:
     """Make this process undumpable: no process without CAP_SYS_PTRACE may ptrace it or read
     its memory through ``/proc/<pid>/mem`` (the collector, against its worker)."""
     libc = ctypes.CDLL(None, use_errno=True)

@@ -21,7 +21,9 @@ class ForgedResult(ValueError):
     """The result is not the one archive the runner writes."""
 
 
-def load(payload, max_bytes, keys=KEY):
+def load(
+    payload: bytes, max_bytes: int, keys: re.Pattern[str] | set[str] | frozenset[str] = KEY
+) -> dict[str, np.ndarray]:
     """{key: array} from the runner's ``.npz`` bytes, or :class:`ForgedResult`.
 
     ``keys``: the names the archive may hold, a set (without ``.npy``) or a pattern of them

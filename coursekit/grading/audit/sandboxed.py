@@ -18,7 +18,11 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Collection, Iterable
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from coursekit.grading import defaults, sandbox, watchdog
 from coursekit.grading.audit import frames, result_archive
@@ -30,7 +34,7 @@ from coursekit.grading.exercises import OPTIONAL_PACKAGES
 MAX_RESULT_BYTES = RUNNER_BUDGET + 16 * 2**20  # the outputs, and the archive's own headers
 AUDIT_LIMITS = watchdog.Limits(timeout=defaults.AUDIT_TIMEOUT, memory_mb=defaults.AUDIT_MEMORY_MB)
 CELL_SECONDS = defaults.CELL_TIMEOUT  # as nbgrader's cell timeout in nbgrader_config.py
-_VIEWS = {}
+_VIEWS: dict[tuple[str, ...], Path] = {}
 
 
 def _plain(value):
@@ -41,12 +45,12 @@ def _plain(value):
         items = [_plain(v) for v in value]
         return items if all(i is not None or v is None for i, v in zip(items, value)) else None
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        items = {k: _plain(v) for k, v in value.items()}
-        return items if all(items[k] is not None or value[k] is None for k in value) else None
+        fields = {k: _plain(v) for k, v in value.items()}
+        return fields if all(fields[k] is not None or value[k] is None for k in value) else None
     return None
 
 
-def describe(value, qualified):
+def describe(value: Any, qualified: str) -> dict[str, Any]:
     """What the runner's stub of ``value`` is made of: a JSON constant kept as it is, a class
     or function replaced by one that raises, containers rebuilt from their items."""
     plain = _plain(value)
@@ -64,11 +68,11 @@ def describe(value, qualified):
     return {"function": qualified}
 
 
-def hidden_module_info(module_names):
+def hidden_module_info(module_names: Iterable[str]) -> dict[str, dict[str, Any]]:
     """{module: {attribute: description}} of the modules the runner serves as stubs."""
     import importlib
 
-    info = {}
+    info: dict[str, dict[str, Any]] = {}
     for name in module_names:
         try:
             module = importlib.import_module(name)
@@ -82,7 +86,7 @@ def hidden_module_info(module_names):
     return info
 
 
-def coursekit_view(hidden):
+def coursekit_view(hidden: Iterable[str]) -> Path:
     """A folder holding coursekit without the ``hidden`` modules' files (made once per set)."""
     key = tuple(sorted(hidden))
     if key in _VIEWS and Path(_VIEWS[key]).exists():
@@ -105,7 +109,7 @@ def coursekit_view(hidden):
 def _reader(fd, cap, keep_tail=False):
     """Read ``fd`` to its end in a thread; at most ``cap`` bytes are kept (the first ones, or
     the last ones with ``keep_tail``), and ``box["overflow"]`` says whether more came."""
-    box = {"chunks": [], "size": 0, "overflow": False}
+    box: dict[str, Any] = {"chunks": [], "size": 0, "overflow": False}
 
     def read():
         with os.fdopen(fd, "rb") as handle:
@@ -126,7 +130,7 @@ def _data(box):
     return b"".join(box["chunks"])
 
 
-def refused_modules(packages):
+def refused_modules(packages: Collection[str]) -> list[str]:
     """The top-level modules of the optional packages that ``packages`` does not name."""
     return sorted(m for p, tops in OPTIONAL_PACKAGES.items() if p not in packages for m in tops)
 
@@ -163,8 +167,17 @@ def _job(cells, calls, specs, hidden, cell_seconds, labels, packages):
 
 
 def run_runner(
-    cells, calls, specs, hidden, *, limits=None, cell_seconds=CELL_SECONDS, sandboxed=True, labels=None, packages=()
-):
+    cells: list[str],
+    calls: list[tuple[str, list[str]]],
+    specs: dict[str, dict[str, Any]],
+    hidden: dict[str, Any],
+    *,
+    limits: watchdog.Limits | None = None,
+    cell_seconds: float = CELL_SECONDS,
+    sandboxed: bool = True,
+    labels: list[str] | None = None,
+    packages: Collection[str] = (),
+) -> tuple[dict[str, np.ndarray], dict[str, str], watchdog.Watched]:
     """Run the student's cells and the exercises' cases in the runner.
 
     ``packages``: the optional packages the exercises list (``Exercise.packages``); the others
@@ -197,6 +210,7 @@ def run_runner(
     else:
         os.close(info_read)
     results, result_box = _reader(result_read, MAX_RESULT_BYTES)
+    assert process.stderr is not None  # stderr=subprocess.PIPE
     errs, err_box = _reader(os.dup(process.stderr.fileno()), 65536, keep_tail=True)
     process.stderr.close()
     threading.Thread(target=_feed, args=(process.stdin, job), daemon=True).start()

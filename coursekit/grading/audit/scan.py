@@ -7,6 +7,8 @@ another correct formula, prints, warnings) raises none.
 import ast
 import difflib
 import inspect
+import types
+from collections.abc import Iterable, Sequence
 
 from coursekit.grading.audit.extract import without_magics
 from coursekit.grading.audit.scan_rules import (  # noqa: F401  (re-exported)
@@ -58,12 +60,17 @@ def _dotted(node):
 class _Scanner(ast.NodeVisitor):
     def __init__(self, forbidden):
         # local name -> module it is bound to; the notebooks' setup cells import these
-        self.aliases = {"np": "numpy", "F": "torch", "nn": "torch", "plt": "matplotlib"}
-        self.paths = {"np": "numpy", "F": "torch.nn.functional", "nn": "torch.nn", "plt": "matplotlib.pyplot"}
-        self.flags = []
+        self.aliases: dict[str | None, str] = {"np": "numpy", "F": "torch", "nn": "torch", "plt": "matplotlib"}
+        self.paths: dict[str | None, str] = {
+            "np": "numpy",
+            "F": "torch.nn.functional",
+            "nn": "torch.nn",
+            "plt": "matplotlib.pyplot",
+        }
+        self.flags: list[str] = []
         self.forbidden = forbidden  # {(top-level module, function name)}, e.g. ("torch", "softmax")
         self.forbidden_torch_names = {name for module, name in forbidden if module == "torch"}
-        self.grading = set()  # local names bound to coursekit.grading
+        self.grading: set[str] = set()  # local names bound to coursekit.grading
 
     def _resolved(self, node):
         return _dotted_resolved(node, self.paths)
@@ -228,7 +235,7 @@ class _Scanner(ast.NodeVisitor):
         self.generic_visit(node)
 
 
-def scan_source(source, forbidden=()):
+def scan_source(source: str, forbidden: Iterable[Iterable[str]] = ()) -> list[str]:
     """Flags for one cell's source; a cell that does not parse is flagged as such."""
     try:
         tree = ast.parse(without_magics(source))
@@ -243,24 +250,23 @@ def _normalised(source):
     tree = ast.parse(source)
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if (
-            isinstance(body, list)
-            and body
-            and isinstance(body[0], ast.Expr)
-            and isinstance(getattr(body[0], "value", None), ast.Constant)
-            and isinstance(body[0].value.value, str)
-        ):
-            node.body = body[1:] or [ast.Pass()]
+        if not isinstance(body, list) or not body:
+            continue
+        first = body[0]
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            node.body = body[1:] or [ast.Pass()]  # type: ignore[attr-defined]  # (a node with a list body)
     return ast.unparse(tree)
 
 
-def pasted_references(source, reference_functions, threshold=0.85, min_chars=150):
+def pasted_references(
+    source: str, reference_functions: Sequence[types.FunctionType], threshold: float = 0.85, min_chars: int = 150
+) -> list[str]:
     """Names of reference functions whose (docstring-free) body the source reproduces."""
     try:
         tree = ast.parse(without_magics(source))
     except SyntaxError:
         return []
-    found = []
+    found: list[str] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.FunctionDef):
             continue
