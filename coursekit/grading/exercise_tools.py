@@ -1,4 +1,4 @@
-"""Helpers that the topics' ``exercises.py`` share.
+"""Helpers that the topics' ``cases*.py`` (the student side of their exercises) share.
 
 - :class:`Float32Cases` makes an exercise's cases alternate float64 and float32, so that its
   visible and hidden cases both hold float32 inputs and an answer that turns float32 into
@@ -12,11 +12,9 @@
   :func:`forward_first` is the same message for a ``run`` that can tell by itself.
 """
 
-import dataclasses
-
 import numpy as np
 
-from coursekit.grading.exercises import Exercise, StudentError
+from coursekit.grading.case_side import DEFAULT_TOLERANCES, StudentError
 
 FLOAT_DTYPES = (np.float64, np.float32)
 
@@ -70,11 +68,6 @@ class Float32Cases(IndexedCases):
         return self.build(rng, hidden, dtype, index) if self.indexed else self.build(rng, hidden, dtype)
 
 
-def _default_tolerances():
-    field = next(f for f in dataclasses.fields(Exercise) if f.name == "tolerances")
-    return field.default_factory()
-
-
 def mismatch(got, expected, expected_name="the right one"):
     """How a student's array differs from the expected one, if it does.
 
@@ -95,7 +88,7 @@ def mismatch(got, expected, expected_name="the right one"):
         return f"has dtype {got.dtype}, expected {expected.dtype} (keep the inputs' dtype)"
     if got.size == 0:
         return None
-    tolerances = _default_tolerances()
+    tolerances = DEFAULT_TOLERANCES
     rtol, atol = tolerances.get(str(expected.dtype), tolerances["float64"])
     got = np.array(got, dtype=np.float64, copy=True, subok=False)
     want = expected.astype(np.float64)

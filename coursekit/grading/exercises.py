@@ -1,6 +1,8 @@
 """The exercise registry: what an exercise is, its seeded cases, and where they come from.
 
-Each topic's ``coursekit/<topic>/exercises.py`` registers :class:`Exercise` objects. Visible
+Each topic's ``coursekit/<topic>/exercises*.py`` (listed in :data:`EXERCISE_MODULES`, from
+which :func:`exercise` loads them) registers :class:`Exercise` objects; the functions that
+make and run their cases live apart, in the topic's ``cases*.py`` (:mod:`.case_side`). Visible
 cases come from a public seed (a student's ``check`` and the grader draw the same ones).
 Hidden cases come from a secret: the key the grader passes to the kernel it grades in
 (``COURSEKIT_HIDDEN_KEY``, derived from the course secret, see :mod:`coursekit.grading.secret`),
@@ -8,6 +10,7 @@ or, where there is no key (a student's own machine), fresh random draws on every
 that no table of hidden cases can be computed in advance.
 """
 
+import contextlib
 import dataclasses
 import hashlib
 import hmac
@@ -15,17 +18,16 @@ import importlib
 import os
 import secrets
 import sys
+import types
 import zlib
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 import numpy as np
 
+from coursekit.grading.case_side import DEFAULT_TOLERANCES, StudentError, unpack  # noqa: F401  (re-exported)
+
 HIDDEN_KEY_ENV = "COURSEKIT_HIDDEN_KEY"
-
-
-class StudentError(Exception):
-    """Raised by an exercise's ``run`` when the student's functions misbehave."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class Exercise:
     reference_modules: tuple = ()
     visible_cases: int = 3
     hidden_cases: int = 6
-    tolerances: Mapping[str, tuple] = field(default_factory=lambda: {"float64": (1e-5, 1e-6), "float32": (1e-4, 1e-5)})
+    tolerances: Mapping[str, tuple] = field(default_factory=lambda: dict(DEFAULT_TOLERANCES))
     checked_first: Mapping[str, tuple] = field(default_factory=dict)
     answers_use: tuple = ()
     packages: tuple = ()
@@ -91,11 +93,29 @@ class Exercise:
 OPTIONAL_PACKAGES = {"torch": ("torch", "functorch", "torchgen"), "scipy": ("scipy",), "sklearn": ("sklearn",)}
 
 
+# Where the exercises are registered: topic -> its parent-side modules, loaded in this order by
+# :func:`exercise` the first time one of the topic's exercises is asked for.
+EXERCISE_MODULES = {
+    "activations": ("exercises",),
+    "batchnorm": ("exercises",),
+    "beyond": ("exercises_activations", "exercises_adamw", "exercises_layernorm", "exercises_max_norm"),
+    "gradcheck": ("exercises",),
+    "init": ("exercises",),
+    "layers": ("exercises",),
+    "optimizers": ("exercises",),
+    "regularization": ("exercises", "exercises_dropout", "exercises_noise"),
+    "schedules": ("exercises", "exercises_clip"),
+    "training": ("exercises", "exercises_ablation"),
+    "tuning": ("exercises", "exercises_log_uniform"),
+    "unstable_gradients": ("exercises",),
+}
+
 _REGISTRY = {}
+_LOADED_TOPICS = set()
 
 
 def register(exercise):
-    """Add an exercise to the registry (called by each topic's ``exercises.py``)."""
+    """Add an exercise to the registry (called by the modules of :data:`EXERCISE_MODULES`)."""
     unknown = set(exercise.packages) - set(OPTIONAL_PACKAGES)
     if unknown:
         raise ValueError(f"packages: {sorted(unknown)} of {exercise.name} are not among {sorted(OPTIONAL_PACKAGES)}")
@@ -107,17 +127,49 @@ def register(exercise):
     return exercise
 
 
+def load_topic(topic):
+    """Import the modules that register ``topic``'s exercises (an import error surfaces)."""
+    if topic in _LOADED_TOPICS:
+        return
+    for module in EXERCISE_MODULES[topic]:
+        importlib.import_module(f"coursekit.{topic}.{module}")
+    _LOADED_TOPICS.add(topic)
+
+
 def exercise(name):
-    """Look up a registered exercise by "topic.function", importing its topic module."""
-    if name not in _REGISTRY and "." in name:
-        topic = name.split(".", 1)[0]
-        try:
-            importlib.import_module(f"coursekit.{topic}.exercises")
-        except ModuleNotFoundError:
-            pass
+    """Look up a registered exercise by "topic.function", loading its topic's modules."""
+    topic = name.split(".", 1)[0]
+    if name not in _REGISTRY and topic in EXERCISE_MODULES:
+        load_topic(topic)
     if name not in _REGISTRY:
-        raise KeyError(f"unknown exercise {name!r}; known: {sorted(_REGISTRY)}")
+        if topic in EXERCISE_MODULES:
+            known = sorted(n for n in _REGISTRY if n.startswith(topic + "."))
+            raise KeyError(f"unknown exercise {name!r}; {topic}'s exercises are {known}")
+        raise KeyError(
+            f"unknown exercise {name!r}: no topic {topic!r} among {sorted(EXERCISE_MODULES)}"
+            f" (registered besides: {sorted(n for n in _REGISTRY if n.split('.', 1)[0] not in EXERCISE_MODULES)})"
+        )
     return _REGISTRY[name]
+
+
+def registered():
+    """A read-only view of every exercise, name -> :class:`Exercise` (each topic loaded)."""
+    for topic in EXERCISE_MODULES:
+        load_topic(topic)
+    return types.MappingProxyType(_REGISTRY)
+
+
+@contextlib.contextmanager
+def substituted(replacement):
+    """Register ``replacement`` in place of the exercise of its name while the block runs
+    (for tests: the same exercise with another tolerance or no forbidden list)."""
+    exercise(replacement.name)
+    saved = _REGISTRY[replacement.name]
+    _REGISTRY[replacement.name] = replacement
+    try:
+        yield replacement
+    finally:
+        _REGISTRY[replacement.name] = saved
 
 
 def seed_for(name, hidden=False):
@@ -195,11 +247,3 @@ def functions_at(*paths):
         if obj is not None:
             found.append(obj)
     return found
-
-
-def unpack(result, n, what):
-    """Unpack a student's returned tuple, or raise StudentError saying what was expected."""
-    if not isinstance(result, tuple) or len(result) != n:
-        got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
-        raise StudentError(f"should return {what}, got {got}")
-    return result

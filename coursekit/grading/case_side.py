@@ -1,0 +1,109 @@
+"""The student side of the exercise registry: what makes and runs an exercise's cases.
+
+Each topic's ``coursekit/<topic>/cases*.py`` holds the functions that make and run its
+exercises' cases, and declares them in a module-level ``CASES``: exercise name ->
+:class:`Cases`. Those modules are safe to run beside student code: they import no reference
+(see :data:`coursekit.grading.audit.allowlist.STUDENT_SIDE`, checked by
+``tests/test_student_side.py``). The parent side, each topic's ``exercises*.py``, builds the
+:class:`coursekit.grading.exercises.Exercise` (references, conventions, tolerances) around them.
+
+The audit's sandbox never imports a parent-side module: the grading process sends it each
+exercise's :func:`spec` (plain JSON), and :func:`student_side` rebuilds from it, and from the
+``CASES`` of the cases module it names, the :class:`StudentSide` record the sandbox needs.
+"""
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+DEFAULT_TOLERANCES = {"float64": (1e-5, 1e-6), "float32": (1e-4, 1e-5)}
+
+
+class StudentError(Exception):
+    """Raised by an exercise's ``run`` when the student's functions misbehave."""
+
+
+def unpack(result, n, what):
+    """Unpack a student's returned tuple, or raise StudentError saying what was expected."""
+    if not isinstance(result, tuple) or len(result) != n:
+        got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
+        raise StudentError(f"should return {what}, got {got}")
+    return result
+
+
+@dataclass(frozen=True)
+class Cases:
+    """An exercise's student side, as its cases module declares it in ``CASES``.
+
+    Attributes:
+        make_case: ``make_case(rng, hidden) -> dict`` of inputs.
+        run: ``run(functions, case) -> dict`` of named outputs.
+    """
+
+    make_case: Callable
+    run: Callable
+
+
+@dataclass(frozen=True)
+class StudentSide:
+    """What the audit's sandbox knows of an exercise: enough to make its cases and run the
+    student's functions on them under the call guard, nothing that computes an answer."""
+
+    name: str
+    roles: tuple
+    make_case: Callable
+    run: Callable
+    reference_modules: tuple = ()
+    visible_cases: int = 3
+    hidden_cases: int = 6
+    packages: tuple = ()
+    torch_ops: frozenset = frozenset()
+    forbidden: Callable = field(default=lambda: ())
+
+
+def cases_module(ex):
+    """The name of the cases module whose ``CASES`` declares exercise ``ex``'s ``make_case``
+    and ``run``; ValueError when there is none."""
+    name = getattr(ex.run, "__module__", None) or ""
+    module = importlib.import_module(name) if name.startswith("coursekit.") else None
+    declared = getattr(module, "CASES", {}).get(ex.name)
+    if declared is None or declared.make_case is not ex.make_case or declared.run is not ex.run:
+        raise ValueError(f"the make_case and run of {ex.name} are not declared in the CASES of a cases module")
+    return name
+
+
+def spec(ex):
+    """The plain (JSON) description of exercise ``ex``'s student side, for :func:`student_side`."""
+    return {
+        "name": ex.name,
+        "cases": cases_module(ex),
+        "roles": list(ex.roles),
+        "reference_modules": list(ex.reference_modules),
+        "visible_cases": ex.visible_cases,
+        "hidden_cases": ex.hidden_cases,
+        "packages": list(ex.packages),
+        "torch_ops": sorted(ex.torch_ops),
+    }
+
+
+_LOADED = {}
+
+
+def student_side(description):
+    """The :class:`StudentSide` of a :func:`spec`, its cases from the cases module it names
+    (the same record on every call for one exercise)."""
+    name = description["name"]
+    if name not in _LOADED:
+        declared = importlib.import_module(description["cases"]).CASES[name]
+        _LOADED[name] = StudentSide(
+            name=name,
+            roles=tuple(description["roles"]),
+            make_case=declared.make_case,
+            run=declared.run,
+            reference_modules=tuple(description["reference_modules"]),
+            visible_cases=description["visible_cases"],
+            hidden_cases=description["hidden_cases"],
+            packages=tuple(description["packages"]),
+            torch_ops=frozenset(description["torch_ops"]),
+        )
+    return _LOADED[name]
