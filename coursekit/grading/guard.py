@@ -109,12 +109,12 @@ def _tampering():
 
 def _grader_codes():
     """The code of the module-level functions of the grader's own modules imported so far
-    (the exercises' helpers, whose conventions can compute an answer, and grading's): no
+    (the exercises' helpers and their cases', whose conventions can compute an answer, and grading's): no
     answer calls them. (Functions an exercise hands to an answer, such as an objective, are
     made inside its ``run`` or ``make_case``, not at module level.)"""
     codes, handed = set(), set()
     for name, module in list(sys.modules.items()):
-        if name.startswith("coursekit.") and (name.startswith("coursekit.grading") or ".exercises" in name):
+        if name.startswith("coursekit.") and (name.startswith("coursekit.grading") or ".exercises" in name or ".cases" in name):
             for value in vars(module).values():
                 if isinstance(value, types.FunctionType) and value.__code__.co_filename == getattr(
                     module, "__file__", ""
