@@ -3,7 +3,7 @@
 Each topic's ``coursekit/<topic>/cases*.py`` holds the functions that make and run its
 exercises' cases, and declares them in a module-level ``CASES``: exercise name ->
 :class:`Cases`. Those modules are safe to run beside student code: they import no reference
-(see :data:`coursekit.grading.audit.allowlist.STUDENT_SIDE`, checked by
+(see :func:`coursekit.grading.audit.allowlist.student_side_violations`, checked by
 ``tests/test_student_side.py``). The parent side, each topic's ``exercises*.py``, builds the
 :class:`coursekit.grading.exercises.Exercise` (references, conventions, tolerances) around them.
 
@@ -15,6 +15,23 @@ exercise's :func:`spec` (plain JSON), and :func:`student_side` rebuilds from it,
 import importlib
 from dataclasses import dataclass, field
 from typing import Callable
+
+# Every topic's student-side modules (``coursekit/<topic>/<name>.py``). Those with a ``CASES``
+# declare exercises; the others hold helpers they share. The audit's sandbox keeps them all.
+CASE_MODULES = {
+    "activations": ("cases",),
+    "batchnorm": ("cases",),
+    "beyond": ("cases_activations", "cases_adamw", "cases_layernorm", "cases_max_norm"),
+    "gradcheck": ("cases",),
+    "init": ("cases",),
+    "layers": ("cases",),
+    "optimizers": ("cases",),
+    "regularization": ("cases", "cases_dropout", "cases_noise", "cases_statistics"),
+    "schedules": ("cases", "cases_clip"),
+    "training": ("cases", "cases_ablation"),
+    "tuning": ("cases", "cases_log_uniform"),
+    "unstable_gradients": ("cases",),
+}
 
 DEFAULT_TOLERANCES = {"float64": (1e-5, 1e-6), "float32": (1e-4, 1e-5)}
 
@@ -62,14 +79,15 @@ class StudentSide:
 
 
 def cases_module(ex):
-    """The name of the cases module whose ``CASES`` declares exercise ``ex``'s ``make_case``
-    and ``run``; ValueError when there is none."""
-    name = getattr(ex.run, "__module__", None) or ""
-    module = importlib.import_module(name) if name.startswith("coursekit.") else None
-    declared = getattr(module, "CASES", {}).get(ex.name)
-    if declared is None or declared.make_case is not ex.make_case or declared.run is not ex.run:
-        raise ValueError(f"the make_case and run of {ex.name} are not declared in the CASES of a cases module")
-    return name
+    """The name of the cases module (of :data:`CASE_MODULES`) whose ``CASES`` declares
+    exercise ``ex``'s ``make_case`` and ``run``; ValueError when there is none."""
+    topic = ex.name.split(".", 1)[0]
+    for name in CASE_MODULES.get(topic, ()):
+        module = importlib.import_module(f"coursekit.{topic}.{name}")
+        declared = getattr(module, "CASES", {}).get(ex.name)
+        if declared is not None and declared.make_case is ex.make_case and declared.run is ex.run:
+            return module.__name__
+    raise ValueError(f"the make_case and run of {ex.name} are not declared in the CASES of a cases module")
 
 
 def spec(ex):

@@ -114,7 +114,9 @@ def _grader_codes():
     made inside its ``run`` or ``make_case``, not at module level.)"""
     codes, handed = set(), set()
     for name, module in list(sys.modules.items()):
-        if name.startswith("coursekit.") and (name.startswith("coursekit.grading") or ".exercises" in name or ".cases" in name):
+        if name.startswith("coursekit.") and (
+            name.startswith("coursekit.grading") or ".exercises" in name or ".cases" in name
+        ):
             for value in vars(module).values():
                 if isinstance(value, types.FunctionType) and value.__code__.co_filename == getattr(
                     module, "__file__", ""

@@ -22,6 +22,7 @@ import json
 from dataclasses import dataclass, field
 
 from coursekit import grading
+from coursekit.grading import case_side
 from coursekit.grading.audit import allowlist, extract, scan
 from coursekit.grading.audit.sandboxed import hidden_module_info, run_runner
 from coursekit.grading.check import problems
@@ -132,6 +133,7 @@ def exercise_specs(plan_, seed, student):
             "hidden_seed": keyed_seed(seed, student, name),
             "forbidden": paths,
             "torch_names": torch_names,
+            "student_side": case_side.spec(grading.exercise(name)),  # what the sandbox loads
         }
     return specs
 

@@ -112,11 +112,12 @@ def run_case(setup, namespace, cell_errors, call_index, case):
     """({output: array}, error or None) of one case of one ``check`` call."""
     import numpy as np
 
-    from coursekit import grading
+    from coursekit.grading.case_side import student_side
     from coursekit.grading.guard import run_student
 
     name, names = setup["calls"][call_index]
-    ex, spec = grading.exercise(name), setup["exercises"][name]
+    spec = setup["exercises"][name]
+    ex = student_side(spec["student_side"])
     missing = [n for n in names if n not in namespace]
     if missing:
         stopped = [v for k, v in cell_errors.items() if k.startswith("cell ")]
