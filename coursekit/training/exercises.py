@@ -138,5 +138,18 @@ register(
         hidden_cases=4,
         packages=("torch",),
         torch_ops=NETWORK_OPS,
+        # The course's parts the network is assembled from, and the modules they import.
+        answers_use=(
+            "coursekit.batchnorm.torch_ref",
+            "coursekit.init.torch_ref",
+            "coursekit.regularization.torch_ref",
+            "coursekit.training.parts",
+            "coursekit.activations.numpy_ref",
+            "coursekit.activations.torch_ref",
+            "coursekit.batchnorm._checks",
+            "coursekit.batchnorm.numpy_ref",
+            "coursekit.init.numpy_ref",
+            "coursekit.regularization._checks",
+        ),
     )
 )
