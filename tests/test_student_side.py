@@ -81,3 +81,29 @@ def test_the_rule_allows_the_student_side_and_what_the_topic_lists():
     assert allowlist.student_side_violations(source, packages=("torch", "scipy")) == [
         "line 9: imports coursekit.optimizers.state"
     ]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import coursekit\nx = coursekit.layers.cases._run_softmax\n",
+        "from coursekit.training import cases_ablation\n",
+        "from coursekit.training import exercises\n",
+        "import coursekit.layers.cases as c\nm = c.CASES['layers.softmax'].make_case\n",
+        "from coursekit.layers.cases import CASES\n",
+        "from coursekit.grading.case_side import student_side\n",
+        "from coursekit import grading\nall_of_them = grading.registered()\n",
+        "from coursekit import grading\nwith grading.substituted(None):\n    pass\n",
+    ],
+)
+def test_the_scan_flags_the_registry_and_the_exercises_modules(source):
+    from coursekit.grading.audit.scan import scan_source
+
+    assert any(flag.startswith("grader-internals") for flag in scan_source(source)), scan_source(source)
+
+
+def test_the_scan_leaves_an_honest_answer_alone():
+    from coursekit.grading.audit.scan import scan_source
+
+    source = "import numpy as np\ndef softmax(z):\n    e = np.exp(z - z.max(1, keepdims=True))\n    return e / e.sum(1, keepdims=True)\n"
+    assert scan_source(source) == []
