@@ -105,5 +105,8 @@ def test_the_scan_flags_the_registry_and_the_exercises_modules(source):
 def test_the_scan_leaves_an_honest_answer_alone():
     from coursekit.grading.audit.scan import scan_source
 
-    source = "import numpy as np\ndef softmax(z):\n    e = np.exp(z - z.max(1, keepdims=True))\n    return e / e.sum(1, keepdims=True)\n"
+    source = (
+        "import numpy as np\ndef softmax(z):\n"
+        "    e = np.exp(z - z.max(1, keepdims=True))\n    return e / e.sum(1, keepdims=True)\n"
+    )
     assert scan_source(source) == []
