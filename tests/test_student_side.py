@@ -110,3 +110,18 @@ def test_the_scan_leaves_an_honest_answer_alone():
         "    e = np.exp(z - z.max(1, keepdims=True))\n    return e / e.sum(1, keepdims=True)\n"
     )
     assert scan_source(source) == []
+
+
+def test_the_sandbox_rebuilds_the_student_side_from_the_spec_alone():
+    ex = registered()["schedules.one_cycle"]
+    description = case_side.spec(ex)
+    side = case_side.student_side(description)
+    assert (side.make_case, side.run, side.roles, side.visible_cases, side.hidden_cases) == (
+        ex.make_case,
+        ex.run,
+        ex.roles,
+        ex.visible_cases,
+        ex.hidden_cases,
+    )
+    with pytest.raises(ValueError, match="not a student-side module"):
+        case_side.student_side({**description, "cases": "coursekit.schedules.exercises"})

@@ -110,9 +110,12 @@ _LOADED = {}
 def student_side(description):
     """The :class:`StudentSide` of a :func:`spec`, its cases from the cases module it names
     (the same record on every call for one exercise)."""
-    name = description["name"]
+    name, module = description["name"], description["cases"]
+    topic, _, rest = module.removeprefix("coursekit.").partition(".")
+    if not module.startswith("coursekit.") or rest not in CASE_MODULES.get(topic, ()):
+        raise ValueError(f"{module} is not a student-side module (see CASE_MODULES)")
     if name not in _LOADED:
-        declared = importlib.import_module(description["cases"]).CASES[name]
+        declared = importlib.import_module(module).CASES[name]
         _LOADED[name] = StudentSide(
             name=name,
             roles=tuple(description["roles"]),
