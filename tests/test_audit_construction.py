@@ -251,3 +251,35 @@ def test_a_torch_exercise_allows_its_own_operators_only(network_audit, extra, op
         assert (result.audit_score, result.flags, result.failures) == (2.0, [], [])
     else:
         assert result.audit_score == 0 and operator in result.failures[0], result.failures
+
+
+GELU = """
+import math
+import numpy as np
+from scipy.special import erfc
+
+
+def gelu(z, approximate="none"):
+    if approximate == "tanh":
+        a = math.sqrt(2 / math.pi) * (z + 0.044715 * z**3)
+        return (0.5 * z * (1 + np.tanh(a))).astype(z.dtype)
+    return (z * 0.5 * erfc(-z / math.sqrt(2))).astype(z.dtype)
+
+
+def gelu_grad(z, approximate="none"):
+    if approximate == "tanh":
+        a = math.sqrt(2 / math.pi) * (z + 0.044715 * z**3)
+        da = math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * z * z)
+        return (0.5 * (1 + np.tanh(a)) + 0.5 * z * (1 - np.tanh(a) ** 2) * da).astype(z.dtype)
+    density = np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+    return (0.5 * erfc(-z / math.sqrt(2)) + z * density).astype(z.dtype)
+"""
+
+
+def test_a_scipy_exercise_is_audited_from_its_student_side():
+    _, release = _plan("beyond.gelu", "gelu")
+    plan = audit.plan_for([extract.TestCell("test_0", 2.0, "", [("beyond.gelu", ["gelu", "gelu_grad"])])], release)
+    assert plan.packages == ("scipy",)
+    assert "coursekit.beyond.exercises_activations" in plan.hidden  # the parent side is a stub there
+    result = audit.audit_notebook(_notebook(release, GELU), plan, student="s", seed=3)
+    assert (result.audit_score, result.flags, result.failures) == (2.0, [], []), result

@@ -34,23 +34,40 @@ def _softmax(source, **options):
     return _audit("layers.softmax", "softmax", source, **options)
 
 
-def test_a_helper_of_the_exercises_module_is_the_graders_own_code():
+def test_a_helper_of_the_cases_module_is_the_graders_own_code():
     result = _softmax(
-        "import coursekit\ndef softmax(z):\n    return coursekit.layers.exercises._columnwise_softmax(z.T).T\n"
+        "import coursekit\ndef softmax(z):\n"
+        "    coursekit.layers.cases._run_softmax({'softmax': lambda q: q}, {'logits': z})\n    return z\n"
     )
     assert result.audit_score == 0 and "the grader's own code" in result.failures[0], result.failures
+
+
+def test_the_exercises_parent_side_is_not_in_the_sandbox():
+    result = _softmax(
+        "import coursekit.layers.exercises as e\ndef softmax(z):\n    return e._columnwise_softmax(z.T).T\n"
+    )
+    assert result.audit_score == 0, result.failures
+    assert "coursekit.layers.exercises._columnwise_softmax is not available" in result.failures[0], result.failures
+
+
+def test_a_convention_cannot_be_reached_in_the_sandbox():
+    source = (
+        "from coursekit import grading\n"
+        "softmax = grading.exercise('layers.softmax').conventions[1].functions['softmax']\n"
+    )
+    result = _softmax(source)
+    assert result.audit_score == 0, result.failures
+    assert "unknown exercise 'layers.softmax'" in result.failures[0], result.failures
 
 
 @pytest.mark.parametrize(
     "source",
     [
-        "from coursekit import grading\n"
-        "softmax = grading.exercise('layers.softmax').conventions[1].functions['softmax']\n",
         "import builtins as b, numpy as np\n_ns = {'np': np}\n"
         "b.exec(b.__import__('coursekit.grading.synthetic', fromlist=['x']).VARIANTS['softmax']['right'][0], _ns)\n"
         "softmax = _ns['softmax']\n",
     ],
-    ids=["a convention", "exec of the synthetic class's answer"],
+    ids=["exec of the synthetic class's answer"],
 )
 def test_an_answer_not_written_in_the_notebook_scores_nothing(source):
     result = _softmax(source)
@@ -60,8 +77,8 @@ def test_an_answer_not_written_in_the_notebook_scores_nothing(source):
 
 def test_a_helper_behind_a_library_wrapper_is_still_the_graders_own_code():
     source = (
-        "import functools, coursekit\n_h = functools.singledispatch(coursekit.layers.exercises._columnwise_softmax)\n"
-        "def softmax(z):\n    return _h(z.T).T\n"
+        "import functools, coursekit\n_h = functools.singledispatch(coursekit.layers.cases._run_softmax)\n"
+        "def softmax(z):\n    _h({'softmax': lambda q: q}, {'logits': z})\n    return z\n"
     )
     result = _softmax(source)
     assert result.audit_score == 0 and "the grader's own code" in result.failures[0], result.failures

@@ -21,7 +21,7 @@ import pytest
 import coursekit
 from coursekit import grading
 from coursekit.grading.compare import compare_outputs
-from coursekit.grading.exercises import _REGISTRY
+from coursekit.grading.exercises import registered
 
 import test_activations_exercises
 import test_batchnorm_exercises
@@ -50,7 +50,7 @@ RIGHT = {
     **{f"batchnorm.{n}": a for n, a in test_batchnorm_exercises.CORRECT.items()},
     "gradcheck.numerical_gradient": (test_gradcheck_exercises.numerical_gradient,),
 }
-MISTAKES = [(name, convention.name) for name, ex in sorted(_REGISTRY.items()) for convention in ex.conventions]
+MISTAKES = [(name, convention.name) for name, ex in sorted(registered().items()) for convention in ex.conventions]
 
 
 def _caught(ex, functions, case_set):

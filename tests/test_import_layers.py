@@ -6,7 +6,7 @@ of the file or inside a function (a lazy import is still a dependency). ``import
 and ``from a.b import c`` (c a module) point at ``a.b.c``; ``from a.b import name`` points
 at ``a.b``. Importing ``a.b.c`` also runs ``a/b/__init__.py``, so it points at ``a.b`` too,
 unless ``a.b`` is a package of the importer itself. Imports made by ``importlib`` (the
-exercise registry loads ``coursekit.<topic>.exercises`` by name) are not seen.
+exercise registry loads the modules of ``EXERCISE_MODULES`` by name) are not seen.
 
 The layers, lowest first; a module may import its own layer and the layers below it:
 
@@ -26,8 +26,9 @@ The layers, lowest first; a module may import its own layer and the layers below
 
 Apart: grading (:mod:`coursekit.grading`, :mod:`coursekit.term`), the course's tooling
 (``cli``, ``course``, ``headless``, ``lab``, ``jupyter_settings``, ``claims``) and every
-topic's ``exercises*.py`` with its helper ``regularization._statistics``. They may import any
-layer; no layer may import them.
+topic's ``exercises*.py`` (the exercises' parent side) and ``cases*.py`` (their student side,
+``regularization.cases_statistics`` included). They may import any layer; no layer may
+import them.
 
 A private name (``_name``) is not imported from another module, and a private module is
 imported only from inside the package that holds it (``coursekit._validate`` is private to
@@ -75,18 +76,10 @@ APART = (
     "coursekit.lab",
     "coursekit.jupyter_settings",
     "coursekit.claims",
-    "coursekit.regularization._statistics",
 )
 
-KNOWN_CIRCLES = {
-    # exercises.py registers exercises_clip, which takes REFERENCE_MODULES and _sig from it.
-    frozenset({"coursekit.schedules.exercises", "coursekit.schedules.exercises_clip"}),
-}
-KNOWN_PRIVATE = {
-    ("coursekit.term.validate", "coursekit.grading.exercises", "_REGISTRY"),  # grading has no public list
-    ("coursekit.schedules.exercises_clip", "coursekit.schedules.exercises", "_sig"),
-    ("coursekit.beyond.exercises_adamw", "coursekit.optimizers.exercises", "_runner"),
-}
+KNOWN_CIRCLES = set()
+KNOWN_PRIVATE = set()
 
 
 def _modules():
@@ -142,7 +135,7 @@ GRAPH = _graph()
 
 def _is_apart(name):
     return any(name == a or name.startswith(a + ".") for a in APART) or any(
-        part.startswith("exercises") for part in name.split(".")[2:]
+        part.startswith(("exercises", "cases")) for part in name.split(".")[2:]
     )
 
 
@@ -260,6 +253,7 @@ def test_the_checks_find_what_they_look_for():
         < layer_of("coursekit.widgets.tuning")
     )
     assert layer_of("coursekit.batchnorm.exercises") == layer_of("coursekit.grading.check") == len(LAYERS)
+    assert layer_of("coursekit.schedules.cases_clip") == layer_of("coursekit.layers.cases") == len(LAYERS)
     assert upward_imports({"coursekit.layers.numpy_ref": {"coursekit.training": set()}, "coursekit.training": {}}) == {
         ("coursekit.layers.numpy_ref", "coursekit.training")
     }

@@ -231,12 +231,12 @@ def test_the_clipping_cases_cover_what_the_slips_need():
     """Visible and hidden: clipped and unclipped cases, norm types, tiny norms (torch's 1e-6
     shows), float32 (hidden); so each slip above has a case that shows it."""
     from coursekit import grading
-    from coursekit.schedules.exercises_clip import _grads, _p_norm
+    from coursekit.schedules.cases_clip import _grads, p_norm
 
     ex = grading.exercise("schedules.clip_grad_norm")
     for hidden in (False, True):
         cases = grading.cases(ex, hidden)
-        totals = [_p_norm([_p_norm(g, c["norm_type"]) for g in _grads(c)], c["norm_type"]) for c in cases]
+        totals = [p_norm([p_norm(g, c["norm_type"]) for g in _grads(c)], c["norm_type"]) for c in cases]
         clips = [t > c["max_norm"] for t, c in zip(totals, cases)]
         assert any(clips) and not all(clips)
         assert {2.0, math.inf} <= {c["norm_type"] for c in cases}

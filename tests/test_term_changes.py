@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 
-from coursekit.grading.exercises import _REGISTRY, cases, exercise, keyed_seed, seed_for
+from coursekit.grading.exercises import cases, exercise, keyed_seed, seed_for, substituted
 from coursekit.term import changes, validate
 
 NAME = "layers.dense_forward"
@@ -54,12 +54,9 @@ def grade(hidden_seed=1):
 def test_a_tolerance_change_shows_exactly_the_students_it_affected():
     before_rows = grade()
     before = {"students": before_rows, "grader": changes.grader_fingerprint([NAME]), "audit_seed": 1}
-    original = _REGISTRY[NAME]
-    _REGISTRY[NAME] = dataclasses.replace(original, tolerances={"float64": (1e-12, 1e-12), "float32": (1e-4, 1e-5)})
-    try:
+    tighter = dataclasses.replace(exercise(NAME), tolerances={"float64": (1e-12, 1e-12), "float32": (1e-4, 1e-5)})
+    with substituted(tighter):
         after_rows, grader = grade(), changes.grader_fingerprint([NAME])
-    finally:
-        _REGISTRY[NAME] = original
     assert grader["exercises"][NAME] != before["grader"]["exercises"][NAME]
     flipped = {s for s in STUDENTS if before_rows[s]["final_score"] != after_rows[s]["final_score"]}
     assert flipped == {"bob", "dan"}  # the float32 insides; ann is exact, cat was already wrong

@@ -6,10 +6,7 @@ Public: a module-level function, or a method of a class, whose name does not sta
 ``_`` (``__init__`` counts too), in a class whose own name does not start with ``_``;
 ``self`` and ``cls`` need no annotation. Nested functions are not looked at.
 
-``PENDING`` lists the files that another piece of work is reshaping (the typed vocabulary of
-issue #28): they are not held to the rule yet, and mypy's findings in the ones that have any
-are silenced by an override in pyproject.toml. Annotate one, and its entry must go (a test
-below fails while a PENDING file has nothing left to annotate).
+Every file of the package is held to both; none is excused.
 """
 
 import ast
@@ -23,15 +20,6 @@ from conftest import ROOT
 
 GRADING = ROOT / "coursekit" / "grading"
 
-# Paths relative to coursekit/grading. (The package's __init__.py, also being reshaped, defines no
-# function: the rule holds there already.)
-PENDING = {
-    "audit/allowlist.py",
-    "audit/runner.py",
-    "audit/worker.py",
-    "exercise_tools.py",
-    "exercises.py",
-}
 
 needs_mypy = pytest.mark.skipif(
     importlib.util.find_spec("mypy") is None,
@@ -114,21 +102,10 @@ def test_mypy_fails_on_a_type_error(tmp_path):
     assert "[return-value]" in result.stdout
 
 
-@pytest.mark.parametrize("relative", [f for f in _grading_files() if f not in PENDING])
+@pytest.mark.parametrize("relative", _grading_files())
 def test_public_functions_are_annotated(relative):
     missing = unannotated((GRADING / relative).read_text())
     assert not missing, f"coursekit/grading/{relative}: " + "; ".join(missing)
-
-
-@pytest.mark.parametrize("relative", sorted(PENDING))
-def test_each_pending_file_still_has_something_to_annotate(relative):
-    """A PENDING entry goes once its file is annotated (or gone): this test says when."""
-    path = GRADING / relative
-    assert path.is_file(), f"coursekit/grading/{relative} is gone: remove it from PENDING"
-    assert unannotated(path.read_text()), (
-        f"coursekit/grading/{relative} is fully annotated: remove it from PENDING in tests/test_typing.py "
-        f"(and from pyproject.toml's ignore_errors override, if it is there)"
-    )
 
 
 def test_the_checker_finds_a_missing_annotation():
@@ -184,6 +161,5 @@ def outer(x: int) -> int:
     ]
 
 
-def test_a_fully_annotated_file_is_not_pending():
-    """What makes a PENDING entry fail once its file is done: nothing is left to report."""
+def test_a_fully_annotated_file_passes():
     assert unannotated("class A:\n    def __init__(self, x: int) -> None:\n        self.x = x\n") == []

@@ -9,7 +9,8 @@ named in the feedback.
 import numpy as np
 
 from coursekit.activations import numpy_ref as ref
-from coursekit.grading import Convention, Exercise, StudentError, register, torch_functions
+from coursekit.activations.cases import CASES, WITH_ALPHA
+from coursekit.grading import Convention, Exercise, register, torch_functions
 
 
 def _torch_builtins():
@@ -28,53 +29,15 @@ def _torch_builtins():
     )
 
 
-def _shape(rng, hidden):
-    ndim = int(rng.integers(1, 4 if hidden else 3))
-    return tuple(int(s) for s in rng.integers(1 if hidden else 2, 7, size=ndim))
-
-
-def _case_maker(with_alpha):
-    def make_case(rng, hidden):
-        scale = float(rng.choice([1.0, 3.0, 20.0])) if hidden else 3.0
-        case = {"z": scale * rng.standard_normal(_shape(rng, hidden))}
-        if with_alpha:
-            case["alpha"] = float(np.round(rng.uniform(0.05, 2.0), 3))
-        return case
-
-    return make_case
-
-
-def _call(fns, name, z, kwargs):
-    before = z.copy()
-    out, grad = fns[name](z, **kwargs), fns[f"{name}_grad"](z, **kwargs)
-    if not np.array_equal(z, before, equal_nan=True):
-        raise StudentError("changed z in place; compute a new array (np.where, np.maximum) instead")
-    return out, grad
-
-
-def _runner(name, with_alpha):
-    """Outputs: f and f' at z (defaults), with the case's alpha, and on z as float32."""
-
-    def run(fns, case):
-        z = case["z"]
-        outputs = dict(zip(("out", "grad"), _call(fns, name, z, {})))
-        extra = {"alpha": case["alpha"]} if with_alpha else {}
-        if with_alpha:
-            outputs.update(zip(("out_alpha", "grad_alpha"), _call(fns, name, z, extra)))
-        outputs.update(zip(("out_float32", "grad_float32"), _call(fns, name, z.astype(np.float32), extra)))
-        return outputs
-
-    return run
-
-
 def _register(name, conventions=(), with_alpha=False):
     roles = (name, f"{name}_grad")
+    assert WITH_ALPHA[name] == with_alpha
     register(
         Exercise(
             name=f"activations.{name}",
             roles=roles,
-            make_case=_case_maker(with_alpha),
-            run=_runner(name, with_alpha),
+            make_case=CASES[f"activations.{name}"].make_case,
+            run=CASES[f"activations.{name}"].run,
             reference={name: getattr(ref, name), f"{name}_grad": getattr(ref, f"{name}_grad")},
             conventions=tuple(conventions),
             forbidden=_torch_builtins,

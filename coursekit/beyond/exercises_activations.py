@@ -12,7 +12,8 @@ import math
 import numpy as np
 
 from coursekit.activations import numpy_ref as ref
-from coursekit.grading import Convention, Exercise, StudentError, register, torch_functions
+from coursekit.beyond.cases_activations import CASES, FORMS
+from coursekit.grading import Convention, Exercise, register, torch_functions
 
 REFERENCE_MODULES = ("coursekit.activations.numpy_ref", "coursekit.activations.torch_ref")
 
@@ -21,39 +22,6 @@ def _builtins():
     return torch_functions(
         "nn.functional.gelu", "nn.functional.silu", "nn.functional.mish", "autograd.grad", "autograd.backward"
     )
-
-
-def _case(rng, hidden):
-    ndim = int(rng.integers(1, 4 if hidden else 3))
-    shape = tuple(int(s) for s in rng.integers(1 if hidden else 2, 7, size=ndim))
-    scale = float(rng.choice([1.0, 3.0, 30.0])) if hidden else 3.0
-    z = scale * rng.standard_normal(shape)
-    if hidden:  # where exp(z) overflows in float32 (and 1 - s(z) cancels)
-        z.flat[0] = float(rng.choice([-100.0, 100.0]))
-    return {"z": z}
-
-
-def _call(fn, z, *args):
-    before = z.copy()
-    out = fn(z, *args)
-    if not np.array_equal(z, before, equal_nan=True):
-        raise StudentError("changed z in place; compute a new array instead")
-    return out
-
-
-def _runner(name, forms):
-    """Outputs f and f' at z for each form (GELU's approximate argument), and on float32 z."""
-
-    def run(fns, case):
-        outputs = {}
-        for z, suffix in ((case["z"], ""), (case["z"].astype(np.float32), " (float32)")):
-            for form in forms:
-                args, label = ((form,), f", approximate={form!r}") if form else ((), "")
-                outputs[f"{name}{label}{suffix}"] = _call(fns[name], z, *args)
-                outputs[f"{name}_grad{label}{suffix}"] = _call(fns[f"{name}_grad"], z, *args)
-        return outputs
-
-    return run
 
 
 def _sigmoid(z):
@@ -127,12 +95,13 @@ MISH_CONVENTIONS = (
 
 
 def _register(name, forms, conventions, packages=()):
+    assert FORMS[name] == forms
     register(
         Exercise(
             name=f"beyond.{name}",
             roles=(name, f"{name}_grad"),
-            make_case=_case,
-            run=_runner(name, forms),
+            make_case=CASES[f"beyond.{name}"].make_case,
+            run=CASES[f"beyond.{name}"].run,
             reference={name: getattr(ref, name), f"{name}_grad": getattr(ref, f"{name}_grad")},
             conventions=conventions,
             forbidden=_builtins,

@@ -10,11 +10,9 @@ and the decay applied after the Adam step instead of before it.
 import functools
 import sys
 
-import numpy as np
-
+from coursekit.beyond.cases_adamw import CASES
 from coursekit.grading import Convention, Exercise, register
 from coursekit.optimizers import numpy_ref as ref
-from coursekit.optimizers.exercises import HYPERPARAMETERS, _runner
 
 REFERENCE_MODULES = (
     "coursekit.optimizers.numpy_ref",
@@ -23,28 +21,6 @@ REFERENCE_MODULES = (
     "coursekit.optimizers.numpy_adam_variants",
     "coursekit.optimizers.torch_adam_variants",
 )
-
-
-def _hyperparameters(rng):
-    """Adam's random hyperparameters (topic 05's), lr large enough and a decay strong enough
-    that every convention below moves the weights by more than the tolerance."""
-    hyper = HYPERPARAMETERS["adam"](rng)
-    hyper["lr"] = float(f"{rng.uniform(0.05, 0.3):.3g}")
-    hyper["weight_decay"] = float(f"{rng.uniform(0.1, 0.5):.3g}")
-    return hyper
-
-
-def _make_case(rng, hidden):
-    if hidden:
-        ndim = int(rng.integers(1, 3))
-        shape = tuple(int(s) for s in rng.integers(1, 8 if ndim == 1 else 5, size=ndim))
-        dtype = np.float32 if rng.random() < 1 / 3 else np.float64
-        steps, scale = 8, float(rng.choice([0.1, 0.3, 1.0]))
-    else:
-        shape, dtype, steps, scale = (int(rng.integers(2, 6)),), np.float64, 5, 1.0
-    w = (rng.standard_normal(shape) * 2).astype(dtype)
-    grads = (scale * rng.standard_normal((steps, *shape))).astype(dtype)
-    return {"w": w, "grads": grads, **_hyperparameters(rng)}
 
 
 def _adam_builtins():
@@ -93,8 +69,8 @@ register(
     Exercise(
         name="beyond.adamw_step",
         roles=("adamw_init", "adamw_step"),
-        make_case=_make_case,
-        run=_runner("adamw"),
+        make_case=CASES["beyond.adamw_step"].make_case,
+        run=CASES["beyond.adamw_step"].run,
         reference={"adamw_init": ref.adamw_init, "adamw_step": ref.adamw_step},
         conventions=CONVENTIONS,
         forbidden=_adam_builtins,

@@ -8,27 +8,9 @@ the norm, rescaling every slice to exactly max_value, and one norm for the whole
 
 import numpy as np
 
-from coursekit.grading import Convention, Exercise, StudentError, register, torch_functions
+from coursekit.beyond.cases_max_norm import CASES
+from coursekit.grading import Convention, Exercise, register, torch_functions
 from coursekit.regularization import numpy_ref as ref
-
-
-def _case(rng, hidden):
-    shape = tuple(int(s) for s in rng.integers(2, 9 if hidden else 6, size=2))
-    axis = int(rng.integers(0, 2)) if hidden else 0
-    sizes = rng.choice([0.1, 0.5, 2.0, 5.0], size=shape[1 - axis])
-    w = rng.standard_normal(shape) * (sizes[None, :] if axis == 0 else sizes[:, None])
-    if hidden and rng.random() < 0.3:
-        w = w.astype(np.float32)
-    return {"w": w, "max_value": float(rng.choice([0.5, 1.0, 2.0, 3.0])), "axis": axis}
-
-
-def _run(fns, case):
-    w = case["w"]
-    before = w.copy()
-    out = fns["max_norm"](w, case["max_value"], axis=case["axis"])
-    if not np.array_equal(w, before):
-        raise StudentError("changed w in place; return a new array (w * scale, not w *= scale)")
-    return {"w_new": out}
 
 
 def _clip(w, max_value, *, axis=0):
@@ -74,8 +56,8 @@ register(
     Exercise(
         name="beyond.max_norm",
         roles=("max_norm",),
-        make_case=_case,
-        run=_run,
+        make_case=CASES["beyond.max_norm"].make_case,
+        run=CASES["beyond.max_norm"].run,
         reference={"max_norm": ref.max_norm},
         conventions=CONVENTIONS,
         forbidden=lambda: torch_functions("renorm", "Tensor.renorm", "nn.utils.clip_grad_norm_"),

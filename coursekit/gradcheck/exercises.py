@@ -9,35 +9,8 @@ differentiated computes in float64, so that rounding is the only float32 error.
 import numpy as np
 
 from coursekit.gradcheck import numpy_ref as ref
-from coursekit.grading import Convention, Exercise, StudentError, register
-from coursekit.grading.exercise_tools import Float32Cases
-
-FLOAT32_STEP = 1e-2
-
-
-def _case(rng, hidden, dtype):
-    shape = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 3))))
-    coef = rng.standard_normal(shape).astype(dtype)
-    case = {"x": rng.standard_normal(shape).astype(dtype), "coef": coef}
-    return {**case, "h": FLOAT32_STEP} if dtype == np.float32 else case
-
-
-def _function(coef):
-    def f(x):
-        x = np.asarray(x, dtype=np.float64)
-        return float(np.sum(coef * np.sin(x)) + 0.5 * np.sum(x**2))
-
-    return f
-
-
-def _run(fns, case):
-    x = case["x"]
-    before = x.copy()
-    step = {"h": case["h"]} if "h" in case else {}
-    grad = fns["numerical_gradient"](_function(case["coef"]), x, **step)
-    if not np.array_equal(x, before):
-        raise StudentError("changed x in place; restore each element after perturbing it")
-    return {"grad": grad}
+from coursekit.gradcheck.cases import CASES
+from coursekit.grading import Convention, Exercise, register
 
 
 def _forward_difference(f, x, h=1e-5):
@@ -58,8 +31,8 @@ register(
     Exercise(
         name="gradcheck.numerical_gradient",
         roles=("numerical_gradient",),
-        make_case=Float32Cases(_case),
-        run=_run,
+        make_case=CASES["gradcheck.numerical_gradient"].make_case,
+        run=CASES["gradcheck.numerical_gradient"].run,
         reference={"numerical_gradient": ref.numerical_gradient},
         conventions=(
             Convention(

@@ -31,8 +31,10 @@ from coursekit.grading.exercises import (
     exercise,
     hidden_seed,
     register,
+    registered,
     scipy_functions,
     seed_for,
+    substituted,
     torch_functions,
     unpack,
 )
@@ -54,8 +56,10 @@ __all__ = [
     "hidden_seed",
     "matching_convention",
     "register",
+    "registered",
     "scipy_functions",
     "seed_for",
+    "substituted",
     "torch_functions",
     "unpack",
 ]

@@ -1,4 +1,4 @@
-"""Helpers that the topics' ``exercises.py`` share.
+"""Helpers that the topics' ``cases*.py`` (the student side of their exercises) share.
 
 - :class:`Float32Cases` makes an exercise's cases alternate float64 and float32, so that its
   visible and hidden cases both hold float32 inputs and an answer that turns float32 into
@@ -12,12 +12,13 @@
   :func:`forward_first` is the same message for a ``run`` that can tell by itself.
 """
 
-import dataclasses
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 
 from coursekit.grading import wording
-from coursekit.grading.exercises import Exercise, StudentError
+from coursekit.grading.case_side import DEFAULT_TOLERANCES, StudentError
 
 FLOAT_DTYPES = (np.float64, np.float32)
 
@@ -32,7 +33,7 @@ class IndexedCases:
     other from one new generator; this counts the cases drawn from the current generator.
     """
 
-    def __init__(self, build):
+    def __init__(self, build: Callable) -> None:
         self.build = build
         self._rng, self._drawn = None, 0
 
@@ -42,7 +43,7 @@ class IndexedCases:
         self._drawn += 1
         return self._drawn - 1
 
-    def __call__(self, rng, hidden):
+    def __call__(self, rng: np.random.Generator, hidden: bool) -> dict[str, Any]:
         return self.build(rng, hidden, self._next_index(rng))
 
 
@@ -57,26 +58,21 @@ class Float32Cases(IndexedCases):
         dtypes: the dtypes the cases take in turn.
     """
 
-    def __init__(self, build, *, indexed=False, dtypes=FLOAT_DTYPES):
+    def __init__(self, build: Callable, *, indexed: bool = False, dtypes: Iterable[type] = FLOAT_DTYPES) -> None:
         super().__init__(build)
         self.indexed, self.dtypes = indexed, tuple(dtypes)
 
-    def only(self, dtype):
+    def only(self, dtype: type) -> "Float32Cases":
         """The same generator with every case in ``dtype``."""
         return Float32Cases(self.build, indexed=self.indexed, dtypes=(dtype,))
 
-    def __call__(self, rng, hidden):
+    def __call__(self, rng: np.random.Generator, hidden: bool) -> dict[str, Any]:
         index = self._next_index(rng)
         dtype = self.dtypes[index % len(self.dtypes)]
         return self.build(rng, hidden, dtype, index) if self.indexed else self.build(rng, hidden, dtype)
 
 
-def _default_tolerances():
-    field = next(f for f in dataclasses.fields(Exercise) if f.name == "tolerances")
-    return field.default_factory()
-
-
-def mismatch(got, expected, expected_name="the right one"):
+def mismatch(got: Any, expected: np.ndarray, expected_name: str = "the right one") -> str | None:
     """How a student's array differs from the expected one, if it does.
 
     Args:
@@ -96,7 +92,7 @@ def mismatch(got, expected, expected_name="the right one"):
         return f"has dtype {got.dtype}, expected {expected.dtype} (keep the inputs' dtype)"
     if got.size == 0:
         return None
-    tolerances = _default_tolerances()
+    tolerances = DEFAULT_TOLERANCES
     rtol, atol = tolerances.get(str(expected.dtype), tolerances["float64"])
     got = np.array(got, dtype=np.float64, copy=True, subok=False)
     want = expected.astype(np.float64)
@@ -108,7 +104,7 @@ def mismatch(got, expected, expected_name="the right one"):
     return f"differs from {expected_name}: at index {where} expected {want[where]:.6g}, got {got[where]:.6g}"
 
 
-def forward_first_message(roles, role, exercise, problem):
+def forward_first_message(roles: tuple, role: str, exercise: str, problem: str) -> str:
     """What a backward exercise says when the student's forward pass is wrong.
 
     Args:
@@ -123,7 +119,7 @@ def forward_first_message(roles, role, exercise, problem):
     )
 
 
-def forward_first(role, exercise, problem):
+def forward_first(role: str, exercise: str, problem: str) -> StudentError:
     """The ``StudentError`` a backward exercise's ``run`` raises when it finds the forward
     pass wrong by itself (without a reference)."""
     return StudentError(

@@ -32,7 +32,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from coursekit.grading import blame
-from coursekit.grading.exercises import OPTIONAL_PACKAGES, Exercise, StudentError, imported_torch
+from coursekit.grading.exercises import OPTIONAL_PACKAGES, Exercise, StudentError, StudentSide, imported_torch
 from coursekit.grading.refusals import PACKAGE_HIT, refusal
 
 # Taken at import, before any student code runs: the audit's runner replaces the public ones.
@@ -112,13 +112,15 @@ def _tampering():
 
 def _grader_codes():
     """The code of the module-level functions of the grader's own modules imported so far
-    (the exercises' helpers, whose conventions can compute an answer, and grading's): no
+    (the exercises' helpers and their cases', whose conventions can compute an answer, and grading's): no
     answer calls them. (Functions an exercise hands to an answer, such as an objective, are
     made inside its ``run`` or ``make_case``, not at module level.)"""
     codes: set[types.CodeType] = set()
     handed: set[types.CodeType | None] = set()
     for name, module in list(sys.modules.items()):
-        if name.startswith("coursekit.") and (name.startswith("coursekit.grading") or ".exercises" in name):
+        if name.startswith("coursekit.") and (
+            name.startswith("coursekit.grading") or ".exercises" in name or ".cases" in name
+        ):
             for value in vars(module).values():
                 if isinstance(value, types.FunctionType) and value.__code__.co_filename == getattr(
                     module, "__file__", ""
@@ -263,7 +265,7 @@ def _qualname(f):
 
 
 def run_student(
-    ex: Exercise,
+    ex: Exercise | StudentSide,
     functions: Mapping[str, Callable[..., Any]],
     case: Any,
     *,

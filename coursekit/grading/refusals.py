@@ -6,6 +6,7 @@ from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from coursekit.grading.case_side import StudentSide
     from coursekit.grading.exercises import Exercise
 
 PACKAGE_HIT = "package "  # how the guard records a call into a refused package
@@ -32,7 +33,7 @@ def public_name(hit: str) -> str:
     return hit
 
 
-def may_use(ex: "Exercise") -> str:
+def may_use(ex: "Exercise | StudentSide") -> str:
     """What an exercise's answer may use, in words (the feedback and the notebooks say it)."""
     extra = {"torch": "torch", "scipy": "SciPy", "sklearn": "scikit-learn"}
     return " and ".join(["NumPy", *(extra[p] for p in ex.packages)])
@@ -54,7 +55,7 @@ def may_use_sentence(exercises: Iterable["Exercise"]) -> str:
     )
 
 
-def refusal(ex: "Exercise", hits: Collection[str]) -> str:
+def refusal(ex: "Exercise | StudentSide", hits: Collection[str]) -> str:
     """The feedback for forbidden calls: by name where one is known (``torch.softmax``), else
     the refused package, else the ATen operators outside the exercise's allowlist."""
     roles = " / ".join(ex.roles)

@@ -11,16 +11,17 @@ matrix (randomness must come from ``rng``).
 import math
 import sys
 
-import numpy as np
-
-from coursekit.grading import Convention, Exercise, StudentError, register
-from coursekit.grading.exercise_tools import IndexedCases
+from coursekit.grading import Convention, Exercise, register
 from coursekit.init import numpy_ref as ref
+from coursekit.init.cases import CASES, DISTRIBUTIONS, MODES, SHORTCUT_NAMES
 from coursekit.init.exercises_shortcuts import SHORTCUTS, SWAPPED, fan_count, shortcut
 
 # Statistics of 40,000+ draws: relative sampling error well under 1%, so 6% separates
 # a correct answer from every convention below (the closest differ by about 18%).
 STAT_TOLERANCES = {"float64": (0.06, 0.0)}
+
+if (MODES, DISTRIBUTIONS, SHORTCUT_NAMES) != (ref.MODES, ref.DISTRIBUTIONS, tuple(SHORTCUTS)):
+    raise ImportError("coursekit.init.cases draws other modes, distributions or shortcuts than the reference has")
 
 
 def _torch_init():
@@ -40,58 +41,7 @@ def _torch_init():
     return [getattr(torch.nn.init, n) for n in names if hasattr(torch.nn.init, n)]
 
 
-def _fans(rng, hidden):
-    """A large matrix with fan_in != fan_out, so fan_in, fan_out and fan_avg all differ."""
-    small = int(rng.integers(120, 200))
-    large = 3 * small + int(rng.integers(0, 40 if hidden else 1))
-    return (small, large) if rng.random() < 0.5 or not hidden else (large, small)
-
-
-def _stats(w):
-    centred = w - w.mean()
-    variance = np.mean(centred**2)
-    return {"rms": np.sqrt(np.mean(w**2)), "kurtosis": np.mean(centred**4) / variance**2}
-
-
-def _draw(fn, case, kwargs):
-    shape = (case["fan_in"], case["fan_out"])
-    w = fn(*shape, rng=np.random.default_rng(case["seed"]), **kwargs)
-    if not isinstance(w, np.ndarray):
-        raise StudentError(f"should return a numpy.ndarray, got {type(w).__name__}")
-    if w.shape != shape:
-        hint = " (that is torch's nn.Linear layout; ours is (fan_in, fan_out))" if w.shape == shape[::-1] else ""
-        raise StudentError(f"should return shape (fan_in, fan_out) = {shape}, got {w.shape}{hint}")
-    if w.dtype != np.float64:
-        raise StudentError(f"should return float64 weights, got dtype {w.dtype}")
-    again = fn(*shape, rng=np.random.default_rng(case["seed"]), **kwargs)
-    if not np.array_equal(w, again):
-        raise StudentError(
-            "gave different weights for the same seed: draw every random number "
-            "from the rng argument, not from np.random"
-        )
-    return _stats(w)
-
-
 # ----- variance_scaling ----------------------------------------------------------------
-
-
-def _vs_case(rng, hidden, index):
-    """Every set holds each mode and each distribution: the case's index picks them in turn
-    (the six hidden cases hold every pair)."""
-    fan_in, fan_out = _fans(rng, hidden)
-    return {
-        "fan_in": fan_in,
-        "fan_out": fan_out,
-        "scale": float(rng.choice([1.0, 2.0, 0.5, 4.0])),  # at 3, two slips coincide
-        "mode": ref.MODES[index % len(ref.MODES)],
-        "distribution": ref.DISTRIBUTIONS[index % len(ref.DISTRIBUTIONS)],
-        "seed": int(rng.integers(2**31)),
-    }
-
-
-def _run_vs(fns, case):
-    kwargs = {k: case[k] for k in ("scale", "mode", "distribution")}
-    return _draw(fns["variance_scaling"], case, kwargs)
 
 
 def _vs_alternative(*, std_of, bound_of, n_of=fan_count):
@@ -114,8 +64,8 @@ register(
     Exercise(
         name="init.variance_scaling",
         roles=("variance_scaling",),
-        make_case=IndexedCases(_vs_case),
-        run=_run_vs,
+        make_case=CASES["init.variance_scaling"].make_case,
+        run=CASES["init.variance_scaling"].run,
         reference={"variance_scaling": ref.variance_scaling},
         conventions=(
             Convention(
@@ -165,19 +115,14 @@ register(
 # ----- the named shortcuts -------------------------------------------------------------
 
 
-def _named_case(rng, hidden):
-    fan_in, fan_out = _fans(rng, hidden)
-    return {"fan_in": fan_in, "fan_out": fan_out, "seed": int(rng.integers(2**31))}
-
-
 for _name, (_scale, _mode, _dist, _alternatives) in SHORTCUTS.items():
     _other = "normal" if _dist == "uniform" else "uniform"
     register(
         Exercise(
             name=f"init.{_name}",
             roles=(_name,),
-            make_case=_named_case,
-            run=lambda fns, case, _name=_name: _draw(fns[_name], case, {}),
+            make_case=CASES[f"init.{_name}"].make_case,
+            run=CASES[f"init.{_name}"].run,
             reference={_name: getattr(ref, _name)},
             conventions=tuple(Convention(title, why, {_name: fn}) for title, why, fn in _alternatives)
             + (Convention(SWAPPED.name, SWAPPED.explanation, {_name: shortcut(_scale, _mode, _other)}),),
@@ -188,19 +133,6 @@ for _name, (_scale, _mode, _dist, _alternatives) in SHORTCUTS.items():
 
 
 # ----- the gain table ------------------------------------------------------------------
-
-GRADED_ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "selu")
-
-
-def _gain_case(rng, hidden):
-    return {"slope": float(np.round(rng.uniform(0.05, 0.4), 3))}
-
-
-def _run_gain(fns, case):
-    gain = fns["gain"]
-    out = {a: gain(a) for a in GRADED_ACTIVATIONS if a != "leaky_relu"}
-    out["leaky_relu"] = gain("leaky_relu", case["slope"])
-    return out
 
 
 def _gain_with(**overrides):
@@ -216,8 +148,8 @@ register(
     Exercise(
         name="init.gain",
         roles=("gain",),
-        make_case=_gain_case,
-        run=_run_gain,
+        make_case=CASES["init.gain"].make_case,
+        run=CASES["init.gain"].run,
         reference={"gain": ref.gain},
         conventions=(
             Convention(

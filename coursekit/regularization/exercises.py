@@ -4,16 +4,16 @@ Every other case of the penalties, dropout and the input noise is float32, which
 answers must keep.
 
 The random layers are graded by statistics; they are registered in
-:mod:`coursekit.regularization.exercises_dropout` and ``exercises_noise``, imported at the
-end of this module.
+:mod:`coursekit.regularization.exercises_dropout` and ``exercises_noise`` (the registry loads
+all three).
 """
 
 import numpy as np
 
-from coursekit.grading import Convention, Exercise, register, unpack
-from coursekit.grading.exercise_tools import Float32Cases
+from coursekit.grading import Convention, Exercise, register
+from coursekit.grading import torch_functions as torch_builtins
 from coursekit.regularization import numpy_ref as ref
-from coursekit.regularization._statistics import torch_builtins
+from coursekit.regularization.cases import CASES
 
 
 def _autograd():
@@ -21,24 +21,6 @@ def _autograd():
 
 
 # ----- penalties ------------------------------------------------------------------------
-
-
-def _penalty_case(rng, hidden, dtype):
-    ndim = int(rng.integers(1, 4)) if hidden else 2
-    shape = tuple(int(s) for s in rng.integers(1 if hidden else 2, 7, size=ndim))
-    w = rng.standard_normal(shape).astype(dtype)
-    w[rng.random(shape) < 0.2] = 0.0  # exact zeros, where |w| has no derivative
-    w.flat[rng.integers(w.size)] = 0.0
-    lam = float(rng.choice([0.0, 0.01, 0.5, 3.0])) if hidden else float(rng.choice([0.1, 0.5, 2.0]))
-    return {"w": w, "lam": lam}
-
-
-def _runner(role):
-    def run(fns, case):
-        penalty, grad = unpack(fns[role](case["w"], case["lam"]), 2, "(penalty, grad)")
-        return {"penalty": penalty, "grad": grad}
-
-    return run
 
 
 def _l1_plus_one_at_zero(w, lam):
@@ -54,19 +36,6 @@ def _l2_without_half(w, lam):
 
 
 # ----- bias and variance ----------------------------------------------------------------
-
-
-def _bias_variance_case(rng, hidden):
-    models, points = (int(rng.integers(2, 40)), int(rng.integers(1, 30))) if hidden else (20, 15)
-    target = rng.standard_normal(points)
-    offset = rng.standard_normal(points) * rng.uniform(0.1, 1.0)
-    spread = rng.uniform(0.1, 2.0)
-    return {"predictions": target + offset + spread * rng.standard_normal((models, points)), "target": target}
-
-
-def _run_bias_variance(fns, case):
-    bias2, variance = unpack(fns["bias_variance"](case["predictions"], case["target"]), 2, "(bias2, variance)")
-    return {"bias2": bias2, "variance": variance}
 
 
 def _bias_variance_ddof1(predictions, target):
@@ -90,8 +59,8 @@ register(
     Exercise(
         name="regularization.l1_penalty",
         roles=("l1_penalty",),
-        make_case=Float32Cases(_penalty_case),
-        run=_runner("l1_penalty"),
+        make_case=CASES["regularization.l1_penalty"].make_case,
+        run=CASES["regularization.l1_penalty"].run,
         hidden_cases=8,
         reference={"l1_penalty": ref.l1_penalty},
         conventions=(
@@ -110,8 +79,8 @@ register(
     Exercise(
         name="regularization.l2_penalty",
         roles=("l2_penalty",),
-        make_case=Float32Cases(_penalty_case),
-        run=_runner("l2_penalty"),
+        make_case=CASES["regularization.l2_penalty"].make_case,
+        run=CASES["regularization.l2_penalty"].run,
         hidden_cases=8,
         reference={"l2_penalty": ref.l2_penalty},
         conventions=(
@@ -134,8 +103,8 @@ register(
     Exercise(
         name="regularization.bias_variance",
         roles=("bias_variance",),
-        make_case=_bias_variance_case,
-        run=_run_bias_variance,
+        make_case=CASES["regularization.bias_variance"].make_case,
+        run=CASES["regularization.bias_variance"].run,
         reference={"bias_variance": ref.bias_variance},
         conventions=(
             Convention(
@@ -157,5 +126,3 @@ register(
         ),
     )
 )
-
-from coursekit.regularization import exercises_dropout, exercises_noise  # noqa: E402,F401  (register)

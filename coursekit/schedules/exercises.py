@@ -1,5 +1,6 @@
 """Graded exercises of 09_learning_rate_schedules: exponential and power decay, warm-up then
-cosine, and 1cycle (clipping by global norm is in :mod:`coursekit.schedules.exercises_clip`).
+cosine, and 1cycle (clipping by global norm is in :mod:`coursekit.schedules.exercises_clip`; the cases of both
+in ``cases`` and ``cases_clip``).
 
 A case is a learning rate, a number of steps and the schedule's hyperparameters; the
 answer returns the rate of every step as a float64 array (step 0 first), compared with the
@@ -12,9 +13,9 @@ import math
 
 import numpy as np
 
-from coursekit.grading import Convention, Exercise, StudentError, register, unpack
-from coursekit.grading.exercise_tools import IndexedCases
+from coursekit.grading import Convention, Exercise, register
 from coursekit.schedules import numpy_ref as ref
+from coursekit.schedules.cases import CASES
 from coursekit.schedules.exercises_one_cycle import one_cycle_min_from_max, one_cycle_with, one_cycle_without_offsets
 
 REFERENCE_MODULES = (
@@ -28,47 +29,13 @@ REFERENCE_MODULES = (
 )
 
 
-def _sig(x):
-    return float(f"{x:.3g}")
-
-
-def _log_uniform(rng, low, high):
-    return _sig(float(np.exp(rng.uniform(np.log(low), np.log(high)))))
-
-
-def _length(rng, hidden):
-    return int(rng.integers(60, 400)) if hidden else int(rng.integers(12, 40))
-
-
-def _rates_of(name, value, n):
-    """The answer's rates, or a StudentError saying what one rate per step means."""
-    if isinstance(value, np.ndarray) and value.ndim == 1 and len(value) != n:
-        raise StudentError(
-            f"returned {name} with {len(value)} rates for n_steps={n}: return one rate per step, "
-            f"{name}[0] for step 0 up to {name}[n_steps - 1] for the last step"
-        )
-    return value
-
-
-def _runner(role, hyper, *, pair=False, first="lr0"):
-    def run(fns, case):
-        n = case["n_steps"]
-        out = fns[role](case[first], n, **{k: case[k] for k in hyper})
-        if pair:
-            lrs, momenta = unpack(out, 2, "(lrs, momenta)")
-            return {"lrs": _rates_of("lrs", lrs, n), "momenta": _rates_of("momenta", momenta, n)}
-        return {"lrs": _rates_of("lrs", out, n)}
-
-    return run
-
-
-def _register(name, make_case, hyper, reference, conventions, *, pair=False, first="lr0"):
+def _register(name, reference, conventions):
     register(
         Exercise(
             name=f"schedules.{name}",
             roles=(name,),
-            make_case=make_case,
-            run=_runner(name, hyper, pair=pair, first=first),
+            make_case=CASES[f"schedules.{name}"].make_case,
+            run=CASES[f"schedules.{name}"].run,
             reference={name: reference},
             conventions=conventions,
             reference_modules=REFERENCE_MODULES,
@@ -77,11 +44,6 @@ def _register(name, make_case, hyper, reference, conventions, *, pair=False, fir
 
 
 # ----- exponential and power decay ------------------------------------------------------------
-
-
-def _exponential_case(rng, hidden):
-    gamma = _sig(rng.uniform(0.95, 0.999) if hidden else rng.uniform(0.8, 0.97))
-    return {"lr0": _log_uniform(rng, 0.01, 1.0), "n_steps": _length(rng, hidden), "gamma": gamma}
 
 
 def _exponential_from_step_one(lr0, n_steps, *, gamma):
@@ -99,8 +61,6 @@ _OFF_BY_ONE = (
 
 _register(
     "exponential_decay",
-    _exponential_case,
-    ("gamma",),
     ref.exponential_decay,
     (
         Convention(
@@ -117,16 +77,6 @@ _register(
 )
 
 
-def _power_case(rng, hidden):
-    n = _length(rng, hidden)
-    return {
-        "lr0": _log_uniform(rng, 0.01, 1.0),
-        "n_steps": n,
-        "s": _sig(rng.uniform(2, n / 2)),
-        "c": _sig(rng.uniform(1.3, 2.5) if rng.random() < 0.5 else rng.uniform(0.3, 0.8)),
-    }
-
-
 def _power_from_step_one(lr0, n_steps, *, s, c=1.0):
     return lr0 / (1 + np.arange(1, n_steps + 1) / s) ** c
 
@@ -137,8 +87,6 @@ def _inverse_time(lr0, n_steps, *, s, c=1.0):
 
 _register(
     "power_decay",
-    _power_case,
-    ("s", "c"),
     ref.power_decay,
     (
         Convention("the step count off by one (t starting at 1)", _OFF_BY_ONE, {"power_decay": _power_from_step_one}),
@@ -153,18 +101,6 @@ _register(
 
 
 # ----- warm-up, then cosine ------------------------------------------------------------------
-
-
-def _warmup_case(rng, hidden):
-    n = _length(rng, hidden)
-    lr0 = _log_uniform(rng, 0.01, 1.0)
-    return {
-        "lr0": lr0,
-        "n_steps": n,
-        "warmup_steps": int(rng.integers(2, max(3, n // 3))),
-        "start_factor": _sig(rng.uniform(0.05, 0.5)),
-        "eta_min": 0.0 if rng.random() < 0.5 else _sig(lr0 * rng.uniform(0.01, 0.1)),
-    }
 
 
 def _warmup_variant(*, ramp_end=0, ramp_from_zero=False, degrees=False, t_max_shift=0, whole_run=False):
@@ -185,8 +121,6 @@ def _warmup_variant(*, ramp_end=0, ramp_from_zero=False, degrees=False, t_max_sh
 
 _register(
     "warmup_cosine",
-    _warmup_case,
-    ("warmup_steps", "start_factor", "eta_min"),
     ref.warmup_cosine,
     (
         Convention(
@@ -222,27 +156,8 @@ _register(
 # ----- 1cycle ----------------------------------------------------------------------------
 
 
-def _one_cycle_case(rng, hidden, index):
-    """The case's index picks the annealing and the phases in turn: the six hidden cases hold
-    all four pairs."""
-    n = _length(rng, hidden)
-    options = [("cos", False), ("linear", False), ("cos", True), ("linear", True)]
-    anneal, three = options[index % 4]
-    return {
-        "max_lr": _log_uniform(rng, 0.01, 1.0),
-        "n_steps": n,
-        "pct_start": _sig(rng.uniform(0.2, 0.45)),
-        "div_factor": _sig(rng.uniform(5, 40)),
-        "final_div_factor": _sig(10 ** rng.uniform(1, 4)),
-        "anneal_strategy": anneal,
-        "three_phase": three,
-    }
-
-
 _register(
     "one_cycle",
-    IndexedCases(_one_cycle_case),
-    ("pct_start", "div_factor", "final_div_factor", "anneal_strategy", "three_phase"),
     ref.one_cycle,
     (
         Convention(
@@ -273,9 +188,4 @@ _register(
             {"one_cycle": one_cycle_with(anneal_strategy="cos")},
         ),
     ),
-    pair=True,
-    first="max_lr",
 )
-
-
-from coursekit.schedules import exercises_clip  # noqa: E402,F401  (registers schedules.clip_grad_norm)

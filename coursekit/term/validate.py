@@ -30,24 +30,11 @@ from pathlib import Path
 import numpy as np
 
 from coursekit.grading.check import problems
-from coursekit.grading.exercises import _REGISTRY, cases, exercise, keyed_seed, seed_for
+from coursekit.grading.exercises import EXERCISE_MODULES, cases, exercise, keyed_seed, registered, seed_for
 from coursekit.term import mutants as mutation
 
 MUTATION_THRESHOLD = 0.8  # release warns below this: one mutant in five or more goes unnoticed
-TOPICS = (
-    "activations",
-    "batchnorm",
-    "beyond",
-    "gradcheck",
-    "init",
-    "layers",
-    "optimizers",
-    "regularization",
-    "schedules",
-    "training",
-    "tuning",
-    "unstable_gradients",
-)
+TOPICS = tuple(EXERCISE_MODULES)
 RECORD = Path(".coursekit") / "validate.json"
 
 
@@ -79,9 +66,7 @@ class Validation:
 
 
 def all_exercises():
-    for topic in TOPICS:
-        importlib.import_module(f"coursekit.{topic}.exercises")
-    return sorted(_REGISTRY)
+    return sorted(registered())
 
 
 def select(names):

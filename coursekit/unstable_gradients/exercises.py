@@ -10,51 +10,22 @@ The norms and the variances keep the inputs' dtype: every other case of these tw
 
 import numpy as np
 
-from coursekit.grading import Convention, Exercise, StudentError, register
-from coursekit.grading.exercise_tools import Float32Cases
+from coursekit.grading import Convention, Exercise, register
 from coursekit.unstable_gradients import numpy_ref as ref
-
-
-def _sig(z):
-    return 1 / (1 + np.exp(-z))
-
-
-def _net_case(rng, hidden, dtype):
-    """A small deep net whose gradients stay well above the comparison's atol."""
-    depth = int(rng.integers(3, 9 if hidden else 6))
-    widths = [int(w) for w in rng.integers(2 if hidden else 3, 9, size=depth + 1)]
-    n = int(rng.integers(1 if hidden else 2, 9))
-    weights = [(4 * rng.standard_normal((a, b)) / np.sqrt(a)).astype(dtype) for a, b in zip(widths[:-1], widths[1:])]
-    return {
-        "x": rng.standard_normal((n, widths[0])).astype(dtype),
-        "weights": weights,
-        "dout": rng.standard_normal((n, widths[-1])).astype(dtype),
-    }
-
-
-def _unchanged(case, before):
-    if not all(np.array_equal(a, b) for a, b in zip([case["x"], *case["weights"]], before)):
-        raise StudentError("changed x or a weight matrix in place; leave the inputs as they are")
-
-
-def _run_gradient_norms(fns, case):
-    before = [a.copy() for a in (case["x"], *case["weights"])]
-    norms = fns["gradient_norms"](case["x"], case["weights"], case["dout"])
-    _unchanged(case, before)
-    return {"norms": norms}
+from coursekit.unstable_gradients.cases import CASES, logistic
 
 
 def _reference_norms(x, weights, dout):
     return ref.gradient_norms(x, weights, dout, activation="sigmoid")
 
 
-def _backward_variant(x, weights, dout, *, measure, slope=lambda z: _sig(z) * (1 - _sig(z))):
+def _backward_variant(x, weights, dout, *, measure, slope=lambda z: logistic(z) * (1 - logistic(z))):
     """The sigmoid net's backward pass, reporting ``measure(a_prev, delta)`` per layer."""
     a, inputs, zs = x, [], []
     for w in weights:
         inputs.append(a)
         zs.append(a @ w)
-        a = _sig(zs[-1])
+        a = logistic(zs[-1])
     grad, out = dout, []
     for w, a_prev, z in zip(reversed(weights), reversed(inputs), reversed(zs)):
         delta = grad * slope(z)
@@ -71,8 +42,8 @@ register(
     Exercise(
         name="unstable_gradients.gradient_norms",
         roles=("gradient_norms",),
-        make_case=Float32Cases(_net_case),
-        run=_run_gradient_norms,
+        make_case=CASES["unstable_gradients.gradient_norms"].make_case,
+        run=CASES["unstable_gradients.gradient_norms"].run,
         reference={"gradient_norms": _reference_norms},
         conventions=(
             Convention(
@@ -111,25 +82,6 @@ register(
 # ----- saturation -----------------------------------------------------------------------
 
 
-def _saturation_case(rng, hidden):
-    shape = tuple(int(s) for s in rng.integers(1 if hidden else 3, 40, size=2))
-    spread = float(rng.uniform(1.0, 8.0))
-    case = {"a": _sig(spread * rng.standard_normal(shape))}
-    if hidden:
-        case["tol"] = float(np.round(rng.uniform(0.001, 0.1), 4))
-    return case
-
-
-def _run_saturation(fns, case):
-    a = case["a"]
-    before = a.copy()
-    kwargs = {"tol": case["tol"]} if "tol" in case else {}
-    fraction = fns["saturated_fraction"](a, **kwargs)
-    if not np.array_equal(a, before):
-        raise StudentError("changed a in place; leave the activations as they are")
-    return {"fraction": fraction}
-
-
 def _fraction_where(mask):
     def fraction(a, tol=0.01):
         return float(np.mean(mask(a, tol)))
@@ -141,8 +93,8 @@ register(
     Exercise(
         name="unstable_gradients.saturated_fraction",
         roles=("saturated_fraction",),
-        make_case=_saturation_case,
-        run=_run_saturation,
+        make_case=CASES["unstable_gradients.saturated_fraction"].make_case,
+        run=CASES["unstable_gradients.saturated_fraction"].run,
         reference={"saturated_fraction": lambda a, tol=0.01: ref.saturated_fraction(a, tol=tol)},
         conventions=(
             Convention(
@@ -167,27 +119,6 @@ register(
 
 # ----- layer variances (topic 02) ------------------------------------------------------
 
-_FUNCTIONS = {
-    "tanh": np.tanh,
-    "relu": lambda z: np.maximum(z, 0),
-    "sigmoid": _sig,
-    "linear": lambda z: z,
-}
-
-
-def _variance_case(rng, hidden, dtype):
-    case = _net_case(rng, hidden, dtype)
-    del case["dout"]
-    case["activation"] = str(rng.choice(sorted(_FUNCTIONS)))
-    return case
-
-
-def _run_variances(fns, case):
-    before = [a.copy() for a in (case["x"], *case["weights"])]
-    variances = fns["layer_variances"](case["x"], case["weights"], _FUNCTIONS[case["activation"]])
-    _unchanged(case, before)
-    return {"variances": variances}
-
 
 def _stacked(measure, *, include_input=False, pre_activation=False):
     def variances(x, weights, f):
@@ -205,8 +136,8 @@ register(
     Exercise(
         name="unstable_gradients.layer_variances",
         roles=("layer_variances",),
-        make_case=Float32Cases(_variance_case),
-        run=_run_variances,
+        make_case=CASES["unstable_gradients.layer_variances"].make_case,
+        run=CASES["unstable_gradients.layer_variances"].run,
         reference={"layer_variances": ref.layer_variances},
         conventions=(
             Convention(

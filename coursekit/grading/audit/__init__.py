@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coursekit import grading
-from coursekit.grading import defaults, watchdog, wording
+from coursekit.grading import case_side, defaults, watchdog, wording
 from coursekit.grading.audit import allowlist, extract, scan
 from coursekit.grading.audit.sandboxed import hidden_module_info, run_runner
 from coursekit.grading.check import problems
@@ -120,6 +120,7 @@ def exercise_specs(plan_: Plan, seed: int, student: str) -> dict[str, dict[str, 
             "hidden_seed": keyed_seed(seed, student, name),
             "forbidden": paths,
             "torch_names": torch_names,
+            "student_side": case_side.spec(grading.exercise(name)),  # what the sandbox loads
         }
     return specs
 

@@ -109,10 +109,11 @@ def collect(
     """Ask for every case of every call; fills ``errors`` and ``arrays`` (keys "call/case/name")."""
     from coursekit import grading
     from coursekit.grading import wording
+    from coursekit.grading.case_side import student_side
 
     errors.update(_decode_errors(cells[ERRORS_KEY], lambda k: re.fullmatch(r"cell \d+", k)))
     for call_index, (name, _) in enumerate(setup["calls"]):
-        ex, seeds = grading.exercise(name), secret[name]
+        ex, seeds = student_side(setup["exercises"][name]["student_side"]), secret[name]
         all_cases = grading.cases(ex, False, seed=seeds["visible_seed"]) + grading.cases(
             ex, True, seed=seeds["hidden_seed"]
         )

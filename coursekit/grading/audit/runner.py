@@ -2,10 +2,13 @@
 
 Started by :mod:`coursekit.grading.audit.sandboxed` as
 ``python -m coursekit.grading.audit.runner RESULT_FD`` inside the sandbox. On stdin come two
-frames (:mod:`.frames`): the setup (cells, calls, which modules are stubs), then the seeds.
-Its coursekit is a copy without the reference modules: importing one gives a stub whose
-functions raise (:class:`.stubs.StubModules`), and the packages the exercises do not list
-are not in the sandbox at all (:class:`.stubs.Unavailable` stands in for their import).
+frames (:mod:`.frames`): the setup (cells, calls, which modules are stubs, each exercise's
+student side as :func:`coursekit.grading.case_side.spec` describes it), then the seeds. Its
+coursekit is a copy without the reference modules nor the exercises' parent side: importing
+one gives a stub whose functions raise (:class:`.stubs.StubModules`); the exercises come from
+their ``cases`` modules (:func:`coursekit.grading.case_side.student_side`). The packages the
+exercises do not list are not in the sandbox at all (:class:`.stubs.Unavailable` stands in
+for their import).
 
 It reads the setup, does every import, and forks. The child, the worker (:mod:`.worker`),
 forbids itself new processes and runs the student's code; it never sees the seeds, which
@@ -30,17 +33,17 @@ MAX_JOB_BYTES = 64 * 2**20
 MAX_RESULT_BYTES = 64 * 2**20  # the outputs of every case; honest ones take a few MB
 
 
-def main(result_fd):
+def main(result_fd: int) -> None:
     setup = json.loads(frames.read(0, MAX_JOB_BYTES))
     result = os.fdopen(os.dup(result_fd), "wb")
     os.close(result_fd)
     sys.meta_path[:0] = [Unavailable(setup["refused"]), StubModules(setup["hidden_modules"])]
     import numpy  # noqa: F401
 
-    from coursekit import grading
+    from coursekit.grading import case_side
 
-    for name in setup["exercises"]:
-        grading.exercise(name)  # the exercises import (as stubs) what they reference
+    for spec in setup["exercises"].values():  # each exercise's student side, from its cases module
+        case_side.student_side(spec["student_side"])
     for module in setup.get("preload", []):
         importlib.import_module(module)
     import coursekit.grading.guard  # noqa: F401  (takes its own references to the profiler first)

@@ -160,7 +160,10 @@ def _job(cells, calls, specs, hidden, cell_seconds, labels, packages):
         "labels": labels,
         "refused": refused,
         "preload": ["torch"] if uses_torch and "torch" not in refused else [],
-        "exercises": {n: {"forbidden": s["forbidden"], "torch_names": s["torch_names"]} for n, s in specs.items()},
+        "exercises": {
+            n: {"forbidden": s["forbidden"], "torch_names": s["torch_names"], "student_side": s["student_side"]}
+            for n, s in specs.items()
+        },
     }
     secret = {n: {"visible_seed": s["visible_seed"], "hidden_seed": s["hidden_seed"]} for n, s in specs.items()}
     return frames.pack(json.dumps(setup).encode()) + frames.pack(json.dumps(secret).encode()), refused

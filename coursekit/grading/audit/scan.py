@@ -16,6 +16,7 @@ from coursekit.grading.audit.scan_rules import (  # noqa: F401  (re-exported)
     ARRAY_HOOKS,
     DANGEROUS_IMPORTS,
     DYNAMIC,
+    GRADER_ATTRIBUTES,
     GRADER_INTERNALS,
     GUARD_SWITCHES,
     INTROSPECTION_ATTRS,
@@ -26,6 +27,7 @@ from coursekit.grading.audit.scan_rules import (  # noqa: F401  (re-exported)
     SETTINGS,
     THREAD_IMPORTS,
     TRACING,
+    is_exercise_module,
 )
 
 
@@ -108,6 +110,8 @@ class _Scanner(ast.NodeVisitor):
             elif module.startswith("coursekit.grading") and alias.name != "check":
                 self.flag("grader-internals", f"imports {full}")
             self._check_import(full if module in ("coursekit", "torch") else module)
+            if is_exercise_module(full) and not is_exercise_module(module):
+                self.flag("grader-internals", f"imports {full}")
             self._check_switch(alias.name, f"imports {full}")
         self.generic_visit(node)
 
@@ -116,6 +120,8 @@ class _Scanner(ast.NodeVisitor):
             self.flag("guard-tampering", detail)
 
     def _check_import(self, name):
+        if is_exercise_module(name):
+            self.flag("grader-internals", f"imports {name}")
         if name.startswith(("torch._C", "torch.utils._python_dispatch", "torch.overrides", "torch.library")):
             self.flag("guard-tampering", f"imports {name}")
         top = name.split(".")[0]
@@ -191,7 +197,8 @@ class _Scanner(ast.NodeVisitor):
         if (
             (_root_name(node) in self.grading or dotted.startswith("coursekit.grading."))
             and node.attr != "check"
-            or node.attr in {"make_case", "_REGISTRY"}
+            or node.attr in GRADER_ATTRIBUTES
+            or is_exercise_module(_dotted_resolved(node, self.paths))
         ):
             self.flag("grader-internals", f"uses {dotted or node.attr}")
         self.generic_visit(node)

@@ -97,6 +97,11 @@ GRADER_INTERNALS = {
     "make_case",
     "build",
     "_REGISTRY",
+    "registered",
+    "substituted",
+    "load_topic",
+    "student_side",
+    "CASES",
     "cases",
     "hidden_seed",
     "seed_for",
@@ -112,3 +117,24 @@ ALLOWED_COURSEKIT = {
     "coursekit.training",
     "coursekit.widgets",
 }
+
+# Attributes that only the grader's machinery has, whatever object they are read from: the
+# registry's (the exercises, their case generators) and the student side's declarations.
+GRADER_ATTRIBUTES = {
+    "make_case",
+    "_REGISTRY",
+    "registered",
+    "substituted",
+    "load_topic",
+    "student_side",
+    "CASES",
+    "CASE_MODULES",
+    "EXERCISE_MODULES",
+}
+
+
+def is_exercise_module(name: str) -> bool:
+    """Whether ``name`` (a module or a dotted path into one) is in an exercise's student side
+    (``coursekit.<topic>.cases*``) or parent side (``coursekit.<topic>.exercises*``)."""
+    parts = name.split(".")
+    return len(parts) >= 3 and parts[0] == "coursekit" and parts[2].startswith(("cases", "exercises"))

@@ -22,6 +22,7 @@ import signal
 import sys
 import traceback
 import warnings
+from typing import Any, NoReturn
 
 from coursekit.grading.audit import frames, no_processes
 from coursekit.grading.audit.stubs import Blocked, on_alarm, stub, take_away_the_switches
@@ -36,13 +37,15 @@ class Alarm(BaseException):
     pass
 
 
-def cell_files(setup):
+def cell_files(setup: dict[str, Any]) -> set[str]:
     """The file names the cells' code is compiled under (see :func:`run_cells`)."""
     labels = setup.get("labels") or []
     return {f"<{labels[i] if i < len(labels) else f'cell {i}'}>" for i in range(len(setup["cells"]))}
 
 
-def run_cells(cells, seconds, errors, labels=None):
+def run_cells(
+    cells: list[str], seconds: int, errors: dict[str, str], labels: list[str] | None = None
+) -> dict[str, Any]:
     """Run the cells in one namespace; each failure is recorded under ``cell i``, naming the
     cell (``labels``, e.g. "the answer cell softmax") and the line of it that failed."""
     namespace = {"__name__": "__main__", "__builtins__": builtins}
@@ -108,15 +111,18 @@ def _origin(fn):
     return f"{getattr(fn, '__qualname__', type(fn).__name__)} from {where}"
 
 
-def run_case(setup, namespace, cell_errors, call_index, case):
+def run_case(
+    setup: dict[str, Any], namespace: dict[str, Any], cell_errors: dict[str, str], call_index: int, case: dict[str, Any]
+) -> tuple[dict[str, Any], str | None]:
     """({output: array}, error or None) of one case of one ``check`` call."""
     import numpy as np
 
-    from coursekit import grading
+    from coursekit.grading.case_side import student_side
     from coursekit.grading.guard import run_student
 
     name, names = setup["calls"][call_index]
-    ex, spec = grading.exercise(name), setup["exercises"][name]
+    spec = setup["exercises"][name]
+    ex = student_side(spec["student_side"])
     missing = [n for n in names if n not in namespace]
     if missing:
         stopped = [v for k, v in cell_errors.items() if k.startswith("cell ")]
@@ -174,7 +180,7 @@ def _start_the_pools():
             pass
 
 
-def serve(setup, requests_fd, replies_fd):
+def serve(setup: dict[str, Any], requests_fd: int, replies_fd: int) -> NoReturn:
     """Run the student's cells, then answer the collector's requests; never returns."""
     import numpy as np
 
@@ -201,7 +207,7 @@ def serve(setup, requests_fd, replies_fd):
     sys.stdout = io.StringIO()
     send(replies_fd, b"ready")
     read(requests_fd, 16)  # the collector has counted this process's threads: student code may run
-    errors = {}
+    errors: dict[str, str] = {}
     namespace = run_cells(setup["cells"], setup["cell_seconds"], errors, setup.get("labels"))
     send(replies_fd, pack({"__errors__": np.frombuffer(dumps(errors).encode(), dtype=np.uint8)}))
     while (request := loads(read(requests_fd, MAX_REQUEST_BYTES))) is not None:

@@ -1,4 +1,5 @@
-"""Helpers for grading random layers (dropout, input noise) by their statistics.
+"""Helpers for grading random layers (dropout, input noise) by their statistics (student side:
+the cases modules of dropout and the input noise use them).
 
 A student's dropout draws its own random numbers (``rng.random``, ``rng.uniform``,
 ``rng.binomial``, ...), so its mask cannot be compared with the reference's element by
@@ -12,7 +13,7 @@ used as a standard deviation) reproduce their own value too, so the feedback nam
 
 import numpy as np
 
-from coursekit.grading import StudentError, torch_functions
+from coursekit.grading.case_side import StudentError
 
 SIGMAS = 6.0  # a correct answer lands outside six standard errors with odds below 1e-8
 
@@ -52,6 +53,3 @@ def rtol(dtype):
 def seeded(case):
     """A fresh generator with the case's seed: the same draws on every call."""
     return np.random.default_rng(case["seed"])
-
-
-torch_builtins = torch_functions  # the named torch functions, if torch is imported
