@@ -100,6 +100,8 @@ class Declared(Protocol):
     def packages(self) -> tuple: ...
     @property
     def torch_ops(self) -> frozenset: ...
+    @property
+    def answers_use(self) -> tuple: ...
 
 
 def cases_module(ex: Declared) -> str:
@@ -125,6 +127,7 @@ def spec(ex: Declared) -> dict[str, Any]:
         "hidden_cases": ex.hidden_cases,
         "packages": list(ex.packages),
         "torch_ops": sorted(ex.torch_ops),
+        "answers_use": list(ex.answers_use),
     }
 
 

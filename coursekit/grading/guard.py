@@ -139,14 +139,94 @@ def _from_student(frame):
     return caller is not None and caller.f_globals.get("__name__") == "__main__"
 
 
+# The code objects that existed when the audit's worker froze them (:func:`freeze_code`), by
+# identity, before any student code ran. Empty outside the audit (``check`` in the student's
+# own kernel runs after the notebook's code, and tells coursekit's frames by their names).
+_FROZEN: dict[int, types.CodeType] = {}
+
+
+def freeze_code() -> int:
+    """Record every function's code object that exists now (and the code nested in it), by
+    identity: code made later (a notebook cell's, or one forged with ``code.replace`` or
+    ``types.FunctionType`` to pass for coursekit's) is then told apart whatever names it
+    gives itself. Returns how many were recorded."""
+    import gc
+
+    def add(code):
+        if id(code) not in _FROZEN:
+            _FROZEN[id(code)] = code
+            for const in code.co_consts:
+                if isinstance(const, types.CodeType):
+                    add(const)
+
+    for obj in gc.get_objects():
+        if isinstance(obj, types.FunctionType):
+            add(obj.__code__)
+    return len(_FROZEN)
+
+
+_COMPILED: dict[str, set[types.CodeType]] = {}
+
+
+def _compiled_from(filename):
+    """Every code object compiled from the file ``filename`` (by value; empty when it is no
+    readable Python file)."""
+    if filename not in _COMPILED:
+        found: set[types.CodeType] = set()
+        try:
+            with open(filename, encoding="utf-8") as handle:
+                stack = [compile(handle.read(), filename, "exec", dont_inherit=True)]
+        except (OSError, ValueError, SyntaxError, UnicodeDecodeError):
+            stack = []
+        while stack:
+            code = stack.pop()
+            found.add(code)
+            stack += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+        _COMPILED[filename] = found
+    return _COMPILED[filename]
+
+
+def _known(frame):
+    """Whether the frame runs code that was there before the student's (see :func:`freeze_code`),
+    or code equal, value for value, to code compiled from the file it names (a module imported
+    since): not code a notebook cell made, nor one forged with ``code.replace``. Always true
+    outside the audit."""
+    code = frame.f_code
+    return not _FROZEN or _FROZEN.get(id(code)) is code or code in _compiled_from(code.co_filename)
+
+
+def _coursekit_name(frame):
+    name = frame.f_globals.get("__name__") or ""
+    return name == "coursekit" or name.startswith("coursekit.")
+
+
+def _genuine_namespace(frame):
+    """Whether a frame that names a coursekit module runs in that module's own namespace
+    (always true outside the audit)."""
+    module = sys.modules.get(frame.f_globals.get("__name__") or "")
+    return not _FROZEN or getattr(module, "__dict__", None) is frame.f_globals
+
+
+def _forged_into_coursekit(frame):
+    """Whether code the student made runs as if it were coursekit's: in the audit, code that
+    names a coursekit module but is not known code (see :func:`_known`) or does not run in that
+    module's own namespace."""
+    return bool(_FROZEN) and _coursekit_name(frame) and not (_known(frame) and _genuine_namespace(frame))
+
+
 def _from_student_through_wrappers(frame):
     """Whether student code made this call, directly or through library wrappers (functools,
     any frame outside coursekit and the notebook): the first caller that is coursekit's or
-    the notebook's decides."""
+    the notebook's decides. In the audit, code made after the freeze is the student's,
+    whatever module its namespace names."""
     caller = frame.f_back
     for _ in range(50):
         if caller is None:
             return False
+        if not _known(caller):  # code a notebook cell made, or forged: the student's
+            return True
+        if _coursekit_name(caller) and not _genuine_namespace(caller):
+            return True
         name = caller.f_globals.get("__name__") or ""
         if name == "__main__":
             return True
@@ -214,6 +294,8 @@ class CallGuard:
                 self.hits.append(f"{code.co_name} (which switches the call guard off)")
             elif code in self._grader_codes and _from_student_through_wrappers(frame):
                 self.hits.append(f"{frame.f_globals['__name__']}.{code.co_name} (the grader's own code)")
+            elif _forged_into_coursekit(frame):
+                self.hits.append(f"{frame.f_globals['__name__']}.{code.co_name} (code made at run time as coursekit's)")
             else:
                 caller = frame.f_back.f_globals.get("__name__") if frame.f_back else None
                 self._refused(frame.f_globals.get("__name__"), caller)

@@ -63,12 +63,32 @@ def module_files(package: str | Path | None = None) -> dict[str, Path]:
     return found
 
 
+def plan_student_side(exercises: Iterable[Any], package: str | Path | None = None) -> set[str]:
+    """The student-side modules of these exercises: the cases module that declares each one,
+    and the student-side modules those import (a cases module may import another). The other
+    topics' cases modules are not among them: their helpers are no answer's to call."""
+    from coursekit.grading.case_side import cases_module
+
+    modules, every = module_files(package), set(student_side_modules())
+    todo, found = [cases_module(ex) for ex in exercises], set()
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        tree = ast.parse(Path(modules[name]).read_text())
+        imported = {m for _, module, names in _imported(tree) for m in [module, *(f"{module}.{n}" for n in names)]}
+        todo += sorted(imported & every)
+    return found
+
+
 def kept(exercises: Iterable[Any], package: str | Path | None = None) -> set[str]:
     """Names of the modules the sandbox keeps for these exercises."""
+    exercises = list(exercises)
     modules = module_files(package)
     references = {m for ex in exercises for m in ex.reference_modules}
     packages = {name for name, path in modules.items() if path.name == "__init__.py"}
-    student_side = set(student_side_modules()) | {m for ex in exercises for m in ex.answers_use}
+    student_side = plan_student_side(exercises, package) | {m for ex in exercises for m in ex.answers_use}
     missing = sorted(student_side - set(modules))
     if missing:
         raise ValueError(f"the student side lists modules that are not in coursekit: {missing}")

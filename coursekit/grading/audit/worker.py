@@ -157,6 +157,22 @@ def run_case(
     return arrays, None
 
 
+def _freeze(setup):
+    """Load every exercise's student side and what its answers may use, then record the code
+    that exists (see :func:`coursekit.grading.guard.freeze_code`): all that runs later and was
+    not there is the student's."""
+    import importlib
+
+    from coursekit.grading.case_side import student_side
+    from coursekit.grading.guard import freeze_code
+
+    for spec in setup["exercises"].values():
+        student_side(spec["student_side"])
+        for module in spec["student_side"].get("answers_use", ()):
+            importlib.import_module(module)
+    freeze_code()
+
+
 def _start_the_pools():
     """The libraries' thread pools, started now (the collector counts the worker's threads
     from here: a thread started later is the answer's): BLAS through a product large enough to
@@ -201,6 +217,7 @@ def serve(setup: dict[str, Any], requests_fd: int, replies_fd: int) -> NoReturn:
     except (OSError, ValueError) as err:
         sys.stderr.write(f"coursekit audit: the worker could not forbid new processes: {err}\n")
         real_exit(3)
+    _freeze(setup)
     take_away_the_switches()
     os._exit = stub("os._exit")  # a student's os._exit must not end the audit early
     signal.signal(signal.SIGALRM, on_alarm(Alarm))
