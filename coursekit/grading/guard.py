@@ -168,12 +168,31 @@ def freeze_code() -> int:
 _COMPILED: dict[str, set[types.CodeType]] = {}
 
 
+def _installed_roots():
+    """The folders of the Python installation and of coursekit (read-only in the sandbox), as
+    real paths, taken when the guard is imported, before any student code."""
+    import os
+    import sysconfig
+
+    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, os.path.dirname(__file__)}
+    folders |= set(sysconfig.get_paths().values())
+    folders.add(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))  # coursekit's own folder
+    return tuple(os.path.join(os.path.realpath(f), "") for f in folders if f and os.path.realpath(f) != "/")
+
+
+_INSTALLED = _installed_roots()
+
+
 def _compiled_from(filename):
     """Every code object compiled from the file ``filename`` (by value; empty when it is no
-    readable Python file)."""
+    readable Python file of the installation or of coursekit: never a file an answer wrote)."""
+    import os
+
     if filename not in _COMPILED:
         found: set[types.CodeType] = set()
         try:
+            if not (os.path.isabs(filename) and os.path.realpath(filename).startswith(_INSTALLED)):
+                raise OSError(f"{filename} is not a file of the installation")  # (one an answer wrote)
             with open(filename, encoding="utf-8") as handle:
                 stack = [compile(handle.read(), filename, "exec", dont_inherit=True)]
         except (OSError, ValueError, SyntaxError, UnicodeDecodeError):

@@ -32,7 +32,20 @@ IPYTHON_HOOKS = {
 DYNAMIC = {"exec", "eval", "compile", "__import__", "globals", "setattr", "delattr"}
 PROCESS = {("os", "_exit"), ("sys", "exit"), ("os", "kill"), ("os", "abort"), ("signal", "signal"), ("signal", "alarm")}
 TRACING = {("sys", "setprofile"), ("sys", "settrace"), ("threading", "setprofile"), ("threading", "settrace")}
-DANGEROUS_IMPORTS = {"importlib", "ctypes", "subprocess", "signal", "marshal", "cffi", "_lsprof", "cProfile"}
+# (pkgutil, pydoc and runpy reach any module, or run any file, by a string the scan cannot follow)
+DANGEROUS_IMPORTS = {
+    "importlib",
+    "ctypes",
+    "subprocess",
+    "signal",
+    "marshal",
+    "cffi",
+    "_lsprof",
+    "cProfile",
+    "pkgutil",
+    "pydoc",
+    "runpy",
+}
 # Names that switch the call guard off: its profiler, torch's function and dispatch modes.
 GUARD_SWITCHES = {
     "setprofile",

@@ -22,6 +22,7 @@ import signal
 import sys
 import traceback
 import warnings
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from coursekit.grading.audit import frames, no_processes
@@ -82,26 +83,37 @@ def _resolve(paths):
     return found
 
 
+def _layers(fn):
+    """``fn``, then each function under its ``functools.partial`` and ``__wrapped__`` layers
+    (decorators), outermost first."""
+    for _ in range(100):
+        yield fn
+        fn = getattr(fn, "func", None) if isinstance(fn, functools.partial) else getattr(fn, "__wrapped__", None)
+        if fn is None:
+            return
+
+
 def _unwrapped(fn):
     """The function under ``functools.partial`` and ``__wrapped__`` layers (decorators)."""
-    for _ in range(100):
-        inner = getattr(fn, "func", None) if isinstance(fn, functools.partial) else getattr(fn, "__wrapped__", None)
-        if inner is None:
-            return fn
-        fn = inner
-    return fn
+    *_, inner = _layers(fn)
+    return inner
 
 
-def _written_here(fn, cell_files):
-    """Whether ``fn`` is the student's own: its code (under any partial or decorator) was
-    compiled from one of the notebook's cells, not from a module or an ``exec`` string."""
-    fn = _unwrapped(fn)
+def _code_of(fn):
     code = getattr(fn, "__code__", None) or getattr(getattr(fn, "__func__", None), "__code__", None)
     if code is None and not isinstance(fn, type):
         code = getattr(vars(type(fn)).get("__call__"), "__code__", None)  # an object of the notebook's class
     if code is None and isinstance(fn, type):
         code = getattr(getattr(fn, "__init__", None), "__code__", None)
-    return code is not None and code.co_filename in cell_files
+    return code
+
+
+def _written_here(fn, cell_files):
+    """Whether ``fn`` is the student's own: its code, and the code of every layer over it
+    that has any (a decorator's wrapper; a partial or a C cache has none), was compiled from
+    one of the notebook's cells, not from a module, a file or an ``exec`` string."""
+    codes = [_code_of(layer) for layer in _layers(fn)]
+    return codes[-1] is not None and all(code is None or code.co_filename in cell_files for code in codes)
 
 
 def _origin(fn):
@@ -112,13 +124,20 @@ def _origin(fn):
 
 
 def run_case(
-    setup: dict[str, Any], namespace: dict[str, Any], cell_errors: dict[str, str], call_index: int, case: dict[str, Any]
+    setup: dict[str, Any],
+    namespace: dict[str, Any],
+    cell_errors: dict[str, str],
+    call_index: int,
+    case: dict[str, Any],
+    *,
+    run_student: Callable[..., tuple[Any, str | None]],
 ) -> tuple[dict[str, Any], str | None]:
-    """({output: array}, error or None) of one case of one ``check`` call."""
+    """({output: array}, error or None) of one case of one ``check`` call, run under
+    ``run_student`` (the guard's, taken before any student code ran: a cell that rebinds
+    ``coursekit.grading.guard.run_student`` changes nothing here)."""
     import numpy as np
 
     from coursekit.grading.case_side import student_side
-    from coursekit.grading.guard import run_student
 
     name, names = setup["calls"][call_index]
     spec = setup["exercises"][name]
@@ -200,6 +219,8 @@ def serve(setup: dict[str, Any], requests_fd: int, replies_fd: int) -> NoReturn:
     """Run the student's cells, then answer the collector's requests; never returns."""
     import numpy as np
 
+    from coursekit.grading.guard import run_student
+
     real_exit, savez, dumps, loads, send = os._exit, np.savez, json.dumps, pickle.loads, frames.write
     read = frames.read
 
@@ -228,7 +249,7 @@ def serve(setup: dict[str, Any], requests_fd: int, replies_fd: int) -> NoReturn:
     namespace = run_cells(setup["cells"], setup["cell_seconds"], errors, setup.get("labels"))
     send(replies_fd, pack({"__errors__": np.frombuffer(dumps(errors).encode(), dtype=np.uint8)}))
     while (request := loads(read(requests_fd, MAX_REQUEST_BYTES))) is not None:
-        arrays, error = run_case(setup, namespace, errors, *request)
+        arrays, error = run_case(setup, namespace, errors, *request, run_student=run_student)
         if error is not None:
             arrays = {ERROR_KEY: np.frombuffer(error.encode(), dtype=np.uint8)}
         send(replies_fd, pack(arrays))
