@@ -114,17 +114,19 @@ FORGERIES = {
 
 
 def outputs_rewritten(extra):
-    """An honest softmax whose outputs the answer cell rewrites in the worker (through the
-    guard's ``run_student``), adding ``extra`` (source of a dict display's items)."""
+    """An honest softmax whose outputs the answer cell rewrites in the worker (by replacing the
+    exercise's student side, which the worker keeps in ``case_side``), adding ``extra`` (source
+    of a dict display's items): what an answer can do in its own process, for the collector
+    and the grading process to refuse."""
     return (
         HONEST_SOFTMAX
         + """
-import coursekit.grading.guard as _guard
-_run = _guard.run_student
-def _rewritten(*args, **kwargs):
-    outputs, problem = _run(*args, **kwargs)
-    return {**(outputs or {}), EXTRA}, problem
-_guard.run_student = _rewritten
+import dataclasses
+import coursekit.grading.case_side as _side
+for _name, _record in list(_side._LOADED.items()):
+    _side._LOADED[_name] = dataclasses.replace(
+        _record, run=lambda fns, case: {"probabilities": fns["softmax"](case["logits"]), EXTRA}
+    )
 """.replace("EXTRA", extra)
     )
 

@@ -1,4 +1,4 @@
-"""Red-team pass on the audit's code freeze (guard.freeze_code / _known / _genuine_namespace):
+"""Red-team pass on the audit's code freeze (coursekit.grading.code_origin):
 each attack must fail (no points, or a flag); each honest answer must keep full marks."""
 # ruff: noqa: E501  (the attacks are answer cells, kept as a student would write them)
 
@@ -20,8 +20,8 @@ pytestmark = [
 CLIP = ("schedules.clip_grad_norm", ("clip_grad_norm",))
 
 # A. forged code that equals, value for value, code compiled from a file the answer wrote in
-#    the sandbox's /tmp (runpy.run_path compiles it under that name: _known passes it), in a
-#    namespace that names a library, not coursekit: the walk in _from_student_through_wrappers
+#    the sandbox's /tmp (runpy.run_path compiles it under that name: code_origin.known passed it), in a
+#    namespace that names a library, not coursekit: the walk in code_origin.called_by_student
 #    goes past it up to the exercise's run (coursekit's) and says "not the student's". The
 #    worker's own-code check (_written_here) is passed with a __wrapped__ that names a cell function.
 FORGED_FILE_RUNPY = '''
@@ -66,13 +66,13 @@ def clip_grad_norm(grads, max_norm, norm_type=2.0):
     return [g * float(factor) for g in grads], total
 """
 
-# B. the freeze emptied from the answer: _known / _genuine_namespace say "always true" again,
+# B. the freeze emptied from the answer: known / genuine_namespace say "always true" again,
 #    and the pre-freeze forgery (a FunctionType with globals naming a library) comes back.
 FROZEN_CLEARED = """
 import types, pkgutil, operator
 _cd = operator.attrgetter('__c' + 'ode__')  # (no __code__ spelled: the scan flags it)
 import numpy as np
-pkgutil.resolve_name("coursekit.grading.guard:_FROZEN").clear()
+pkgutil.resolve_name("coursekit.grading.code_origin:_FROZEN").clear()
 _pn = pkgutil.resolve_name("coursekit.schedules.cases_clip:p_norm")
 def _norm(values, p):
     return helper(values, p)
@@ -93,7 +93,7 @@ COMPILED_POISONED = """
 import types, pkgutil, operator
 _cd = operator.attrgetter('__c' + 'ode__')  # (no __code__ spelled: the scan flags it)
 import numpy as np
-_C = pkgutil.resolve_name("coursekit.grading.guard:_COMPILED")
+_C = pkgutil.resolve_name("coursekit.grading.code_origin:_COMPILED")
 _pn = pkgutil.resolve_name("coursekit.schedules.cases_clip:p_norm")
 def _norm(values, p):
     return helper(values, p)
@@ -209,7 +209,7 @@ def test_honest_answers_keep_full_marks(source):
 
 
 # G. the guard module's own names rebound from the answer cell (run_case imports run_student
-#    from coursekit.grading.guard at every case): the guard is gone altogether. G2: _known only.
+#    from coursekit.grading.guard at every case): the guard is gone altogether. G2: code_origin.known only.
 GUARD_REBOUND = """
 import pkgutil, copy
 import numpy as np
@@ -223,8 +223,8 @@ def clip_grad_norm(grads, max_norm, norm_type=2.0):
     return [g * float(factor) for g in grads], total
 """
 KNOWN_REBOUND = FROZEN_CLEARED.replace(
-    'pkgutil.resolve_name("coursekit.grading.guard:_FROZEN").clear()',
-    'pkgutil.resolve_name("coursekit.grading.guard")._known = lambda frame: True',
+    'pkgutil.resolve_name("coursekit.grading.code_origin:_FROZEN").clear()',
+    'pkgutil.resolve_name("coursekit.grading.code_origin").known = lambda frame: True',
 )
 
 

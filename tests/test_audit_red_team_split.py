@@ -76,7 +76,7 @@ def test_relu_from_the_functions_table():
 
 
 # 2. a guarded module-level helper (schedules.cases_clip.p_norm) called through a function
-#    whose globals say "coursekit.*": _from_student_through_wrappers stops at it.
+#    whose globals say "coursekit.*": the walk over its callers stopped at it.
 CLIP_VIA_P_NORM = """
 import types, math
 import numpy as np

@@ -31,7 +31,7 @@ import types
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
-from coursekit.grading import blame
+from coursekit.grading import blame, code_origin
 from coursekit.grading.exercises import OPTIONAL_PACKAGES, Exercise, StudentError, StudentSide, imported_torch
 from coursekit.grading.refusals import PACKAGE_HIT, refusal
 
@@ -139,122 +139,6 @@ def _from_student(frame):
     return caller is not None and caller.f_globals.get("__name__") == "__main__"
 
 
-# The code objects that existed when the audit's worker froze them (:func:`freeze_code`), by
-# identity, before any student code ran. Empty outside the audit (``check`` in the student's
-# own kernel runs after the notebook's code, and tells coursekit's frames by their names).
-_FROZEN: dict[int, types.CodeType] = {}
-
-
-def freeze_code() -> int:
-    """Record every function's code object that exists now (and the code nested in it), by
-    identity: code made later (a notebook cell's, or one forged with ``code.replace`` or
-    ``types.FunctionType`` to pass for coursekit's) is then told apart whatever names it
-    gives itself. Returns how many were recorded."""
-    import gc
-
-    def add(code):
-        if id(code) not in _FROZEN:
-            _FROZEN[id(code)] = code
-            for const in code.co_consts:
-                if isinstance(const, types.CodeType):
-                    add(const)
-
-    for obj in gc.get_objects():
-        if isinstance(obj, types.FunctionType):
-            add(obj.__code__)
-    return len(_FROZEN)
-
-
-_COMPILED: dict[str, set[types.CodeType]] = {}
-
-
-def _installed_roots():
-    """The folders of the Python installation and of coursekit (read-only in the sandbox), as
-    real paths, taken when the guard is imported, before any student code."""
-    import os
-    import sysconfig
-
-    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, os.path.dirname(__file__)}
-    folders |= set(sysconfig.get_paths().values())
-    folders.add(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))  # coursekit's own folder
-    return tuple(os.path.join(os.path.realpath(f), "") for f in folders if f and os.path.realpath(f) != "/")
-
-
-_INSTALLED = _installed_roots()
-
-
-def _compiled_from(filename):
-    """Every code object compiled from the file ``filename`` (by value; empty when it is no
-    readable Python file of the installation or of coursekit: never a file an answer wrote)."""
-    import os
-
-    if filename not in _COMPILED:
-        found: set[types.CodeType] = set()
-        try:
-            if not (os.path.isabs(filename) and os.path.realpath(filename).startswith(_INSTALLED)):
-                raise OSError(f"{filename} is not a file of the installation")  # (one an answer wrote)
-            with open(filename, encoding="utf-8") as handle:
-                stack = [compile(handle.read(), filename, "exec", dont_inherit=True)]
-        except (OSError, ValueError, SyntaxError, UnicodeDecodeError):
-            stack = []
-        while stack:
-            code = stack.pop()
-            found.add(code)
-            stack += [c for c in code.co_consts if isinstance(c, types.CodeType)]
-        _COMPILED[filename] = found
-    return _COMPILED[filename]
-
-
-def _known(frame):
-    """Whether the frame runs code that was there before the student's (see :func:`freeze_code`),
-    or code equal, value for value, to code compiled from the file it names (a module imported
-    since): not code a notebook cell made, nor one forged with ``code.replace``. Always true
-    outside the audit."""
-    code = frame.f_code
-    return not _FROZEN or _FROZEN.get(id(code)) is code or code in _compiled_from(code.co_filename)
-
-
-def _coursekit_name(frame):
-    name = frame.f_globals.get("__name__") or ""
-    return name == "coursekit" or name.startswith("coursekit.")
-
-
-def _genuine_namespace(frame):
-    """Whether a frame that names a coursekit module runs in that module's own namespace
-    (always true outside the audit)."""
-    module = sys.modules.get(frame.f_globals.get("__name__") or "")
-    return not _FROZEN or getattr(module, "__dict__", None) is frame.f_globals
-
-
-def _forged_into_coursekit(frame):
-    """Whether code the student made runs as if it were coursekit's: in the audit, code that
-    names a coursekit module but is not known code (see :func:`_known`) or does not run in that
-    module's own namespace."""
-    return bool(_FROZEN) and _coursekit_name(frame) and not (_known(frame) and _genuine_namespace(frame))
-
-
-def _from_student_through_wrappers(frame):
-    """Whether student code made this call, directly or through library wrappers (functools,
-    any frame outside coursekit and the notebook): the first caller that is coursekit's or
-    the notebook's decides. In the audit, code made after the freeze is the student's,
-    whatever module its namespace names."""
-    caller = frame.f_back
-    for _ in range(50):
-        if caller is None:
-            return False
-        if not _known(caller):  # code a notebook cell made, or forged: the student's
-            return True
-        if _coursekit_name(caller) and not _genuine_namespace(caller):
-            return True
-        name = caller.f_globals.get("__name__") or ""
-        if name == "__main__":
-            return True
-        if name == "coursekit" or name.startswith("coursekit."):
-            return False
-        caller = caller.f_back
-    return False
-
-
 class CallGuard:
     """Records calls to forbidden functions while student code runs.
 
@@ -311,9 +195,9 @@ class CallGuard:
                 self.hits.append(f"{frame.f_globals['__name__']}.{code.co_name}")
             elif code in self._tamper_codes and _from_student(frame):
                 self.hits.append(f"{code.co_name} (which switches the call guard off)")
-            elif code in self._grader_codes and _from_student_through_wrappers(frame):
+            elif code in self._grader_codes and code_origin.called_by_student(frame):
                 self.hits.append(f"{frame.f_globals['__name__']}.{code.co_name} (the grader's own code)")
-            elif _forged_into_coursekit(frame):
+            elif code_origin.forged_into_coursekit(frame):
                 self.hits.append(f"{frame.f_globals['__name__']}.{code.co_name} (code made at run time as coursekit's)")
             else:
                 caller = frame.f_back.f_globals.get("__name__") if frame.f_back else None

@@ -83,37 +83,26 @@ def _resolve(paths):
     return found
 
 
-def _layers(fn):
-    """``fn``, then each function under its ``functools.partial`` and ``__wrapped__`` layers
-    (decorators), outermost first."""
-    for _ in range(100):
-        yield fn
-        fn = getattr(fn, "func", None) if isinstance(fn, functools.partial) else getattr(fn, "__wrapped__", None)
-        if fn is None:
-            return
-
-
 def _unwrapped(fn):
     """The function under ``functools.partial`` and ``__wrapped__`` layers (decorators)."""
-    *_, inner = _layers(fn)
-    return inner
+    for _ in range(100):
+        inner = getattr(fn, "func", None) if isinstance(fn, functools.partial) else getattr(fn, "__wrapped__", None)
+        if inner is None:
+            return fn
+        fn = inner
+    return fn
 
 
-def _code_of(fn):
+def _written_here(fn, cell_files):
+    """Whether ``fn`` is the student's own: its code (under any partial or decorator) was
+    compiled from one of the notebook's cells, not from a module or an ``exec`` string."""
+    fn = _unwrapped(fn)
     code = getattr(fn, "__code__", None) or getattr(getattr(fn, "__func__", None), "__code__", None)
     if code is None and not isinstance(fn, type):
         code = getattr(vars(type(fn)).get("__call__"), "__code__", None)  # an object of the notebook's class
     if code is None and isinstance(fn, type):
         code = getattr(getattr(fn, "__init__", None), "__code__", None)
-    return code
-
-
-def _written_here(fn, cell_files):
-    """Whether ``fn`` is the student's own: its code, and the code of every layer over it
-    that has any (a decorator's wrapper; a partial or a C cache has none), was compiled from
-    one of the notebook's cells, not from a module, a file or an ``exec`` string."""
-    codes = [_code_of(layer) for layer in _layers(fn)]
-    return codes[-1] is not None and all(code is None or code.co_filename in cell_files for code in codes)
+    return code is not None and code.co_filename in cell_files
 
 
 def _origin(fn):
@@ -183,7 +172,7 @@ def _freeze(setup):
     import importlib
 
     from coursekit.grading.case_side import student_side
-    from coursekit.grading.guard import freeze_code
+    from coursekit.grading.code_origin import freeze_code
 
     for spec in setup["exercises"].values():
         student_side(spec["student_side"])
