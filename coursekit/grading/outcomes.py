@@ -33,13 +33,11 @@ class Status(StrEnum):
     GRADER_ERROR = "grader-error"  # the grader failed before any student code ran
 
 
-KILLED = frozenset({Status.TIMEOUT, Status.MEMORY, Status.PROCESSES, Status.THREADS, Status.DISK})
-
-
 @dataclass(frozen=True)
 class Watched:
     """How a watched process tree ended: :attr:`Status.OK` when it exited by itself, else the
-    limit it was killed for (one of :data:`KILLED`); its exit code, peak memory and time."""
+    limit it was killed for (timeout, memory, processes, threads or disk); its exit code, peak
+    memory and time."""
 
     status: Status
     exitcode: int | None = None

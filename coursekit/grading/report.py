@@ -12,7 +12,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +110,7 @@ def export(
     earlier and not in ``outcomes`` keep their last rows."""
     folder = Path(root) / "grades"
     folder.mkdir(exist_ok=True)
-    rows = {**recorded(root, assignment_id), **{o.student: asdict(o) for o in outcomes}}
+    rows = {**recorded(root, assignment_id), **{o.student: o.to_record() for o in outcomes}}
     target = folder / f"{assignment_id}.csv"
     with target.open("w", newline="") as handle:
         writer = csv.writer(handle)
@@ -191,4 +190,4 @@ def needs_review(outcome: Any) -> bool:
 
 
 def as_json(outcomes: list[Outcome]) -> str:
-    return json.dumps({o.student: asdict(o) for o in outcomes}, indent=1)
+    return json.dumps({o.student: o.to_record() for o in outcomes}, indent=1)
